@@ -1,0 +1,24 @@
+#ifndef TOPSH_CONF_PROXY_H
+#define TOPSH_CONF_PROXY_H
+
+#include "config.h"
+
+struct conf_proxy {
+	char		*user;
+	char		*egress_user;
+	char		*secrets_dir;
+	char		*telegram_url;
+	char		*search_url;
+	long long	 llm_timeout;
+	long long	 llm_retries;
+	long long	 fetch_max_bytes;
+	long long	 fetch_timeout;
+	long long	 max_redirects;
+	int		 dlp;			/* 0 redact, 1 off */
+	struct cfstrlist dlp_patterns;		/* name label regex triples */
+	int		 egress;		/* bool */
+	char		*egress_listen;		/* address */
+	long long	 egress_port;
+};
+
+#endif

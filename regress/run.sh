@@ -1,0 +1,66 @@
+#!/bin/sh
+# regress/run.sh - run every topsh test and print "N passed, N failed".
+#
+# Unit tests: $TOPSH_BUILD/regress/* (built from regress/unit/*.c).
+# Scripts:    regress/t/*.sh, run with TOPSH_BUILD and TOPSH_SRC set.
+# Every test prints TAP-like "ok ..." / "not ok ..." lines; a test that
+# exits non-zero without a "not ok" line counts as one failure.
+# TESTS="pattern" runs only the tests whose name contains pattern.
+
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+: "${TOPSH_BUILD:=$SRC/build-san}"
+export TOPSH_BUILD TOPSH_SRC="$SRC"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=0:halt_on_error=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+LOGDIR=${TOPSH_LOGDIR:-$SRC/build-logs}
+mkdir -p "$LOGDIR"
+
+pass=0
+fail=0
+failed_tests=""
+
+run_one() {
+	name=$1
+	shift
+	case "$name" in *"${TESTS:-}"*) ;; *) return ;; esac
+	log="$LOGDIR/$name.log"
+	start=$(date +%s)
+	"$@" >"$log" 2>&1
+	rc=$?
+	end=$(date +%s)
+	p=$(grep -c '^ok ' "$log")
+	f=$(grep -c '^not ok ' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		echo "not ok - $name exited with status $rc" >>"$log"
+	fi
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		echo "not ok - $name ran no test" >>"$log"
+	fi
+	pass=$((pass + p))
+	fail=$((fail + f))
+	if [ "$f" -gt 0 ]; then
+		failed_tests="$failed_tests $name"
+		echo "FAIL $name ($p passed, $f failed, $((end - start))s); log: $log"
+		grep -e '^not ok' -e '^#' "$log" | head -40 | sed 's/^/    /'
+	else
+		echo "PASS $name ($p passed, $((end - start))s)"
+	fi
+}
+
+for t in "$TOPSH_BUILD"/regress/*; do
+	[ -x "$t" ] || continue
+	run_one "unit/$(basename "$t")" "$t"
+done
+
+for t in "$SRC"/regress/t/*.sh; do
+	[ -f "$t" ] || continue
+	run_one "t/$(basename "$t" .sh)" sh "$t"
+done
+
+if [ "$fail" -gt 0 ]; then
+	echo "failed:$failed_tests"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
