@@ -1,12 +1,32 @@
 /*
- * imsg_policy.h - messages served by the policy component (200-299).
+ * imsg_policy.h - messages served by policyd (200-299).
  *
+ * Requests carry one JSON object; the header's peerid is the caller's
+ * request id, repeated in the IMSG_POLICY_RESULT reply.
+ *
+ * IMSG_POLICY_CHECK_CMD   {"user": int, "chat": int, "command": str}
+ * IMSG_POLICY_CHECK_FILE  {"user": int, "chat": int,
+ *                          "op": "read|write|create|delete|list",
+ *                          "path": str}
+ * IMSG_POLICY_CHECK_NET   {"user": int, "host": str, "addr": str|null,
+ *                          "port": int}
+ * IMSG_POLICY_RESULT      {"decision": "allow|deny|approve|soft-delete",
+ *                          "rule": str|null, "category": str|null,
+ *                          "message": str|null, "timeout": int}
+ *                          (timeout: seconds an approval may wait)
+ * IMSG_CTL_POLICY_TEST    from topshctl: {"command": str}; answered with
+ *                          IMSG_CTL_DATA (a result object plus "input")
+ *                          and IMSG_CTL_END.
  */
 #ifndef TOPSH_IMSG_POLICY_H
 #define TOPSH_IMSG_POLICY_H
 
 enum imsg_type_policy {
-	IMSG_POLICY_BASE = 200,
+	IMSG_POLICY_CHECK_CMD = 200,
+	IMSG_POLICY_CHECK_FILE,
+	IMSG_POLICY_CHECK_NET,
+	IMSG_POLICY_RESULT,
+	IMSG_CTL_POLICY_TEST = 290,
 };
 
 #endif
