@@ -42,6 +42,7 @@ LDFLAGS +=	$(SANFLAGS)
 LDLIBS +=	$(PKG_LIBS) -lm
 
 VERSION =	0.1.0
+.DEFAULT_GOAL :=	all
 DAEMONS =	gatewayd proxyd policyd sandboxd
 PROGS =		$(DAEMONS) topshctl
 

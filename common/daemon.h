@@ -33,6 +33,8 @@ struct daemon_def {
 	 * offline modes such as policyd -t or proxyd -R).
 	 */
 	int		(*offline)(struct topsh_conf *);
+	/* -n: check what topsh.conf names (e.g. rule files); 0 ok */
+	int		(*check)(struct topsh_conf *, int);
 	/* still privileged: open what is needed later; 0 ok */
 	int		(*init)(struct topsh_conf *, struct event_base *);
 	/* supplementary group to keep after dropping privileges, or NULL */
@@ -62,5 +64,7 @@ int		 daemon_reload(char *, size_t);
 /* the uid that each daemon runs as (from topsh.conf, or ours) */
 uid_t		 daemon_uid(enum proc_id);
 int		 daemon_privileged(void);	/* started as root */
+/* the directory of the configuration file (keep it readable) */
+const char	*daemon_confdir(void);
 
 #endif

@@ -53,6 +53,9 @@ struct peer {
 	time_t			 since;
 	peer_dispatch_cb	 dispatch;
 	void			*arg;
+	int			 busy;		/* inside its dispatch */
+	int			 closing;	/* close when not busy */
+	int			 hello_pending;	/* outgoing, no reply yet */
 };
 TAILQ_HEAD(peerlist, peer);
 
@@ -111,6 +114,10 @@ int		 peer_compose(struct peer *, uint32_t, uint32_t, int,
 int		 peer_compose_json(struct peer *, uint32_t, uint32_t, int,
 		    json_t *);
 void		 peer_close(struct peer *, const char *);
+#define PROC_WQ_MAX	(256 * 1024 * 1024)	/* bytes queued to one peer */
+
+/* the table given to proc_init (for control.c) */
+const struct proc_conf *control_proc_conf(void);
 /* json array of connected peers for status */
 json_t		*proc_peers_json(void);
 

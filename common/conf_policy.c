@@ -1,0 +1,24 @@
+/*
+ * conf_policy.c - the policy { } section of topsh.conf(5).
+ * Keep the table sorted by name: config.c searches it with bsearch(3).
+ */
+#include <stddef.h>
+
+#include "config.h"
+
+#define K(n, t, f, lo, hi, d) \
+	{ n, t, offsetof(struct conf_policy, f), lo, hi, d, NULL }
+
+static const struct cfkey keys[] = {
+	K("approve-timeout", CF_TIME, approve_timeout, 5, 86400, "5m"),
+	K("audit-log", CF_PATH, audit_log, 0, 0,
+	    "/var/log/topsh/audit.log"),
+	K("rules", CF_STRLIST, rules, 0, 0,
+	    "/etc/topsh/policy/default.rules"),
+	K("user", CF_STRING, user, 0, 0, "topsh-policy"),
+};
+
+const struct cfsection conf_policy_section = {
+	"policy", keys, sizeof(keys) / sizeof(keys[0]),
+	offsetof(struct topsh_conf, policy)
+};

@@ -1,0 +1,343 @@
+/*
+ * daemon.c - start-up, privilege drop, confinement, signals and reload,
+ * shared by the four topsh daemons.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <grp.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "privdrop.h"
+#include "proc.h"
+#include "topsh.h"
+
+struct topsh_conf	*topsh_conf;
+struct event_base	*topsh_base;
+int			 topsh_debug;
+int			 topsh_verbose;
+
+static const struct daemon_def	*def;
+static struct proc_conf		 pconf;
+static struct cfmacros		 macros;
+static uid_t			 uids[PROC_MAX];
+static int			 privileged;
+static char			 confdir[PATH_MAX];
+static struct event		*ev_sig[4];
+
+static __dead void
+usage(void)
+{
+	fprintf(stderr, "usage: %s [-dnv] [-D macro=value] [-f file]%s%s\n",
+	    def->name, def->usage ? " " : "", def->usage ? def->usage : "");
+	exit(1);
+}
+
+int
+daemon_privileged(void)
+{
+	return (privileged);
+}
+
+uid_t
+daemon_uid(enum proc_id id)
+{
+	if (id <= PROC_NONE || id >= PROC_MAX)
+		return ((uid_t)-1);
+	return (uids[id]);
+}
+
+const char *
+daemon_confdir(void)
+{
+	return (confdir);
+}
+
+static const char *
+conf_user(struct topsh_conf *conf, enum proc_id id)
+{
+	switch (id) {
+	case PROC_GATEWAYD:
+		return (conf->gateway.user);
+	case PROC_PROXYD:
+		return (conf->proxy.user);
+	case PROC_POLICYD:
+		return (conf->policy.user);
+	case PROC_SANDBOXD:
+		return (conf->sandbox.user);
+	case PROC_EGRESS:
+		return (conf->proxy.egress_user);
+	default:
+		return (NULL);
+	}
+}
+
+/* the uid each daemon runs as: from topsh.conf as root, else ours */
+static void
+resolve_uids(struct topsh_conf *conf, gid_t *mygid)
+{
+	char	 err[256];
+	gid_t	 gid;
+	int	 i;
+
+	for (i = PROC_NONE + 1; i < PROC_CONTROL; i++) {
+		uids[i] = geteuid();
+		if (!privileged)
+			continue;
+		if (privdrop_lookup(conf_user(conf, i), &uids[i], &gid, err,
+		    sizeof(err)) == -1) {
+			if (i == (int)def->id)
+				fatalx("%s: %s (create it, or set \"user\" in "
+				    "%s)", def->name, err, conf->path);
+			log_warnx("%s; %s will refuse %s", err, def->name,
+			    proc_name(i));
+			uids[i] = (uid_t)-1;
+		} else if (i == (int)def->id)
+			*mygid = gid;
+	}
+	for (i = PROC_NONE + 1; i < PROC_CONTROL && privileged; i++)
+		if (i != (int)def->id && uids[i] == uids[def->id] &&
+		    uids[i] != (uid_t)-1)
+			log_warnx("%s and %s run as the same user: they are "
+			    "not separated", def->name, proc_name(i));
+}
+
+static int
+load(const char *path, struct topsh_conf **conf, char *err, size_t errlen)
+{
+	struct cferrs	 errs;
+	char		*joined;
+
+	cferrs_init(&errs);
+	if (config_load(path, &macros, conf, &errs) == -1) {
+		if (err == NULL)
+			cferrs_print(&errs, stderr);
+		else if ((joined = cferrs_join(&errs)) != NULL) {
+			strlcpy(err, joined, errlen);
+			free(joined);
+		}
+		cferrs_free(&errs);
+		return (-1);
+	}
+	cferrs_free(&errs);
+	return (0);
+}
+
+int
+daemon_reload(char *err, size_t errlen)
+{
+	struct topsh_conf	*nconf;
+	char			 buf[4096];
+
+	if (err == NULL) {
+		err = buf;
+		errlen = sizeof(buf);
+	}
+	err[0] = '\0';
+	log_info("reloading configuration from %s", topsh_conf->path);
+	if (load(topsh_conf->path, &nconf, err, errlen) == -1) {
+		log_warnx("reload failed, keeping the running configuration:"
+		    "\n%s", err);
+		return (-1);
+	}
+	if (strcmp(nconf->runtime_dir, topsh_conf->runtime_dir) != 0 ||
+	    strcmp(conf_user(nconf, def->id), conf_user(topsh_conf,
+	    def->id)) != 0)
+		log_warnx("runtime-dir and user changes need a restart");
+	if (def->reload != NULL && def->reload(topsh_conf, nconf, err,
+	    errlen) == -1) {
+		log_warnx("reload refused, keeping the running "
+		    "configuration: %s", err);
+		config_free(nconf);
+		return (-1);
+	}
+	config_free(topsh_conf);
+	topsh_conf = nconf;
+	log_info("configuration reloaded");
+	return (0);
+}
+
+static void
+sig_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	switch (sig) {
+	case SIGHUP:
+		(void)daemon_reload(NULL, 0);
+		break;
+	case SIGTERM:
+	case SIGINT:
+		log_info("%s exiting on signal %d", def->name, (int)sig);
+		if (def->shutdown != NULL)
+			def->shutdown();
+		proc_shutdown();
+		event_base_loopexit(topsh_base, NULL);
+		break;
+	}
+}
+
+static void
+signals_setup(void)
+{
+	int	 sigs[] = { SIGHUP, SIGTERM, SIGINT };
+	size_t	 i;
+
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		ev_sig[i] = evsignal_new(topsh_base, sigs[i], sig_cb, NULL);
+		if (ev_sig[i] == NULL || evsignal_add(ev_sig[i], NULL) == -1)
+			fatalx("signal setup");
+	}
+}
+
+static void
+make_rundir(const char *dir)
+{
+	struct stat	 st;
+
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		fatal("mkdir %s", dir);
+	if (stat(dir, &st) == -1)
+		fatal("%s", dir);
+	if (!S_ISDIR(st.st_mode))
+		fatalx("%s is not a directory", dir);
+	if (st.st_mode & S_IWOTH)
+		fatalx("%s is writable by everyone", dir);
+}
+
+static void
+drop(struct topsh_conf *conf, gid_t gid)
+{
+	const char	*gname = NULL;
+	struct group	*gr;
+	gid_t		 keep = (gid_t)-1;
+
+	if (def->keep_group != NULL && (gname = def->keep_group(conf)) !=
+	    NULL) {
+		if ((gr = getgrnam(gname)) == NULL)
+			fatalx("group \"%s\" does not exist", gname);
+		keep = gr->gr_gid;
+	}
+	privdrop(uids[def->id], gid, keep);
+	log_debug("running as uid %u gid %u%s%s", (unsigned)uids[def->id],
+	    (unsigned)gid, gname ? " with group " : "", gname ? gname : "");
+}
+
+static int
+parse_args(int argc, char *argv[], const char **conffile, int *noaction)
+{
+	char	 opts[64];
+	int	 ch;
+
+	snprintf(opts, sizeof(opts), "dD:f:nv%s",
+	    def->extra_opts ? def->extra_opts : "");
+	while ((ch = getopt(argc, argv, opts)) != -1) {
+		switch (ch) {
+		case 'd':
+			topsh_debug = 1;
+			break;
+		case 'D':
+			if (cf_macro_define(&macros, optarg) == -1)
+				errx(1, "-D %s: not of the form name=value",
+				    optarg);
+			break;
+		case 'f':
+			*conffile = optarg;
+			break;
+		case 'n':
+			*noaction = 1;
+			break;
+		case 'v':
+			topsh_verbose++;
+			break;
+		default:
+			if (def->option == NULL || strchr(def->extra_opts ?
+			    def->extra_opts : "", ch) == NULL ||
+			    def->option(ch, optarg) == -1)
+				usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	return (0);
+}
+
+int
+daemon_main(int argc, char *argv[], const struct daemon_def *d)
+{
+	const char	*conffile = TOPSH_CONF;
+	struct topsh_conf *conf;
+	char		 tmp[PATH_MAX];
+	gid_t		 gid = (gid_t)-1;
+	int		 noaction = 0, rv;
+
+	def = d;
+	cf_macros_init(&macros);
+	log_procinit(def->name);
+	log_init(1, LOG_DAEMON);	/* stderr until configured */
+	parse_args(argc, argv, &conffile, &noaction);
+
+	if (load(conffile, &conf, NULL, 0) == -1) {
+		fprintf(stderr, "%s: configuration not loaded\n", def->name);
+		return (1);
+	}
+	topsh_conf = conf;
+	strlcpy(tmp, conf->path, sizeof(tmp));
+	strlcpy(confdir, dirname(tmp), sizeof(confdir));
+	log_setverbose(topsh_verbose + 1);
+	if (noaction) {
+		if (def->check != NULL && def->check(conf, topsh_verbose) == -1)
+			return (1);
+		if (topsh_verbose)
+			config_print(stdout, conf);
+		printf("configuration OK\n");
+		return (0);
+	}
+	if (def->offline != NULL && (rv = def->offline(conf)) >= 0)
+		return (rv);
+
+	privileged = geteuid() == 0;
+	resolve_uids(conf, &gid);
+	if (!topsh_debug && daemon(0, 0) == -1)
+		err(1, "daemon");
+	log_init(topsh_debug, LOG_DAEMON);
+	log_setverbose(topsh_verbose + 1);
+	if ((topsh_base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	make_rundir(conf->runtime_dir);
+
+	pconf = def->proc;
+	pconf.self = def->id;
+	pconf.reload = daemon_reload;
+	proc_init(topsh_base, &pconf, conf->runtime_dir, uids);
+	if (proc_listen() == -1)
+		fatalx("cannot create sockets in %s", conf->runtime_dir);
+	if (def->init != NULL && def->init(conf, topsh_base) == -1)
+		fatalx("initialisation failed");
+	if (privileged)
+		drop(conf, gid);
+	else
+		log_info("not started as root: keeping uid %u",
+		    (unsigned)geteuid());
+	signals_setup();
+	if (def->confine != NULL && def->confine(conf) == -1)
+		fatalx("cannot confine %s", def->name);
+	proc_start();
+	if (def->start != NULL && def->start(topsh_base) == -1)
+		fatalx("start failed");
+	log_info("%s %s started", def->name, TOPSH_VERSION_STR);
+	event_base_dispatch(topsh_base);
+	return (0);
+}
