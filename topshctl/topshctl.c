@@ -1,0 +1,375 @@
+/*
+ * topshctl.c - control the topsh daemons through their control sockets.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <err.h>
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "imsg.h"
+#include "log.h"
+#include "parser.h"
+#include "proc.h"
+#include "topsh.h"
+
+#define CTL_MAXSIZE	(4 * 1024 * 1024)
+
+static const char *const all_daemons[] = {
+	"gatewayd", "proxyd", "policyd", "sandboxd", NULL
+};
+
+static int	 jsonout;
+static int	 exit_status;
+
+static __dead void
+usage(void)
+{
+	extern char	*__progname;
+
+	fprintf(stderr, "usage: %s [-j] [-f file] [-s rundir] command "
+	    "[argument ...]\n", __progname);
+	exit(1);
+}
+
+static int
+ctl_connect(const char *rundir, const char *daemon, struct imsgbuf *ib)
+{
+	struct sockaddr_un	 sun;
+	int			 s;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s.ctl",
+	    rundir, daemon) >= sizeof(sun.sun_path))
+		errx(1, "%s: runtime directory name too long", rundir);
+	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		err(1, "socket");
+	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(s);
+		return (-1);
+	}
+	imsgbuf_init(ib, s);
+	imsgbuf_set_maxsize(ib, CTL_MAXSIZE);
+	return (0);
+}
+
+/* the next frame, blocking; -1 when the daemon went away */
+static int
+ctl_next(struct imsgbuf *ib, struct imsg *imsg)
+{
+	int	 rv;
+
+	for (;;) {
+		if ((rv = imsg_get(ib, imsg)) == -1)
+			errx(1, "malformed reply");
+		if (rv == 1)
+			return (0);
+		if ((rv = imsgbuf_read(ib)) == -1)
+			err(1, "read");
+		if (rv == 0)
+			return (-1);
+	}
+}
+
+static void
+print_json_error(struct imsg *imsg, const char *daemon)
+{
+	json_t		*o = imsg_get_json(imsg);
+	const char	*e = NULL;
+
+	if (o != NULL)
+		e = json_string_value(json_object_get(o, "error"));
+	fprintf(stderr, "%s: %s\n", daemon, e ? e : "request failed");
+	json_decref(o);
+}
+
+static void
+print_uptime(long long s)
+{
+	if (s >= 86400)
+		printf("%lldd%02lldh", s / 86400, (s % 86400) / 3600);
+	else
+		printf("%lld:%02lld:%02lld", s / 3600, (s % 3600) / 60, s % 60);
+}
+
+static void
+print_status(const char *daemon, json_t *o)
+{
+	json_t	*peers, *p;
+	size_t	 i;
+
+	printf("%-9s up    pid %-7lld uptime ", daemon,
+	    (long long)json_integer_value(json_object_get(o, "pid")));
+	print_uptime(json_integer_value(json_object_get(o, "uptime")));
+	printf("  peers:");
+	peers = json_object_get(o, "peers");
+	if (json_array_size(peers) == 0)
+		printf(" none");
+	json_array_foreach(peers, i, p) {
+		const char *st = json_string_value(json_object_get(p,
+		    "state"));
+
+		printf(" %s(%s%s)",
+		    json_string_value(json_object_get(p, "name")),
+		    json_string_value(json_object_get(p, "direction")),
+		    st ? ",down" : "");
+	}
+	printf("\n");
+}
+
+static void
+print_exec(json_t *o)
+{
+	const char	*out, *errs;
+	size_t		 len;
+
+	out = json_string_value(json_object_get(o, "stdout"));
+	errs = json_string_value(json_object_get(o, "stderr"));
+	if (out != NULL) {
+		len = json_string_length(json_object_get(o, "stdout"));
+		fwrite(out, 1, len, stdout);
+	}
+	if (errs != NULL) {
+		len = json_string_length(json_object_get(o, "stderr"));
+		fwrite(errs, 1, len, stderr);
+	}
+	if (json_is_true(json_object_get(o, "timed_out")))
+		fprintf(stderr, "topshctl: command timed out and was killed\n");
+	exit_status = (int)json_integer_value(json_object_get(o, "exit"));
+}
+
+static void
+print_data(enum actions action, const char *daemon, json_t *o)
+{
+	char	*s;
+
+	if (jsonout || (action != STATUS && action != SANDBOX_EXEC)) {
+		if (!jsonout && action == POLICY_TEST) {
+			const char *d = json_string_value(json_object_get(o,
+			    "decision"));
+			const char *r = json_string_value(json_object_get(o,
+			    "rule"));
+			const char *m = json_string_value(json_object_get(o,
+			    "message"));
+
+			printf("%s%s%s%s%s\n", d ? d : "?", r ? " " : "",
+			    r ? r : "", m ? ": " : "", m ? m : "");
+			if (d != NULL && strcmp(d, "allow") != 0)
+				exit_status = 2;
+			return;
+		}
+		if ((s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS)) != NULL)
+			printf("%s\n", s);
+		free(s);
+		return;
+	}
+	if (action == STATUS)
+		print_status(daemon, o);
+	else
+		print_exec(o);
+}
+
+/* one request to one daemon; 0 done, -1 daemon not running */
+static int
+request(const char *rundir, const char *daemon, enum actions action,
+    uint32_t type, json_t *args, const void *raw, size_t rawlen)
+{
+	struct imsgbuf	 ib;
+	struct imsg	 imsg;
+	json_t		*o;
+	int		 done = 0;
+
+	if (ctl_connect(rundir, daemon, &ib) == -1)
+		return (-1);
+	if (args != NULL)
+		imsg_compose_json(&ib, type, 1, -1, args);
+	else
+		imsg_compose(&ib, type, 1, 0, -1, raw, rawlen);
+	if (imsgbuf_flush(&ib) == -1)
+		err(1, "%s: write", daemon);
+	while (!done) {
+		if (ctl_next(&ib, &imsg) == -1) {
+			fprintf(stderr, "%s: connection closed\n", daemon);
+			exit_status = 1;
+			break;
+		}
+		switch (imsg_get_type(&imsg)) {
+		case IMSG_CTL_DATA:
+			if ((o = imsg_get_json(&imsg)) == NULL)
+				errx(1, "%s: malformed reply", daemon);
+			print_data(action, daemon, o);
+			json_decref(o);
+			break;
+		case IMSG_CTL_OK:
+			if ((o = imsg_get_json(&imsg)) != NULL) {
+				const char *m = json_string_value(
+				    json_object_get(o, "message"));
+				if (m != NULL)
+					printf("%s: %s\n", daemon, m);
+				json_decref(o);
+			} else
+				printf("%s: ok\n", daemon);
+			done = 1;
+			break;
+		case IMSG_CTL_END:
+			done = 1;
+			break;
+		case IMSG_CTL_FAIL:
+		case IMSG_ERROR:
+			print_json_error(&imsg, daemon);
+			exit_status = 1;
+			done = 1;
+			break;
+		default:
+			errx(1, "%s: unexpected reply type %u", daemon,
+			    imsg_get_type(&imsg));
+		}
+		imsg_free(&imsg);
+	}
+	imsgbuf_clear(&ib);
+	close(ib.fd);
+	return (0);
+}
+
+static void
+each_daemon(const char *rundir, struct parse_result *res, uint32_t type,
+    const void *raw, size_t rawlen)
+{
+	int	 i;
+
+	for (i = 0; all_daemons[i] != NULL; i++) {
+		if (res->daemon != NULL && strcmp(res->daemon,
+		    all_daemons[i]) != 0)
+			continue;
+		if (request(rundir, all_daemons[i], res->action, type, NULL,
+		    raw, rawlen) == -1) {
+			if (res->action == STATUS && !jsonout)
+				printf("%-9s down\n", all_daemons[i]);
+			else if (res->action == STATUS)
+				printf("{\"name\":\"%s\",\"state\":\"down\"}\n",
+				    all_daemons[i]);
+			else {
+				fprintf(stderr, "%s: not running (%s)\n",
+				    all_daemons[i], strerror(errno));
+				exit_status = 1;
+			}
+		}
+	}
+}
+
+static void
+one_daemon(const char *rundir, const char *daemon, struct parse_result *res,
+    uint32_t type, json_t *args)
+{
+	if (args == NULL)
+		errx(1, "out of memory");
+	if (request(rundir, daemon, res->action, type, args, NULL, 0) == -1)
+		errx(1, "%s is not running (%s/%s.ctl: %s)", daemon, rundir,
+		    daemon, strerror(errno));
+	json_decref(args);
+}
+
+static const char *
+find_rundir(const char *conffile, const char *rundir)
+{
+	static char		 buf[PATH_MAX];
+	struct topsh_conf	*conf;
+	struct cferrs		 errs;
+
+	if (rundir != NULL)
+		return (rundir);
+	if ((rundir = getenv("TOPSH_RUNDIR")) != NULL)
+		return (rundir);
+	cferrs_init(&errs);
+	if (access(conffile, R_OK) == 0 &&
+	    config_load(conffile, NULL, &conf, &errs) == 0) {
+		strlcpy(buf, conf->runtime_dir, sizeof(buf));
+		config_free(conf);
+		cferrs_free(&errs);
+		return (buf);
+	}
+	cferrs_free(&errs);
+	return (TOPSH_RUNDIR);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct parse_result	*res;
+	const char		*conffile = TOPSH_CONF, *rundir = NULL;
+	int			 ch, v;
+
+	while ((ch = getopt(argc, argv, "+f:js:")) != -1) {
+		switch (ch) {
+		case 'f':
+			conffile = optarg;
+			break;
+		case 'j':
+			jsonout = 1;
+			break;
+		case 's':
+			rundir = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if ((res = parse(argc, argv)) == NULL)
+		exit(1);
+	rundir = find_rundir(conffile, rundir);
+
+	switch (res->action) {
+	case STATUS:
+		each_daemon(rundir, res, IMSG_CTL_STATUS, NULL, 0);
+		break;
+	case LOG_VERBOSE:
+	case LOG_BRIEF:
+		v = res->action == LOG_VERBOSE ? 2 : 1;
+		each_daemon(rundir, res, IMSG_CTL_LOG_VERBOSE, &v, sizeof(v));
+		break;
+	case RELOAD:
+		each_daemon(rundir, res, IMSG_CTL_RELOAD, NULL, 0);
+		break;
+	case POLICY_TEST:
+		one_daemon(rundir, "policyd", res, IMSG_CTL_POLICY_TEST,
+		    json_pack("{s:s}", "command", res->command));
+		break;
+	case SANDBOX_LIST:
+		one_daemon(rundir, "sandboxd", res, IMSG_CTL_SANDBOX_LIST,
+		    json_object());
+		break;
+	case SANDBOX_KILL:
+		one_daemon(rundir, "sandboxd", res, IMSG_CTL_SANDBOX_KILL,
+		    json_pack("{s:I}", "user", (json_int_t)res->user));
+		break;
+	case SANDBOX_EXEC:
+		one_daemon(rundir, "sandboxd", res, IMSG_CTL_SANDBOX_EXEC,
+		    json_pack("{s:I, s:s}", "user", (json_int_t)res->user,
+		    "command", res->command));
+		break;
+	case TRASH_LIST:
+		one_daemon(rundir, "sandboxd", res, IMSG_CTL_TRASH_LIST,
+		    json_pack("{s:I}", "user", (json_int_t)res->user));
+		break;
+	case TRASH_RESTORE:
+		one_daemon(rundir, "sandboxd", res, IMSG_CTL_TRASH_RESTORE,
+		    json_pack("{s:I, s:s}", "user", (json_int_t)res->user,
+		    "id", res->id));
+		break;
+	case NONE:
+		usage();
+	}
+	free(res->command);
+	return (exit_status);
+}
