@@ -22,12 +22,12 @@ struct conf_gateway {
 	long long	 memory_max;		/* memory-max 16K */
 	long long	 log_max;		/* log-max 1M */
 	long long	 context_max;		/* context-max 96K */
-	long long	 context_messages;	/* context-messages 20 */
+	long long	 context_messages;	/* context-messages 40 */
 	long long	 tool_output_max;	/* tool-output-max 16K */
 	long long	 poll_timeout;		/* poll-timeout 30s */
 	long long	 approval_timeout;	/* approval-timeout 2m */
 	long long	 ask_timeout;		/* ask-timeout 5m */
-	long long	 upload_max;		/* upload-max 20M */
+	long long	 upload_max;		/* upload-max 5M */
 	int		 private_chats;		/* private-chats yes */
 	int		 groups;		/* groups yes */
 	double		 group_reply_chance;	/* group-reply-chance 0% */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "confine.h"
 #include "daemon.h"
 #include "log.h"
 #include "privdrop.h"
@@ -64,6 +65,24 @@ const char *
 daemon_confdir(void)
 {
 	return (confdir);
+}
+
+int
+daemon_landlock(const struct confine_path *extra, size_t n, int tcp)
+{
+	struct confine_path	*paths;
+	size_t			 i;
+	int			 rv;
+
+	if ((paths = calloc(n + 1, sizeof(*paths))) == NULL)
+		return (-1);
+	paths[0].path = confdir;
+	paths[0].access = CONFINE_R;
+	for (i = 0; i < n; i++)
+		paths[i + 1] = extra[i];
+	rv = confine_landlock(paths, n + 1, tcp);
+	free(paths);
+	return (rv == -1 ? -1 : 0);
 }
 
 static const char *

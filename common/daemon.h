@@ -66,5 +66,11 @@ uid_t		 daemon_uid(enum proc_id);
 int		 daemon_privileged(void);	/* started as root */
 /* the directory of the configuration file (keep it readable) */
 const char	*daemon_confdir(void);
+struct confine_path;
+/*
+ * Landlock for a daemon: the configuration directory stays readable
+ * (for reload) besides paths[]; tcp as in confine_landlock().
+ */
+int		 daemon_landlock(const struct confine_path *, size_t, int);
 
 #endif

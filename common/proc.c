@@ -36,6 +36,7 @@ struct outconn {
 	struct event			*retry;
 	int				 backoff_ms;
 	int				 failures;
+	int				 was_up;
 	struct peer			*peer;
 };
 
@@ -254,8 +255,12 @@ peer_free(struct peer *p)
 	event_free(p->ev);
 	close(p->ibuf.fd);
 	imsgbuf_clear(&p->ibuf);
-	if (p->outgoing && proc.out[p->id].peer == p)
+	if (p->outgoing && proc.out[p->id].peer == p) {
 		proc.out[p->id].peer = NULL;
+		if (!p->hello_pending && proc.running)
+			log_warnx("lost connection to %s, reconnecting",
+			    proc_name(p->id));
+	}
 	if (identified && proc.conf->peer_down != NULL)
 		proc.conf->peer_down(p);
 	if (p->outgoing && proc.running)
@@ -373,7 +378,7 @@ hello_outgoing(struct peer *p, struct imsg *imsg)
 		return (-1);
 	}
 	p->remote_pid = imsg_get_pid(imsg);
-	if (oc->failures > 0 || oc->backoff_ms > BACKOFF_MIN_MS)
+	if (oc->was_up)
 		log_info("reconnected to %s (pid %d)", proc_name(p->id),
 		    (int)p->remote_pid);
 	else
@@ -381,13 +386,15 @@ hello_outgoing(struct peer *p, struct imsg *imsg)
 		    (int)p->remote_pid);
 	oc->backoff_ms = 0;
 	oc->failures = 0;
+	oc->was_up = 1;
 	p->hello_pending = 0;
 	if (proc.conf->peer_up != NULL)
 		proc.conf->peer_up(p);
 	return (0);
 }
 
-static void
+/* 0: the peer lives on; -1: it was closed and freed */
+static int
 peer_read(struct peer *p)
 {
 	struct imsg	 imsg;
@@ -401,10 +408,10 @@ peer_read(struct peer *p)
 			log_warn("%s: read", proc_name(p->id));
 			peer_close(p, "read error");
 		}
-		return;
+		return (-1);
 	case 0:
 		peer_close(p, "connection closed");
-		return;
+		return (-1);
 	}
 	p->busy = 1;
 	while (!p->closing) {
@@ -436,8 +443,11 @@ peer_read(struct peer *p)
 		imsg_free(&imsg);
 	}
 	p->busy = 0;
-	if (p->closing)
+	if (p->closing) {
 		peer_free(p);
+		return (-1);
+	}
+	return (0);
 }
 
 static void
@@ -452,11 +462,8 @@ peer_cb(evutil_socket_t fd, short ev, void *arg)
 			return;
 		}
 	}
-	if (ev & EV_READ) {
-		peer_read(p);
-		/* p may be gone now */
-		return;
-	}
+	if ((ev & EV_READ) && peer_read(p) == -1)
+		return;		/* p is gone */
 	peer_event_add(p);
 }
 

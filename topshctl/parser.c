@@ -128,6 +128,8 @@ static const char *const daemons[] = {
 
 static struct parse_result	 res;
 
+static int	 daemon_ambiguous;
+
 static const char *
 match_daemon(const char *word)
 {
@@ -141,6 +143,7 @@ match_daemon(const char *word)
 			found = daemons[i];
 			n++;
 		}
+	daemon_ambiguous = n > 1;
 	return (n == 1 ? found : NULL);
 }
 
@@ -203,7 +206,8 @@ match_token(const char *word, const struct token *table, int *ambiguous)
 			break;
 		}
 	}
-	if (n > 1) {
+	if (n > 1 || daemon_ambiguous) {
+		daemon_ambiguous = 0;
 		*ambiguous = 1;
 		return (NULL);
 	}

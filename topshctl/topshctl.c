@@ -284,20 +284,37 @@ find_rundir(const char *conffile, const char *rundir)
 	static char		 buf[PATH_MAX];
 	struct topsh_conf	*conf;
 	struct cferrs		 errs;
+	struct cftree		*tree;
+	struct cfnode		*n;
 
 	if (rundir != NULL)
 		return (rundir);
 	if ((rundir = getenv("TOPSH_RUNDIR")) != NULL)
 		return (rundir);
 	cferrs_init(&errs);
-	if (access(conffile, R_OK) == 0 &&
-	    config_load(conffile, NULL, &conf, &errs) == 0) {
+	if (access(conffile, R_OK) == -1) {
+		cferrs_free(&errs);
+		return (TOPSH_RUNDIR);
+	}
+	if (config_load(conffile, NULL, &conf, &errs) == 0) {
 		strlcpy(buf, conf->runtime_dir, sizeof(buf));
 		config_free(conf);
 		cferrs_free(&errs);
 		return (buf);
 	}
+	/* a broken file still names its runtime-dir: the daemons say more */
 	cferrs_free(&errs);
+	cferrs_init(&errs);
+	if ((tree = cf_parse_file(conffile, NULL, &errs)) != NULL) {
+		TAILQ_FOREACH(n, &tree->nodes, entry)
+			if (strcmp(n->name, "runtime-dir") == 0 &&
+			    n->argc == 1 && n->argv[0][0] == '/')
+				strlcpy(buf, n->argv[0], sizeof(buf));
+		cf_free(tree);
+	}
+	cferrs_free(&errs);
+	if (buf[0] != '\0')
+		return (buf);
 	return (TOPSH_RUNDIR);
 }
 
