@@ -66,15 +66,19 @@ BINS =		$(PROGS:%=$(B)/bin/%)
 
 UNIT_SRCS :=	$(wildcard regress/unit/*.c)
 UNIT_BINS :=	$(UNIT_SRCS:regress/unit/%.c=$(B)/regress/%)
+TOOL_SRCS :=	$(wildcard regress/tools/*.c)
+TOOL_BINS :=	$(TOOL_SRCS:regress/tools/%.c=$(B)/tools/%)
 
 HDRS :=		$(wildcard common/*.h */*.h)
 
-.PHONY: all clean check check-plain deps install fuzz lint-man bench regress-bins
+.PHONY: all clean check check-plain deps install fuzz lint-man bench regress-bins libs
 .SUFFIXES:
 
-all: $(BINS) $(UNIT_BINS)
+all: $(BINS) $(UNIT_BINS) $(TOOL_BINS)
 
 regress-bins: $(UNIT_BINS)
+
+libs: $(LIBS)
 
 $(B)/common/parse.c: common/parse.y
 	@mkdir -p $(@D)
@@ -94,6 +98,11 @@ $(B)/libcommon.a: $(COMMON_OBJS)
 $(B)/regress/%: regress/unit/%.c $(LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iregress/unit $(LDFLAGS) -o $@ $< \
+	    -Wl,--start-group $(LIBS) -Wl,--end-group $(LDLIBS)
+
+$(B)/tools/%: regress/tools/%.c $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< \
 	    -Wl,--start-group $(LIBS) -Wl,--end-group $(LDLIBS)
 
 # make check: the plain build (warnings as errors at -O2), the

@@ -558,10 +558,9 @@ config_new(const char *path, struct cfctx *ctx)
 
 static int
 config_finish(struct topsh_conf *conf, struct cftree *tree,
-    struct cferrs *errs, struct topsh_conf **out)
+    struct cferrs *errs, struct topsh_conf **out, size_t before)
 {
 	struct cfctx	 ctx;
-	size_t		 before = errs->n;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.errs = errs;
@@ -596,12 +595,8 @@ config_load(const char *path, struct cfmacros *macros,
 		cf_error(errs, path, 0, "out of memory");
 		return (-1);
 	}
-	if (errs->n != before) {
-		cf_free(tree);
-		config_free(conf);
-		return (-1);
-	}
-	return (config_finish(conf, tree, errs, out));
+	/* check what did parse, so that one run lists every mistake */
+	return (config_finish(conf, tree, errs, out, before));
 }
 
 int
@@ -621,12 +616,7 @@ config_load_buffer(const char *name, const char *buf, size_t len,
 		cf_free(tree);
 		return (-1);
 	}
-	if (errs->n != before) {
-		cf_free(tree);
-		config_free(conf);
-		return (-1);
-	}
-	return (config_finish(conf, tree, errs, out));
+	return (config_finish(conf, tree, errs, out, before));
 }
 
 void
@@ -730,20 +720,77 @@ print_key(FILE *fp, const struct cfkey *k, const void *base, const char *ind)
 	fputc('\n', fp);
 }
 
+/* the key as print_key writes it, malloc'd */
+static char *
+key_text(const struct cfkey *k, const void *base)
+{
+	char	*s = NULL;
+	size_t	 len = 0;
+	FILE	*fp;
+
+	if ((fp = open_memstream(&s, &len)) == NULL)
+		return (NULL);
+	print_key(fp, k, base, "");
+	fclose(fp);
+	return (s);
+}
+
+static int
+key_is_default(const struct cfkey *k, const void *base, const void *dbase)
+{
+	char	*a, *b;
+	int	 same;
+
+	a = key_text(k, base);
+	b = key_text(k, dbase);
+	same = a != NULL && b != NULL && strcmp(a, b) == 0;
+	free(a);
+	free(b);
+	return (same);
+}
+
+static void
+print_section(FILE *fp, const struct cfsection *sec, const void *base,
+    const void *dbase, int all)
+{
+	const char	*ind = sec->name != NULL ? "\t" : "";
+	size_t		 j, n = 0;
+
+	for (j = 0; j < sec->nkeys; j++) {
+		if (!all && key_is_default(&sec->keys[j], base, dbase))
+			continue;
+		if (n++ == 0 && sec->name != NULL)
+			fprintf(fp, "\n%s {\n", sec->name);
+		print_key(fp, &sec->keys[j], base, ind);
+	}
+	if (n > 0 && sec->name != NULL)
+		fprintf(fp, "}\n");
+}
+
+void
+config_print_all(FILE *fp, const struct topsh_conf *conf, int all)
+{
+	struct topsh_conf	*dflt;
+	struct cferrs		 errs;
+	struct cfctx		 ctx;
+	size_t			 i;
+
+	cferrs_init(&errs);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.errs = &errs;
+	if ((dflt = config_new("defaults", &ctx)) == NULL)
+		all = 1;
+	print_section(fp, &top_section, conf, dflt, all);
+	for (i = 0; i < NSECTIONS; i++)
+		print_section(fp, sections[i], (const char *)conf +
+		    sections[i]->off, dflt ? (const char *)dflt +
+		    sections[i]->off : NULL, all);
+	config_free(dflt);
+	cferrs_free(&errs);
+}
+
 void
 config_print(FILE *fp, const struct topsh_conf *conf)
 {
-	const struct cfsection	*sec;
-	size_t			 i, j;
-
-	for (i = 0; i < top_section.nkeys; i++)
-		print_key(fp, &top_section.keys[i], conf, "");
-	for (i = 0; i < NSECTIONS; i++) {
-		sec = sections[i];
-		fprintf(fp, "\n%s {\n", sec->name);
-		for (j = 0; j < sec->nkeys; j++)
-			print_key(fp, &sec->keys[j],
-			    (const char *)conf + sec->off, "\t");
-		fprintf(fp, "}\n");
-	}
+	config_print_all(fp, conf, 0);
 }

@@ -78,7 +78,10 @@ int	 config_load(const char *, struct cfmacros *, struct topsh_conf **,
 /* the same from a buffer: tests and fuzzing */
 int	 config_load_buffer(const char *, const char *, size_t,
 	    struct cfmacros *, struct topsh_conf **, struct cferrs *);
+/* what differs from the defaults, in canonical form (-nv) */
 void	 config_print(FILE *, const struct topsh_conf *);
+/* all: every key, defaults included (-nvv) */
+void	 config_print_all(FILE *, const struct topsh_conf *, int);
 void	 config_free(struct topsh_conf *);
 
 /* value parsers shared with other consumers of the grammar */

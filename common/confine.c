@@ -59,7 +59,7 @@ static const char *const base_syscalls[] = {
 	"timerfd_gettime", "ioctl", "membarrier", "getcwd", "madvise",
 	"socketpair", "getdents64", "readlink", "readlinkat", "access",
 	"faccessat", "faccessat2", "umask",
-	"set_tid_address",
+	"set_tid_address", "unlink", "unlinkat",
 	NULL
 };
 

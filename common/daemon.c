@@ -37,6 +37,7 @@ static struct cfmacros		 macros;
 static uid_t			 uids[PROC_MAX];
 static int			 privileged;
 static char			 confdir[PATH_MAX];
+static char			 statedir[PATH_MAX];
 static struct event		*ev_sig[4];
 
 static __dead void
@@ -236,6 +237,34 @@ make_rundir(const char *dir)
 		fatalx("%s is writable by everyone", dir);
 }
 
+/* STATE/<daemon>, mode 0700, owned by the daemon's user */
+static void
+make_statedir(const char *root, gid_t gid)
+{
+	struct stat	 st;
+
+	if (mkdir(root, 0755) == -1 && errno != EEXIST)
+		fatal("mkdir %s", root);
+	if ((size_t)snprintf(statedir, sizeof(statedir), "%s/%s", root,
+	    def->name) >= sizeof(statedir))
+		fatalx("state directory name too long");
+	if (mkdir(statedir, 0700) == -1 && errno != EEXIST)
+		fatal("mkdir %s", statedir);
+	if (lstat(statedir, &st) == -1 || !S_ISDIR(st.st_mode))
+		fatalx("%s is not a directory", statedir);
+	if (privileged && (st.st_uid != uids[def->id] || st.st_gid != gid) &&
+	    chown(statedir, uids[def->id], gid) == -1)
+		fatal("chown %s", statedir);
+	if ((st.st_mode & 077) != 0 && chmod(statedir, 0700) == -1)
+		fatal("chmod %s", statedir);
+}
+
+const char *
+daemon_statedir(void)
+{
+	return (statedir);
+}
+
 static void
 drop(struct topsh_conf *conf, gid_t gid)
 {
@@ -320,7 +349,7 @@ daemon_main(int argc, char *argv[], const struct daemon_def *d)
 		if (def->check != NULL && def->check(conf, topsh_verbose) == -1)
 			return (1);
 		if (topsh_verbose)
-			config_print(stdout, conf);
+			config_print_all(stdout, conf, topsh_verbose > 1);
 		printf("configuration OK\n");
 		return (0);
 	}
@@ -336,6 +365,7 @@ daemon_main(int argc, char *argv[], const struct daemon_def *d)
 	if ((topsh_base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	make_rundir(conf->runtime_dir);
+	make_statedir(conf->state_dir, gid);
 
 	pconf = def->proc;
 	pconf.self = def->id;

@@ -64,6 +64,8 @@ int		 daemon_reload(char *, size_t);
 /* the uid that each daemon runs as (from topsh.conf, or ours) */
 uid_t		 daemon_uid(enum proc_id);
 int		 daemon_privileged(void);	/* started as root */
+/* STATE-DIR/<daemon name>: 0700, owned by the daemon's user */
+const char	*daemon_statedir(void);
 /* the directory of the configuration file (keep it readable) */
 const char	*daemon_confdir(void);
 struct confine_path;

@@ -54,6 +54,8 @@ static struct {
 	struct cfmacros	*macros;
 	int		 allow_include;
 	int		 eof_nl;	/* the final newline was returned */
+	const char	*lasterr_file;
+	int		 lasterr_line;
 } ps;
 
 typedef struct {
@@ -204,9 +206,12 @@ static void
 yyerror(const char *msg)
 {
 	struct cfinput	*in = cur();
+	int		 line = in->errline ? in->errline : in->lineno;
 
-	cf_error(ps.errs, in->name, in->errline ? in->errline : in->lineno,
-	    "%s", msg);
+	/* the lexer already said what is wrong with this line */
+	if (ps.lasterr_file == in->name && ps.lasterr_line == line)
+		return;
+	cf_error(ps.errs, in->name, line, "%s", msg);
 }
 
 static void
@@ -219,6 +224,8 @@ perror_at(int line, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	cf_error(ps.errs, cur()->name, line, "%s", buf);
+	ps.lasterr_file = cur()->name;
+	ps.lasterr_line = line;
 }
 
 static int
@@ -499,6 +506,9 @@ push_file(const char *path)
 	in->fp = fp;
 	in->lineno = 1;
 	ps.depth++;
+	/* an included file first ends the include statement */
+	if (ps.depth > 1)
+		lungetc('\n');
 	return (0);
  toolong:
 	perror_at(line, "include \"%s\": path too long", path);

@@ -317,7 +317,6 @@ hello_accepted(struct peer *p, struct imsg *imsg)
 {
 	const struct proc_accept	*a;
 	struct topsh_hello		 h;
-	struct peer			*old;
 
 	if (imsg_get_type(imsg) != IMSG_HELLO ||
 	    imsg_get_data(imsg, &h, sizeof(h)) == -1) {
@@ -343,13 +342,6 @@ hello_accepted(struct peer *p, struct imsg *imsg)
 		peer_close(p, NULL);
 		return (-1);
 	}
-	/* a restarted peer replaces its old connection */
-	TAILQ_FOREACH(old, &proc.peers, entry)
-		if (old != p && old->id == (enum proc_id)h.proc &&
-		    !old->outgoing && !old->control && !old->closing) {
-			peer_close(old, "replaced by a new connection");
-			break;
-		}
 	p->id = h.proc;
 	p->remote_pid = imsg_get_pid(imsg);
 	p->dispatch = a->dispatch;
@@ -674,7 +666,8 @@ proc_peer(enum proc_id id)
 	if (proc.out[id].peer != NULL && !proc.out[id].peer->hello_pending &&
 	    !proc.out[id].peer->closing)
 		return (proc.out[id].peer);
-	TAILQ_FOREACH(p, &proc.peers, entry)
+	/* several connections from one peer: the newest one answers */
+	TAILQ_FOREACH_REVERSE(p, &proc.peers, peerlist, entry)
 		if (p->id == id && !p->outgoing && !p->control && !p->closing)
 			return (p);
 	return (NULL);

@@ -1,0 +1,181 @@
+# regress/t/lib.sh - helpers for topsh script tests (sourced).
+#
+#   . "$TOPSH_SRC/regress/t/lib.sh"
+#   topsh_setup              temp dir $T with topsh.conf, runtime dir,
+#                            state dir, secrets dir (canary values);
+#                            $TOPSH_EXTRA_CONF is appended to topsh.conf
+#   topsh_start D [args]     start daemon D in the foreground (-d) with
+#                            its log in $T/D.log; pid in $T/D.pid
+#   topsh_stop D / topsh_kill D (SIGKILL)
+#   topsh_wait_up D...       wait until topshctl status shows them up
+#   wait_for SECS CMD...     retry CMD until it succeeds
+#   ctl ARGS                 topshctl -s $T/run ARGS
+#   ok COND-EXIT "name"      TAP line from the last exit status
+# Every daemon started is stopped at exit.  When run as root the daemons
+# drop to their users (created here if missing, as a package would).
+
+: "${TOPSH_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${TOPSH_BUILD:=$TOPSH_SRC/build-san}"
+BIN=$TOPSH_BUILD/bin
+TOOLS=$TOPSH_BUILD/tools
+TESTNUM=0
+FAILED=0
+
+ok() {
+	rc=$1
+	shift
+	TESTNUM=$((TESTNUM + 1))
+	if [ "$rc" -eq 0 ]; then
+		echo "ok $TESTNUM - $*"
+	else
+		echo "not ok $TESTNUM - $*"
+		FAILED=$((FAILED + 1))
+	fi
+}
+
+# check CMD... ; name given in $NAME
+check() {
+	name=$1
+	shift
+	"$@" >/dev/null 2>&1
+	ok $? "$name"
+}
+
+diag() {
+	echo "# $*"
+}
+
+wait_for() {
+	secs=$1
+	shift
+	i=0
+	while [ "$i" -lt $((secs * 10)) ]; do
+		if "$@" >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+topsh_users() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	for u in topsh-gateway topsh-proxy topsh-policy topsh-sandbox \
+	    topsh-egress; do
+		id "$u" >/dev/null 2>&1 || useradd --system --no-create-home \
+		    --home-dir /nonexistent --shell /usr/sbin/nologin "$u"
+	done
+	getent group docker >/dev/null 2>&1 || groupadd --system docker
+}
+
+topsh_setup() {
+	topsh_users
+	T=$(mktemp -d /tmp/topsh-test.XXXXXX)
+	chmod 0755 "$T"
+	mkdir -p "$T/run" "$T/state" "$T/secrets" "$T/log" "$T/workspaces"
+	chmod 0700 "$T/secrets"
+	printf '%s' "123456:TEST-canary-telegram-token-AAAAAAAAAAAAAAAA" \
+	    >"$T/secrets/telegram_token"
+	printf '%s' "http://127.0.0.1:9" >"$T/secrets/llm_base_url"
+	printf '%s' "sk-canary-llm-key-0123456789abcdefABCDEF" \
+	    >"$T/secrets/llm_api_key"
+	printf '%s' "zai-canary-search-key-0123456789" \
+	    >"$T/secrets/zai_api_key"
+	chmod 0600 "$T/secrets"/*
+	rules=""
+	for f in "$TOPSH_SRC"/etc/policy/*.rules; do
+		[ -f "$f" ] && rules="$rules \"$f\""
+	done
+	cat >"$T/topsh.conf" <<EOC
+# written by regress/t/lib.sh
+runtime-dir "$T/run"
+state-dir "$T/state"
+
+gateway {
+	system-prompt "$TOPSH_SRC/etc/prompts/system.md"
+}
+proxy {
+	secrets-dir "$T/secrets"
+	telegram-url "http://127.0.0.1:9"
+	search-url "http://127.0.0.1:9/search"
+}
+policy {
+	audit-log "$T/log/audit.log"
+${rules:+	rules$rules}
+}
+sandbox {
+	workspace-root "$T/workspaces"
+	image "topsh-test:latest"
+}
+${TOPSH_EXTRA_CONF:-}
+EOC
+	chmod 0644 "$T/topsh.conf"
+	trap topsh_cleanup EXIT INT TERM
+}
+
+topsh_start() {
+	d=$1
+	shift
+	"$BIN/$d" -d -f "$T/topsh.conf" "$@" >>"$T/$d.log" 2>&1 &
+	echo $! >"$T/$d.pid"
+}
+
+topsh_pid() {
+	cat "$T/$1.pid" 2>/dev/null
+}
+
+topsh_alive() {
+	p=$(topsh_pid "$1")
+	[ -n "$p" ] && kill -0 "$p" 2>/dev/null
+}
+
+topsh_stop() {
+	p=$(topsh_pid "$1")
+	[ -n "$p" ] || return 0
+	kill "$p" 2>/dev/null
+	wait_for 5 sh -c "! kill -0 $p 2>/dev/null"
+	kill -9 "$p" 2>/dev/null
+	rm -f "$T/$1.pid"
+}
+
+topsh_kill() {
+	p=$(topsh_pid "$1")
+	[ -n "$p" ] && kill -9 "$p" 2>/dev/null
+	wait_for 5 sh -c "! kill -0 $p 2>/dev/null"
+	rm -f "$T/$1.pid"
+}
+
+ctl() {
+	"$BIN/topshctl" -s "$T/run" "$@"
+}
+
+topsh_is_up() {
+	for d in "$@"; do
+		ctl status "$d" 2>/dev/null | grep -q "^$d *up" || return 1
+	done
+}
+
+topsh_wait_up() {
+	wait_for 20 topsh_is_up "$@"
+}
+
+topsh_cleanup() {
+	for f in "$T"/*.pid; do
+		[ -f "$f" ] || continue
+		topsh_stop "$(basename "$f" .pid)"
+	done
+	if [ "$FAILED" -gt 0 ] || [ -n "${TOPSH_KEEP:-}" ]; then
+		for l in "$T"/*.log; do
+			[ -f "$l" ] || continue
+			echo "# --- $l (last 30 lines)"
+			tail -n 30 "$l" | sed 's/^/#   /'
+		done
+	fi
+	[ -n "${TOPSH_KEEP:-}" ] || rm -rf "$T"
+}
+
+done_testing() {
+	echo "# $TESTNUM tests, $FAILED failed"
+	[ "$FAILED" -eq 0 ] && [ "$TESTNUM" -gt 0 ]
+}

@@ -1,0 +1,217 @@
+/*
+ * common_config.c - topsh.conf: golden -nv output, canonical output that
+ * parses back to itself, every error listed with file:line, macros,
+ * includes, and the shipped sample configuration.
+ */
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "regress.h"
+
+static char	 dir[1024];
+
+static char *
+slurp(const char *path)
+{
+	FILE	*fp;
+	char	*buf;
+	long	 len;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return (NULL);
+	fseek(fp, 0, SEEK_END);
+	len = ftell(fp);
+	rewind(fp);
+	buf = calloc(1, len + 1);
+	if (fread(buf, 1, len, fp) != (size_t)len) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(fp);
+	return (buf);
+}
+
+static char *
+printed(struct topsh_conf *conf)
+{
+	char	*out = NULL;
+	size_t	 len = 0;
+	FILE	*fp = open_memstream(&out, &len);
+
+	config_print(fp, conf);
+	fclose(fp);
+	return (out);
+}
+
+/* drop the directory so messages compare across checkouts */
+static void
+strip_dir(char *s)
+{
+	char	*p;
+	size_t	 dl = strlen(dir) + 1;
+
+	while ((p = strstr(s, dir)) != NULL)
+		memmove(p, p + dl, strlen(p + dl) + 1);
+}
+
+static void
+golden(const char *name)
+{
+	struct topsh_conf	*conf, *again;
+	struct cferrs		 errs;
+	char			 path[2048], *out, *want, *out2;
+
+	cferrs_init(&errs);
+	snprintf(path, sizeof(path), "%s/%s.conf", dir, name);
+	ok(config_load(path, NULL, &conf, &errs) == 0, "%s parses", name);
+	cferrs_print(&errs, stdout);
+	if (conf == NULL)
+		return;
+	out = printed(conf);
+	snprintf(path, sizeof(path), "%s/%s.ok", dir, name);
+	want = slurp(path);
+	is_str(out, want, "%s -nv output matches %s.ok", name, name);
+	ok(config_load_buffer("printed", out, strlen(out), NULL, &again,
+	    &errs) == 0, "%s canonical output parses", name);
+	if (again != NULL) {
+		out2 = printed(again);
+		is_str(out2, out, "%s canonical output prints the same", name);
+		free(out2);
+		config_free(again);
+	}
+	free(out);
+	free(want);
+	config_free(conf);
+	cferrs_free(&errs);
+}
+
+static void
+errors(void)
+{
+	struct topsh_conf	*conf;
+	struct cferrs		 errs;
+	char			 path[2048], *all, *want;
+
+	cferrs_init(&errs);
+	snprintf(path, sizeof(path), "%s/err-many.conf", dir);
+	ok(config_load(path, NULL, &conf, &errs) == -1 && conf == NULL,
+	    "a file with errors is refused");
+	all = cferrs_join(&errs);
+	strip_dir(all);
+	snprintf(path, sizeof(path), "%s/err-many.errors", dir);
+	want = slurp(path);
+	if (want != NULL && want[strlen(want) - 1] == '\n')
+		want[strlen(want) - 1] = '\0';
+	is_str(all, want, "every error is listed with file:line");
+	ok(errs.n >= 10, "at least ten errors reported in one run (%zu)",
+	    errs.n);
+	free(all);
+	free(want);
+	cferrs_free(&errs);
+}
+
+static void
+macros(void)
+{
+	struct topsh_conf	*conf;
+	struct cferrs		 errs;
+	struct cfmacros		 m;
+	const char		*text = "mem = 128M\nsandbox { memory $mem }\n";
+
+	cferrs_init(&errs);
+	cf_macros_init(&m);
+	ok(cf_macro_define(&m, "mem=1G") == 0, "-D mem=1G accepted");
+	ok(cf_macro_define(&m, "bad name=1") == -1, "-D with a bad name "
+	    "refused");
+	ok(cf_macro_define(&m, "novalue") == -1, "-D without = refused");
+	ok(config_load_buffer("m", text, strlen(text), &m, &conf, &errs) == 0,
+	    "macro file parses");
+	is_int(conf ? conf->sandbox.memory : 0, 1LL << 30,
+	    "-D overrides the file's definition");
+	config_free(conf);
+	cf_macros_free(&m);
+	ok(config_load_buffer("m", text, strlen(text), NULL, &conf, &errs) ==
+	    0 && conf->sandbox.memory == 128LL << 20,
+	    "without -D the file's value is used");
+	config_free(conf);
+	cferrs_free(&errs);
+}
+
+static void
+values(void)
+{
+	long long	 v;
+	int		 b;
+
+	ok(cf_parse_size("512M", &v) == 0 && v == 512LL << 20, "512M");
+	ok(cf_parse_size("1.5G", &v) == 0 && v == 3LL << 29, "1.5G");
+	ok(cf_parse_size("64kb", &v) == 0 && v == 65536, "64kb");
+	ok(cf_parse_size("-1", &v) == -1, "negative size refused");
+	ok(cf_parse_size("12Q", &v) == -1, "unknown unit refused");
+	ok(cf_parse_size("99999999999T", &v) == -1, "overflow refused");
+	ok(cf_parse_time("90", &v) == 0 && v == 90, "90 seconds");
+	ok(cf_parse_time("5m", &v) == 0 && v == 300, "5m");
+	ok(cf_parse_time("2d", &v) == 0 && v == 172800, "2d");
+	ok(cf_parse_time("m", &v) == -1, "unit without number refused");
+	ok(cf_parse_bool("on", &b) == 0 && b == 1, "on");
+	ok(cf_parse_bool("maybe", &b) == -1, "maybe refused");
+}
+
+static void
+fuzzish(void)
+{
+	struct topsh_conf	*conf;
+	struct cferrs		 errs;
+	const char *bad[] = { "{", "}", "a {", "sandbox { memory }",
+	    "\"unterminated", "x = ", "= y", "sandbox { sandbox { } }",
+	    "include", "a\\", "\x01\x02", "$", "a { b { c { d } } }",
+	    "sandbox {\n memory 1M", NULL };
+	int			 i, all = 1;
+
+	for (i = 0; bad[i] != NULL; i++) {
+		cferrs_init(&errs);
+		if (config_load_buffer("bad", bad[i], strlen(bad[i]), NULL,
+		    &conf, &errs) != -1 || errs.n == 0)
+			all = 0;
+		config_free(conf);
+		cferrs_free(&errs);
+	}
+	ok(all, "malformed inputs are all refused with an error");
+}
+
+static void
+sample(void)
+{
+	struct topsh_conf	*conf;
+	struct cferrs		 errs;
+	char			 path[2048];
+	const char		*src = getenv("TOPSH_SRC");
+
+	cferrs_init(&errs);
+	snprintf(path, sizeof(path), "%s/etc/topsh.conf", src ? src : ".");
+	ok(config_load(path, NULL, &conf, &errs) == 0,
+	    "the shipped etc/topsh.conf parses");
+	cferrs_print(&errs, stdout);
+	config_free(conf);
+	cferrs_free(&errs);
+}
+
+int
+main(void)
+{
+	const char	*src = getenv("TOPSH_SRC");
+
+	snprintf(dir, sizeof(dir), "%s/regress/config", src ? src : ".");
+	golden("minimal");
+	golden("full");
+	errors();
+	macros();
+	values();
+	fuzzish();
+	sample();
+	return (done_testing());
+}
