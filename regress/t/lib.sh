@@ -11,6 +11,9 @@
 #   wait_for SECS CMD...     retry CMD until it succeeds
 #   ctl ARGS                 topshctl -s $T/run ARGS
 #   ok COND-EXIT "name"      TAP line from the last exit status
+#   topsh_need_docker        start dockerd if none answers (vfs storage,
+#                            no iptables, no bridge) and build the local
+#                            test image topsh-sandbox-test:latest
 # Every daemon started is stopped at exit.  When run as root the daemons
 # drop to their users (created here if missing, as a package would).
 
@@ -57,6 +60,25 @@ wait_for() {
 		i=$((i + 1))
 	done
 	return 1
+}
+
+topsh_need_docker() {
+	if ! docker version >/dev/null 2>&1; then
+		if [ "$(id -u)" -ne 0 ]; then
+			echo "# dockerd is not running and we are not root"
+			return 1
+		fi
+		mkdir -p /var/log
+		nohup dockerd --storage-driver=vfs --iptables=false \
+		    --bridge=none >>/var/log/topsh-test-dockerd.log 2>&1 &
+		wait_for 60 docker version || {
+			echo "# dockerd did not start; see /var/log/topsh-test-dockerd.log"
+			tail -n 20 /var/log/topsh-test-dockerd.log | sed 's/^/# /'
+			return 1
+		}
+	fi
+	sh "$TOPSH_SRC/etc/sandbox/build-test-image.sh" >/dev/null 2>&1 ||
+	    sh "$TOPSH_SRC/etc/sandbox/build-test-image.sh"
 }
 
 topsh_users() {
@@ -106,7 +128,7 @@ ${rules:+	rules$rules}
 }
 sandbox {
 	workspace-root "$T/workspaces"
-	image "topsh-test:latest"
+	image "topsh-sandbox-test:latest"
 }
 ${TOPSH_EXTRA_CONF:-}
 EOC
