@@ -34,7 +34,8 @@ PKG_CFLAGS :=	$(shell pkg-config --cflags $(PKGS))
 PKG_LIBS :=	$(shell pkg-config --libs $(PKGS))
 
 CFLAGS ?=	$(OPT)
-CFLAGS +=	-std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+WERROR ?=	-Werror
+CFLAGS +=	-std=gnu11 -Wall -Wextra $(WERROR) -Wno-unused-parameter \
 		-Wmissing-prototypes -Wstrict-prototypes -Wshadow \
 		-Wpointer-arith -Wformat=2 -D_GNU_SOURCE \
 		-DTOPSH_VERSION=\"$(VERSION)\" -Icommon $(PKG_CFLAGS) $(SANFLAGS)
