@@ -23,13 +23,15 @@ run_one() {
 	name=$1
 	shift
 	case "$name" in *"${TESTS:-}"*) ;; *) return ;; esac
-	log="$LOGDIR/$name.log"
+	log="$LOGDIR/$(echo "$name" | tr '/' '_').log"
 	start=$(date +%s)
 	"$@" >"$log" 2>&1
 	rc=$?
 	end=$(date +%s)
-	p=$(grep -c '^ok ' "$log")
-	f=$(grep -c '^not ok ' "$log")
+	p=$(grep -c '^ok ' "$log" 2>/dev/null)
+	f=$(grep -c '^not ok ' "$log" 2>/dev/null)
+	p=${p:-0}
+	f=${f:-0}
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
 		echo "not ok - $name exited with status $rc" >>"$log"
@@ -56,11 +58,16 @@ done
 
 for t in "$SRC"/regress/t/*.sh; do
 	[ -f "$t" ] || continue
+	[ "$(basename "$t")" = lib.sh ] && continue
 	run_one "t/$(basename "$t" .sh)" sh "$t"
 done
 
 if [ "$fail" -gt 0 ]; then
 	echo "failed:$failed_tests"
+fi
+if [ "$pass" -eq 0 ]; then
+	echo "no test passed: is the build in $TOPSH_BUILD?"
+	fail=$((fail + 1))
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
