@@ -14,6 +14,8 @@ MANDIR ?=	$(PREFIX)/share/man
 SYSCONFDIR ?=	/etc
 DATADIR ?=	$(PREFIX)/share/topsh
 UNITDIR ?=	/lib/systemd/system
+SYSUSERSDIR ?=	/usr/lib/sysusers.d
+TMPFILESDIR ?=	/usr/lib/tmpfiles.d
 
 CC ?=		cc
 YACC ?=		byacc
@@ -133,17 +135,27 @@ bench: all
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/topsh \
-	    $(DESTDIR)$(SYSCONFDIR)/topsh/policy $(DESTDIR)$(DATADIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/topsh/policy \
+	    $(DESTDIR)$(SYSCONFDIR)/topsh/prompts $(DESTDIR)$(DATADIR) \
 	    $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(BINS) $(DESTDIR)$(SBINDIR)
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5
-	install -m 0644 etc/topsh.conf $(DESTDIR)$(SYSCONFDIR)/topsh/topsh.conf.sample
+	install -m 0644 etc/topsh.conf \
+	    $(DESTDIR)$(SYSCONFDIR)/topsh/topsh.conf.sample
 	if [ -d etc/policy ]; then install -m 0644 etc/policy/* \
 	    $(DESTDIR)$(SYSCONFDIR)/topsh/policy/; fi
-	cp -R etc/. $(DESTDIR)$(DATADIR)/
+	if [ -d etc/prompts ]; then install -m 0644 etc/prompts/* \
+	    $(DESTDIR)$(SYSCONFDIR)/topsh/prompts/; fi
+	cp -R etc/sandbox $(DESTDIR)$(DATADIR)/
 	install -m 0644 etc/systemd/*.service etc/systemd/*.target \
 	    $(DESTDIR)$(UNITDIR)
+	if [ -f etc/sysusers.d/topsh.conf ]; then \
+	    install -d $(DESTDIR)$(SYSUSERSDIR) && install -m 0644 \
+	    etc/sysusers.d/topsh.conf $(DESTDIR)$(SYSUSERSDIR)/; fi
+	if [ -f etc/tmpfiles.d/topsh.conf ]; then \
+	    install -d $(DESTDIR)$(TMPFILESDIR) && install -m 0644 \
+	    etc/tmpfiles.d/topsh.conf $(DESTDIR)$(TMPFILESDIR)/; fi
 
 clean:
 	rm -rf build build-san build-fuzz
