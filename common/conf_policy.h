@@ -6,8 +6,10 @@
 struct conf_policy {
 	char		*user;
 	struct cfstrlist rules;			/* rule files */
-	char		*audit_log;
+	char		*audit_log;		/* "" or "none": off */
 	long long	 approve_timeout;
+	long long	 max_depth;		/* shell nesting bound */
+	long long	 max_input;		/* longest command checked */
 };
 
 #endif

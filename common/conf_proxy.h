@@ -9,6 +9,11 @@ struct conf_proxy {
 	char		*secrets_dir;
 	char		*telegram_url;
 	char		*search_url;
+	double		 telegram_interval;	/* seconds between posts */
+	char		*gdrive_auth_url;
+	char		*gdrive_token_url;
+	char		*gdrive_api_url;
+	char		*gdrive_redirect_uri;
 	long long	 llm_timeout;
 	long long	 llm_retries;
 	long long	 fetch_max_bytes;

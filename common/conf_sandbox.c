@@ -10,19 +10,19 @@
 	{ n, t, offsetof(struct conf_sandbox, f), lo, hi, d, NULL }
 
 static const struct cfkey keys[] = {
-	K("container-uid", CF_INT, container_uid, 1, 2147483647, "1000"),
+	K("container-uid", CF_INT, container_uid, 0, 2147483647, "0"),
 	K("cpus", CF_DOUBLE, cpus, 0, 64, "0.5"),
-	K("disk-quota", CF_SIZE, disk_quota, 1LL << 20, 1LL << 50, "1G"),
+	K("disk-quota", CF_SIZE, disk_quota, 0, 1LL << 50, "1G"),
 	K("docker-group", CF_STRING, docker_group, 0, 0, "docker"),
 	K("docker-socket", CF_PATH, docker_socket, 0, 0,
 	    "/var/run/docker.sock"),
 	K("exec-timeout", CF_TIME, exec_timeout, 1, 86400, "120s"),
-	K("idle-timeout", CF_TIME, idle_timeout, 60, 7 * 86400, "60m"),
+	K("idle-timeout", CF_TIME, idle_timeout, 5, 7 * 86400, "60m"),
 	K("image", CF_STRING, image, 0, 0, "topsh-sandbox:latest"),
 	K("max-file-size", CF_SIZE, max_file_size, 1024, 1LL << 40, "100M"),
 	K("memory", CF_SIZE, memory, 16LL << 20, 1LL << 40, "512M"),
 	K("network", CF_STRING, network, 0, 0, "none"),
-	K("output-cap", CF_SIZE, output_cap, 1024, 64LL << 20, "64K"),
+	K("output-cap", CF_SIZE, output_cap, 1024, 1LL << 20, "64K"),
 	K("pids", CF_INT, pids, 10, 1000000, "100"),
 	K("port-bind", CF_ADDR, port_bind, 0, 0, "127.0.0.1"),
 	K("port-range", CF_PORTRANGE, port_range, 1024, 65535,

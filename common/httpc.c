@@ -10,9 +10,10 @@
  * from its own data callback (return -1 there instead), and httpc_free()
  * must not be called from any callback.
  *
- * Bodies are collected in memory up to maxbytes (then the transfer stops
- * and the result says truncated, err CURLE_OK) or streamed to a data
- * callback.  A streamed request whose response status is 300 or more
+ * Bodies are collected in memory up to maxbytes (default 64 MiB; then
+ * the transfer stops and the result says truncated, err CURLE_OK) or
+ * streamed to a data callback (no limit unless httpc_req_maxbytes()
+ * set one).  A streamed request whose response status is 300 or more
  * gets its (capped) body collected instead, so error messages such as
  * Docker's {"message": ...} reach the done callback.
  */
@@ -46,6 +47,7 @@ struct httpc_req {
 	size_t			 len;
 	size_t			 cap;
 	size_t			 maxbytes;
+	int			 maxbytes_set;
 	size_t			 received;
 	int			 truncated;
 	int			 aborted;
@@ -55,8 +57,6 @@ struct httpc_req {
 	httpc_done_cb		 done_cb;
 	void			*done_arg;
 	int			 started;
-	int			 post;		/* a method with a body */
-	int			 typed;		/* Content-Type given */
 	char			 errbuf[CURL_ERROR_SIZE];
 };
 TAILQ_HEAD(httpc_reqs, httpc_req);
@@ -171,17 +171,14 @@ httpc_req_new(struct httpc *h, const char *method, const char *url)
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
 	else if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-	else {
-		/* a POST without a body unless httpc_req_body() adds one */
-		r->post = 1;
+	else if (strcmp(method, "POST") == 0) {
+		/* an empty POST unless httpc_req_body() adds a body */
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)0);
-		if (strcmp(method, "POST") != 0 &&
-		    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method) !=
-		    CURLE_OK)
-			goto fail;
-	}
+	} else if (curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method) !=
+	    CURLE_OK)
+		goto fail;	/* DELETE, PUT...: a body only if one is set */
 	/* no "Expect: 100-continue" round trip */
 	if (httpc_req_header(r, "Expect:") == -1)
 		goto fail;
@@ -223,7 +220,6 @@ httpc_req_body(struct httpc_req *r, const void *data, size_t len,
 			return (-1);
 		if (httpc_req_header(r, hdr) == -1)
 			return (-1);
-		r->typed = 1;
 	}
 	if ((copy = malloc(len + 1)) == NULL)
 		return (-1);
@@ -256,6 +252,7 @@ void
 httpc_req_maxbytes(struct httpc_req *r, size_t max)
 {
 	r->maxbytes = max;
+	r->maxbytes_set = 1;
 }
 
 void
@@ -289,12 +286,6 @@ httpc_req_start(struct httpc_req *r, httpc_done_cb cb, void *arg)
 
 	r->done_cb = cb;
 	r->done_arg = arg;
-	/* no made-up form content type on a bodyless POST */
-	if (r->post && !r->typed && httpc_req_header(r, "Content-Type:") ==
-	    -1) {
-		req_destroy(r);
-		return (-1);
-	}
 	if (r->headers != NULL)
 		curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
 	if (r->resolve != NULL)
@@ -379,7 +370,8 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (r->data_cb != NULL && status < 300) {
-		if (r->received + len > r->maxbytes) {
+		/* a stream is unlimited unless a cap was asked for */
+		if (r->maxbytes_set && r->received + len > r->maxbytes) {
 			r->truncated = 1;
 			return (0);
 		}

@@ -1,6 +1,16 @@
 /*
- * imsg_gateway.h - messages served by the gateway component (500-599).
+ * imsg_gateway.h - messages served by gatewayd (500-599).
  *
+ * gatewayd serves no other daemon: it only connects out, to proxyd
+ * (imsg_proxy.h) and sandboxd (imsg_sandbox.h), and it accepts no peer.
+ * Its control socket answers the common requests (IMSG_CTL_STATUS,
+ * IMSG_CTL_LOG_VERBOSE, IMSG_CTL_RELOAD); the status object gets these
+ * fields from gatewayd:
+ *   {"jobs_running": int, "jobs_max": int, "requests_in_flight": int,
+ *    "inbox": int (messages accepted, not yet answered),
+ *    "next_update": int (the Telegram update offset),
+ *    "updates_handled": int, "bot": str|null (the bot's user name)}
+ * The range is kept for gatewayd's own topshctl requests.
  */
 #ifndef TOPSH_IMSG_GATEWAY_H
 #define TOPSH_IMSG_GATEWAY_H

@@ -16,7 +16,16 @@
  *                          (timeout: seconds an approval may wait)
  * IMSG_CTL_POLICY_TEST    from topshctl: {"command": str}; answered with
  *                          IMSG_CTL_DATA (a result object plus "input")
- *                          and IMSG_CTL_END.
+ *                          and IMSG_CTL_END.  Instead of "command" it may
+ *                          carry {"path": str, "op": str} or {"host": str,
+ *                          "addr": str, "port": int} to test a file or
+ *                          network rule.  Tests are never audited.
+ *
+ * A request that is not a JSON object or lacks a field is answered with
+ * IMSG_ERROR {"error": str} carrying the same request id; the connection
+ * stays open.  "user" and "chat" are optional (0) and go to the audit
+ * log.  "decision" "soft-delete" only answers IMSG_POLICY_CHECK_FILE with
+ * op "delete": move the file to a trash instead of removing it.
  */
 #ifndef TOPSH_IMSG_POLICY_H
 #define TOPSH_IMSG_POLICY_H

@@ -15,8 +15,8 @@
  *    "error": str|null,      readable reason when !ok (never a secret)
  *    "status": int,          HTTP status from the remote side, 0 if none
  *    "retry_after": int,     seconds to wait before retrying (Telegram
- *                            429 parameters.retry_after, HTTP Retry-After,
- *                            or proxyd's own pacing), 0 if none
+ *                            429 parameters.retry_after or HTTP
+ *                            Retry-After), 0 if none
  *    "result": any|null}     the method-specific result below
  *
  * Text and bodies going out (model requests, Telegram texts, captions)
@@ -35,10 +35,14 @@
  *     (readable, e.g. a file from sandboxd) the call is a multipart
  *     upload: params become form fields (non-string values as JSON) and
  *     the fd's content is the part named file_field (default
- *     "document") with filename (default "file").  Calls carrying a
- *     "chat_id" are paced per chat.  result: Telegram's "result" field.
- *     On a Telegram error: ok false, error = Telegram's description,
- *     status = error_code, retry_after from parameters.retry_after.
+ *     "document") with filename (default "file"); an upload carrying
+ *     one of proxyd's secrets has it replaced.  Methods that post into
+ *     a chat (send*, edit*, copyMessage, forwardMessage; not
+ *     sendChatAction) are paced per "chat_id" (telegram-chat-interval);
+ *     a 429 is retried by proxyd (twice, when retry_after <= 30s) before
+ *     it is reported.  result: Telegram's "result" field.  On a
+ *     Telegram error: ok false, error = Telegram's description, status
+ *     = error_code, retry_after from parameters.retry_after.
  *
  * IMSG_PROXY_TG_UPDATES   {"offset": int, "timeout": int (seconds of
  *                          long poll, default 30), "limit": int,
@@ -110,8 +114,14 @@
  * IMSG_PROXY_REPLY        the reply object above.
  *
  * Control (topshctl, answered with IMSG_CTL_DATA + IMSG_CTL_END):
- * IMSG_CTL_PROXY_STATS    {} -> {"requests": {...}, "redactions": int,
- *                          "egress": {...}}
+ * IMSG_CTL_PROXY_STATS    {} -> {"requests": int, "failed": int,
+ *                          "active": int, "redactions": int,
+ *                          "telegram_429": int, "llm_retries": int,
+ *                          "fetch_denied": int,
+ *                          "egress": "disabled|running|down",
+ *                          "dlp": bool}
+ *                          (the same object is "proxy" in
+ *                          topshctl status proxyd)
  */
 #ifndef TOPSH_IMSG_PROXY_H
 #define TOPSH_IMSG_PROXY_H

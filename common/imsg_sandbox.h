@@ -23,8 +23,9 @@
  *   a symlink, a hard-linked file, a magic link); "too-large" over
  *   max-file-size; "quota" workspace quota exhausted (ENOSPC/EDQUOT);
  *   "no-match" / "ambiguous" (edit: find text absent / more than once
- *   without "all"); "busy" too many requests in flight for this user;
- *   "io" any other system error.
+ *   without "all"); "busy" too many requests in flight for this user
+ *   (8 commands); "too-large" also when a reply would not fit the
+ *   channel's frame size; "io" any other system error.
  *
  * Approval token.  When a check returns decision "approve", sandboxd
  * refuses with code "needs-approval" and the rule name.  After the user
@@ -38,13 +39,16 @@
  * or "/" is taken as the workspace root); they never leave it.
  *
  * --- from gatewayd ---------------------------------------------------
- * IMSG_SANDBOX_EXEC        {"user", "chat", "command": str,
+ * IMSG_SANDBOX_EXEC        {"user", "chat", "command": str (<= 12288
+ *                                                     bytes),
  *                           "timeout": int (opt, seconds, capped by
  *                                           exec-timeout),
  *                           "approved": str (opt)}
  *   runs `sh -c COMMAND' in /workspace in the user's container (created
  *   on first use).  Reply IMSG_SANDBOX_EXEC_RESULT
- *                          {"exit": int,        exit status (137 killed)
+ *                          {"exit": int,        exit status (137 killed,
+ *                                               -1 unknown, then "error"
+ *                                               says why)
  *                           "stdout": str, "stderr": str,
  *                           "timed_out": bool,  the time limit hit and the
  *                                               process tree was killed
@@ -57,8 +61,9 @@
  *   replaced by U+FFFD.
  *
  * File operations: each is checked with IMSG_POLICY_CHECK_FILE first
- * (op read|write|create|delete|list).  Reply IMSG_SANDBOX_FILE_RESULT
- * with the object shown after "->".
+ * (op read|write|delete|list, path "/workspace/REL"); each also takes
+ * "approved" as above.  Reply IMSG_SANDBOX_FILE_RESULT with the object
+ * shown after "->".
  * IMSG_SANDBOX_FILE_READ   {"user", "chat", "path", "offset": int (opt),
  *                           "limit": int (opt, bytes, default and max
  *                           256 KiB)}
@@ -77,14 +82,18 @@
  * IMSG_SANDBOX_FILE_LIST   {"user", "chat", "path" (opt, "."),
  *                           "recursive": bool (opt), "limit": int (opt)}
  *   -> {"path", "entries": [{"name", "type": "file|dir|symlink|other",
- *       "size", "mtime"}], "truncated": bool}
+ *       "size", "mtime"}], "truncated": bool}   (names relative to path)
  * IMSG_SANDBOX_FILE_GLOB   {"user", "chat", "pattern": str ("**" crosses
  *                           directories), "path" (opt), "limit" (opt)}
- *   -> {"matches": [str], "truncated": bool}
+ *   the pattern is matched against paths below "path"; matches are
+ *   workspace-relative.  -> {"matches": [str], "truncated": bool}
  * IMSG_SANDBOX_FILE_GREP   {"user", "chat", "pattern": str (PCRE2),
  *                           "path" (opt), "glob": str (opt),
  *                           "ignore_case": bool (opt), "limit" (opt)}
  *   -> {"matches": [{"path", "line": int, "text"}], "truncated": bool}
+ *   Binary files and files over 16 MiB are skipped; lines are cut at
+ *   500 bytes.  Walks (list, glob, grep) stop after 100000 entries or,
+ *   for grep, 64 MiB read, and say "truncated".
  * IMSG_SANDBOX_FILE_STAT   {"user", "chat", "path"}
  *   -> {"path", "type", "size", "mode": int, "mtime": int, "nlink": int}
  * IMSG_SANDBOX_FILE_OPEN   {"user", "chat", "path"}

@@ -106,9 +106,8 @@ topsh_setup() {
 	    >"$T/secrets/zai_api_key"
 	chmod 0600 "$T/secrets"/*
 	rules=""
-	for f in "$TOPSH_SRC"/etc/policy/*.rules; do
-		[ -f "$f" ] && rules="$rules \"$f\""
-	done
+	[ -f "$TOPSH_SRC/etc/policy/default.rules" ] &&
+	    rules=" \"$TOPSH_SRC/etc/policy/default.rules\""
 	cat >"$T/topsh.conf" <<EOC
 # written by regress/t/lib.sh
 runtime-dir "$T/run"

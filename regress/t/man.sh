@@ -22,7 +22,7 @@ awk '/^\.Sh EXAMPLES/ { ex = 1 } ex && /^\.Bd -literal/ { inb = 1; next }
     sed 's/\\e/\\/g; s/^\\&//' >"$T/example.conf"
 [ -s "$T/example.conf" ]
 ok $? "topsh.conf.5 has an example configuration"
-"$BIN/gatewayd" -n -f "$T/example.conf" >"$T/out" 2>&1
+"$TOOLS/confcheck" "$T/example.conf" >"$T/out" 2>&1
 ok $? "the topsh.conf.5 example parses"
 sed 's/^/#   /' "$T/out"
 rm -rf "$T"

@@ -1,0 +1,332 @@
+/*
+ * bench_policy.c - checks per second and latency of policyd's engine on
+ * the full shipped rule set, against the naive loop (every pattern run
+ * through pcre2 on the raw text, as LocalTopSH ran its regexes).
+ *
+ * usage: bench_policy [-e rules.json] [-n checks] rules-file corpus...
+ *   -e  write the regex rules (name, pattern, flags) as JSON for the
+ *       Node.js comparison and the commands as a JSON array next to it
+ */
+#include <sys/types.h>
+
+#include <err.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "../../policyd/policy.h"
+#include "../../policyd/policyd.h"
+
+struct inputs {
+	char	**v;
+	size_t	 *len;
+	size_t	  n;
+};
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec);
+}
+
+static void
+add(struct inputs *in, const char *s, size_t len)
+{
+	in->v = reallocarray(in->v, in->n + 1, sizeof(*in->v));
+	in->len = reallocarray(in->len, in->n + 1, sizeof(*in->len));
+	if (in->v == NULL || in->len == NULL ||
+	    (in->v[in->n] = strndup(s, len)) == NULL)
+		err(1, "out of memory");
+	in->len[in->n++] = len;
+}
+
+/* corpus lines; attack.txt lines are "rule<TAB>command" */
+static void
+read_corpus(struct inputs *in, const char *path)
+{
+	FILE	*fp;
+	char	*line = NULL, *s;
+	size_t	 cap = 0;
+	ssize_t	 len;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		err(1, "%s", path);
+	while ((len = getline(&line, &cap, fp)) != -1) {
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (len == 0 || line[0] == '#')
+			continue;
+		s = strchr(line, '\t') != NULL ? strchr(line, '\t') + 1 : line;
+		add(in, s, strlen(s));
+	}
+	free(line);
+	fclose(fp);
+}
+
+/* long lines: everyday commands joined with " && " up to each size */
+/* commands from [from, to) joined by " && " up to size bytes */
+static void
+add_long(struct inputs *in, size_t from, size_t to, size_t size, int k)
+{
+	char	*buf;
+	size_t	 off = 0, i = (size_t)k, n = to - from, j;
+
+	if ((buf = malloc(size + 1)) == NULL)
+		err(1, "out of memory");
+	for (;;) {
+		j = from + i % n;
+		if (off + 4 + in->len[j] >= size)
+			break;
+		if (off > 0) {
+			memcpy(buf + off, " && ", 4);
+			off += 4;
+		}
+		memcpy(buf + off, in->v[j], in->len[j]);
+		off += in->len[j];
+		i += 7;
+	}
+	add(in, buf, off);
+	free(buf);
+}
+
+/* long lines as an agent writes them: a script, a program, a JSON body */
+static void
+add_shapes(struct inputs *in, size_t size)
+{
+	static const char *const code[] = {
+	    "def area_%d(w, h):\n    return w * h + %d\n\n",
+	    "for i in range(%d):\n    print(f\"row {i}: {i * %d}\")\n",
+	    "import json, sys\ndata = json.load(open(\"in%d.json\"))\n"
+	    "print(len(data), %d)\n",
+	};
+	char	*buf, piece[256];
+	size_t	 off, k;
+	int	 shape, n;
+
+	if ((buf = malloc(size + 1)) == NULL)
+		err(1, "out of memory");
+	for (shape = 0; shape < 3; shape++) {
+		off = (size_t)snprintf(buf, size, "%s", shape == 0 ?
+		    "cat > app.py <<'EOF'\n" : shape == 1 ?
+		    "python3 -c '" : "curl -X POST -H 'Content-Type: "
+		    "application/json' https://api.example.org/v1/items -d '[");
+		for (k = 0; off < size - 300; k++) {
+			if (shape == 2)
+				n = snprintf(piece, sizeof(piece), "{\"id\": "
+				    "%zu, \"name\": \"item %zu\", \"tags\": "
+				    "[\"a\", \"b\"]}, ", k, k * 7);
+			else
+				n = snprintf(piece, sizeof(piece),
+				    code[k % 3], (int)k, (int)(k * 3));
+			memcpy(buf + off, piece, (size_t)n);
+			off += (size_t)n;
+		}
+		off += (size_t)snprintf(buf + off, size + 1 - off, "%s",
+		    shape == 0 ? "EOF\npython3 app.py" : shape == 1 ? "'" :
+		    "{}]'");
+		add(in, buf, off);
+	}
+	free(buf);
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+static void
+report(const char *what, uint64_t *lat, size_t n, uint64_t total)
+{
+	qsort(lat, n, sizeof(*lat), cmp_u64);
+	printf("%-34s %9.0f checks/s  p50 %6.2f us  p99 %6.2f us  "
+	    "max %7.2f us  (%zu checks)\n", what,
+	    n / (total / 1e9), lat[n / 2] / 1e3, lat[n * 99 / 100] / 1e3,
+	    lat[n - 1] / 1e3, n);
+}
+
+/* the engine: parse, prefilter, regex, command rules */
+static void
+bench_engine(struct ruleset *rs, const struct inputs *in, size_t checks,
+    size_t minlen, size_t maxlen, const char *what)
+{
+	struct pol_result	 res;
+	uint64_t		*lat, t0, t1, total = 0;
+	size_t			 i, k = 0, idx;
+
+	lat = calloc(checks, sizeof(*lat));
+	for (i = 0; k < checks; i++) {
+		idx = i % in->n;
+		if (in->len[idx] < minlen || in->len[idx] > maxlen) {
+			if (i > in->n * 4 && k == 0)
+				break;
+			continue;
+		}
+		t0 = now_ns();
+		pol_check_command(rs, in->v[idx], in->len[idx], &res);
+		t1 = now_ns();
+		lat[k++] = t1 - t0;
+		total += t1 - t0;
+	}
+	if (k > 0)
+		report(what, lat, k, total);
+	free(lat);
+}
+
+/* the naive loop: every regex rule on the raw text */
+static void
+bench_loop(struct ruleset *rs, const struct inputs *in, size_t checks)
+{
+	uint64_t	*lat, t0, t1, total = 0;
+	size_t		 i, r, hits = 0;
+
+	lat = calloc(checks, sizeof(*lat));
+	for (i = 0; i < checks; i++) {
+		const char *s = in->v[i % in->n];
+		size_t len = in->len[i % in->n];
+
+		t0 = now_ns();
+		for (r = 0; r < rs->nregex; r++)
+			if (rule_re_match(rs, rs->regex[r]->re, s, len)) {
+				hits++;
+				break;
+			}
+		t1 = now_ns();
+		lat[i] = t1 - t0;
+		total += t1 - t0;
+	}
+	report("C pcre2-JIT loop, all rules", lat, checks, total);
+	free(lat);
+}
+
+static void
+export(struct ruleset *rs, const struct inputs *in, const char *path)
+{
+	json_t	*o, *rules, *cmds;
+	size_t	 i;
+	char	 flags[8];
+	int	 n;
+
+	rules = json_array();
+	for (i = 0; i < rs->nregex; i++) {
+		n = 0;
+		if (rs->regex[i]->reflags & PCRE2_CASELESS)
+			flags[n++] = 'i';
+		if (rs->regex[i]->reflags & PCRE2_MULTILINE)
+			flags[n++] = 'm';
+		if (rs->regex[i]->reflags & PCRE2_DOTALL)
+			flags[n++] = 's';
+		if (rs->regex[i]->reflags & PCRE2_EXTENDED)
+			flags[n++] = 'x';
+		flags[n] = '\0';
+		json_array_append_new(rules, json_pack("{s:s, s:s, s:s}",
+		    "name", rs->regex[i]->name, "pattern",
+		    rs->regex[i]->pattern, "flags", flags));
+	}
+	cmds = json_array();
+	for (i = 0; i < in->n; i++)
+		json_array_append_new(cmds, pol_json_string(in->v[i]));
+	o = json_pack("{s:o, s:o}", "rules", rules, "commands", cmds);
+	if (json_dump_file(o, path, JSON_COMPACT) == -1)
+		errx(1, "cannot write %s", path);
+	json_decref(o);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct inputs	 in = { NULL, NULL, 0 }, sub;
+	struct cferrs	 errs;
+	struct ruleset	*rs;
+	const char	*exportpath = NULL, *errstr;
+	char		*files[1];
+	size_t		 checks = 200000, i, nlong, shapes, nbase, last = 0;
+	size_t		 attacks;
+	int		 ch;
+
+	while ((ch = getopt(argc, argv, "e:n:")) != -1) {
+		switch (ch) {
+		case 'e':
+			exportpath = optarg;
+			break;
+		case 'n':
+			checks = strtonum(optarg, 1000, 100000000, &errstr);
+			if (errstr != NULL)
+				errx(1, "-n %s: %s", optarg, errstr);
+			break;
+		default:
+			errx(1, "usage: bench_policy [-e json] [-n checks] "
+			    "rules corpus...");
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 2)
+		errx(1, "usage: bench_policy [-e json] [-n checks] rules "
+		    "corpus...");
+	files[0] = argv[0];
+	cferrs_init(&errs);
+	if ((rs = pd_engine_build(files, 1, NULL, NULL, &errs)) == NULL) {
+		cferrs_print(&errs, stderr);
+		return (1);
+	}
+	for (i = 1; i < (size_t)argc; i++) {
+		last = in.n;	/* the last corpus: everyday commands */
+		read_corpus(&in, argv[i]);
+	}
+	nbase = in.n;
+	for (i = 0; i < 40; i++)
+		add_long(&in, last, nbase, i % 2 ? 4096 : 1024, (int)i);
+	shapes = in.n;
+	add_shapes(&in, 4096);
+	add_shapes(&in, 2048);
+	attacks = in.n;
+	for (i = 0; i < 10; i++)
+		add_long(&in, 0, last, 4096, (int)i);
+	nlong = in.n - nbase;
+	printf("rules: %zu regex (%zu without a prefilter literal), %zu "
+	    "command, %zu file, %zu network; JIT %s\n", rs->nregex,
+	    prefilter_always(rs->pf), rs->count[RK_COMMAND],
+	    rs->count[RK_FILE], rs->count[RK_NET], rs->jit ? "on" : "off");
+	printf("inputs: %zu corpus commands + %zu long lines: 40 chains of "
+	    "everyday commands joined by && (1 and 4 KiB), 6 scripts, "
+	    "programs and JSON bodies (2 and 4 KiB), 10 chains of attack "
+	    "commands (4 KiB)\n", nbase, nlong);
+	if (exportpath != NULL)
+		export(rs, &in, exportpath);
+	bench_engine(rs, &in, checks, 0, SIZE_MAX,
+	    "policyd engine, all inputs");
+	bench_engine(rs, &in, checks / 4, 0, 512,
+	    "policyd engine, <= 512 bytes");
+	bench_engine(rs, &in, checks / 20, 3000, 4096,
+	    "policyd engine, 3-4 KiB, all shapes");
+	sub.v = in.v + shapes;
+	sub.len = in.len + shapes;
+	sub.n = attacks - shapes;
+	bench_engine(rs, &sub, checks / 20, 3000, 4096,
+	    "policyd engine, 4 KiB script/code/JSON");
+	sub.v = in.v + nbase;
+	sub.len = in.len + nbase;
+	sub.n = shapes - nbase;
+	bench_engine(rs, &sub, checks / 20, 3000, 4096,
+	    "policyd engine, 4 KiB everyday chains");
+	sub.v = in.v + attacks;
+	sub.len = in.len + attacks;
+	sub.n = in.n - attacks;
+	bench_engine(rs, &sub, checks / 20, 3000, 4096,
+	    "policyd engine, 4 KiB attack chains");
+	bench_loop(rs, &in, checks / 10);
+	pd_engine_free(rs);
+	cferrs_free(&errs);
+	return (0);
+}

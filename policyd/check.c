@@ -1,0 +1,512 @@
+/*
+ * check.c - the decisions: may this command line, this file operation,
+ * this network destination go ahead?
+ *
+ * Every rule that matches is a candidate; the most severe decision wins
+ * (deny > approve > soft-delete > allow) and among rules with that
+ * decision the one loaded first is reported.  When no rule matches, the
+ * rule set's default for that kind applies.  A rule that could not
+ * change the outcome is not even evaluated.
+ */
+#include <sys/types.h>
+
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+
+struct best {
+	const struct rule	*r;
+};
+
+static const char *const fop_names[] = {
+	"read", "write", "create", "delete", "list"
+};
+
+static int
+can_beat(const struct best *b, const struct rule *r)
+{
+	if (b->r == NULL)
+		return (1);
+	if (r->decision != b->r->decision)
+		return (r->decision > b->r->decision);
+	return (r->index < b->r->index);
+}
+
+static void
+consider(struct best *b, const struct rule *r)
+{
+	if (can_beat(b, r))
+		b->r = r;
+}
+
+int
+fop_parse(const char *s, unsigned int *ops)
+{
+	const char	*p, *e;
+	size_t		 len, i;
+	unsigned int	 m = 0;
+
+	for (p = s; *p != '\0'; p = *e != '\0' ? e + 1 : e) {
+		if ((e = strchr(p, ',')) == NULL)
+			e = p + strlen(p);
+		len = e - p;
+		if (len == 3 && strncmp(p, "all", 3) == 0) {
+			m |= FOP_ALL;
+			continue;
+		}
+		for (i = 0; i < sizeof(fop_names) / sizeof(fop_names[0]); i++)
+			if (strlen(fop_names[i]) == len &&
+			    strncmp(p, fop_names[i], len) == 0)
+				break;
+		if (i == sizeof(fop_names) / sizeof(fop_names[0]))
+			return (-1);
+		m |= 1U << i;
+	}
+	if (m == 0)
+		return (-1);
+	*ops = m;
+	return (0);
+}
+
+const char *
+fop_name(unsigned int op)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(fop_names) / sizeof(fop_names[0]); i++)
+		if (op == 1U << i)
+			return (fop_names[i]);
+	return ("?");
+}
+
+static void
+result_rule(struct ruleset *rs, struct pol_result *res, const struct rule *r)
+{
+	res->decision = r->decision;
+	res->rule = r->name;
+	res->category = r->category;
+	res->message = r->message;
+	res->timeout = 0;
+	if (r->decision == POL_APPROVE)
+		res->timeout = r->timeout >= 0 ? r->timeout :
+		    rs->approve_timeout;
+}
+
+static void
+result_builtin(struct pol_result *res, const char *rule, const char *prefix,
+    const char *detail)
+{
+	res->decision = POL_DENY;
+	res->rule = rule;
+	res->category = "shell";
+	(void)snprintf(res->buf, sizeof(res->buf), "%s%s", prefix, detail);
+	res->message = res->buf;
+	res->timeout = 0;
+}
+
+/* the best rule, or the default for the kind */
+static void
+resolve(struct ruleset *rs, const struct best *b, enum rule_kind kind,
+    struct pol_result *res)
+{
+	if (b->r != NULL)
+		result_rule(rs, res, b->r);
+	else {
+		res->decision = rs->def[kind];
+		res->rule = NULL;
+		res->category = NULL;
+		res->message = NULL;
+		res->timeout = 0;
+		if (res->decision != POL_ALLOW) {
+			res->rule = "default";
+			res->category = rule_kind_name(kind);
+			(void)snprintf(res->buf, sizeof(res->buf),
+			    "no %s rule allows this", rule_kind_name(kind));
+			res->message = res->buf;
+			if (res->decision == POL_APPROVE)
+				res->timeout = rs->approve_timeout;
+		}
+	}
+	if (res->decision == POL_DENY)
+		rs->denied++;
+	else if (res->decision == POL_APPROVE)
+		rs->held++;
+}
+
+static void
+check_text(struct ruleset *rs, const char *s, size_t len, struct best *b)
+{
+	const struct rule	*r;
+	size_t			 i;
+
+	memset(rs->cand, 0, (rs->nregex / 64 + 1) * sizeof(*rs->cand));
+	memset(rs->npos, 0, rs->nregex);
+	prefilter_scan(rs->pf, s, len, rs->cand, rs->pos, rs->npos);
+	for (i = 0; i < rs->nregex; i++) {
+		r = rs->regex[i];
+		if (!r->always && !(rs->cand[i / 64] & (1ULL << (i % 64))))
+			continue;
+		if (!can_beat(b, r))
+			continue;
+		if (regex_rule_matches(rs, i, s, len))
+			consider(b, r);
+	}
+}
+
+/* room for len more bytes in rs->joined */
+static int
+joined_reserve(struct ruleset *rs, size_t len)
+{
+	char	*n;
+	size_t	 cap;
+
+	if (len <= rs->joinedcap)
+		return (0);
+	cap = rs->joinedcap ? rs->joinedcap : 1024;
+	while (cap < len)
+		cap *= 2;
+	if ((n = realloc(rs->joined, cap)) == NULL)
+		return (-1);
+	rs->joined = n;
+	rs->joinedcap = cap;
+	return (0);
+}
+
+/* words joined by spaces, from argv[from]; NULL on allocation failure */
+static const char *
+join_words(struct ruleset *rs, const struct shcmd *c, int from, size_t *lenp)
+{
+	size_t	len = 1, off = 0, l;
+	int	i;
+
+	for (i = from; i < c->argc; i++)
+		len += strlen(c->argv[i]) + 1;
+	if (joined_reserve(rs, len) == -1)
+		return (NULL);
+	for (i = from; i < c->argc; i++) {
+		l = strlen(c->argv[i]);
+		if (i > from)
+			rs->joined[off++] = ' ';
+		memcpy(rs->joined + off, c->argv[i], l);
+		off += l;
+	}
+	rs->joined[off] = '\0';
+	*lenp = off;
+	return (rs->joined);
+}
+
+/* a glob with a slash is matched against the full name */
+static int
+glob_match(const char *glob, int flags, const char *argv0, const char *base)
+{
+	const char	*name = (flags & GLOB_PATH) ? argv0 : base;
+
+	if (!(flags & GLOB_WILD))
+		return (glob[0] == name[0] && strcmp(glob, name) == 0);
+	return (fnmatch(glob, name, 0) == 0);
+}
+
+static int
+command_match(struct ruleset *rs, const struct rule *r, const struct shcmd *c,
+    const char *base)
+{
+	const char	*args;
+	size_t		 len, i;
+	unsigned char	 f = (unsigned char)base[0];
+
+	if (!r->anyfirst && !(r->first[f / 8] & (1 << (f % 8))))
+		return (0);
+	for (i = 0; i < r->nglobs; i++)
+		if (glob_match(r->globs[i], r->globflags[i], c->argv[0], base))
+			break;
+	if (i == r->nglobs)
+		return (0);
+	if (r->re == NULL)
+		return (1);
+	if ((args = join_words(rs, c, 1, &len)) == NULL)
+		return (1);	/* fail closed */
+	return (rule_re_match(rs, r->re, args, len));
+}
+
+/*
+ * Every simple command against the command rules.  Returns how many
+ * commands no rule matched: under a default other than allow, each of
+ * them gets the default.
+ */
+static size_t
+check_commands(struct ruleset *rs, struct best *b)
+{
+	const struct rule	*r;
+	const struct shcmd	*c;
+	const char		*base;
+	size_t			 i, k, unmatched = 0;
+	int			 matched, track;
+
+	track = rs->def[RK_COMMAND] != POL_ALLOW;
+	for (k = 0; k < rs->sp.ncmds; k++) {
+		c = &rs->sp.cmds[k];
+		base = sh_basename(c->argv[0]);
+		matched = 0;
+		for (i = 0; i < rs->count[RK_COMMAND]; i++) {
+			r = rs->bykind[RK_COMMAND][i];
+			if (can_beat(b, r)) {
+				if (command_match(rs, r, c, base)) {
+					consider(b, r);
+					matched = 1;
+				}
+			} else if (track && !matched &&
+			    command_match(rs, r, c, base))
+				matched = 1;
+		}
+		unmatched += !matched;
+	}
+	return (unmatched);
+}
+
+/*
+ * The commands that had quotes or escapes, with those removed, one a
+ * line: regex rules see through c''at /e\tc/shadow too.  NULL when no
+ * command had any.
+ */
+static const char *
+dequoted(struct ruleset *rs, const char *raw, size_t rawlen, size_t *lenp)
+{
+	const struct shcmd	*c;
+	size_t			 len = 1, off = 0, k, l;
+	int			 i;
+
+	if (memchr(raw, '\'', rawlen) == NULL &&
+	    memchr(raw, '"', rawlen) == NULL &&
+	    memchr(raw, '\\', rawlen) == NULL)
+		return (NULL);
+	for (k = 0; k < rs->sp.ncmds; k++)
+		for (i = 0; i < rs->sp.cmds[k].argc; i++)
+			len += strlen(rs->sp.cmds[k].argv[i]) + 1;
+	if (joined_reserve(rs, len) == -1)
+		return (NULL);
+	for (k = 0; k < rs->sp.ncmds; k++) {
+		c = &rs->sp.cmds[k];
+		if (c->inner || !c->quoted)
+			continue;
+		if (off > 0)
+			rs->joined[off++] = '\n';
+		for (i = 0; i < c->argc; i++) {
+			l = strlen(c->argv[i]);
+			if (i > 0)
+				rs->joined[off++] = ' ';
+			memcpy(rs->joined + off, c->argv[i], l);
+			off += l;
+		}
+	}
+	rs->joined[off] = '\0';
+	*lenp = off;
+	return (off > 0 ? rs->joined : NULL);
+}
+
+void
+pol_check_command(struct ruleset *rs, const char *cmd, size_t len,
+    struct pol_result *res)
+{
+	struct best	 b = { NULL };
+	const char	*dq;
+	size_t		 i, dqlen;
+	const char	*rule;
+
+	memset(res, 0, sizeof(*res));
+	rs->checks++;
+	if (len > rs->maxinput) {
+		char	lim[32];
+
+		(void)snprintf(lim, sizeof(lim), "%zu bytes", rs->maxinput);
+		result_builtin(res, "input-size", "the command is longer than ",
+		    lim);
+		rs->denied++;
+		return;
+	}
+	check_text(rs, cmd, len, &b);
+	if (shparse(&rs->sp, cmd, len) == -1) {
+		if (b.r != NULL && b.r->decision == POL_DENY) {
+			resolve(rs, &b, RK_COMMAND, res);
+			return;
+		}
+		rule = rs->sp.error == SH_EDEPTH ? "shell-depth" :
+		    rs->sp.error == SH_ELIMIT ? "shell-limit" : "shell-parse";
+		result_builtin(res, rule, "cannot check this command line: ",
+		    rs->sp.errmsg);
+		rs->denied++;
+		return;
+	}
+	for (i = 0; i < rs->sp.ntexts; i++)
+		check_text(rs, rs->sp.texts[i], strlen(rs->sp.texts[i]), &b);
+	if ((dq = dequoted(rs, cmd, len, &dqlen)) != NULL)
+		check_text(rs, dq, dqlen, &b);
+	if (check_commands(rs, &b) > 0 && rs->def[RK_COMMAND] != POL_ALLOW &&
+	    (b.r == NULL || b.r->decision < rs->def[RK_COMMAND]))
+		b.r = NULL;	/* the default decides */
+	if (rs->sp.dynamic && (b.r == NULL || b.r->decision != POL_DENY)) {
+		result_builtin(res, "shell-dynamic", "the command name is "
+		    "computed by a command substitution", "");
+		rs->denied++;
+		return;
+	}
+	resolve(rs, &b, RK_COMMAND, res);
+}
+
+/*
+ * A glob without a slash matches the last component; "*" crosses
+ * slashes; a glob starting with "*\/" also matches at the start of a
+ * relative path.
+ */
+static int
+file_match(const struct rule *r, const char *path)
+{
+	const char	*base;
+
+	if (r->path_component) {
+		base = strrchr(path, '/');
+		return (fnmatch(r->path, base != NULL ? base + 1 : path,
+		    0) == 0);
+	}
+	if (fnmatch(r->path, path, 0) == 0)
+		return (1);
+	return (path[0] != '/' && r->path[0] == '*' && r->path[1] == '/' &&
+	    fnmatch(r->path + 2, path, 0) == 0);
+}
+
+void
+pol_check_file(struct ruleset *rs, unsigned int op, const char *path,
+    struct pol_result *res)
+{
+	struct best	 b = { NULL };
+	char		 norm[PATH_MAX];
+	size_t		 i;
+
+	memset(res, 0, sizeof(*res));
+	rs->checks++;
+	if (pol_path_normalise(path, norm, sizeof(norm)) == -1) {
+		result_builtin(res, "path-invalid", "the path is empty or too "
+		    "long", "");
+		res->category = "file";
+		rs->denied++;
+		return;
+	}
+	for (i = 0; i < rs->count[RK_FILE]; i++) {
+		const struct rule *r = rs->bykind[RK_FILE][i];
+
+		if (!(r->ops & op) || !can_beat(&b, r))
+			continue;
+		if (r->decision == POL_SOFTDELETE && op != FOP_DELETE)
+			continue;
+		if (file_match(r, norm))
+			consider(&b, r);
+	}
+	resolve(rs, &b, RK_FILE, res);
+}
+
+static int
+port_match(const struct rule *r, int port)
+{
+	int	i;
+
+	if (port <= 0)
+		return (0);
+	for (i = 0; i < r->nports; i++)
+		if (port >= r->ports[i].lo && port <= r->ports[i].hi)
+			return (1);
+	return (0);
+}
+
+void
+pol_check_net(struct ruleset *rs, const char *host, const char *addr,
+    int port, struct pol_result *res)
+{
+	struct best	 b = { NULL };
+	struct cidr	 ips[2];
+	char		 h[256];
+	int		 nips = 0, hostip = 0, k, hit;
+	size_t		 i;
+
+	memset(res, 0, sizeof(*res));
+	rs->checks++;
+	h[0] = '\0';
+	if (host != NULL && pol_host_normalise(host, h, sizeof(h)) == -1) {
+		result_builtin(res, "host-invalid", "the host name is malformed",
+		    "");
+		res->category = "network";
+		rs->denied++;
+		return;
+	}
+	if (h[0] != '\0' && pol_ip_parse(h, &ips[nips]) == 0) {
+		nips++;
+		hostip = 1;
+	}
+	if (addr != NULL && pol_ip_parse(addr, &ips[nips]) == 0)
+		nips++;
+	for (i = 0; i < rs->count[RK_NET]; i++) {
+		const struct rule *r = rs->bykind[RK_NET][i];
+
+		if (!can_beat(&b, r))
+			continue;
+		if (r->domain != NULL && (hostip || h[0] == '\0' ||
+		    fnmatch(r->domain, h, 0) != 0))
+			continue;
+		if (r->nports > 0 && !port_match(r, port))
+			continue;
+		if (r->has_cidr) {
+			for (k = 0, hit = 0; k < nips && !hit; k++)
+				hit = pol_cidr_match(&r->cidr, &ips[k]);
+			if (!hit)
+				continue;
+		}
+		consider(&b, r);
+	}
+	resolve(rs, &b, RK_NET, res);
+}
+
+/* a JSON string even for bytes that are not UTF-8 */
+json_t *
+pol_json_string(const char *s)
+{
+	json_t	*j;
+	char	*copy, *p;
+
+	if ((j = json_string(s)) != NULL)
+		return (j);
+	if ((copy = strdup(s)) == NULL)
+		return (NULL);
+	for (p = copy; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	j = json_string(copy);
+	free(copy);
+	return (j);
+}
+
+json_t *
+pol_result_json(const struct pol_result *res, const char *input)
+{
+	json_t	*o;
+
+	if ((o = json_object()) == NULL)
+		return (NULL);
+	if ((input != NULL && json_object_set_new(o, "input",
+	    pol_json_string(input)) == -1) ||
+	    json_object_set_new(o, "decision",
+	    json_string(pol_decision_name(res->decision))) == -1 ||
+	    json_object_set_new(o, "rule", res->rule != NULL ?
+	    pol_json_string(res->rule) : json_null()) == -1 ||
+	    json_object_set_new(o, "category", res->category != NULL ?
+	    pol_json_string(res->category) : json_null()) == -1 ||
+	    json_object_set_new(o, "message", res->message != NULL ?
+	    pol_json_string(res->message) : json_null()) == -1 ||
+	    json_object_set_new(o, "timeout",
+	    json_integer(res->timeout)) == -1) {
+		json_decref(o);
+		return (NULL);
+	}
+	return (o);
+}

@@ -1,0 +1,199 @@
+/*
+ * policy.h - policyd's rule engine: the compiled rule set of
+ * topsh-policy(5) and the three questions it answers (may this command,
+ * this file operation, this network destination go ahead?).
+ */
+#ifndef POLICYD_POLICY_H
+#define POLICYD_POLICY_H
+
+#include <sys/types.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <jansson.h>
+
+#include "cfparse.h"
+#include "shparse.h"
+
+/* in order of severity: the most severe matching rule decides */
+enum pol_decision {
+	POL_ALLOW = 0,
+	POL_SOFTDELETE,
+	POL_APPROVE,
+	POL_DENY,
+};
+
+enum rule_kind {
+	RK_REGEX,		/* block / approve: a pattern on the text */
+	RK_COMMAND,		/* command: each parsed simple command */
+	RK_FILE,		/* file: a path and an operation */
+	RK_NET,			/* network: host, address, port */
+	RK_MAX
+};
+
+/* file operations */
+#define FOP_READ	0x01
+#define FOP_WRITE	0x02
+#define FOP_CREATE	0x04
+#define FOP_DELETE	0x08
+#define FOP_LIST	0x10
+#define FOP_ALL		0x1f
+
+#define RULE_MAXPORTS	8
+
+#define GLOB_PATH	0x01	/* holds a /: matched against the full name */
+#define GLOB_WILD	0x02	/* holds * ? or [ */
+
+struct cidr {
+	int		 af;		/* AF_INET or AF_INET6 */
+	uint8_t		 addr[16];
+	int		 bits;
+};
+
+struct portrange {
+	int		 lo;
+	int		 hi;
+};
+
+struct rule {
+	enum rule_kind	 kind;
+	enum pol_decision decision;
+	unsigned int	 index;		/* load order: earlier wins a tie */
+	char		*name;
+	char		*category;
+	char		*message;
+	long long	 timeout;	/* approvals; -1: approve-timeout */
+	const char	*file;		/* owned by the ruleset */
+	int		 line;
+	/* RK_REGEX; RK_COMMAND's args */
+	char		*pattern;
+	uint32_t	 reflags;	/* PCRE2_CASELESS ... */
+	pcre2_code	*re;
+	int		 jit;
+	int		 always;	/* no literal for the prefilter */
+	int		 prefix;	/* every match starts at its literal */
+	pcre2_code	*re_anch;	/* the same, anchored */
+	/* RK_COMMAND */
+	char		*match;		/* globs on argv[0], comma-separated */
+	char		**globs;	/* match split at commas */
+	uint8_t		*globflags;	/* GLOB_PATH, GLOB_WILD */
+	size_t		 nglobs;
+	uint8_t		 first[32];	/* first characters of the globs */
+	int		 anyfirst;	/* a glob starts with a wildcard */
+	/* RK_FILE */
+	char		*path;
+	int		 path_component;	/* no '/': any component */
+	unsigned int	 ops;
+	/* RK_NET */
+	char		*domain;
+	int		 has_cidr;
+	struct cidr	 cidr;
+	struct portrange ports[RULE_MAXPORTS];
+	int		 nports;
+};
+
+struct prefilter;
+
+struct ruleset {
+	struct rule	*rules;
+	size_t		 nrules;
+	size_t		 count[RK_MAX];
+	struct rule	**regex;	/* the regex rules, in order */
+	size_t		 nregex;
+	struct rule	**bykind[RK_MAX];	/* each kind's rules, in order */
+	enum pol_decision def[RK_MAX];	/* when no rule matches */
+	long long	 approve_timeout;
+	int		 maxdepth;
+	size_t		 maxinput;
+	int		 jit;		/* every pattern is JIT-compiled */
+	char		**files;
+	size_t		 nfiles;
+	struct prefilter *pf;
+	/* scratch space for one check at a time */
+	pcre2_match_data *md;
+	pcre2_jit_stack	*jstack;
+	pcre2_match_context *mctx;
+	uint64_t	*cand;		/* prefilter hits, one bit a rule */
+	uint32_t	*pos;		/* where, PF_MAXPOS a rule */
+	uint8_t		*npos;
+	struct shparse	 sp;
+	char		*joined;
+	size_t		 joinedcap;
+	/* counters */
+	unsigned long long checks;
+	unsigned long long denied;
+	unsigned long long held;
+};
+
+struct pol_result {
+	enum pol_decision decision;
+	const char	*rule;		/* NULL: no rule matched */
+	const char	*category;
+	const char	*message;
+	long long	 timeout;	/* approve: seconds */
+	char		 buf[256];	/* message of a built-in check */
+};
+
+/* rules.c: load and compile; 0 ok, -1 with every error in errs */
+void		 ruleset_init(struct ruleset *);
+int		 ruleset_load(struct ruleset *, char *const *, size_t,
+		    struct cfmacros *, struct cferrs *);
+int		 ruleset_load_buffer(struct ruleset *, const char *,
+		    const char *, size_t, struct cferrs *);
+void		 ruleset_free(struct ruleset *);
+/* is this parsed file a rule file (rather than topsh.conf)? */
+int		 ruleset_looks_like_rules(const struct cftree *);
+void		 ruleset_set_jit(int);
+const char	*pol_decision_name(enum pol_decision);
+const char	*rule_kind_name(enum rule_kind);
+
+/* rules_re.c */
+int		 rule_compile(struct ruleset *, struct rule *, const char *,
+		    uint32_t, pcre2_code **, char *, size_t);
+int		 ruleset_scratch(struct ruleset *, char *, size_t);
+int		 ruleset_anchor(struct ruleset *, char *, size_t);
+int		 rule_re_match(struct ruleset *, pcre2_code *, const char *,
+		    size_t);
+int		 rule_re_match_at(struct ruleset *, pcre2_code *, const char *,
+		    size_t, size_t);
+int		 regex_rule_matches(struct ruleset *, size_t, const char *,
+		    size_t);
+int		 rule_re_flags(const char *, uint32_t *);
+
+/* prefilter.c: which regex rules may match a text */
+#define PF_MAXPOS	32
+struct prefilter *prefilter_build(struct rule **, size_t);
+void		 prefilter_free(struct prefilter *);
+void		 prefilter_scan(const struct prefilter *, const char *, size_t,
+		    uint64_t *, uint32_t *, uint8_t *);
+size_t		 prefilter_always(const struct prefilter *);
+/* a literal that any match of the pattern must contain; 0 none */
+int		 prefilter_literals(const char *, uint32_t, char ***, size_t *,
+		    int *);
+
+/* check.c */
+void		 pol_check_command(struct ruleset *, const char *, size_t,
+		    struct pol_result *);
+void		 pol_check_file(struct ruleset *, unsigned int,
+		    const char *, struct pol_result *);
+void		 pol_check_net(struct ruleset *, const char *,
+		    const char *, int, struct pol_result *);
+json_t		*pol_result_json(const struct pol_result *, const char *);
+json_t		*pol_json_string(const char *);
+int		 fop_parse(const char *, unsigned int *);
+const char	*fop_name(unsigned int);
+
+/* netaddr.c */
+int		 pol_cidr_parse(const char *, struct cidr *);
+int		 pol_cidr_match(const struct cidr *, const struct cidr *);
+/* an IP literal in any of its spellings, normalised; 0 ok, -1 not one */
+int		 pol_ip_parse(const char *, struct cidr *);
+int		 pol_host_normalise(const char *, char *, size_t);
+int		 pol_ports_parse(const char *, struct portrange *, int *);
+
+/* pathnorm.c */
+int		 pol_path_normalise(const char *, char *, size_t);
+
+#endif

@@ -1,0 +1,759 @@
+/*
+ * prefilter.c - find quickly which regex rules can match a text.
+ *
+ * For each pattern we work out a set of literal strings one of which
+ * every match must contain (for a|b, one from each branch; for a
+ * sequence, the longest mandatory run).  All literals go into one
+ * Aho-Corasick automaton over lower-cased bytes; one pass over the text
+ * marks the rules whose literal occurs, and only those (plus the few
+ * patterns without a usable literal) are run through pcre2.  Rules keep
+ * their own names: the filter only skips patterns that cannot match.
+ */
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+
+#define LIT_MIN		1	/* see lit_score() */
+#define LIT_MAX		64
+#define RX_MAXDEPTH	32
+#define PF_MAXSTATES	(1U << 20)
+#define PF_IDBITS	20	/* an output: rule | literal length << 20 */
+#define PF_IDMASK	((1U << PF_IDBITS) - 1)
+
+struct litset {
+	char		**v;
+	size_t		  n;
+	int		  prefix;	/* a match starts with the literal */
+};
+
+struct rx {
+	const char	*s;
+	size_t		 i;
+	size_t		 n;
+	int		 fail;
+	int		 depth;
+};
+
+struct prefilter {
+	uint8_t		 cls[256];
+	uint32_t	 nclass;
+	uint32_t	 nstates;
+	uint32_t	*delta;		/* nstates * nclass */
+	uint32_t	*outoff;	/* nstates + 1 */
+	uint32_t	*outs;
+	size_t		 nalways;
+};
+
+static void	rx_alt(struct rx *, struct litset *);
+
+static void
+ls_free(struct litset *ls)
+{
+	size_t	i;
+
+	for (i = 0; i < ls->n; i++)
+		free(ls->v[i]);
+	free(ls->v);
+	ls->v = NULL;
+	ls->n = 0;
+}
+
+/*
+ * How well a literal filters: its length, but a single character only
+ * counts when it is rare punctuation (a backslash, $, ?, >, ...).
+ */
+static int
+rare(int c)
+{
+	return (ispunct(c) && strchr("/.-_,:", c) == NULL);
+}
+
+/*
+ * Twice the length, one more with rare punctuation in it: ">&" filters
+ * better than "sh".  A single character counts only if it is rare.
+ */
+static size_t
+lit_score(const char *s)
+{
+	size_t	len = strlen(s), i, bonus = 0;
+
+	for (i = 0; i < len; i++)
+		if (rare((unsigned char)s[i]))
+			bonus = 1;
+	if (len == 1)
+		return (bonus ? 1 : 0);
+	return (len * 2 + bonus);
+}
+
+static size_t
+ls_score(const struct litset *ls)
+{
+	size_t	i, m = SIZE_MAX;
+
+	if (ls->n == 0)
+		return (0);
+	for (i = 0; i < ls->n; i++)
+		if (lit_score(ls->v[i]) < m)
+			m = lit_score(ls->v[i]);
+	return (m);
+}
+
+static int
+ls_add(struct litset *ls, const char *s, size_t len)
+{
+	char	**v;
+
+	if ((v = reallocarray(ls->v, ls->n + 1, sizeof(*v))) == NULL)
+		return (-1);
+	ls->v = v;
+	if ((v[ls->n] = strndup(s, len)) == NULL)
+		return (-1);
+	ls->n++;
+	return (0);
+}
+
+/*
+ * Which set of literals to look for: the rarer the better, and a set
+ * that starts every match counts for more, since the pattern can then
+ * be tried anchored where the literal occurs instead of over the text.
+ */
+static size_t
+ls_rank(const struct litset *ls)
+{
+	size_t	score = ls_score(ls);
+
+	return (score > 0 && ls->prefix ? score + 8 : score);
+}
+
+/* keep the better of best and cand; cand is consumed */
+static void
+ls_better(struct litset *best, struct litset *cand)
+{
+	if (ls_rank(cand) > ls_rank(best)) {
+		ls_free(best);
+		*best = *cand;
+	} else
+		ls_free(cand);
+	cand->v = NULL;
+	cand->n = 0;
+	cand->prefix = 0;
+}
+
+/* a quantifier after an atom: 0 none, 1 may be absent, 2 at least once */
+static int
+rx_quant(struct rx *x)
+{
+	size_t	j;
+	int	q = 0;
+
+	if (x->i >= x->n)
+		return (0);
+	switch (x->s[x->i]) {
+	case '?':
+	case '*':
+		q = 1;
+		x->i++;
+		break;
+	case '+':
+		q = 2;
+		x->i++;
+		break;
+	case '{':
+		j = x->i + 1;
+		if (j >= x->n || !isdigit((unsigned char)x->s[j]))
+			return (0);
+		q = x->s[j] == '0' ? 1 : 2;
+		while (j < x->n && (isdigit((unsigned char)x->s[j]) ||
+		    x->s[j] == ','))
+			j++;
+		if (j >= x->n || x->s[j] != '}')
+			return (0);	/* a literal { */
+		/* {0,} {0,3} {01}: absent; {1} {2,}: present */
+		x->i = j + 1;
+		break;
+	default:
+		return (0);
+	}
+	if (x->i < x->n && (x->s[x->i] == '?' || x->s[x->i] == '+'))
+		x->i++;
+	return (q);
+}
+
+static void
+rx_skip_class(struct rx *x)
+{
+	x->i++;			/* [ */
+	if (x->i < x->n && x->s[x->i] == '^')
+		x->i++;
+	if (x->i < x->n && x->s[x->i] == ']')
+		x->i++;
+	while (x->i < x->n && x->s[x->i] != ']') {
+		if (x->s[x->i] == '\\')
+			x->i++;
+		else if (x->s[x->i] == '[' && x->i + 1 < x->n &&
+		    x->s[x->i + 1] == ':') {
+			const char *e = strstr(x->s + x->i + 2, ":]");
+
+			if (e != NULL)
+				x->i = e - x->s + 1;
+		}
+		x->i++;
+	}
+	if (x->i >= x->n)
+		x->fail = 1;
+	else
+		x->i++;
+}
+
+/* an escape: returns the literal byte, or -1 for anything else */
+static int
+rx_escape(struct rx *x)
+{
+	int	d;
+
+	if (x->i + 1 >= x->n) {
+		x->fail = 1;
+		return (-1);
+	}
+	d = (unsigned char)x->s[x->i + 1];
+	x->i += 2;
+	if (!isalnum(d))
+		return (d);
+	switch (d) {
+	case 'Q':
+	case 'E':
+		x->fail = 1;
+		return (-1);
+	case 'x': case 'p': case 'P': case 'N': case 'g': case 'k':
+	case 'o':
+		if (x->i < x->n && (x->s[x->i] == '{' || x->s[x->i] == '<' ||
+		    x->s[x->i] == '\'')) {
+			int close = x->s[x->i] == '{' ? '}' :
+			    x->s[x->i] == '<' ? '>' : '\'';
+
+			while (x->i < x->n && x->s[x->i] != close)
+				x->i++;
+			x->i++;
+		} else if (d == 'x') {
+			if (x->i < x->n && isxdigit((unsigned char)x->s[x->i]))
+				x->i++;
+			if (x->i < x->n && isxdigit((unsigned char)x->s[x->i]))
+				x->i++;
+		}
+		return (-1);
+	case 'c':
+		x->i++;
+		return (-1);
+	default:
+		while (isdigit(d) && x->i < x->n &&
+		    isdigit((unsigned char)x->s[x->i]))
+			x->i++;
+		return (-1);
+	}
+}
+
+/* (?...) and (...): the group's literal set, or none */
+static void
+rx_group(struct rx *x, struct litset *out, int *zerowidth)
+{
+	const char	*s = x->s;
+	int		 look = 0;
+
+	x->i++;			/* ( */
+	*zerowidth = 0;
+	if (x->i < x->n && s[x->i] == '*') {
+		x->fail = 1;	/* (*VERB) */
+		return;
+	}
+	if (x->i < x->n && s[x->i] == '?') {
+		x->i++;
+		if (x->i >= x->n) {
+			x->fail = 1;
+			return;
+		}
+		switch (s[x->i]) {
+		case '=': case '!':
+			look = 1;
+			x->i++;
+			break;
+		case '<':
+			if (x->i + 1 < x->n && (s[x->i + 1] == '=' ||
+			    s[x->i + 1] == '!')) {
+				look = 1;
+				x->i += 2;
+				break;
+			}
+			/* FALLTHROUGH */
+		case 'P': case '\'':
+			while (x->i < x->n && s[x->i] != '>' && s[x->i] != '\'')
+				x->i++;
+			x->i++;
+			break;
+		case ':': case '>': case '|':
+			x->i++;
+			break;
+		case '#':
+			while (x->i < x->n && s[x->i] != ')')
+				x->i++;
+			x->i++;
+			*zerowidth = 1;
+			return;
+		default:
+			/* inline flags: (?i) or (?i:...) */
+			while (x->i < x->n && (isalpha((unsigned char)s[x->i]) ||
+			    s[x->i] == '-' || s[x->i] == '^')) {
+				if (s[x->i] == 'x') {
+					x->fail = 1;
+					return;
+				}
+				x->i++;
+			}
+			if (x->i < x->n && s[x->i] == ')') {
+				x->i++;
+				*zerowidth = 1;
+				return;
+			}
+			if (x->i >= x->n || s[x->i] != ':') {
+				x->fail = 1;
+				return;
+			}
+			x->i++;
+		}
+	}
+	if (++x->depth > RX_MAXDEPTH) {
+		x->fail = 1;
+		return;
+	}
+	rx_alt(x, out);
+	x->depth--;
+	if (x->i >= x->n || s[x->i] != ')') {
+		x->fail = 1;
+		ls_free(out);
+		return;
+	}
+	x->i++;
+	if (look) {
+		ls_free(out);
+		*zerowidth = 1;
+	}
+}
+
+/* atoms: how many atoms came before the run (0: it starts the match) */
+static void
+run_flush(struct litset *best, char *run, size_t *rl, int atoms)
+{
+	struct litset	cand = { NULL, 0, 0 };
+
+	cand.prefix = atoms == 0;
+	if (*rl > 0 && ls_add(&cand, run, *rl) == 0)
+		ls_better(best, &cand);
+	else
+		ls_free(&cand);
+	*rl = 0;
+}
+
+/* a sequence of atoms up to | or ) */
+static void
+rx_seq(struct rx *x, struct litset *best)
+{
+	struct litset	 g;
+	char		 run[LIT_MAX];
+	size_t		 rl = 0;
+	int		 c, lit, q, zw, isgroup, atoms = 0, runstart = 0;
+
+	best->v = NULL;
+	best->n = 0;
+	best->prefix = 0;
+	while (x->i < x->n && !x->fail) {
+		c = (unsigned char)x->s[x->i];
+		if (c == '|' || c == ')')
+			break;
+		lit = -1;
+		isgroup = 0;
+		g.v = NULL;
+		g.n = 0;
+		g.prefix = 0;
+		if (c == '\\' && x->i + 1 < x->n && x->s[x->i + 1] == 'b') {
+			x->i += 2;	/* zero-width: the run may go on */
+			if (rl > 0)
+				run_flush(best, run, &rl, runstart);
+			continue;
+		}
+		if (rl == 0)
+			runstart = atoms;
+		atoms++;
+		if (c == '\\')
+			lit = rx_escape(x);
+		else if (c == '[')
+			rx_skip_class(x);
+		else if (c == '(') {
+			rx_group(x, &g, &zw);
+			if (zw)
+				continue;
+			isgroup = 1;
+		} else if (c == '.' || c == '^' || c == '$') {
+			x->i++;
+		} else if (c == '*' || c == '+' || c == '?') {
+			x->fail = 1;
+			break;
+		} else {
+			lit = c;
+			x->i++;
+		}
+		if (x->fail) {
+			ls_free(&g);
+			break;
+		}
+		q = rx_quant(x);
+		if (lit != -1) {
+			if (q == 1) {
+				run_flush(best, run, &rl, runstart);
+				continue;
+			}
+			if (rl == sizeof(run))
+				run_flush(best, run, &rl, runstart);
+			run[rl++] = (char)tolower(lit);
+			if (q == 2)
+				run_flush(best, run, &rl, runstart);
+			continue;
+		}
+		run_flush(best, run, &rl, runstart);
+		if (isgroup && q != 1) {
+			/* a group's literals start the match if it comes first */
+			g.prefix = g.prefix && atoms == 1;
+			ls_better(best, &g);
+		} else
+			ls_free(&g);
+	}
+	run_flush(best, run, &rl, runstart);
+	if (x->fail)
+		ls_free(best);
+}
+
+/* branches: every one must give a literal */
+static void
+rx_alt(struct rx *x, struct litset *out)
+{
+	struct litset	b;
+	size_t		i;
+	int		all = 1;
+
+	out->v = NULL;
+	out->n = 0;
+	out->prefix = 1;
+	for (;;) {
+		rx_seq(x, &b);
+		if (b.n == 0 || ls_score(&b) < LIT_MIN)
+			all = 0;
+		if (!b.prefix)
+			out->prefix = 0;
+		for (i = 0; all && i < b.n; i++)
+			if (ls_add(out, b.v[i], strlen(b.v[i])) == -1)
+				x->fail = 1;
+		ls_free(&b);
+		if (x->fail || x->i >= x->n || x->s[x->i] != '|')
+			break;
+		x->i++;
+	}
+	if (!all || x->fail)
+		ls_free(out);
+}
+
+int
+prefilter_literals(const char *pattern, uint32_t flags, char ***v, size_t *n,
+    int *prefix)
+{
+	struct litset	ls;
+	struct rx	x;
+
+	*v = NULL;
+	*n = 0;
+	if (prefix != NULL)
+		*prefix = 0;
+	if (flags & PCRE2_EXTENDED)
+		return (0);
+	memset(&x, 0, sizeof(x));
+	x.s = pattern;
+	x.n = strlen(pattern);
+	rx_alt(&x, &ls);
+	if (x.fail || x.i != x.n || ls.n == 0 || ls_score(&ls) < LIT_MIN) {
+		ls_free(&ls);
+		return (0);
+	}
+	*v = ls.v;
+	*n = ls.n;
+	if (prefix != NULL)
+		*prefix = ls.prefix;
+	return (1);
+}
+
+/* the automaton under construction */
+struct acbuild {
+	uint32_t	*go;		/* nstates * nclass, UINT32_MAX none */
+	uint32_t	 nstates;
+	uint32_t	 cap;
+	uint32_t	 nclass;
+	uint32_t	**out;		/* per state: rule positions */
+	uint32_t	*nout;
+};
+
+static int
+ac_grow(struct acbuild *b)
+{
+	uint32_t	*go, **out, *nout, ncap, i;
+
+	if (b->nstates < b->cap)
+		return (0);
+	if (b->cap >= PF_MAXSTATES)
+		return (-1);
+	ncap = b->cap ? b->cap * 2 : 256;
+	if ((go = reallocarray(b->go, (size_t)ncap * b->nclass,
+	    sizeof(*go))) == NULL)
+		return (-1);
+	b->go = go;
+	if ((out = reallocarray(b->out, ncap, sizeof(*out))) == NULL)
+		return (-1);
+	b->out = out;
+	if ((nout = reallocarray(b->nout, ncap, sizeof(*nout))) == NULL)
+		return (-1);
+	b->nout = nout;
+	for (i = b->cap; i < ncap; i++) {
+		b->out[i] = NULL;
+		b->nout[i] = 0;
+	}
+	memset(b->go + (size_t)b->cap * b->nclass, 0xff,
+	    (size_t)(ncap - b->cap) * b->nclass * sizeof(*go));
+	b->cap = ncap;
+	return (0);
+}
+
+static int
+ac_addout(struct acbuild *b, uint32_t st, uint32_t id)
+{
+	uint32_t	*o, i;
+
+	for (i = 0; i < b->nout[st]; i++)
+		if (b->out[st][i] == id)
+			return (0);
+	if ((o = reallocarray(b->out[st], b->nout[st] + 1,
+	    sizeof(*o))) == NULL)
+		return (-1);
+	o[b->nout[st]++] = id;
+	b->out[st] = o;
+	return (0);
+}
+
+static int
+ac_insert(struct acbuild *b, const struct prefilter *pf, const char *lit,
+    uint32_t id)
+{
+	id |= (uint32_t)strlen(lit) << PF_IDBITS;
+	uint32_t	 st = 0, c;
+	const char	*p;
+
+	for (p = lit; *p != '\0'; p++) {
+		c = pf->cls[(unsigned char)*p];
+		if (b->go[(size_t)st * b->nclass + c] == UINT32_MAX) {
+			if (ac_grow(b) == -1)
+				return (-1);
+			b->go[(size_t)st * b->nclass + c] = b->nstates++;
+		}
+		st = b->go[(size_t)st * b->nclass + c];
+	}
+	return (ac_addout(b, st, id));
+}
+
+/* failure links by breadth-first search, folded into a full table */
+static int
+ac_link(struct acbuild *b, struct prefilter *pf)
+{
+	uint32_t	*fail, *queue, qh = 0, qt = 0, s, t, c, i, k;
+	size_t		 total = 0;
+	int		 rv = -1;
+
+	fail = calloc(b->nstates, sizeof(*fail));
+	queue = calloc(b->nstates, sizeof(*queue));
+	if (fail == NULL || queue == NULL)
+		goto done;
+	for (c = 0; c < b->nclass; c++) {
+		t = b->go[c];
+		if (t == UINT32_MAX)
+			b->go[c] = 0;
+		else {
+			fail[t] = 0;
+			queue[qt++] = t;
+		}
+	}
+	while (qh < qt) {
+		s = queue[qh++];
+		for (i = 0; i < b->nout[fail[s]]; i++)
+			if (ac_addout(b, s, b->out[fail[s]][i]) == -1)
+				goto done;
+		for (c = 0; c < b->nclass; c++) {
+			t = b->go[(size_t)s * b->nclass + c];
+			if (t == UINT32_MAX)
+				b->go[(size_t)s * b->nclass + c] =
+				    b->go[(size_t)fail[s] * b->nclass + c];
+			else {
+				fail[t] = b->go[(size_t)fail[s] * b->nclass +
+				    c];
+				queue[qt++] = t;
+			}
+		}
+	}
+	for (s = 0; s < b->nstates; s++)
+		total += b->nout[s];
+	pf->outoff = calloc(b->nstates + 1, sizeof(*pf->outoff));
+	pf->outs = calloc(total + 1, sizeof(*pf->outs));
+	if (pf->outoff == NULL || pf->outs == NULL)
+		goto done;
+	for (s = 0, k = 0; s < b->nstates; s++) {
+		pf->outoff[s] = k;
+		for (i = 0; i < b->nout[s]; i++)
+			pf->outs[k++] = b->out[s][i];
+	}
+	pf->outoff[b->nstates] = k;
+	pf->delta = b->go;
+	b->go = NULL;
+	pf->nstates = b->nstates;
+	rv = 0;
+ done:
+	free(fail);
+	free(queue);
+	return (rv);
+}
+
+static void
+ac_free(struct acbuild *b)
+{
+	uint32_t	i;
+
+	for (i = 0; i < b->cap; i++)
+		free(b->out[i]);
+	free(b->out);
+	free(b->nout);
+	free(b->go);
+}
+
+/* byte classes: one per byte that occurs in a literal, 0 for the rest */
+static void
+pf_classes(struct prefilter *pf, char ***lits, size_t *nlits, size_t n)
+{
+	size_t		 i, j;
+	const char	*p;
+	int		 b;
+
+	memset(pf->cls, 0, sizeof(pf->cls));
+	pf->nclass = 1;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < nlits[i]; j++)
+			for (p = lits[i][j]; *p != '\0'; p++)
+				if (pf->cls[(unsigned char)*p] == 0)
+					pf->cls[(unsigned char)*p] =
+					    pf->nclass++;
+	/* upper case bytes fold onto their lower case class */
+	for (b = 'A'; b <= 'Z'; b++)
+		pf->cls[b] = pf->cls[tolower(b)];
+}
+
+struct prefilter *
+prefilter_build(struct rule **rules, size_t n)
+{
+	struct prefilter	*pf;
+	struct acbuild		 b;
+	char			***lits;
+	size_t			*nlits, i, j;
+	int			 ok = 0;
+
+	if ((pf = calloc(1, sizeof(*pf))) == NULL)
+		return (NULL);
+	memset(&b, 0, sizeof(b));
+	lits = calloc(n + 1, sizeof(*lits));
+	nlits = calloc(n + 1, sizeof(*nlits));
+	if (lits == NULL || nlits == NULL)
+		goto done;
+	for (i = 0; i < n; i++) {
+		rules[i]->always = !prefilter_literals(rules[i]->pattern,
+		    rules[i]->reflags, &lits[i], &nlits[i], &rules[i]->prefix);
+		if (rules[i]->always)
+			pf->nalways++;
+	}
+	pf_classes(pf, lits, nlits, n);
+	b.nclass = pf->nclass;
+	if (ac_grow(&b) == -1)
+		goto done;
+	b.nstates = 1;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < nlits[i]; j++)
+			if (ac_insert(&b, pf, lits[i][j], i) == -1)
+				goto done;
+	if (ac_link(&b, pf) == -1)
+		goto done;
+	ok = 1;
+ done:
+	for (i = 0; lits != NULL && i < n; i++) {
+		for (j = 0; j < nlits[i]; j++)
+			free(lits[i][j]);
+		free(lits[i]);
+	}
+	free(lits);
+	free(nlits);
+	ac_free(&b);
+	if (!ok) {
+		prefilter_free(pf);
+		return (NULL);
+	}
+	return (pf);
+}
+
+void
+prefilter_free(struct prefilter *pf)
+{
+	if (pf == NULL)
+		return;
+	free(pf->delta);
+	free(pf->outoff);
+	free(pf->outs);
+	free(pf);
+}
+
+size_t
+prefilter_always(const struct prefilter *pf)
+{
+	return (pf->nalways);
+}
+
+/*
+ * Set the bit of every rule whose literal occurs in s, and note where
+ * (up to PF_MAXPOS places a rule; one more means "many").  pos and
+ * npos may be NULL.
+ */
+void
+prefilter_scan(const struct prefilter *pf, const char *s, size_t len,
+    uint64_t *bits, uint32_t *pos, uint8_t *npos)
+{
+	const uint32_t	*delta = pf->delta, *off = pf->outoff;
+	const uint8_t	*cls = pf->cls;
+	uint32_t	 st = 0, nc = pf->nclass, k, id, l;
+	size_t		 i;
+
+	for (i = 0; i < len; i++) {
+		st = delta[(size_t)st * nc + cls[(unsigned char)s[i]]];
+		for (k = off[st]; k < off[st + 1]; k++) {
+			id = pf->outs[k] & PF_IDMASK;
+			l = pf->outs[k] >> PF_IDBITS;
+			bits[id / 64] |= 1ULL << (id % 64);
+			if (npos == NULL || npos[id] > PF_MAXPOS)
+				continue;
+			if (npos[id] < PF_MAXPOS)
+				pos[id * PF_MAXPOS + npos[id]] =
+				    (uint32_t)(i + 1 - l);
+			npos[id]++;
+		}
+	}
+}

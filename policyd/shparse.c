@@ -1,0 +1,1198 @@
+/*
+ * shparse.c - a sh(1) command line splitter: quoting, operators,
+ * compound commands, redirections, substitutions and here-documents.
+ * What each simple command wraps is worked out in shwrap.c.
+ */
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shparse.h"
+
+#define SH_MAXHEREDOCS	16
+
+struct sharena {
+	struct sharena	*next;
+	size_t		 size;
+	size_t		 used;
+	max_align_t	 data[];
+};
+
+enum lexmode {
+	M_CMD,			/* words make a simple command */
+	M_SKIP,			/* for/select header: until a separator */
+	M_DBRACKET,		/* [[ ... ]] */
+	M_FUNCNAME,		/* after `function' */
+	M_CASESUBJ,		/* after `case' */
+	M_CASEIN,		/* expecting `in' */
+	M_CASEPAT,		/* a case pattern, up to `)' */
+};
+
+struct heredoc {
+	char		*delim;
+	int		 strip;		/* <<- */
+	int		 quoted;	/* no expansion in the body */
+	int		 shell;		/* body is a script for a shell */
+	int		 owned;		/* shell is known */
+};
+
+struct sbuf {
+	char		*b;
+	size_t		 len;
+	size_t		 cap;
+};
+
+struct word {
+	const char	*raw;		/* where it starts in the source */
+	char		*s;
+	size_t		 len;
+	int		 quoted;	/* some quoting or escape */
+	int		 subst;		/* $(...) or `...` */
+	int		 nquotes;	/* quoted parts */
+	int		 plain;		/* unquoted characters too */
+	int		 escaped;	/* a backslash or $'...' */
+};
+
+/*
+ * A word whose quoting hides something: c''at, r\m, "/etc/"'shadow'.
+ * A word that is simply quoted whole reads the same without them.
+ */
+static int
+split_quoted(const struct word *w)
+{
+	return (w->escaped || w->nquotes > 1 ||
+	    (w->nquotes == 1 && w->plain));
+}
+
+struct lex {
+	struct shparse	*p;
+	const char	*s;
+	size_t		 i;
+	size_t		 n;
+	int		 depth;
+	int		 term;		/* ')' inside $(...) */
+	int		 paren;		/* open subshells */
+	enum lexmode	 mode;
+	int		 casedepth;
+	int		 timeopts;	/* after `time': skip -p */
+	char		**words;
+	int		 nwords;
+	int		 capwords;
+	int		 dyn0;
+	int		 quoted;	/* some word of the command was quoted */
+	char		*herestr;
+	size_t		 herelen;
+	struct heredoc	 hd[SH_MAXHEREDOCS];
+	int		 nhd;
+	struct sbuf	 wb;
+};
+
+static int	parse_seq(struct lex *);
+static int	lex_word(struct lex *, struct word *);
+static int	lex_dollar(struct lex *, struct sbuf *, struct word *);
+static int	lex_backtick(struct lex *, struct sbuf *, struct word *);
+
+void
+sh_seterr(struct shparse *p, enum sh_error e, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (p->error != SH_OK)
+		return;
+	p->error = e;
+	va_start(ap, fmt);
+	(void)vsnprintf(p->errmsg, sizeof(p->errmsg), fmt, ap);
+	va_end(ap);
+}
+
+void *
+sh_alloc(struct shparse *p, size_t len)
+{
+	struct sharena	*a = p->arena;
+	size_t		 need, sz;
+	void		*v;
+
+	need = (len + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	if (need < len)
+		return (NULL);
+	if (a == NULL || a->size - a->used < need) {
+		sz = need > 8192 ? need : 8192;
+		if ((a = malloc(sizeof(*a) + sz)) == NULL)
+			return (NULL);
+		a->size = sz;
+		a->used = 0;
+		a->next = p->arena;
+		p->arena = a;
+	}
+	v = (char *)a->data + a->used;
+	a->used += need;
+	return (v);
+}
+
+char *
+sh_strndup(struct shparse *p, const char *s, size_t len)
+{
+	char	*d;
+
+	if (len == SIZE_MAX || (d = sh_alloc(p, len + 1)) == NULL)
+		return (NULL);
+	memcpy(d, s, len);
+	d[len] = '\0';
+	return (d);
+}
+
+const char *
+sh_basename(const char *s)
+{
+	const char	*r;
+
+	if ((r = strrchr(s, '/')) != NULL && r[1] != '\0')
+		return (r + 1);
+	return (s);
+}
+
+void
+shparse_init(struct shparse *p, int maxdepth)
+{
+	memset(p, 0, sizeof(*p));
+	p->maxdepth = maxdepth > 0 ? maxdepth : SH_MAXDEPTH;
+}
+
+void
+shparse_reset(struct shparse *p)
+{
+	struct sharena	*a, *next;
+
+	/* keep the newest chunk, drop the rest */
+	if ((a = p->arena) != NULL) {
+		for (next = a->next; next != NULL; next = a->next) {
+			a->next = next->next;
+			free(next);
+		}
+		a->used = 0;
+	}
+	p->ncmds = 0;
+	p->ntexts = 0;
+	p->error = SH_OK;
+	p->errmsg[0] = '\0';
+	p->dynamic = 0;
+}
+
+void
+shparse_free(struct shparse *p)
+{
+	struct sharena	*a, *next;
+
+	for (a = p->arena; a != NULL; a = next) {
+		next = a->next;
+		free(a);
+	}
+	free(p->cmds);
+	free(p->texts);
+	memset(p, 0, sizeof(*p));
+}
+
+static int
+sb_add(struct lex *lx, struct sbuf *sb, const char *s, size_t len)
+{
+	size_t	 ncap;
+	char	*nb;
+
+	if (sb->len + len + 1 > sb->cap) {
+		ncap = sb->cap ? sb->cap : 128;
+		while (ncap < sb->len + len + 1)
+			ncap *= 2;
+		if ((nb = realloc(sb->b, ncap)) == NULL) {
+			sh_seterr(lx->p, SH_ELIMIT, "out of memory");
+			return (-1);
+		}
+		sb->b = nb;
+		sb->cap = ncap;
+	}
+	memcpy(sb->b + sb->len, s, len);
+	sb->len += len;
+	sb->b[sb->len] = '\0';
+	return (0);
+}
+
+static int
+sb_addc(struct lex *lx, struct sbuf *sb, int c)
+{
+	char	ch = (char)c;
+
+	return (sb_add(lx, sb, &ch, 1));
+}
+
+static int
+is_blank(int c)
+{
+	return (c == ' ' || c == '\t' || c == '\r');
+}
+
+static int
+is_meta(int c)
+{
+	switch (c) {
+	case ' ': case '\t': case '\r': case '\n': case ';': case '&':
+	case '|': case '<': case '>': case '(': case ')':
+		return (1);
+	}
+	return (0);
+}
+
+/* a character that stands for itself in a word */
+static int
+is_plain(int c)
+{
+	switch (c) {
+	case ' ': case '\t': case '\r': case '\n': case ';': case '&':
+	case '|': case '<': case '>': case '(': case ')': case '\\':
+	case '\'': case '"': case '$': case '`':
+		return (0);
+	}
+	return (1);
+}
+
+static int
+syntax(struct lex *lx, const char *what)
+{
+	sh_seterr(lx->p, SH_ESYNTAX, "%s", what);
+	return (-1);
+}
+
+/* the position after the `))' closing an arithmetic $(( or (( */
+static int
+skip_arith(struct lex *lx, size_t *pos)
+{
+	size_t	i = *pos;
+	int	depth = 0;
+
+	for (; i < lx->n; i++) {
+		if (lx->s[i] == '(')
+			depth++;
+		else if (lx->s[i] == ')' && --depth == 0) {
+			*pos = i + 1;
+			return (0);
+		}
+	}
+	return (syntax(lx, "unterminated arithmetic (( ))"));
+}
+
+/*
+ * Parse an inline script (from sh -c, eval, a here-string or a
+ * here-document for a shell, a backquote) one level deeper.
+ */
+static int
+nested(struct shparse *p, const char *s, size_t len, int depth, int keep)
+{
+	struct lex	 lx;
+	char		*copy, **v;
+	size_t		 ncap;
+	int		 rv;
+
+	if (depth > p->maxdepth) {
+		sh_seterr(p, SH_EDEPTH, "shell nesting deeper than %d levels",
+		    p->maxdepth);
+		return (-1);
+	}
+	if ((copy = sh_strndup(p, s, len)) == NULL) {
+		sh_seterr(p, SH_ELIMIT, "out of memory");
+		return (-1);
+	}
+	if (keep) {
+		if (p->ntexts == p->captexts) {
+			ncap = p->captexts ? p->captexts * 2 : 8;
+			if ((v = reallocarray(p->texts, ncap,
+			    sizeof(*v))) == NULL) {
+				sh_seterr(p, SH_ELIMIT, "out of memory");
+				return (-1);
+			}
+			p->texts = v;
+			p->captexts = ncap;
+		}
+		p->texts[p->ntexts++] = copy;
+	}
+	memset(&lx, 0, sizeof(lx));
+	lx.p = p;
+	lx.s = copy;
+	lx.n = len;
+	lx.depth = depth;
+	rv = parse_seq(&lx);
+	free(lx.wb.b);
+	free(lx.words);
+	return (rv);
+}
+
+int
+sh_nested(struct shparse *p, const char *s, size_t len, int depth)
+{
+	return (nested(p, s, len, depth, 1));
+}
+
+static int
+push_word(struct lex *lx, const struct word *w)
+{
+	char	**v;
+	int	  ncap;
+
+	if (lx->nwords >= SH_MAXWORDS) {
+		sh_seterr(lx->p, SH_ELIMIT, "more than %d words in a command",
+		    SH_MAXWORDS);
+		return (-1);
+	}
+	if (lx->nwords + 1 >= lx->capwords) {
+		ncap = lx->capwords ? lx->capwords * 2 : 16;
+		if ((v = reallocarray(lx->words, ncap, sizeof(*v))) == NULL) {
+			sh_seterr(lx->p, SH_ELIMIT, "out of memory");
+			return (-1);
+		}
+		lx->words = v;
+		lx->capwords = ncap;
+	}
+	if (lx->nwords == 0)
+		lx->dyn0 = w->subst;
+	lx->quoted |= split_quoted(w);
+	lx->words[lx->nwords++] = w->s;
+	lx->words[lx->nwords] = NULL;
+	return (0);
+}
+
+/* the current simple command is complete */
+static int
+finish(struct lex *lx)
+{
+	char	**argv;
+	int	  i, shell = 0;
+
+	if (lx->nwords > 0) {
+		shell = sh_reads_script(lx->words, lx->nwords);
+		if ((argv = sh_alloc(lx->p, (lx->nwords + 1) *
+		    sizeof(*argv))) == NULL)
+			return (syntax(lx, "out of memory"));
+		memcpy(argv, lx->words, lx->nwords * sizeof(*argv));
+		argv[lx->nwords] = NULL;
+		if (sh_emit(lx->p, argv, lx->nwords, lx->depth,
+		    lx->dyn0, lx->quoted) == -1)
+			return (-1);
+	}
+	if (lx->herestr != NULL && shell &&
+	    nested(lx->p, lx->herestr, lx->herelen, lx->depth + 1, 1) == -1)
+		return (-1);
+	for (i = 0; i < lx->nhd; i++) {
+		if (!lx->hd[i].owned) {
+			lx->hd[i].owned = 1;
+			lx->hd[i].shell = shell;
+		}
+	}
+	lx->nwords = 0;
+	lx->dyn0 = 0;
+	lx->quoted = 0;
+	lx->herestr = NULL;
+	lx->herelen = 0;
+	lx->timeopts = 0;
+	return (0);
+}
+
+/* $( and backquotes in an unquoted here-document body run commands */
+static int
+scan_expansions(struct lex *lx, const char *body, size_t len)
+{
+	struct lex	 sub;
+	struct sbuf	 sb;
+	struct word	 w;
+	int		 rv = 0;
+
+	memset(&sub, 0, sizeof(sub));
+	memset(&sb, 0, sizeof(sb));
+	memset(&w, 0, sizeof(w));
+	sub.p = lx->p;
+	sub.s = body;
+	sub.n = len;
+	sub.depth = lx->depth;
+	while (sub.i < sub.n && rv == 0) {
+		switch (body[sub.i]) {
+		case '\\':
+			sub.i += 2;
+			break;
+		case '$':
+			rv = lex_dollar(&sub, &sb, &w);
+			break;
+		case '`':
+			rv = lex_backtick(&sub, &sb, &w);
+			break;
+		default:
+			sub.i++;
+		}
+	}
+	free(sb.b);
+	return (rv);
+}
+
+/* read the bodies of the here-documents opened on the line just ended */
+static int
+read_heredocs(struct lex *lx)
+{
+	struct heredoc	*hd;
+	const char	*line, *eol, *body;
+	size_t		 blen, llen;
+	int		 i;
+
+	for (i = 0; i < lx->nhd; i++) {
+		hd = &lx->hd[i];
+		body = lx->s + lx->i;
+		blen = 0;
+		for (;;) {
+			if (lx->i >= lx->n) {
+				blen = (lx->s + lx->n) - body;
+				break;
+			}
+			line = lx->s + lx->i;
+			eol = memchr(line, '\n', lx->n - lx->i);
+			llen = eol != NULL ? (size_t)(eol - line) :
+			    lx->n - lx->i;
+			lx->i += llen + (eol != NULL);
+			blen = line - body;
+			if (hd->strip)
+				while (llen > 0 && *line == '\t') {
+					line++;
+					llen--;
+				}
+			if (llen == strlen(hd->delim) &&
+			    memcmp(line, hd->delim, llen) == 0)
+				break;
+		}
+		if (!hd->quoted && scan_expansions(lx, body, blen) == -1)
+			return (-1);
+		if (hd->shell && nested(lx->p, body, blen, lx->depth + 1,
+		    1) == -1)
+			return (-1);
+	}
+	lx->nhd = 0;
+	return (0);
+}
+
+static int
+lex_squote(struct lex *lx, struct sbuf *sb)
+{
+	const char	*end;
+
+	end = memchr(lx->s + lx->i + 1, '\'', lx->n - lx->i - 1);
+	if (end == NULL)
+		return (syntax(lx, "unterminated single quote"));
+	if (sb_add(lx, sb, lx->s + lx->i + 1, end - (lx->s + lx->i + 1)) ==
+	    -1)
+		return (-1);
+	lx->i = end - lx->s + 1;
+	return (0);
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+/* $'...': bash's ANSI-C quoting, decoded */
+static int
+lex_ansic(struct lex *lx, struct sbuf *sb)
+{
+	const char	*s = lx->s;
+	size_t		 i = lx->i + 2;
+	int		 c, v, k, d;
+
+	for (; i < lx->n && s[i] != '\''; i++) {
+		if (s[i] != '\\' || i + 1 >= lx->n) {
+			if (sb_addc(lx, sb, s[i]) == -1)
+				return (-1);
+			continue;
+		}
+		c = s[++i];
+		switch (c) {
+		case 'a': v = '\a'; break;
+		case 'b': v = '\b'; break;
+		case 'e': case 'E': v = 033; break;
+		case 'f': v = '\f'; break;
+		case 'n': v = '\n'; break;
+		case 'r': v = '\r'; break;
+		case 't': v = '\t'; break;
+		case 'v': v = '\v'; break;
+		case 'c':
+			v = i + 1 < lx->n ? (s[++i] & 0x1f) : 'c';
+			break;
+		case 'x':
+			for (v = 0, k = 0; k < 2 && i + 1 < lx->n &&
+			    (d = hexval((unsigned char)s[i + 1])) != -1; k++) {
+				v = v * 16 + d;
+				i++;
+			}
+			if (k == 0)
+				v = 'x';
+			break;
+		case '0': case '1': case '2': case '3':
+		case '4': case '5': case '6': case '7':
+			for (v = c - '0', k = 1; k < 3 && i + 1 < lx->n &&
+			    s[i + 1] >= '0' && s[i + 1] <= '7'; k++)
+				v = v * 8 + (s[++i] - '0');
+			v &= 0xff;
+			break;
+		default:
+			v = c;	/* \\ \' \" \? and the rest */
+		}
+		if (sb_addc(lx, sb, v) == -1)
+			return (-1);
+	}
+	if (i >= lx->n)
+		return (syntax(lx, "unterminated $'...' string"));
+	lx->i = i + 1;
+	return (0);
+}
+
+/* $(...) at lx->i: parse it as commands one level deeper */
+static int
+lex_subst(struct lex *lx, struct sbuf *sb, struct word *w)
+{
+	struct lex	sub;
+	size_t		start = lx->i;
+	int		rv;
+
+	if (lx->depth + 1 > lx->p->maxdepth) {
+		sh_seterr(lx->p, SH_EDEPTH, "shell nesting deeper than %d "
+		    "levels", lx->p->maxdepth);
+		return (-1);
+	}
+	memset(&sub, 0, sizeof(sub));
+	sub.p = lx->p;
+	sub.s = lx->s;
+	sub.n = lx->n;
+	sub.i = lx->i + 2;
+	sub.depth = lx->depth + 1;
+	sub.term = ')';
+	rv = parse_seq(&sub);
+	free(sub.wb.b);
+	free(sub.words);
+	if (rv == -1)
+		return (-1);
+	lx->i = sub.i;
+	w->subst = 1;
+	return (sb_add(lx, sb, lx->s + start, lx->i - start));
+}
+
+/* ${...}: kept as written */
+static int
+lex_brace(struct lex *lx, struct sbuf *sb)
+{
+	size_t	i, start = lx->i;
+	int	depth = 0;
+
+	for (i = lx->i + 1; i < lx->n; i++) {
+		if (lx->s[i] == '\\')
+			i++;
+		else if (lx->s[i] == '{')
+			depth++;
+		else if (lx->s[i] == '}' && --depth == 0)
+			break;
+	}
+	if (i >= lx->n)
+		return (syntax(lx, "unterminated ${...}"));
+	lx->i = i + 1;
+	return (sb_add(lx, sb, lx->s + start, lx->i - start));
+}
+
+static int
+lex_dollar(struct lex *lx, struct sbuf *sb, struct word *w)
+{
+	size_t	start = lx->i, pos;
+	int	next;
+
+	next = lx->i + 1 < lx->n ? lx->s[lx->i + 1] : '\0';
+	switch (next) {
+	case '(':
+		if (lx->i + 2 < lx->n && lx->s[lx->i + 2] == '(') {
+			pos = lx->i + 1;
+			if (skip_arith(lx, &pos) == -1)
+				return (-1);
+			lx->i = pos;
+			return (sb_add(lx, sb, lx->s + start, pos - start));
+		}
+		return (lex_subst(lx, sb, w));
+	case '{':
+		return (lex_brace(lx, sb));
+	default:
+		lx->i++;
+		return (sb_addc(lx, sb, '$'));
+	}
+}
+
+/* `...`: unescape, then parse one level deeper */
+static int
+lex_backtick(struct lex *lx, struct sbuf *sb, struct word *w)
+{
+	struct sbuf	 in;
+	size_t		 i, start = lx->i;
+	int		 rv;
+
+	memset(&in, 0, sizeof(in));
+	for (i = lx->i + 1; i < lx->n && lx->s[i] != '`'; i++) {
+		if (lx->s[i] == '\\' && i + 1 < lx->n &&
+		    strchr("\\`$", lx->s[i + 1]) != NULL)
+			i++;
+		if (sb_addc(lx, &in, lx->s[i]) == -1) {
+			free(in.b);
+			return (-1);
+		}
+	}
+	if (i >= lx->n) {
+		free(in.b);
+		return (syntax(lx, "unterminated backquote"));
+	}
+	lx->i = i + 1;
+	rv = nested(lx->p, in.b != NULL ? in.b : "", in.len, lx->depth + 1,
+	    0);
+	free(in.b);
+	if (rv == -1)
+		return (-1);
+	w->subst = 1;
+	return (sb_add(lx, sb, lx->s + start, lx->i - start));
+}
+
+static int
+lex_dquote(struct lex *lx, struct sbuf *sb, struct word *w)
+{
+	int	c;
+
+	lx->i++;
+	while (lx->i < lx->n) {
+		c = lx->s[lx->i];
+		if (c == '"') {
+			lx->i++;
+			return (0);
+		}
+		if (c == '\\' && lx->i + 1 < lx->n) {
+			c = lx->s[lx->i + 1];
+			lx->i += 2;
+			if (c == '\n')
+				continue;
+			if (strchr("$`\"\\", c) == NULL &&
+			    sb_addc(lx, sb, '\\') == -1)
+				return (-1);
+			if (sb_addc(lx, sb, c) == -1)
+				return (-1);
+			continue;
+		}
+		if (c == '$') {
+			if (lex_dollar(lx, sb, w) == -1)
+				return (-1);
+			continue;
+		}
+		if (c == '`') {
+			if (lex_backtick(lx, sb, w) == -1)
+				return (-1);
+			continue;
+		}
+		if (sb_addc(lx, sb, c) == -1)
+			return (-1);
+		lx->i++;
+	}
+	return (syntax(lx, "unterminated double quote"));
+}
+
+/* NAME=value or NAME[sub]=value or NAME+=value */
+static int
+is_assignment(const char *s)
+{
+	if (!isalpha((unsigned char)*s) && *s != '_')
+		return (0);
+	while (isalnum((unsigned char)*s) || *s == '_')
+		s++;
+	if (*s == '[') {
+		if ((s = strchr(s, ']')) == NULL)
+			return (0);
+		s++;
+	}
+	if (*s == '+')
+		s++;
+	return (*s == '=');
+}
+
+/* read one word; it ends at an unquoted metacharacter */
+static int
+lex_word(struct lex *lx, struct word *w)
+{
+	struct sbuf	*sb = &lx->wb;
+	size_t		 start;
+	int		 c;
+
+	memset(w, 0, sizeof(*w));
+	w->raw = lx->s + lx->i;
+	sb->len = 0;
+	while (lx->i < lx->n) {
+		c = lx->s[lx->i];
+		if (is_meta(c)) {
+			/* a=(1 2 3): an array assignment */
+			if (c == '(' && sb->len > 0 && sb->b[sb->len - 1] ==
+			    '=' && is_assignment(sb->b)) {
+				size_t	pos = lx->i;
+				int	depth = 0;
+
+				start = lx->i;
+
+				for (; pos < lx->n; pos++) {
+					if (lx->s[pos] == '(')
+						depth++;
+					else if (lx->s[pos] == ')' &&
+					    --depth == 0)
+						break;
+				}
+				if (pos >= lx->n)
+					return (syntax(lx,
+					    "unterminated array assignment"));
+				lx->i = pos + 1;
+				if (sb_add(lx, sb, lx->s + start,
+				    lx->i - start) == -1)
+					return (-1);
+				continue;
+			}
+			break;
+		}
+		switch (c) {
+		case '\\':
+			w->quoted = 1;
+			w->escaped = 1;
+			if (lx->i + 1 >= lx->n) {
+				lx->i++;
+				if (sb_addc(lx, sb, '\\') == -1)
+					return (-1);
+				break;
+			}
+			c = lx->s[lx->i + 1];
+			lx->i += 2;
+			if (c != '\n' && sb_addc(lx, sb, c) == -1)
+				return (-1);
+			break;
+		case '\'':
+			w->quoted = 1;
+			w->nquotes++;
+			if (lex_squote(lx, sb) == -1)
+				return (-1);
+			break;
+		case '"':
+			w->quoted = 1;
+			w->nquotes++;
+			if (lex_dquote(lx, sb, w) == -1)
+				return (-1);
+			break;
+		case '$':
+			if (lx->i + 1 < lx->n && lx->s[lx->i + 1] == '\'') {
+				w->quoted = 1;
+				w->escaped = 1;
+				if (lex_ansic(lx, sb) == -1)
+					return (-1);
+			} else if (lx->i + 1 < lx->n &&
+			    lx->s[lx->i + 1] == '"') {
+				w->quoted = 1;
+				w->nquotes++;
+				lx->i++;
+				if (lex_dquote(lx, sb, w) == -1)
+					return (-1);
+			} else {
+				w->plain = 1;
+				if (lex_dollar(lx, sb, w) == -1)
+					return (-1);
+			}
+			break;
+		case '`':
+			if (lex_backtick(lx, sb, w) == -1)
+				return (-1);
+			break;
+		default:
+			/* a run of plain characters at once */
+			w->plain = 1;
+			start = lx->i;
+			while (lx->i < lx->n && is_plain(lx->s[lx->i]))
+				lx->i++;
+			if (lx->i == start)
+				lx->i++;
+			if (sb_add(lx, sb, lx->s + start, lx->i - start) == -1)
+				return (-1);
+		}
+	}
+	if ((w->s = sh_strndup(lx->p, sb->b != NULL ? sb->b : "",
+	    sb->len)) == NULL)
+		return (syntax(lx, "out of memory"));
+	w->len = sb->len;
+	return (0);
+}
+
+/* <(...) and >(...) */
+static int
+lex_procsubst(struct lex *lx)
+{
+	struct word	w;
+	struct sbuf	sb;
+	int		rv;
+
+	memset(&w, 0, sizeof(w));
+	memset(&sb, 0, sizeof(sb));
+	/* lex_subst skips two characters, here the < or > and the ( */
+	rv = lex_subst(lx, &sb, &w);
+	if (rv == 0) {
+		w.s = sh_strndup(lx->p, sb.b, sb.len);
+		if (w.s == NULL)
+			rv = syntax(lx, "out of memory");
+		else if (lx->mode == M_CMD)
+			rv = push_word(lx, &w);
+	}
+	free(sb.b);
+	return (rv);
+}
+
+static int
+lex_redirect(struct lex *lx)
+{
+	struct heredoc	*hd;
+	struct word	 w;
+	const char	*s = lx->s;
+	int		 heredoc = 0, herestr = 0, strip = 0;
+
+	while (lx->i < lx->n && isdigit((unsigned char)s[lx->i]))
+		lx->i++;
+	if (s[lx->i] == '&') {			/* &> &>> */
+		lx->i += 2;
+		if (lx->i < lx->n && s[lx->i] == '>')
+			lx->i++;
+	} else if (s[lx->i] == '<') {
+		lx->i++;
+		if (lx->i < lx->n && s[lx->i] == '<') {
+			lx->i++;
+			if (lx->i < lx->n && s[lx->i] == '<') {
+				lx->i++;
+				herestr = 1;
+			} else {
+				heredoc = 1;
+				if (lx->i < lx->n && s[lx->i] == '-') {
+					lx->i++;
+					strip = 1;
+				}
+			}
+		} else if (lx->i < lx->n && (s[lx->i] == '&' ||
+		    s[lx->i] == '>'))
+			lx->i++;
+	} else {
+		lx->i++;
+		if (lx->i < lx->n && (s[lx->i] == '>' || s[lx->i] == '&' ||
+		    s[lx->i] == '|'))
+			lx->i++;
+	}
+	while (lx->i < lx->n && is_blank(s[lx->i]))
+		lx->i++;
+	if (lx->i >= lx->n || is_meta(s[lx->i]))
+		return (syntax(lx, "redirection without a target"));
+	if (lex_word(lx, &w) == -1)
+		return (-1);
+	if (herestr) {
+		lx->herestr = w.s;
+		lx->herelen = w.len;
+	} else if (heredoc) {
+		if (lx->nhd >= SH_MAXHEREDOCS)
+			return (syntax(lx, "too many here-documents"));
+		hd = &lx->hd[lx->nhd++];
+		memset(hd, 0, sizeof(*hd));
+		hd->delim = w.s;
+		hd->quoted = w.quoted;
+		hd->strip = strip;
+	}
+	return (0);
+}
+
+static int
+is_redirect(struct lex *lx)
+{
+	size_t	i = lx->i;
+	int	c = lx->s[i];
+
+	if (c == '&')
+		return (i + 1 < lx->n && lx->s[i + 1] == '>');
+	if (isdigit(c)) {
+		while (i < lx->n && isdigit((unsigned char)lx->s[i]))
+			i++;
+		return (i < lx->n && (lx->s[i] == '<' || lx->s[i] == '>'));
+	}
+	return (c == '<' || c == '>');
+}
+
+static int
+keyword(struct lex *lx, const struct word *w)
+{
+	static const char *const skip[] = {
+		"!", "{", "}", "do", "done", "elif", "else", "fi", "if",
+		"then", "until", "while", NULL
+	};
+	const char	*s = w->s;
+	int		 i;
+
+	if (w->quoted || w->subst || w->len > 8 ||
+	    strchr("!{}defistuwcs[", s[0]) == NULL)
+		return (0);
+	for (i = 0; skip[i] != NULL; i++)
+		if (s[0] == skip[i][0] && strcmp(s, skip[i]) == 0)
+			return (1);
+	if (strcmp(s, "time") == 0) {
+		lx->timeopts = 1;
+		return (1);
+	}
+	if (strcmp(s, "esac") == 0) {
+		if (lx->casedepth > 0)
+			lx->casedepth--;
+		return (1);
+	}
+	if (strcmp(s, "case") == 0) {
+		lx->casedepth++;
+		lx->mode = M_CASESUBJ;
+		return (1);
+	}
+	if (strcmp(s, "for") == 0 || strcmp(s, "select") == 0) {
+		lx->mode = M_SKIP;
+		return (1);
+	}
+	if (strcmp(s, "function") == 0) {
+		lx->mode = M_FUNCNAME;
+		return (1);
+	}
+	if (strcmp(s, "[[") == 0) {
+		lx->mode = M_DBRACKET;
+		return (1);
+	}
+	return (0);
+}
+
+static int
+add_word(struct lex *lx, const struct word *w)
+{
+	switch (lx->mode) {
+	case M_SKIP:
+		return (0);
+	case M_DBRACKET:
+		if (strcmp(w->s, "]]") == 0 && !w->quoted)
+			lx->mode = M_CMD;
+		return (0);
+	case M_FUNCNAME:
+	case M_CASEIN:
+		lx->mode = lx->mode == M_CASEIN ? M_CASEPAT : M_CMD;
+		return (0);
+	case M_CASESUBJ:
+		lx->mode = M_CASEIN;
+		return (0);
+	case M_CASEPAT:
+		if (strcmp(w->s, "esac") == 0 && !w->quoted) {
+			if (lx->casedepth > 0)
+				lx->casedepth--;
+			lx->mode = M_CMD;
+		}
+		return (0);
+	case M_CMD:
+		break;
+	}
+	if (lx->nwords == 0) {
+		if (keyword(lx, w))
+			return (0);
+		if (lx->timeopts && w->s[0] == '-' && !w->quoted)
+			return (0);
+		if (w->raw != NULL && is_assignment(w->raw))
+			return (0);
+	}
+	return (push_word(lx, w));
+}
+
+/* the next non-blank character after pos */
+static int
+peek_nonblank(struct lex *lx, size_t pos, size_t *at)
+{
+	while (pos < lx->n && is_blank(lx->s[pos]))
+		pos++;
+	*at = pos;
+	return (pos < lx->n ? lx->s[pos] : '\0');
+}
+
+static int
+lex_open(struct lex *lx)
+{
+	size_t	pos;
+	int	next;
+
+	next = lx->i + 1 < lx->n ? lx->s[lx->i + 1] : '\0';
+	if (lx->mode == M_CASEPAT || lx->mode == M_DBRACKET) {
+		lx->i++;
+		return (0);
+	}
+	if ((lx->nwords == 0 || lx->mode == M_SKIP) && next == '(') {
+		pos = lx->i;
+		if (skip_arith(lx, &pos) == -1)
+			return (-1);
+		lx->i = pos;
+		return (0);
+	}
+	if (lx->nwords == 0) {
+		lx->paren++;
+		lx->i++;
+		return (0);
+	}
+	if (lx->nwords == 1 && peek_nonblank(lx, lx->i + 1, &pos) == ')') {
+		/* name() compound-command: a function definition */
+		lx->nwords = 0;
+		lx->dyn0 = 0;
+		lx->i = pos + 1;
+		return (0);
+	}
+	return (syntax(lx, "syntax error near \"(\""));
+}
+
+/* returns 1 at the end of a $(...) */
+static int
+lex_close(struct lex *lx)
+{
+	if (lx->mode == M_CASEPAT) {
+		lx->mode = M_CMD;
+		lx->i++;
+		return (0);
+	}
+	if (lx->mode == M_DBRACKET) {
+		lx->i++;
+		return (0);
+	}
+	if (finish(lx) == -1)
+		return (-1);
+	lx->i++;
+	if (lx->paren > 0) {
+		lx->paren--;
+		return (0);
+	}
+	if (lx->term == ')')
+		return (1);
+	return (syntax(lx, "unmatched \")\""));
+}
+
+static int
+lex_operator(struct lex *lx, int c)
+{
+	int	next = lx->i + 1 < lx->n ? lx->s[lx->i + 1] : '\0';
+
+	if (lx->mode == M_DBRACKET) {
+		lx->i += (next == c) ? 2 : 1;
+		return (0);
+	}
+	if (finish(lx) == -1)
+		return (-1);
+	if (c == ';' && (next == ';' || next == '&')) {
+		lx->i += 2;
+		if (lx->i < lx->n && lx->s[lx->i] == '&')
+			lx->i++;
+		lx->mode = lx->casedepth > 0 ? M_CASEPAT : M_CMD;
+		return (0);
+	}
+	if ((c == '&' && next == '&') || (c == '|' && (next == '|' ||
+	    next == '&')))
+		lx->i += 2;
+	else
+		lx->i++;
+	if (lx->mode == M_SKIP || lx->mode == M_FUNCNAME)
+		lx->mode = M_CMD;
+	return (0);
+}
+
+static int
+parse_seq(struct lex *lx)
+{
+	struct word	w;
+	int		c, r;
+
+	for (;;) {
+		while (lx->i < lx->n && (is_blank(lx->s[lx->i]) ||
+		    (lx->s[lx->i] == '\\' && lx->i + 1 < lx->n &&
+		    lx->s[lx->i + 1] == '\n')))
+			lx->i += is_blank(lx->s[lx->i]) ? 1 : 2;
+		if (lx->p->error != SH_OK)
+			return (-1);
+		if (lx->i >= lx->n) {
+			if (finish(lx) == -1)
+				return (-1);
+			if (lx->term == ')')
+				return (syntax(lx, "unterminated $(...)"));
+			if (lx->paren > 0)
+				return (syntax(lx, "unterminated ( subshell"));
+			if (lx->nhd > 0 && read_heredocs(lx) == -1)
+				return (-1);
+			return (0);
+		}
+		c = lx->s[lx->i];
+		switch (c) {
+		case '#':
+			while (lx->i < lx->n && lx->s[lx->i] != '\n')
+				lx->i++;
+			continue;
+		case '\n':
+			lx->i++;
+			if (finish(lx) == -1)
+				return (-1);
+			if (lx->nhd > 0 && read_heredocs(lx) == -1)
+				return (-1);
+			if (lx->mode == M_SKIP || lx->mode == M_FUNCNAME)
+				lx->mode = M_CMD;
+			continue;
+		case '(':
+			if (lex_open(lx) == -1)
+				return (-1);
+			continue;
+		case ')':
+			if ((r = lex_close(lx)) != 0)
+				return (r == 1 ? 0 : -1);
+			continue;
+		case '<':
+		case '>':
+			if (lx->i + 1 < lx->n && lx->s[lx->i + 1] == '(') {
+				if (lex_procsubst(lx) == -1)
+					return (-1);
+				continue;
+			}
+			break;
+		}
+		if (lx->mode == M_DBRACKET && (c == '<' || c == '>')) {
+			lx->i++;
+			continue;
+		}
+		if (is_redirect(lx)) {
+			if (lex_redirect(lx) == -1)
+				return (-1);
+			continue;
+		}
+		if (c == ';' || c == '&' || c == '|') {
+			if (lex_operator(lx, c) == -1)
+				return (-1);
+			continue;
+		}
+		if (lex_word(lx, &w) == -1 || add_word(lx, &w) == -1)
+			return (-1);
+	}
+}
+
+int
+shparse(struct shparse *p, const char *s, size_t len)
+{
+	shparse_reset(p);
+	if (memchr(s, '\0', len) != NULL) {
+		sh_seterr(p, SH_ESYNTAX, "NUL byte in command");
+		return (-1);
+	}
+	return (nested(p, s, len, 0, 0));
+}

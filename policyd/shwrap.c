@@ -1,0 +1,340 @@
+/*
+ * shwrap.c - what a simple command runs besides itself: the command
+ * behind a wrapper (env, nice, sudo, xargs, find -exec, ...) and the
+ * inline script of a shell (sh -c, bash -c, eval, su -c, watch).
+ */
+#include <sys/types.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shparse.h"
+
+#define SH_MAXWRAPS	32
+
+enum wrapkind {
+	W_OPTS,			/* options, positionals, then a command */
+	W_ENV,			/* env: NAME=value words and -S */
+	W_SHELL,		/* sh -c SCRIPT */
+	W_EVAL,			/* eval ARGS: one script */
+	W_WATCH,		/* watch [opts] ARGS: one script */
+	W_DASHC,		/* su/runuser/script/flock: -c SCRIPT */
+	W_FIND,			/* find ... -exec CMD ; */
+	W_BUSYBOX,		/* busybox APPLET ... */
+	W_COMMAND,		/* command [-p] CMD, but -v/-V only look up */
+};
+
+struct wrapper {
+	const char	*name;
+	enum wrapkind	 kind;
+	const char	*argopts;	/* short options taking an argument */
+	int		 npos;		/* positionals before the command */
+};
+
+/* sorted by name */
+static const struct wrapper wrappers[] = {
+	{ "ash", W_SHELL, "oO", 0 },
+	{ "bash", W_SHELL, "oO", 0 },
+	{ "busybox", W_BUSYBOX, "", 0 },
+	{ "chroot", W_OPTS, "", 1 },
+	{ "chrt", W_OPTS, "", 1 },
+	{ "command", W_COMMAND, "", 0 },
+	{ "dash", W_SHELL, "oO", 0 },
+	{ "doas", W_OPTS, "uC", 0 },
+	{ "env", W_ENV, "uCS", 0 },
+	{ "eval", W_EVAL, "", 0 },
+	{ "exec", W_OPTS, "a", 0 },
+	{ "find", W_FIND, "", 0 },
+	{ "flock", W_DASHC, "wE", 1 },
+	{ "ionice", W_OPTS, "cnp", 0 },
+	{ "ksh", W_SHELL, "oO", 0 },
+	{ "ltrace", W_OPTS, "eopsuAaDnl", 0 },
+	{ "mksh", W_SHELL, "oO", 0 },
+	{ "nice", W_OPTS, "n", 0 },
+	{ "nohup", W_OPTS, "", 0 },
+	{ "nsenter", W_OPTS, "tSGwr", 0 },
+	{ "rbash", W_SHELL, "oO", 0 },
+	{ "runuser", W_DASHC, "ugGs", 0 },
+	{ "script", W_DASHC, "ET", 0 },
+	{ "setsid", W_OPTS, "", 0 },
+	{ "sh", W_SHELL, "oO", 0 },
+	{ "stdbuf", W_OPTS, "ioe", 0 },
+	{ "strace", W_OPTS, "eopsuEIabXSOP", 0 },
+	{ "su", W_DASHC, "gGs", 0 },
+	{ "sudo", W_OPTS, "ugpChDRrtTU", 0 },
+	{ "taskset", W_OPTS, "", 1 },
+	{ "time", W_OPTS, "fo", 0 },
+	{ "timeout", W_OPTS, "sk", 1 },
+	{ "unbuffer", W_OPTS, "", 0 },
+	{ "unshare", W_OPTS, "", 0 },
+	{ "watch", W_WATCH, "nd", 0 },
+	{ "xargs", W_OPTS, "IEdLnPsaei", 0 },
+	{ "zsh", W_SHELL, "oO", 0 },
+};
+
+static int	emit(struct shparse *, char **, int, int, int, int, int);
+
+#define NWRAPPERS	(sizeof(wrappers) / sizeof(wrappers[0]))
+
+/*
+ * The table is sorted, so the wrappers starting with one character are
+ * neighbours: index them by that character ([0]: first, [1]: end).
+ */
+static uint8_t	wrapper_index[256][2];
+
+static void
+wrapper_index_init(void)
+{
+	size_t	i;
+	int	c;
+
+	for (i = NWRAPPERS; i-- > 0; ) {
+		c = (unsigned char)wrappers[i].name[0];
+		if (wrapper_index[c][1] == 0)
+			wrapper_index[c][1] = i + 1;
+		wrapper_index[c][0] = i;
+	}
+}
+
+static const struct wrapper *
+wrapper_find(const char *argv0)
+{
+	static int	 init;
+	const char	*b = sh_basename(argv0);
+	size_t		 i;
+	int		 c = (unsigned char)b[0];
+
+	if (!init) {
+		wrapper_index_init();
+		init = 1;
+	}
+	for (i = wrapper_index[c][0]; i < wrapper_index[c][1]; i++)
+		if (strcmp(wrappers[i].name, b) == 0)
+			return (&wrappers[i]);
+	return (NULL);
+}
+
+/*
+ * Skip options: "--" ends them, --long=value is one word, a short
+ * option listed in argopts takes the rest of its word or the next one.
+ * Sets *dashc when a short cluster holds 'c' and c is not an argopt.
+ */
+static int
+skip_opts(char **argv, int argc, int i, const char *argopts, int *dashc)
+{
+	const char	*o;
+
+	while (i < argc && (argv[i][0] == '-' || argv[i][0] == '+') &&
+	    argv[i][1] != '\0') {
+		if (strcmp(argv[i], "--") == 0)
+			return (i + 1);
+		if (argv[i][1] == '-') {
+			if (dashc != NULL && strcmp(argv[i], "--command") == 0)
+				*dashc = 1;
+			i++;
+			continue;
+		}
+		for (o = argv[i] + 1; *o != '\0'; o++) {
+			if (*o == 'c' && dashc != NULL &&
+			    strchr(argopts, 'c') == NULL) {
+				*dashc = 1;
+				continue;
+			}
+			if (strchr(argopts, *o) != NULL) {
+				if (o[1] == '\0')
+					i++;
+				break;
+			}
+		}
+		i++;
+	}
+	return (i);
+}
+
+/* join argv[i..] with spaces and parse it as a script */
+static int
+join_nested(struct shparse *p, char **argv, int argc, int i, int depth)
+{
+	size_t	 len = 0, off = 0;
+	char	*s;
+	int	 k;
+
+	if (i >= argc)
+		return (0);
+	for (k = i; k < argc; k++)
+		len += strlen(argv[k]) + 1;
+	if ((s = sh_alloc(p, len)) == NULL) {
+		sh_seterr(p, SH_ELIMIT, "out of memory");
+		return (-1);
+	}
+	for (k = i; k < argc; k++) {
+		if (k > i)
+			s[off++] = ' ';
+		memcpy(s + off, argv[k], strlen(argv[k]));
+		off += strlen(argv[k]);
+	}
+	s[off] = '\0';
+	return (sh_nested(p, s, off, depth + 1));
+}
+
+static int
+script_arg(struct shparse *p, char **argv, int argc, int i, int depth)
+{
+	if (i >= argc)
+		return (0);
+	return (sh_nested(p, argv[i], strlen(argv[i]), depth + 1));
+}
+
+/* find ... -exec CMD {} ; -- each -exec is a command */
+static int
+find_exec(struct shparse *p, char **argv, int argc, int depth, int wraps)
+{
+	int	i, j;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-exec") != 0 &&
+		    strcmp(argv[i], "-execdir") != 0 &&
+		    strcmp(argv[i], "-ok") != 0 &&
+		    strcmp(argv[i], "-okdir") != 0)
+			continue;
+		for (j = i + 1; j < argc && strcmp(argv[j], ";") != 0 &&
+		    strcmp(argv[j], "+") != 0; j++)
+			;
+		if (j > i + 1 && emit(p, argv + i + 1, j - i - 1, depth,
+		    0, 0, wraps + 1) == -1)
+			return (-1);
+		i = j;
+	}
+	return (0);
+}
+
+static int
+unwrap(struct shparse *p, const struct wrapper *w, char **argv, int argc,
+    int depth, int wraps)
+{
+	int	i, dashc = 0;
+
+	switch (w->kind) {
+	case W_SHELL:
+		i = skip_opts(argv, argc, 1, w->argopts, &dashc);
+		return (dashc ? script_arg(p, argv, argc, i, depth) : 0);
+	case W_EVAL:
+		return (join_nested(p, argv, argc, 1, depth));
+	case W_WATCH:
+		i = skip_opts(argv, argc, 1, w->argopts, NULL);
+		return (join_nested(p, argv, argc, i, depth));
+	case W_DASHC:
+		for (i = 1; i < argc; i++)
+			if (strcmp(argv[i], "-c") == 0 ||
+			    strcmp(argv[i], "--command") == 0)
+				return (script_arg(p, argv, argc, i + 1,
+				    depth));
+		i = skip_opts(argv, argc, 1, w->argopts, NULL) + w->npos;
+		break;
+	case W_FIND:
+		return (find_exec(p, argv, argc, depth, wraps));
+	case W_BUSYBOX:
+		i = 1;
+		if (i < argc && argv[i][0] == '-')
+			return (0);
+		break;
+	case W_COMMAND:
+		for (i = 1; i < argc && argv[i][0] == '-'; i++)
+			if (strchr(argv[i], 'v') != NULL ||
+			    strchr(argv[i], 'V') != NULL)
+				return (0);
+		break;
+	case W_ENV:
+		for (i = 1; i < argc; i++) {
+			if (strncmp(argv[i], "-S", 2) == 0 ||
+			    strncmp(argv[i], "--split-string", 14) == 0) {
+				if (argv[i][2] != '\0' && argv[i][1] == 'S')
+					return (sh_nested(p, argv[i] + 2,
+					    strlen(argv[i] + 2), depth + 1));
+				return (script_arg(p, argv, argc, i + 1,
+				    depth));
+			}
+		}
+		i = skip_opts(argv, argc, 1, w->argopts, NULL);
+		while (i < argc && strchr(argv[i], '=') != NULL &&
+		    argv[i][0] != '=')
+			i++;
+		break;
+	default:
+		i = skip_opts(argv, argc, 1, w->argopts, NULL) + w->npos;
+		break;
+	}
+	if (i >= argc)
+		return (0);
+	return (emit(p, argv + i, argc - i, depth, 0, 0, wraps + 1));
+}
+
+static int
+emit(struct shparse *p, char **argv, int argc, int depth, int dynamic,
+    int quoted, int wraps)
+{
+	const struct wrapper	*w;
+	struct shcmd		*c;
+	size_t			 ncap;
+
+	if (argc <= 0)
+		return (0);
+	if (wraps > SH_MAXWRAPS) {
+		sh_seterr(p, SH_EDEPTH, "more than %d nested wrappers",
+		    SH_MAXWRAPS);
+		return (-1);
+	}
+	if (p->ncmds >= SH_MAXCMDS) {
+		sh_seterr(p, SH_ELIMIT, "more than %d commands", SH_MAXCMDS);
+		return (-1);
+	}
+	if (p->ncmds == p->capcmds) {
+		ncap = p->capcmds ? p->capcmds * 2 : 16;
+		if ((c = reallocarray(p->cmds, ncap, sizeof(*c))) == NULL) {
+			sh_seterr(p, SH_ELIMIT, "out of memory");
+			return (-1);
+		}
+		p->cmds = c;
+		p->capcmds = ncap;
+	}
+	c = &p->cmds[p->ncmds++];
+	c->argv = argv;
+	c->argc = argc;
+	c->depth = depth;
+	c->dynamic = dynamic;
+	c->inner = wraps > 0;
+	c->quoted = quoted;
+	if (dynamic)
+		p->dynamic = 1;
+	if ((w = wrapper_find(argv[0])) == NULL)
+		return (0);
+	return (unwrap(p, w, argv, argc, depth, wraps));
+}
+
+int
+sh_emit(struct shparse *p, char **argv, int argc, int depth, int dynamic,
+    int quoted)
+{
+	return (emit(p, argv, argc, depth, dynamic, quoted, 0));
+}
+
+/* a shell that will read its script from stdin */
+int
+sh_reads_script(char **argv, int argc)
+{
+	const struct wrapper	*w;
+	int			 i, dashc = 0;
+
+	if (argc == 0 || wrapper_find(argv[0]) == NULL)
+		return (0);
+	for (i = 0; i < argc; i++) {
+		if ((w = wrapper_find(argv[i])) == NULL)
+			continue;
+		if (w->kind != W_SHELL)
+			continue;
+		i = skip_opts(argv, argc, i + 1, w->argopts, &dashc);
+		return (!dashc && i >= argc);
+	}
+	return (0);
+}

@@ -1,0 +1,105 @@
+/*
+ * dlp.h - data loss prevention: redact personal data, credentials and
+ * proxyd's own secrets from everything that leaves proxyd.
+ *
+ * Every match is replaced by "[REDACTED:NAME]", NAME being the
+ * upper-case detector name (EMAIL, CREDIT_CARD, OPENAI_KEY, ...), the
+ * label of a custom pattern or the name of a secret.  Overlapping
+ * matches are merged into one replacement covering all of them, so no
+ * byte of any match survives; the label is that of the first class
+ * taking part of: secret, custom pattern, credential (keys, tokens,
+ * JWT, private key), personal data (e-mail, phone, card, SSN, IBAN);
+ * within a class the earliest (then longest) match.
+ *
+ * A struct dlp is not thread-safe: it keeps scratch space between
+ * calls.  Compile every custom pattern before seccomp is locked
+ * (pcre2 JIT needs executable memory).
+ */
+#ifndef TOPSH_DLP_H
+#define TOPSH_DLP_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#define DLP_REDACT	0	/* same numbering as conf_proxy.dlp */
+#define DLP_OFF		1	/* only secrets are redacted */
+
+#define DLP_NAME_MAX	64	/* longest detector/label/secret name */
+#define DLP_SECRET_MIN	4	/* shortest secret dlp_add_secret takes */
+
+struct dlp;
+
+struct dlp	*dlp_new(void);
+void		 dlp_free(struct dlp *);
+
+/*
+ * A custom pcre2 pattern; name identifies it (dlp_disable), label
+ * (upper-cased; name when NULL or empty) goes into the replacement.
+ * Returns 0, or -1 with a message in err.
+ */
+int		 dlp_add_custom(struct dlp *, const char *, const char *,
+		    const char *, char *, size_t);
+
+/*
+ * An exact secret value: the value itself, its base64 forms (standard
+ * and url-safe, padded or not, also inside longer base64 text), its
+ * URL-encoded and JSON-escaped forms are always redacted, even when
+ * the mode is DLP_OFF.  The copies are wiped at dlp_free.  Returns -1
+ * (errno EINVAL) for a value shorter than DLP_SECRET_MIN or a bad name.
+ */
+int		 dlp_add_secret(struct dlp *, const char *, const void *,
+		    size_t);
+
+void		 dlp_set_mode(struct dlp *, int);
+int		 dlp_get_mode(const struct dlp *);
+
+/*
+ * Turn off a built-in detector or custom pattern by name (case does
+ * not matter).  Returns 0, or -1 if there is no such detector.
+ */
+int		 dlp_disable(struct dlp *, const char *);
+int		 dlp_enable(struct dlp *, const char *);
+
+/* Built-in detector names in order, NULL-terminated. */
+const char * const *dlp_detector_names(void);
+
+/*
+ * Redact len bytes (NUL bytes allowed).  Returns a malloc'd,
+ * NUL-terminated string and its length in *outlen, the number of
+ * replacements in *nfound (either may be NULL); NULL on memory error.
+ * Raw JSON text keeps its string escapes intact, but a JSON number that
+ * looks like a card or phone number is replaced without quotes: use
+ * dlp_redact_json for JSON documents.
+ */
+char		*dlp_redact(struct dlp *, const char *, size_t, size_t *,
+		    unsigned int *);
+
+/*
+ * Redact inside every string value and object key of a JSON document,
+ * in place; the document stays valid JSON.  Returns the number of
+ * replacements, or -1 on memory error.
+ */
+int		 dlp_redact_json(struct dlp *, json_t *);
+
+/*
+ * Redact infd to outfd until end of file (proxyd -R), in windows of
+ * 4 MiB that overlap so that no match is split.  Returns the number
+ * of replacements, or -1 on a read or write error (errno set).
+ */
+int		 dlp_redact_fd(struct dlp *, int, int);
+
+/* The same with an explicit window size (tests); min 1024 bytes. */
+int		 dlp_redact_fd_window(struct dlp *, int, int, size_t);
+
+/*
+ * Strict UTF-8: the length of the sequence at s (1 for ASCII), 0 if it
+ * is not valid; whether all n bytes are valid UTF-8.
+ */
+size_t		 dlp_utf8_seqlen(const unsigned char *, size_t);
+int		 dlp_utf8_valid(const char *, size_t);
+
+/* Custom pattern match errors (match limit, JIT stack) since dlp_new. */
+unsigned long	 dlp_errors(const struct dlp *);
+
+#endif

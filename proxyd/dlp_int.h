@@ -1,0 +1,176 @@
+/*
+ * dlp_int.h - internals shared by the dlp_*.c files; not for users of
+ * the engine (see dlp.h).
+ */
+#ifndef TOPSH_DLP_INT_H
+#define TOPSH_DLP_INT_H
+
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dlp.h"
+
+/* Built-in detectors; the order of dlp_builtin_name[] (dlp.c). */
+enum dlp_det {
+	DLP_D_EMAIL,
+	DLP_D_PHONE,
+	DLP_D_CREDIT_CARD,
+	DLP_D_SSN,
+	DLP_D_IBAN,
+	DLP_D_PRIVATE_KEY,
+	DLP_D_JWT,
+	DLP_D_OPENAI_KEY,
+	DLP_D_ANTHROPIC_KEY,
+	DLP_D_GITHUB_TOKEN,
+	DLP_D_AWS_ACCESS_KEY,
+	DLP_D_AWS_SECRET_KEY,
+	DLP_D_GOOGLE_API_KEY,
+	DLP_D_SLACK_TOKEN,
+	DLP_D_TELEGRAM_TOKEN,
+	DLP_D_STRIPE_KEY,
+	DLP_D_COUNT
+};
+
+/* Match classes, lowest wins the label of a merged cluster. */
+#define DLP_P_SECRET	0
+#define DLP_P_CUSTOM	1
+#define DLP_P_CREDENTIAL 2	/* built-in keys, tokens, JWT, private keys */
+#define DLP_P_PII	3	/* built-in e-mail, phone, card, SSN, IBAN */
+
+struct dlp_match {
+	size_t		 anchor;	/* where the detector started, <= so */
+	size_t		 so;		/* start offset */
+	size_t		 eo;		/* end offset (exclusive) */
+	const char	*label;		/* upper-case name */
+	int		 prio;
+};
+
+struct dlp_custom {
+	TAILQ_ENTRY(dlp_custom)	 entry;
+	char			 name[DLP_NAME_MAX];
+	char			 label[DLP_NAME_MAX];
+	void			*code;		/* pcre2_code_8 */
+	int			 jit;
+	int			 enabled;
+};
+TAILQ_HEAD(dlp_customs, dlp_custom);
+
+struct dlp_form {
+	char		*s;
+	size_t		 len;
+	uint32_t	 head;		/* first 4 bytes */
+	size_t		 secret;	/* index into names */
+};
+
+struct dlp_secrets {
+	char		(*names)[DLP_NAME_MAX];
+	size_t		 nnames;
+	struct dlp_form	*forms;
+	size_t		 nforms;
+	uint64_t	*bloom;		/* DLP_BLOOM_BITS bits on head hash */
+};
+#define DLP_BLOOM_BITS	65536
+
+struct dlp {
+	int			 mode;
+	uint32_t		 enabled;	/* bit per enum dlp_det */
+	struct dlp_customs	 customs;
+	struct dlp_secrets	 secrets;
+	void			*mctx;		/* pcre2_match_context_8 */
+	void			*jstack;	/* pcre2_jit_stack_8 */
+	void			*mdata;		/* pcre2_match_data_8 */
+	unsigned long		 errors;
+
+	/* scratch: matches of the current call */
+	struct dlp_match	*m;
+	size_t			 nm;
+	size_t			 mcap;
+	int			 nomem;
+};
+
+/* Character runs the key matchers measure, cached against rescans. */
+enum dlp_run { DLP_R_B64URL, DLP_R_ALNUM, DLP_R_B64, DLP_R_DIGIT,
+	DLP_R_WORD, DLP_R_SLACK, DLP_RUN_KINDS };
+
+struct dlp_scan {
+	struct dlp	*d;
+	const char	*p;
+	size_t		 len;
+	size_t		 start;
+	size_t		 anchor;	/* the word or byte being tried */
+	size_t		 pem_end;	/* cached next "-----END " or len */
+	int		 pem_end_ok;
+	size_t		 run_lo[DLP_RUN_KINDS];	/* last run of each kind */
+	size_t		 run_hi[DLP_RUN_KINDS];
+};
+
+extern const char *const dlp_builtin_name[DLP_D_COUNT + 1];
+extern const char *const dlp_builtin_label[DLP_D_COUNT];
+
+/* dlp.c */
+struct dlp_match *dlp_add_match(struct dlp *, size_t, size_t, const char *,
+	    int);
+void	 dlp_builtin_match(struct dlp_scan *, size_t, size_t,
+	    enum dlp_det);
+size_t	 dlp_merge(struct dlp *);
+int	 dlp_collect(struct dlp *, const char *, size_t, size_t);
+char	*dlp_build(struct dlp *, const char *, size_t, size_t, size_t,
+	    size_t *);
+char	*dlp_redact_window(struct dlp *, const char *, size_t, size_t,
+	    size_t *, size_t *, size_t *);
+
+/* dlp_scan.c: one pass over the text for every built-in detector */
+void	 dlp_scan_init(void);
+void	 dlp_scan_builtin(struct dlp *, const char *, size_t, size_t);
+
+/* dlp_scan.c: byte classes */
+#define DLP_C_DIGIT	0x01
+#define DLP_C_UPPER	0x02
+#define DLP_C_LOWER	0x04
+#define DLP_C_ALNUM	(DLP_C_DIGIT | DLP_C_UPPER | DLP_C_LOWER)
+#define DLP_C_B64URL	0x08	/* alnum - _ */
+#define DLP_C_B64	0x10	/* alnum + / */
+#define DLP_C_LOCAL	0x20	/* e-mail local part, UTF-8 bytes too */
+#define DLP_C_HOST	0x40	/* alnum -, UTF-8 bytes too */
+#define DLP_C_SPECIAL	0x80	/* starts a detector outside a word */
+extern const uint8_t dlp_cls[256];
+#define DLP_IS(c, k)	((dlp_cls[(unsigned char)(c)] & (k)) != 0)
+
+/* dlp_keys.c: prefixed credentials, JWT, private key blocks */
+size_t	 dlp_key_s(struct dlp_scan *, size_t);
+size_t	 dlp_key_stripe(struct dlp_scan *, size_t);
+size_t	 dlp_key_github(struct dlp_scan *, size_t);
+size_t	 dlp_key_slack(struct dlp_scan *, size_t);
+size_t	 dlp_key_bot(struct dlp_scan *, size_t);
+size_t	 dlp_key_aws_google(struct dlp_scan *, size_t);
+size_t	 dlp_key_aws_secret(struct dlp_scan *, size_t);
+size_t	 dlp_key_jwt(struct dlp_scan *, size_t);
+size_t	 dlp_key_pem(struct dlp_scan *, size_t);
+size_t	 dlp_key_telegram(struct dlp_scan *, size_t);
+
+/* dlp_pii.c: e-mail and IBAN */
+size_t	 dlp_pii_email(struct dlp_scan *, size_t);
+size_t	 dlp_pii_iban(struct dlp_scan *, size_t);
+
+/* dlp_num.c: phone, credit card, SSN */
+void	 dlp_num_scan(struct dlp_scan *, size_t);
+
+/* dlp_secret.c */
+int	 dlp_secret_add(struct dlp_secrets *, const char *, const void *,
+	    size_t);
+void	 dlp_secret_scan(struct dlp *, const char *, size_t, size_t);
+void	 dlp_secret_free(struct dlp_secrets *);
+
+/* dlp_custom.c */
+struct dlp_custom *dlp_custom_compile(const char *, const char *,
+	    const char *, char *, size_t);
+int	 dlp_custom_setup(struct dlp *);
+void	 dlp_custom_scan(struct dlp *, const char *, size_t, size_t);
+void	 dlp_custom_free(struct dlp *);
+
+/* dlp.c: the label helper shared with secrets and customs */
+int	 dlp_make_label(char *, size_t, const char *);
+
+#endif

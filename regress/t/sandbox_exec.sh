@@ -1,0 +1,119 @@
+#!/bin/sh
+# sandbox_exec.sh - sandboxd against the real Docker engine: limits read
+# back from inside and from the Engine API, fork bomb / memory hog /
+# endless loop contained, time limit kills the process tree, output cap,
+# policy (deny, approve, approval token), users isolated, disk quota,
+# slow and fast commands of two users do not serialize.
+. "$TOPSH_SRC/regress/t/lib.sh"
+. "$TOPSH_SRC/regress/t/sandbox.subr"
+
+SBX_CONF='	memory 256M
+	cpus 0.5
+	pids 64
+	exec-timeout 4s
+	output-cap 4K
+	tmpfs-size 16M
+	disk-quota 32M'
+sbx_setup
+
+# --- a first command creates the container
+gw exec '{"user":101,"command":"echo hello; echo oops >&2; exit 3"}'
+has '"exit":3' "exit code returned"
+has '"stdout":"hello\\n"' "stdout captured"
+has '"stderr":"oops\\n"' "stderr captured next to stdout"
+cid=$(sbx_cid 101)
+[ -n "$cid" ]
+ok $? "container created with our labels"
+
+# --- limits from the Engine API
+insp=$(docker inspect "$cid" --format '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.CapDrop}} {{.HostConfig.SecurityOpt}} {{.HostConfig.ReadonlyRootfs}} {{.HostConfig.NetworkMode}} {{len .Mounts}} {{.Config.User}} {{.HostConfig.Privileged}}')
+OUT=$insp
+has '^268435456 268435456 500000000 64 \[ALL\] \[no-new-privileges\] true none 1 [1-9][0-9]*:[0-9]+ false$' \
+    "API: memory=swap, cpus, pids, caps, nnp, ro root, no network, one mount, non-root"
+OUT=$(docker inspect "$cid" --format '{{range .Mounts}}{{.Source}} {{.Destination}} {{.RW}}{{end}} {{json .HostConfig.Tmpfs}} {{json .Config.Env}}')
+has "^$T/workspaces/101/ws /workspace true " "only the user's workspace is mounted, at /workspace"
+has 'size=16777216' "tmpfs /tmp is size-limited"
+hasnt 'canary|TOKEN|KEY|SECRET' "no secrets in the container environment"
+
+# --- limits from inside
+gw exec '{"user":101,"command":"cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/cpu/cpu.cfs_quota_us; grep -E \"^(CapEff|NoNewPrivs)\" /proc/self/status; id -u"}'
+has '"stdout":"268435456\\n(268435456\\n)?64\\n50000\\nCapEff:\\t0000000000000000\\nNoNewPrivs:\\t1\\n[1-9]' \
+    "inside: memory, pids, cpu quota, no capabilities, no-new-privs, not root"
+gw exec '{"user":101,"command":"ulimit -n; ulimit -c; cat /proc/self/oom_score_adj"}'
+has '"stdout":"4096\\n0\\n500\\n"' "inside: open files capped, no core files, OOM-killed first"
+gw exec '{"user":101,"command":"touch /etc/x 2>&1; touch /tmp/x && echo tmp-ok; touch /workspace/x && echo ws-ok; ls -a /var/run/ /run/ 2>&1; ip link 2>/dev/null | grep -c UP"}'
+has 'Read-only file system' "root file system is read-only"
+has 'tmp-ok\\nws-ok' "/tmp and /workspace are writable"
+hasnt 'docker.sock' "no docker.sock inside"
+hasnt 'eth0' "no network interface besides lo"
+
+# --- policy: deny, approve, approval token
+gw exec '{"user":101,"command":"echo forbidden-word"}'
+has '"code":"denied".*"rule":"sbx-forbidden"' "denied with the rule name"
+gw exec '{"user":101,"command":"echo needs-ok-now"}'
+has '"code":"needs-approval".*"rule":"sbx-approve"' "approve rule: needs approval"
+gw exec '{"user":101,"command":"echo needs-ok-now","approved":"other-rule"}'
+has '"code":"needs-approval"' "an approval for another rule does not count"
+gw exec '{"user":101,"command":"echo needs-ok-now","approved":"sbx-approve"}'
+has '"stdout":"needs-ok-now\\n"' "approved with the matching token: runs"
+gw exec '{"user":101,"command":"echo forbidden-word","approved":"sbx-forbidden"}'
+has '"code":"denied"' "a token never overrides deny"
+
+# --- output cap: head and tail kept, the cut counted
+gw exec '{"user":101,"command":"echo FIRST; seq 1 40000; echo LAST"}'
+has '"stdout":"FIRST\\n1\\n2\\n' "output cap keeps the head"
+has 'LAST\\n","stderr"' "and the tail"
+has '\[\.\.\. [0-9]+ bytes cut \.\.\.\]' "and says how much was cut"
+has '"truncated":true,"stdout_cut":[0-9]{5,}' "cut bytes reported"
+
+# --- time limit: the whole process tree is killed
+gw exec '{"user":101,"command":"sleep 300 & (sleep 301 &) ; setsid sleep 302 & while :; do :; done"}'
+has '"exit":137,.*"timed_out":true' "endless loop stopped at the time limit"
+gw exec '{"user":101,"command":"ps -o pid,args"}'
+hasnt 'sleep 30[012]|while' "nothing of the timed-out command is left (ps)"
+has '"exit":0' "the next command works"
+
+gw exec '{"user":101,"command":"sleep 60","timeout":1}' \
+    exec '{"user":101,"command":"sleep 3; echo spared"}'
+has '^1 exec-result .*"timed_out":true' "a shorter time limit asked for is kept"
+has '^2 exec-result \{"exit":0,"stdout":"spared\\n"' \
+    "another command of the same user running meanwhile is spared"
+
+# --- fork bomb and memory hog are contained
+gw exec '{"user":101,"command":"b() { b | b & }; b; sleep 60"}'
+has '"timed_out":true' "fork bomb stopped at the time limit"
+gw exec '{"user":101,"command":"echo after-bomb; cat /sys/fs/cgroup/pids/pids.current"}'
+has '"stdout":"after-bomb\\n[1-5]\\n"' "fork bomb gone, the next command works"
+gw exec '{"user":101,"command":"awk \"BEGIN { s = \\\"x\\\"; while (length(s) < 600000000) s = s s; print length(s) }\""}'
+has '"exit":137,"stdout":"","stderr":"","timed_out":false' "memory hog is OOM-killed before 600 MB"
+gw exec '{"user":101,"command":"echo after-hog"}'
+has '"stdout":"after-hog\\n"' "memory hog contained, next command works"
+
+# --- disk quota: the workspace is a size-limited file system
+gw exec '{"user":101,"command":"fallocate -l 100G /workspace/big; echo rc=$?; dd if=/dev/zero of=/workspace/fill bs=1M count=64 2>&1 | tail -1; rm -f /workspace/fill /workspace/big; df -k /workspace | tail -1"}'
+has 'rc=1' "fallocate -l 100G fails"
+has 'No space left on device' "filling the workspace stops at the quota"
+img=$(du -k "$T/workspaces/101.img" | cut -f1)
+[ "$img" -le 33000 ]
+ok $? "the image on the host stays within the quota ($img KiB)"
+
+# --- two users cannot see each other's files
+gw exec '{"user":101,"command":"echo user101-secret >/workspace/mine.txt"}'
+gw exec '{"user":102,"command":"cat /workspace/mine.txt 2>&1; find / -xdev -name mine.txt 2>/dev/null; grep -rs user101-secret /workspace /tmp /home 2>/dev/null; ls -a /workspace"}'
+hasnt 'user101-secret' "user 102 cannot see user 101's files"
+cid2=$(sbx_cid 102)
+[ -n "$cid2" ] && [ "$cid2" != "$cid" ]
+ok $? "each user has a container of their own"
+
+# --- slow and fast commands of two users do not serialize
+gw exec '{"user":101,"command":"sleep 2; echo slow"}' \
+    exec '{"user":102,"command":"echo fast"}'
+first=$(printf '%s\n' "$OUT" | head -1)
+OUT=$first
+has '^2 exec-result .*"stdout":"fast' "the fast command answers before the slow one"
+gw exec '{"user":102,"command":"sleep 2; echo slow"}' \
+    exec '{"user":101,"command":"echo fast"}'
+OUT=$(printf '%s\n' "$OUT" | head -1)
+has '^2 exec-result .*"stdout":"fast' "the same the other way round"
+
+done_testing

@@ -1,0 +1,578 @@
+/*
+ * policyd_rules.c - rule files: parse errors (all of them), precedence,
+ * file and network rules, the prefilter against brute force, reload
+ * with a broken file, and the shipped rule set.
+ */
+#include <sys/types.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "regress.h"
+#include "config.h"
+#include "../../policyd/policy.h"
+#include "../../policyd/policyd.h"
+
+static const char *src;
+
+static int
+load(struct ruleset *rs, const char *text, struct cferrs *errs)
+{
+	ruleset_init(rs);
+	cferrs_init(errs);
+	return (ruleset_load_buffer(rs, "t.rules", text, strlen(text), errs));
+}
+
+static const char *
+cmd(struct ruleset *rs, const char *c)
+{
+	static char		 buf[256];
+	struct pol_result	 r;
+
+	pol_check_command(rs, c, strlen(c), &r);
+	snprintf(buf, sizeof(buf), "%s %s", pol_decision_name(r.decision),
+	    r.rule != NULL ? r.rule : "-");
+	return (buf);
+}
+
+static const char *
+file(struct ruleset *rs, unsigned int op, const char *path)
+{
+	static char		 buf[256];
+	struct pol_result	 r;
+
+	pol_check_file(rs, op, path, &r);
+	snprintf(buf, sizeof(buf), "%s %s", pol_decision_name(r.decision),
+	    r.rule != NULL ? r.rule : "-");
+	return (buf);
+}
+
+static const char *
+net(struct ruleset *rs, const char *host, const char *addr, int port)
+{
+	static char		 buf[256];
+	struct pol_result	 r;
+
+	pol_check_net(rs, host, addr, port, &r);
+	snprintf(buf, sizeof(buf), "%s %s", pol_decision_name(r.decision),
+	    r.rule != NULL ? r.rule : "-");
+	return (buf);
+}
+
+static void
+t_errors(void)
+{
+	struct ruleset	 rs;
+	struct cferrs	 errs;
+	const char	*bad =
+	    "block b1 category c pattern 'a(' message m\n"
+	    "block b2 category c message m\n"
+	    "approve a1 category c pattern x message m timeout forever\n"
+	    "command frobnicate c1 match x\n"
+	    "file deny f1 path /x ops read,chew\n"
+	    "network deny n1 cidr 10.0.0.0/33\n"
+	    "network allow n2 message m\n"
+	    "block ok1 category c pattern y message m\n"
+	    "frob x\n"
+	    "default network sometimes\n"
+	    "block ok1 category c pattern z message m\n";
+
+	ok(load(&rs, bad, &errs) == -1, "a rule file with errors is refused");
+	is_int(errs.n, 10, "every error is reported, not just the first");
+	if (errs.n == 10) {
+		ok(strncmp(errs.msgs[0], "t.rules:1: rule b1: bad pattern at "
+		    "offset 2", 38) == 0, "pcre2 error with file and line: %s",
+		    errs.msgs[0]);
+		is_str(errs.msgs[1], "t.rules:2: rule b2: needs category, "
+		    "pattern and message", "missing pattern");
+		is_str(errs.msgs[2], "t.rules:3: rule a1: bad timeout "
+		    "\"forever\" (1s to 1d)", "bad timeout");
+		is_str(errs.msgs[3], "t.rules:4: command: expected allow, deny "
+		    "or approve", "bad decision");
+		ok(strstr(errs.msgs[4], "t.rules:5: rule f1: bad ops") != NULL,
+		    "bad ops: %s", errs.msgs[4]);
+		is_str(errs.msgs[5], "t.rules:6: rule n1: bad or repeated cidr "
+		    "\"10.0.0.0/33\"", "bad cidr");
+		is_str(errs.msgs[6], "t.rules:7: rule n2: needs domain, cidr or "
+		    "port", "network rule without a match");
+		is_str(errs.msgs[7], "t.rules:9: unknown statement \"frob\"",
+		    "unknown statement");
+		ok(strncmp(errs.msgs[8], "t.rules:10: default:", 20) == 0,
+		    "bad default: %s", errs.msgs[8]);
+		is_str(errs.msgs[9], "t.rules:11: rule ok1: name used twice",
+		    "duplicate name");
+	}
+	cferrs_free(&errs);
+	ok(load(&rs, "default network sometimes\n", &errs) == -1 &&
+	    errs.n == 1, "bad default");
+	cferrs_free(&errs);
+	ok(load(&rs, "block x category c pattern p message m timeout 5m\n",
+	    &errs) == -1 && errs.n == 1, "timeout only for approve rules");
+	cferrs_free(&errs);
+	ok(load(&rs, "file soft-delete x path '*' ops read\n", &errs) == -1 &&
+	    errs.n == 1, "soft-delete only for deletes");
+	cferrs_free(&errs);
+}
+
+static void
+t_precedence(void)
+{
+	struct ruleset	 rs;
+	struct cferrs	 errs;
+	const char	*text =
+	    "approve a-curl category c pattern 'curl' message m timeout 90\n"
+	    "block b-evil category c pattern 'evil' message m\n"
+	    "block b-evil2 category c pattern 'evil\\.com' message m\n"
+	    "command allow c-ls match ls\n"
+	    "command deny c-rm match rm args '-rf' message 'no'\n"
+	    "command approve c-rm2 match rm message 'sure?'\n"
+	    "command deny c-path match '/opt/bad/*'\n";
+
+	if (load(&rs, text, &errs) == -1) {
+		cferrs_print(&errs, stdout);
+		ok(0, "precedence rules load");
+		return;
+	}
+	ok(1, "precedence rules load");
+	is_str(cmd(&rs, "echo hi"), "allow -", "nothing matches: default");
+	is_str(cmd(&rs, "curl x"), "approve a-curl", "approve rule");
+	is_str(cmd(&rs, "curl evil.com"), "deny b-evil",
+	    "deny beats approve; the first deny is reported");
+	is_str(cmd(&rs, "rm x"), "approve c-rm2", "command approve");
+	is_str(cmd(&rs, "rm -rf x"), "deny c-rm", "command deny with args "
+	    "beats the approve");
+	is_str(cmd(&rs, "ls; rm x"), "approve c-rm2",
+	    "approve beats allow across commands");
+	is_str(cmd(&rs, "nice -n 3 rm -rf x"), "deny c-rm",
+	    "wrapped commands are checked");
+	is_str(cmd(&rs, "sh -c 'rm -rf y'"), "deny c-rm",
+	    "sh -c commands are checked");
+	is_str(cmd(&rs, "/opt/bad/tool"), "deny c-path", "full path globs");
+	is_str(cmd(&rs, "tool"), "allow -", "a path glob needs the path");
+	is_str(cmd(&rs, "sh -c 'ev\"\"il'"), "deny b-evil",
+	    "regex rules see the decoded sh -c text and de-quoted words");
+	{
+		struct pol_result r;
+
+		pol_check_command(&rs, "curl x", 6, &r);
+		is_int(r.timeout, 90, "a rule's own approval timeout");
+		pol_check_command(&rs, "rm x", 4, &r);
+		is_int(r.timeout, 300, "the default approval timeout");
+		pol_check_command(&rs, "ls", 2, &r);
+		is_int(r.timeout, 0, "no timeout for allow");
+	}
+	ruleset_free(&rs);
+
+	ok(load(&rs, "command allow only-ls match ls\n"
+	    "default command deny\n", &errs) == 0, "default deny loads");
+	is_str(cmd(&rs, "ls -l"), "allow only-ls", "allow rule under "
+	    "default deny");
+	is_str(cmd(&rs, "cat x"), "deny default", "default deny");
+	is_str(cmd(&rs, "ls | cat"), "deny default", "every command must be "
+	    "allowed");
+	ruleset_free(&rs);
+}
+
+static void
+t_globs(void)
+{
+	struct ruleset	 rs;
+	struct cferrs	 errs;
+
+	ok(load(&rs, "command deny multi match 'foo,/opt/x/*,ba?' "
+	    "message m\n", &errs) == 0, "a list of globs loads");
+	is_str(cmd(&rs, "foo -x"), "deny multi", "first glob");
+	is_str(cmd(&rs, "/usr/bin/foo"), "deny multi", "by basename");
+	is_str(cmd(&rs, "/opt/x/tool"), "deny multi", "full path glob");
+	is_str(cmd(&rs, "tool"), "allow -", "a path glob needs the path");
+	is_str(cmd(&rs, "bar; baz"), "deny multi", "wildcard glob");
+	is_str(cmd(&rs, "bark"), "allow -", "? is one character");
+	ruleset_free(&rs);
+	cferrs_free(&errs);
+	ok(load(&rs, "command deny bad match 'a,,b'\n", &errs) == -1 &&
+	    errs.n == 1, "an empty glob in the list is an error");
+	cferrs_free(&errs);
+}
+
+static void
+t_builtin(void)
+{
+	struct ruleset	 rs;
+	struct cferrs	 errs;
+	char		*big;
+
+	ok(load(&rs, "block x category c pattern 'shadow' message m\n",
+	    &errs) == 0, "builtin: rules load");
+	is_str(cmd(&rs, "echo 'open"), "deny shell-parse", "unparseable");
+	is_str(cmd(&rs, "echo 'open; cat /etc/shadow"), "deny x",
+	    "unparseable but a regex rule names it");
+	is_str(cmd(&rs, "$(echo rm) -rf /"), "deny shell-dynamic",
+	    "a computed command name");
+	is_str(cmd(&rs, "$(echo x)$(echo y)"), "deny shell-dynamic",
+	    "a computed command name again");
+	big = malloc(rs.maxinput + 2);
+	memset(big, 'a', rs.maxinput + 1);
+	big[rs.maxinput + 1] = '\0';
+	is_str(cmd(&rs, big), "deny input-size", "too long");
+	free(big);
+	ruleset_free(&rs);
+}
+
+static void
+t_files(void)
+{
+	struct ruleset	 rs;
+	struct cferrs	 errs;
+	char		 buf[PATH_MAX];
+	const char	*text =
+	    "file deny f-environ path '/proc/*/environ'\n"
+	    "file approve f-env path '.env' ops read,write\n"
+	    "file approve f-ssh path '*/.ssh/*'\n"
+	    "file deny f-escape path '../*'\n"
+	    "file soft-delete f-trash path '*' ops delete\n"
+	    "file deny f-etc path '/etc/*' ops write,create,delete\n";
+
+	ok(load(&rs, text, &errs) == 0, "file rules load");
+	is_str(file(&rs, FOP_READ, "/proc/1/environ"), "deny f-environ",
+	    "glob on the full path");
+	is_str(file(&rs, FOP_READ, "/proc/self/../1/environ"),
+	    "deny f-environ", "normalised before matching");
+	is_str(file(&rs, FOP_READ, "app/.env"), "approve f-env",
+	    "basename glob");
+	is_str(file(&rs, FOP_READ, ".env/bin/activate"), "allow -",
+	    "a basename glob does not match a directory");
+	is_str(file(&rs, FOP_LIST, ".env"), "allow -", "ops limit a rule");
+	is_str(file(&rs, FOP_READ, "/home/u/.ssh/id_rsa"), "approve f-ssh",
+	    "*/ glob");
+	is_str(file(&rs, FOP_READ, ".ssh/id_rsa"), "approve f-ssh",
+	    "*/ glob at the start of a relative path");
+	is_str(file(&rs, FOP_WRITE, "a/../../b"), "deny f-escape",
+	    "climbing out of the workspace");
+	is_str(file(&rs, FOP_DELETE, "notes.txt"), "soft-delete f-trash",
+	    "soft-delete");
+	is_str(file(&rs, FOP_DELETE, "/etc/passwd"), "deny f-etc",
+	    "deny beats soft-delete");
+	is_str(file(&rs, FOP_READ, "/etc/passwd"), "allow -",
+	    "reading /etc is not writing it");
+	is_str(file(&rs, FOP_READ, ""), "deny path-invalid", "empty path");
+	ruleset_free(&rs);
+
+	ok(pol_path_normalise("/a//b/./c/../d/", buf, sizeof(buf)) == 0 &&
+	    strcmp(buf, "/a/b/d") == 0, "normalise an absolute path");
+	ok(pol_path_normalise("/../../etc", buf, sizeof(buf)) == 0 &&
+	    strcmp(buf, "/etc") == 0, "/.. is /");
+	ok(pol_path_normalise("a/../../x", buf, sizeof(buf)) == 0 &&
+	    strcmp(buf, "../x") == 0, "a relative path keeps its climb");
+	ok(pol_path_normalise("./", buf, sizeof(buf)) == 0 &&
+	    strcmp(buf, ".") == 0, "the current directory");
+}
+
+static void
+t_network(void)
+{
+	struct ruleset	 rs;
+	struct cferrs	 errs;
+	const char	*text =
+	    "network deny n-meta cidr 169.254.169.254/32\n"
+	    "network deny n-lo cidr 127.0.0.0/8\n"
+	    "network deny n-lo6 cidr ::1/128\n"
+	    "network deny n-ula cidr fc00::/7\n"
+	    "network deny n-mine port 3333\n"
+	    "network approve n-ssh port 22\n"
+	    "network allow n-pypi domain pypi.org\n"
+	    "network allow n-gh domain '*.github.com'\n"
+	    "network allow n-web port 80,443,8000-8100\n"
+	    "network deny n-bad domain '*.evil.example' port 443\n"
+	    "default network deny\n";
+
+	ok(load(&rs, text, &errs) == 0, "network rules load");
+	is_str(net(&rs, "169.254.169.254", NULL, 80), "deny n-meta",
+	    "metadata by literal");
+	is_str(net(&rs, "example.com", "169.254.169.254", 80), "deny n-meta",
+	    "metadata by resolved address");
+	is_str(net(&rs, "::ffff:169.254.169.254", NULL, 80), "deny n-meta",
+	    "IPv4-mapped IPv6 is normalised");
+	is_str(net(&rs, "[::ffff:a9fe:a9fe]", NULL, 80), "deny n-meta",
+	    "IPv4-mapped IPv6 in hex");
+	is_str(net(&rs, "64:ff9b::a9fe:a9fe", NULL, 80), "deny n-meta",
+	    "NAT64");
+	is_str(net(&rs, "2852039166", NULL, 80), "deny n-meta",
+	    "decimal IPv4");
+	is_str(net(&rs, "0xa9.0xfe.0xa9.0xfe", NULL, 80), "deny n-meta",
+	    "hex IPv4");
+	is_str(net(&rs, "127.1", NULL, 80), "deny n-lo", "short IPv4");
+	is_str(net(&rs, "[::1]", NULL, 443), "deny n-lo6", "IPv6 loopback");
+	is_str(net(&rs, "x", "fd12::1", 443), "deny n-ula", "ULA");
+	is_str(net(&rs, "pool.example", NULL, 3333), "deny n-mine",
+	    "port rule");
+	is_str(net(&rs, "host.example", NULL, 22), "approve n-ssh",
+	    "approve by port");
+	is_str(net(&rs, "PyPI.org.", NULL, 8443), "allow n-pypi",
+	    "domain: case and trailing dot");
+	is_str(net(&rs, "api.github.com", NULL, 9418), "allow n-gh",
+	    "wildcard domain");
+	is_str(net(&rs, "github.com", NULL, 9418), "deny default",
+	    "*.x does not match x");
+	is_str(net(&rs, "example.org", NULL, 8080), "allow n-web",
+	    "port range");
+	is_str(net(&rs, "example.org", NULL, 25), "deny default",
+	    "default deny");
+	is_str(net(&rs, "a.evil.example", NULL, 443), "deny n-bad",
+	    "domain and port together; deny beats allow");
+	is_str(net(&rs, "a.evil.example", NULL, 80), "allow n-web",
+	    "domain and port together: both must match");
+	is_str(net(&rs, "bad host", NULL, 80), "deny host-invalid",
+	    "malformed host");
+	ruleset_free(&rs);
+}
+
+static void
+t_literals(void)
+{
+	char	**v;
+	size_t	  n, i;
+	int	  r;
+
+	int	  pfx;
+
+	r = prefilter_literals("[a-z]+/proc/[^/]+/environ", 0, &v, &n, &pfx);
+	ok(r == 1 && n == 1 && strcmp(v[0], "/environ") == 0,
+	    "longest mandatory run");
+	ok(!pfx, "a match does not start with /environ");
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	r = prefilter_literals("/proc/[^/]+/environ", 0, &v, &n, &pfx);
+	ok(r == 1 && n == 1 && strcmp(v[0], "/proc/") == 0 && pfx,
+	    "a literal that starts every match is preferred");
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	r = prefilter_literals("\\b(?:nmap|MASSCAN)\\s", 0, &v, &n, &pfx);
+	ok(r == 1 && n == 2 && strcmp(v[1], "masscan") == 0,
+	    "alternatives, lower-cased");
+	ok(pfx, "a match starts with nmap or masscan");
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	ok(prefilter_literals("ab?c|x", 0, &v, &n, NULL) == 0, "a short branch gives "
+	    "no literal");
+	ok(prefilter_literals("(?:abc)?def", 0, &v, &n, &pfx) == 1 && n == 1 &&
+	    strcmp(v[0], "def") == 0 && !pfx, "optional groups are skipped");
+	free(v[0]);
+	free(v);
+	ok(prefilter_literals("abc", PCRE2_EXTENDED, &v, &n, NULL) == 0,
+	    "extended mode is not filtered");
+	ok(prefilter_literals("\\Qabc\\E", 0, &v, &n, NULL) == 0, "\\Q is not filtered");
+}
+
+/* every pattern that matches must have been let through by the filter */
+static void
+t_prefilter(struct ruleset *rs)
+{
+	const char	*files[] = { "attack.txt", "everyday.txt" };
+	char		 path[PATH_MAX], *line = NULL;
+	size_t		 cap = 0, i, k, lines = 0, misses = 0, runs = 0, hits = 0;
+	ssize_t		 len;
+	FILE		*fp;
+
+	for (k = 0; k < 2; k++) {
+		snprintf(path, sizeof(path), "%s/regress/policy/%s", src,
+		    files[k]);
+		if ((fp = fopen(path, "r")) == NULL) {
+			ok(0, "open %s", path);
+			continue;
+		}
+		while ((len = getline(&line, &cap, fp)) != -1) {
+			if (len > 0 && line[len - 1] == '\n')
+				line[--len] = '\0';
+			lines++;
+			memset(rs->cand, 0, (rs->nregex / 64 + 1) * 8);
+			memset(rs->npos, 0, rs->nregex);
+			prefilter_scan(rs->pf, line, len, rs->cand, rs->pos,
+			    rs->npos);
+			for (i = 0; i < rs->nregex; i++) {
+				int pass = rs->regex[i]->always ||
+				    (rs->cand[i / 64] & (1ULL << (i % 64)));
+
+				runs += pass;
+				if (!rule_re_match(rs, rs->regex[i]->re, line,
+				    len))
+					continue;
+				hits++;
+				if (pass && !regex_rule_matches(rs, i, line,
+				    len)) {
+					misses++;
+					printf("# anchored match missed %s on "
+					    "%s\n", rs->regex[i]->name, line);
+				}
+				if (!pass) {
+					misses++;
+					printf("# prefilter missed %s on %s\n",
+					    rs->regex[i]->name, line);
+				}
+			}
+		}
+		fclose(fp);
+	}
+	free(line);
+	ok(lines > 400 && hits > 200, "prefilter checked on %zu lines "
+	    "(%zu matches)", lines, hits);
+	is_int(misses, 0, "the prefilter and anchored matching never hide "
+	    "a match");
+	ok(runs < lines * rs->nregex / 4, "the prefilter skips most patterns "
+	    "(%zu of %zu run)", runs, lines * rs->nregex);
+}
+
+static void
+t_shipped(void)
+{
+	struct ruleset	*rs;
+	struct cferrs	 errs;
+	char		 path[PATH_MAX];
+	char		*files[1];
+	size_t		 i, block = 0;
+
+	snprintf(path, sizeof(path), "%s/etc/policy/default.rules", src);
+	files[0] = path;
+	cferrs_init(&errs);
+	rs = pd_engine_build(files, 1, NULL, NULL, &errs);
+	ok(rs != NULL, "the shipped rules load");
+	if (rs == NULL) {
+		cferrs_print(&errs, stdout);
+		cferrs_free(&errs);
+		return;
+	}
+	for (i = 0; i < rs->nregex; i++)
+		block += rs->regex[i]->decision == POL_DENY;
+	ok(rs->nregex >= 247, "%zu regex rules (at least 247)", rs->nregex);
+	ok(block >= 191 && rs->nregex - block >= 56, "%zu block and %zu "
+	    "approve rules", block, rs->nregex - block);
+	ok(rs->count[RK_COMMAND] > 20 && rs->count[RK_FILE] > 20 &&
+	    rs->count[RK_NET] > 40, "structured rules: %zu command, %zu file, "
+	    "%zu network", rs->count[RK_COMMAND], rs->count[RK_FILE],
+	    rs->count[RK_NET]);
+	ok(rs->jit, "every pattern JIT-compiled");
+	is_str(net(rs, "169.254.169.254", NULL, 80), "deny net-metadata-aws",
+	    "shipped: metadata");
+	is_str(net(rs, "100.100.100.200", NULL, 80),
+	    "deny net-metadata-alibaba", "shipped: Alibaba metadata");
+	is_str(net(rs, "::ffff:10.1.2.3", NULL, 443), "deny net-private-10",
+	    "shipped: mapped private address");
+	is_str(net(rs, "0.0.0.0", NULL, 80), "deny net-this-network",
+	    "shipped: 0.0.0.0/8");
+	is_str(net(rs, "fe80::1%eth0", NULL, 80), "deny net-link-local-v6",
+	    "shipped: link-local with zone");
+	is_str(net(rs, "files.pythonhosted.org", "151.101.0.223", 443),
+	    "allow net-pypi-files", "shipped: registry allowed");
+	is_str(net(rs, "example.org", "93.184.215.14", 22), "deny default",
+	    "shipped: other ports denied");
+	is_str(net(rs, "github.com", "140.82.121.4", 22), "allow net-github",
+	    "shipped: github on any port");
+	is_str(file(rs, FOP_READ, "/proc/42/environ"),
+	    "deny file-proc-environ", "shipped: environ file");
+	is_str(file(rs, FOP_DELETE, "old.txt"), "soft-delete file-trash",
+	    "shipped: soft delete");
+	t_prefilter(rs);
+	pd_engine_free(rs);
+	cferrs_free(&errs);
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE	*fp;
+
+	if ((fp = fopen(path, "w")) == NULL)
+		return;
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static void
+t_reload(void)
+{
+	struct conf_policy	 pc;
+	struct ruleset		*cur = NULL;
+	char			 dir[] = "/tmp/policyd-rules-XXXXXX";
+	char			 path[PATH_MAX], err[4096], *v[1];
+
+	if (mkdtemp(dir) == NULL) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/t.rules", dir);
+	memset(&pc, 0, sizeof(pc));
+	v[0] = path;
+	pc.rules.v = v;
+	pc.rules.n = 1;
+	pc.approve_timeout = 120;
+	pc.max_depth = 5;
+	pc.max_input = 65536;
+	write_file(path, "block old category c pattern 'old' message m\n");
+	ok(pd_engine_reload(&cur, &pc, err, sizeof(err)) == 0 && cur != NULL,
+	    "first load");
+	write_file(path, "block new category c pattern 'new' message m\n"
+	    "block broken category c pattern 'x(' message m\n"
+	    "approve worse category c message m\n");
+	ok(pd_engine_reload(&cur, &pc, err, sizeof(err)) == -1,
+	    "a broken file is refused");
+	ok(strstr(err, "2 errors") != NULL && strstr(err, "t.rules:2:") !=
+	    NULL && strstr(err, "t.rules:3:") != NULL, "every error listed");
+	is_str(cmd(cur, "old"), "deny old", "the old rules stay in force");
+	is_str(cmd(cur, "new"), "allow -", "nothing of the new file is used");
+	write_file(path, "block new category c pattern 'new' message m\n");
+	ok(pd_engine_reload(&cur, &pc, err, sizeof(err)) == 0, "a good file "
+	    "loads");
+	is_str(cmd(cur, "new"), "deny new", "the new rules apply");
+	is_str(cmd(cur, "old"), "allow -", "the old rules are gone");
+	ok(cur->checks == 4, "counters carry over a reload");
+	unlink(path);
+	ok(pd_engine_reload(&cur, &pc, err, sizeof(err)) == -1 &&
+	    cmd(cur, "new")[0] == 'd', "a missing file is refused too");
+	pd_engine_free(cur);
+	cur = NULL;
+
+	/* a file named twice, directly and through include, is read once */
+	{
+		char	a[PATH_MAX], b[PATH_MAX], *two[2];
+
+		snprintf(a, sizeof(a), "%s/a.rules", dir);
+		snprintf(b, sizeof(b), "%s/b.rules", dir);
+		write_file(a, "block in-a category c pattern 'aaa' message m\n");
+		write_file(b, "include \"a.rules\"\n"
+		    "block in-b category c pattern 'bbb' message m\n");
+		two[0] = a;
+		two[1] = b;
+		pc.rules.v = two;
+		pc.rules.n = 2;
+		ok(pd_engine_reload(&cur, &pc, err, sizeof(err)) == 0 &&
+		    cur->nrules == 2, "a file named twice is read once");
+		is_str(cmd(cur, "aaa bbb"), "deny in-a", "in the order first "
+		    "named");
+		pd_engine_free(cur);
+		unlink(a);
+		unlink(b);
+	}
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	if ((src = getenv("TOPSH_SRC")) == NULL)
+		src = ".";
+	t_errors();
+	t_precedence();
+	t_globs();
+	t_builtin();
+	t_files();
+	t_network();
+	t_literals();
+	t_shipped();
+	t_reload();
+	return (done_testing());
+}

@@ -1,0 +1,173 @@
+/*
+ * policyd_server.c - requests as the other daemons send them: answers,
+ * refusals of malformed requests, and the audit log lines.
+ */
+#include <sys/types.h>
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "regress.h"
+#include "log.h"
+#include "topsh.h"
+#include "../../policyd/policy.h"
+#include "../../policyd/policyd.h"
+
+static struct ruleset *rs;
+
+/* the answer as "decision rule", or "ERROR: message" */
+static const char *
+ask(uint32_t type, const char *req)
+{
+	static char	 buf[512];
+	const char	*err = NULL;
+	json_t		*o, *out;
+	json_error_t	 je;
+
+	if ((o = json_loads(req, JSON_ALLOW_NUL, &je)) == NULL) {
+		snprintf(buf, sizeof(buf), "BAD TEST JSON");
+		return (buf);
+	}
+	out = pd_server_answer(rs, type, o, &err);
+	json_decref(o);
+	if (out == NULL) {
+		snprintf(buf, sizeof(buf), "ERROR: %s", err ? err : "?");
+		return (buf);
+	}
+	snprintf(buf, sizeof(buf), "%s %s%s",
+	    json_string_value(json_object_get(out, "decision")),
+	    json_is_string(json_object_get(out, "rule")) ?
+	    json_string_value(json_object_get(out, "rule")) : "-",
+	    json_object_get(out, "input") != NULL ? " +input" : "");
+	json_decref(out);
+	return (buf);
+}
+
+static size_t
+count_lines(const char *path, const char *needle)
+{
+	char	 line[4096];
+	size_t	 n = 0;
+	FILE	*fp;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return (0);
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (needle == NULL || strstr(line, needle) != NULL)
+			n++;
+	fclose(fp);
+	return (n);
+}
+
+int
+main(void)
+{
+	struct cferrs	 errs;
+	char		 audit[] = "/tmp/policyd-audit-XXXXXX";
+	const char	*rules =
+	    "block env category procfs pattern '/proc/[^/]+/environ' "
+	    "message 'environ'\n"
+	    "approve rmrf category destructive pattern 'rm\\s+-rf' "
+	    "message 'sure?' timeout 1m\n"
+	    "file deny shadow path /etc/shadow\n"
+	    "file soft-delete trash path '*' ops delete\n"
+	    "network deny meta cidr 169.254.169.254/32 category metadata\n"
+	    "network allow web port 443\n"
+	    "default network deny\n";
+	int		 fd;
+
+	log_init(1, 0);
+	if ((fd = mkstemp(audit)) == -1)
+		return (1);
+	close(fd);
+	if ((rs = malloc(sizeof(*rs))) == NULL)
+		return (1);
+	ruleset_init(rs);
+	cferrs_init(&errs);
+	ok(ruleset_load_buffer(rs, "t.rules", rules, strlen(rules), &errs) ==
+	    0, "rules load");
+	cferrs_free(&errs);
+	ok(pd_audit_open(audit) == 0, "audit log opens");
+
+	is_str(ask(IMSG_POLICY_CHECK_CMD, "{\"user\": 5, \"chat\": 6, "
+	    "\"command\": \"ls -la\"}"), "allow -", "command allowed");
+	is_str(ask(IMSG_POLICY_CHECK_CMD, "{\"user\": 5, \"chat\": 6, "
+	    "\"command\": \"cat /proc/1/environ\"}"), "deny env",
+	    "command denied");
+	is_str(ask(IMSG_POLICY_CHECK_CMD, "{\"user\": 5, \"chat\": 6, "
+	    "\"command\": \"rm -rf build\"}"), "approve rmrf",
+	    "command held");
+	is_str(ask(IMSG_POLICY_CHECK_CMD, "{\"command\": \"ls\\u0000; "
+	    "cat /proc/1/environ\"}"), "deny env",
+	    "an embedded NUL does not hide the rest");
+	is_str(ask(IMSG_POLICY_CHECK_CMD, "{\"command\": 42}"),
+	    "ERROR: \"command\" must be a string", "command must be a string");
+	is_str(ask(IMSG_POLICY_CHECK_FILE, "{\"user\": 5, \"op\": \"read\", "
+	    "\"path\": \"/etc/shadow\"}"), "deny shadow", "file denied");
+	is_str(ask(IMSG_POLICY_CHECK_FILE, "{\"op\": \"delete\", "
+	    "\"path\": \"notes.txt\"}"), "soft-delete trash", "soft delete");
+	is_str(ask(IMSG_POLICY_CHECK_FILE, "{\"op\": \"chew\", "
+	    "\"path\": \"x\"}"), "ERROR: \"op\" must be one of read, write, "
+	    "create, delete, list", "bad op");
+	is_str(ask(IMSG_POLICY_CHECK_FILE, "{\"op\": \"read,write\", "
+	    "\"path\": \"x\"}"), "ERROR: \"op\" must be one of read, write, "
+	    "create, delete, list", "one op at a time");
+	is_str(ask(IMSG_POLICY_CHECK_FILE, "{\"op\": \"read\"}"),
+	    "ERROR: \"path\" must be a string", "path needed");
+	is_str(ask(IMSG_POLICY_CHECK_NET, "{\"user\": 5, \"host\": "
+	    "\"example.org\", \"addr\": \"93.184.215.14\", \"port\": 443}"),
+	    "allow web", "destination allowed");
+	is_str(ask(IMSG_POLICY_CHECK_NET, "{\"host\": \"x.example\", "
+	    "\"addr\": \"::ffff:169.254.169.254\", \"port\": 80}"),
+	    "deny meta", "metadata behind a name");
+	is_str(ask(IMSG_POLICY_CHECK_NET, "{\"host\": null, "
+	    "\"addr\": \"1.2.3.4\", \"port\": 22}"), "deny default",
+	    "default deny");
+	is_str(ask(IMSG_POLICY_CHECK_NET, "{\"port\": 22}"),
+	    "ERROR: a \"host\" or an \"addr\" is needed", "host needed");
+	is_str(ask(IMSG_POLICY_CHECK_NET, "{\"host\": \"a\", \"port\": "
+	    "70000}"), "ERROR: \"port\" must be an integer from 0 to 65535",
+	    "port range");
+	is_str(ask(IMSG_CTL_POLICY_TEST, "{\"command\": \"cat "
+	    "/proc/self/environ\"}"), "deny env +input",
+	    "topshctl test answers with the input");
+	is_str(ask(IMSG_CTL_POLICY_TEST, "{\"path\": \"/etc/shadow\"}"),
+	    "deny shadow +input", "topshctl test of a path");
+	is_str(ask(IMSG_CTL_POLICY_TEST, "{\"host\": \"169.254.169.254\", "
+	    "\"port\": 80}"), "deny meta +input", "topshctl test of a host");
+
+	/* deny, approve, NUL deny, file deny, soft-delete, 2 net denies */
+	is_int(count_lines(audit, NULL), 7, "one audit line per non-allow "
+	    "decision of a real request, none for tests");
+	is_int(count_lines(audit, "\"user\":5,\"chat\":6,\"kind\":\"command\""),
+	    2, "user, chat and kind recorded");
+	is_int(count_lines(audit, "\"decision\":\"approve\",\"rule\":\"rmrf\""),
+	    1, "the approval is audited with its rule");
+	is_int(count_lines(audit, "\"kind\":\"file\""), 2, "file decisions");
+	is_int(count_lines(audit, "\"op\":\"delete\""), 1, "with the op");
+	is_int(count_lines(audit, "\"kind\":\"network\""), 2,
+	    "network decisions");
+	is_int(count_lines(audit, "\"input\":\"x.example:80\""), 1,
+	    "network input is host:port");
+	is_int(count_lines(audit, "\"time\":\"20"), 7, "every line has a "
+	    "time");
+	ok(rs->checks == 12 && rs->denied == 8 && rs->held == 1,
+	    "counters: %llu checks, %llu denied, %llu held", rs->checks,
+	    rs->denied, rs->held);
+	{
+		json_t *st = json_object();
+
+		pd_server_init(rs);
+		pd_server_status(st);
+		ok(json_integer_value(json_object_get(json_object_get(st,
+		    "policy"), "regex")) == 2, "status shows the rule counts");
+		json_decref(st);
+	}
+	pd_server_shutdown();
+	unlink(audit);
+	return (done_testing());
+}

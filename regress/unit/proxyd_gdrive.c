@@ -1,0 +1,198 @@
+/*
+ * proxyd_gdrive.c - Google Drive through proxyd against the mock OAuth
+ * and Drive endpoints: consent URL, code exchange, token storage (0600,
+ * in proxyd's state directory, never in a reply), refresh, list, search,
+ * download and export into an fd, logout.
+ */
+#include <netdb.h>
+
+#include "regress.h"
+#include "proxyd_harness.h"
+
+static json_t *
+gd(uint32_t type, json_t *req)
+{
+	json_t	*r;
+	char	*s;
+
+	r = h_call(type, req);
+	if (r != NULL && (s = json_dumps(r, JSON_COMPACT)) != NULL) {
+		if (strstr(s, "rt-1") != NULL || strstr(s, "at-fresh") !=
+		    NULL || strstr(s, "at-expired") != NULL)
+			printf("# TOKEN IN REPLY: %s\n", s);
+		ok(strstr(s, "rt-1") == NULL && strstr(s, "at-fresh") == NULL,
+		    "no OAuth token in the reply");
+		free(s);
+	}
+	return (r);
+}
+
+/*
+ * A host name that resolves to 127.0.0.1 through the C library (libcurl
+ * answers "localhost" itself): the machine's name when /etc/hosts maps
+ * it to loopback, else localhost.
+ */
+static const char *
+loopback_name(void)
+{
+	static char		 name[256];
+	struct addrinfo		 hints, *res;
+	int			 found = 0;
+
+	if (gethostname(name, sizeof(name)) == -1)
+		return ("localhost");
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_INET;
+	if (getaddrinfo(name, NULL, &hints, &res) != 0)
+		return ("localhost");
+	found = ((struct sockaddr_in *)res->ai_addr)->sin_addr.s_addr ==
+	    htonl(INADDR_LOOPBACK);
+	freeaddrinfo(res);
+	return (found ? name : "localhost");
+}
+
+int
+main(void)
+{
+	json_t		*r, *files, *j, *e;
+	struct stat	 st;
+	const char	*s, *url, *body;
+	char		 path[600], *content;
+	size_t		 i;
+	int		 fd, leaks;
+
+	/* a name: libcurl's own resolver runs under seccomp and Landlock */
+	h.api_host = loopback_name();
+	printf("# Drive API host name: %s\n", h.api_host);
+	h_setup(NULL);
+	h_policyd_listen();
+	h.proxyd_pid = h_run_proxyd(NULL, "proxyd.log");
+	ok(h_connect_gw() == 0, "connected to proxyd as gatewayd");
+
+	r = gd(IMSG_PROXY_GDRIVE_STATUS, json_pack("{s:i}", "user", 7));
+	ok(h_reply_ok(r) && json_is_false(json_object_get(json_object_get(r,
+	    "result"), "connected")), "not connected at first");
+	json_decref(r);
+
+	r = gd(IMSG_PROXY_GDRIVE_AUTH_URL, json_pack("{s:i}", "user", 7));
+	s = json_string_value(json_object_get(json_object_get(r, "result"),
+	    "url"));
+	ok(s != NULL && strstr(s, "/oauth/auth?client_id=" CANARY_GID) !=
+	    NULL, "consent URL with the client id");
+	ok(s != NULL && strstr(s, "redirect_uri=http%3A%2F%2Flocalhost") !=
+	    NULL && strstr(s, "drive.readonly") != NULL &&
+	    strstr(s, "access_type=offline") != NULL,
+	    "consent URL asks for offline read-only access");
+	ok(s != NULL && strstr(s, CANARY_GSEC) == NULL,
+	    "no client secret in the consent URL");
+	json_decref(r);
+
+	r = gd(IMSG_PROXY_GDRIVE_AUTH_CODE, json_pack("{s:i, s:s}", "user", 7,
+	    "code", "bad-code"));
+	ok(r != NULL && !h_reply_ok(r) &&
+	    strstr(h_reply_error(r), "Bad code") != NULL,
+	    "a bad code is refused with Google's reason");
+	json_decref(r);
+
+	r = gd(IMSG_PROXY_GDRIVE_AUTH_CODE, json_pack("{s:i, s:s}", "user", 7,
+	    "code", "http://localhost/?state=7&code=good-code&scope=x"));
+	ok(h_reply_ok(r), "code taken from a pasted redirect address");
+	json_decref(r);
+
+	snprintf(path, sizeof(path), "%s/state/proxyd/gdrive-7.json", h.dir);
+	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600,
+	    "tokens stored with mode 0600 in proxyd's state directory");
+	content = h_read_file(path);
+	ok(strstr(content, "rt-1") != NULL, "refresh token stored");
+	free(content);
+
+	r = gd(IMSG_PROXY_GDRIVE_STATUS, json_pack("{s:i}", "user", 7));
+	ok(json_is_true(json_object_get(json_object_get(r, "result"),
+	    "connected")), "connected now");
+	json_decref(r);
+
+	r = gd(IMSG_PROXY_GDRIVE_LIST, json_pack("{s:i}", "user", 7));
+	ok(h_reply_ok(r), "list ok (after refreshing the expired token)");
+	files = json_object_get(json_object_get(r, "result"), "files");
+	is_int(json_array_size(files), 2, "two files listed");
+	is_str(json_string_value(json_object_get(json_array_get(files, 0),
+	    "name")), "notes.txt", "file name mapped");
+	is_int(json_integer_value(json_object_get(json_array_get(files, 0),
+	    "size")), 12, "size mapped to a number");
+	is_str(json_string_value(json_object_get(json_object_get(r, "result"),
+	    "next_page_token")), "page2", "next page token passed");
+	json_decref(r);
+	content = h_read_file(path);
+	ok(strstr(content, "at-fresh") != NULL, "refreshed token stored");
+	free(content);
+
+	r = gd(IMSG_PROXY_GDRIVE_SEARCH, json_pack("{s:i, s:s}", "user", 7,
+	    "query", "notes"));
+	ok(h_reply_ok(r) && json_is_null(json_object_get(json_object_get(r,
+	    "result"), "next_page_token")), "search ok");
+	json_decref(r);
+	r = gd(IMSG_PROXY_GDRIVE_SEARCH, json_pack("{s:i, s:s}", "user", 7,
+	    "query", "it's"));
+	ok(h_reply_ok(r), "search with a quote ok");
+	json_decref(r);
+
+	snprintf(path, sizeof(path), "%s/dl", h.dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	r = h_call_fd(IMSG_PROXY_GDRIVE_DOWNLOAD, json_pack("{s:i, s:s}",
+	    "user", 7, "file_id", "f1"), fd);
+	ok(h_reply_ok(r), "download ok");
+	is_str(json_string_value(json_object_get(json_object_get(r, "result"),
+	    "name")), "notes.txt", "download name");
+	json_decref(r);
+	content = h_read_file(path);
+	is_str(content, "drive file\n", "downloaded content in the fd");
+	free(content);
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	r = h_call_fd(IMSG_PROXY_GDRIVE_DOWNLOAD, json_pack("{s:i, s:s}",
+	    "user", 7, "file_id", "d1"), fd);
+	is_str(json_string_value(json_object_get(json_object_get(r, "result"),
+	    "mime_type")), "text/plain", "a Google Doc is exported as text");
+	json_decref(r);
+	content = h_read_file(path);
+	is_str(content, "exported as text/plain", "exported content");
+	free(content);
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	r = h_call_fd(IMSG_PROXY_GDRIVE_DOWNLOAD, json_pack("{s:i, s:s}",
+	    "user", 7, "file_id", "../x"), fd);
+	ok(r != NULL && !h_reply_ok(r), "an invalid file id is refused");
+	json_decref(r);
+
+	r = gd(IMSG_PROXY_GDRIVE_LIST, json_pack("{s:i}", "user", 8));
+	ok(r != NULL && !h_reply_ok(r) &&
+	    strstr(h_reply_error(r), "not connected") != NULL,
+	    "another user is not connected");
+	json_decref(r);
+
+	r = gd(IMSG_PROXY_GDRIVE_LOGOUT, json_pack("{s:i}", "user", 7));
+	ok(h_reply_ok(r), "logout ok");
+	json_decref(r);
+	snprintf(path, sizeof(path), "%s/state/proxyd/gdrive-7.json", h.dir);
+	ok(access(path, F_OK) == -1, "tokens forgotten");
+
+	j = h_journal();
+	leaks = 0;
+	json_array_foreach(j, i, e) {
+		url = json_string_value(json_object_get(e, "url"));
+		body = json_string_value(json_object_get(e, "body"));
+		if (strstr(url, CANARY_GSEC) != NULL ||
+		    (strstr(body, CANARY_GSEC) != NULL &&
+		    strcmp(url, "/oauth/token") != 0))
+			leaks++;
+	}
+	ok(j != NULL, "journal fetched");
+	is_int(leaks, 0, "client secret only in token requests");
+	json_decref(j);
+	h_stop_proxyd();
+	content = h_log("proxyd.log");
+	ok(!h_has_secret(content) && strstr(content, "at-fresh") == NULL &&
+	    strstr(content, "rt-1") == NULL, "no secret or token in the log");
+	free(content);
+	return (done_testing());
+}

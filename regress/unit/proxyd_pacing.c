@@ -1,0 +1,72 @@
+/*
+ * proxyd_pacing.c - per-chat pacing of Telegram messages: with
+ * telegram-chat-interval 2, a second message to one chat waits its
+ * turn while a message to another chat goes at once, so the other
+ * chat's answer arrives in between (an order, not a measured time);
+ * calls that do not post into a chat are not paced at all.  And a slow
+ * model answer does not hold up a quick one.
+ */
+#include "regress.h"
+#include "proxyd_harness.h"
+
+static json_t *
+msg(long long chat, const char *text)
+{
+	return (json_pack("{s:s, s:{s:I, s:s}}", "method", "sendMessage",
+	    "params", "chat_id", (json_int_t)chat, "text", text));
+}
+
+int
+main(void)
+{
+	uint32_t	 ids[8], a1, a2, b1, act;
+	int		 n;
+
+	/* the harness turns pacing off (0): set 2 seconds instead */
+	h_setup(NULL);
+	{
+		char	 path[600];
+		char	*c, *p;
+		int	 fd;
+
+		snprintf(path, sizeof(path), "%s/topsh.conf", h.dir);
+		c = h_read_file(path);
+		if ((p = strstr(c, "telegram-chat-interval 0")) != NULL)
+			p[strlen("telegram-chat-interval ")] = '2';
+		fd = open(path, O_WRONLY | O_TRUNC);
+		ok(fd != -1 && write(fd, c, strlen(c)) == (ssize_t)strlen(c),
+		    "interval set to 2 seconds");
+		close(fd);
+		free(c);
+	}
+	h_policyd_listen();
+	h.proxyd_pid = h_run_proxyd(NULL, "proxyd.log");
+	ok(h_connect_gw() == 0, "connected to proxyd as gatewayd");
+
+	a1 = h_send(IMSG_PROXY_TG_CALL, msg(1001, "first to A"));
+	a2 = h_send(IMSG_PROXY_TG_CALL, msg(1001, "second to A"));
+	b1 = h_send(IMSG_PROXY_TG_CALL, msg(2002, "first to B"));
+	act = h_send(IMSG_PROXY_TG_CALL, json_pack("{s:s, s:{s:I, s:s}}",
+	    "method", "sendChatAction", "params", "chat_id", (json_int_t)1001,
+	    "action", "typing"));
+	n = h_collect(4, ids);
+	is_int(n, 4, "four replies");
+	ok(n == 4 && ids[3] == a2, "the second message to chat A comes last");
+	ok(n == 4 && (ids[0] == a1 || ids[1] == a1 || ids[2] == a1) &&
+	    (ids[0] == b1 || ids[1] == b1 || ids[2] == b1),
+	    "chat B is not held up by chat A");
+	ok(n == 4 && (ids[0] == act || ids[1] == act || ids[2] == act),
+	    "a chat action is not paced behind the second message");
+
+	/* concurrency: a slow model answer does not block a quick one */
+	a1 = h_send(IMSG_PROXY_LLM_CHAT, json_pack("{s:{s:[{s:s, s:s}]}}",
+	    "request", "messages", "role", "user", "content", "slow"));
+	b1 = h_send(IMSG_PROXY_LLM_CHAT, json_pack("{s:{s:[{s:s, s:s}]}}",
+	    "request", "messages", "role", "user", "content", "hi"));
+	n = h_collect(2, ids);
+	is_int(n, 2, "both model requests answered");
+	ok(n == 2 && ids[0] == b1 && ids[1] == a1,
+	    "the quick answer arrives while the slow one is pending");
+	h_stop_proxyd();
+	return (done_testing());
+}

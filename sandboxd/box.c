@@ -1,0 +1,518 @@
+/*
+ * box.c - one container per user.
+ *
+ * Containers are named PREFIX-USER (PREFIX holds a hash of the
+ * workspace root, so two sandboxd instances on one engine never meet)
+ * and labelled topsh.user, topsh.root and topsh.version.  When the
+ * engine comes up, the containers with our topsh.root label are adopted
+ * (listed with a label filter) instead of being duplicated or leaked.
+ * A container is created on first use with every limit from topsh.conf,
+ * started, and reaped (removed; the workspace stays) after idle-timeout
+ * without use.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "sandboxd.h"
+#include "topsh.h"
+
+struct boxwait {
+	TAILQ_ENTRY(boxwait)	 entry;
+	box_cb			 cb;
+	void			*arg;
+};
+
+struct boxtree	 boxes = RB_INITIALIZER(&boxes);
+
+int
+box_cmp(struct box *a, struct box *b)
+{
+	return (a->user < b->user ? -1 : a->user > b->user);
+}
+
+RB_GENERATE(boxtree, box, entry, box_cmp)
+
+static void	box_create(struct box *);
+static void	box_start(struct box *);
+
+const char *
+box_name(int64_t user, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s-%" PRId64, sbx.prefix, user);
+	return (buf);
+}
+
+struct box *
+box_get(int64_t user, int create)
+{
+	struct box	 key, *b;
+
+	key.user = user;
+	if ((b = RB_FIND(boxtree, &boxes, &key)) != NULL || !create)
+		return (b);
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return (NULL);
+	b->user = user;
+	b->port_first = -1;
+	b->last_used = time(NULL);
+	TAILQ_INIT(&b->waiters);
+	TAILQ_INIT(&b->execs);
+	TAILQ_INIT(&b->held);
+	RB_INSERT(boxtree, &boxes, b);
+	return (b);
+}
+
+static void
+box_notify(struct box *b, const char *code, const char *msg)
+{
+	struct boxwait	*w;
+
+	while ((w = TAILQ_FIRST(&b->waiters)) != NULL) {
+		TAILQ_REMOVE(&b->waiters, w, entry);
+		w->cb(code == NULL ? b : NULL, code, msg, w->arg);
+		free(w);
+	}
+}
+
+static void
+box_fail(struct box *b, const struct dresp *r, const char *what)
+{
+	char	msg[512];
+
+	snprintf(msg, sizeof(msg), "%s: %s", what, r->unavailable ?
+	    "the Docker engine is unreachable" : r->err != NULL ? r->err :
+	    "unexpected reply");
+	log_warnx("user %" PRId64 ": %s", b->user, msg);
+	b->state = BOX_NONE;
+	box_notify(b, r->unavailable ? "docker-unavailable" : "docker", msg);
+}
+
+/* the workspace directories exist (and are mounted) */
+static int
+box_prepare(struct box *b, struct fserr *e)
+{
+	if (b->ws_ready)
+		return (0);
+	if (sbx_priv_active()) {
+		if (sbx_priv_call(PRIV_PREPARE, b->user, e) == -1)
+			return (-1);
+	} else if (sbx_ws_prepare(sbx.root, 0, b->user, sbx.cuid, sbx.cgid,
+	    e) == -1)
+		return (-1);
+	b->ws_ready = 1;
+	return (0);
+}
+
+int
+box_ws(int64_t user, int create, struct ws *ws, struct fserr *e)
+{
+	struct box	*b;
+	struct stat	 st;
+	char		 dir[PATH_MAX + 32];
+
+	snprintf(dir, sizeof(dir), "%s/%" PRId64, sbx.root, user);
+	if (!create && lstat(dir, &st) == -1) {
+		sbx_fserr_set(e, "not-found", "user %" PRId64 " has no workspace",
+		    user);
+		return (-1);
+	}
+	if ((b = box_get(user, 1)) == NULL)
+		return (sbx_fserr_errno(e, ENOMEM, "workspace"));
+	if (box_prepare(b, e) == -1)
+		return (-1);
+	if (sbx_ws_open_dirs(ws, sbx.root, user) == -1) {
+		b->ws_ready = 0;
+		return (sbx_fserr_errno(e, errno, "workspace"));
+	}
+	ws->uid = sbx.cuid;
+	ws->gid = sbx.cgid;
+	ws->maxsize = topsh_conf->sandbox.max_file_size;
+	b->last_used = time(NULL);
+	return (0);
+}
+
+void
+box_ensure(int64_t user, box_cb cb, void *arg)
+{
+	struct box	*b;
+	struct boxwait	*w;
+	struct fserr	 e;
+
+	if ((b = box_get(user, 1)) == NULL ||
+	    (w = calloc(1, sizeof(*w))) == NULL) {
+		cb(NULL, "io", "out of memory", arg);
+		return;
+	}
+	b->last_used = time(NULL);
+	if (b->state == BOX_RUNNING) {
+		free(w);
+		cb(b, NULL, NULL, arg);
+		return;
+	}
+	w->cb = cb;
+	w->arg = arg;
+	TAILQ_INSERT_TAIL(&b->waiters, w, entry);
+	if (b->state != BOX_NONE)
+		return;		/* starting or being removed: wait */
+	b->state = BOX_STARTING;
+	if (box_prepare(b, &e) == -1) {
+		log_warnx("user %" PRId64 ": workspace: %s", b->user, e.msg);
+		b->state = BOX_NONE;
+		box_notify(b, e.code, e.msg);
+		return;
+	}
+	if (b->id[0] != '\0')
+		box_start(b);
+	else
+		box_create(b);
+}
+
+static void
+start_done(const struct dresp *r, void *arg)
+{
+	struct box	*b = arg;
+
+	if (r->status == 404 && b->id[0] != '\0') {
+		/* the adopted container vanished: make a new one */
+		b->id[0] = '\0';
+		box_create(b);
+		return;
+	}
+	if (r->status != 204 && r->status != 304) {
+		box_fail(b, r, "start container");
+		return;
+	}
+	log_info("user %" PRId64 ": container %.12s running", b->user, b->id);
+	b->state = BOX_RUNNING;
+	b->last_used = time(NULL);
+	box_notify(b, NULL, NULL);
+}
+
+static void
+box_start(struct box *b)
+{
+	char		path[256];
+	struct dresp	r;
+
+	snprintf(path, sizeof(path), "/containers/%s/start", b->id);
+	if (docker_call("POST", path, NULL, 60000, start_done, b) == NULL) {
+		memset(&r, 0, sizeof(r));
+		r.err = "cannot start a request";
+		box_fail(b, &r, "start container");
+	}
+}
+
+static void
+set_id(struct box *b, json_t *o, const char *key)
+{
+	json_t	*id = json_object_get(o, key);
+
+	if (json_is_string(id))
+		strlcpy(b->id, json_string_value(id), sizeof(b->id));
+}
+
+static void
+inspect_done(const struct dresp *r, void *arg)
+{
+	struct box	*b = arg;
+
+	if (r->status != 200) {
+		box_fail(b, r, "inspect container");
+		return;
+	}
+	set_id(b, r->json, "Id");
+	box_start(b);
+}
+
+static void
+create_done(const struct dresp *r, void *arg)
+{
+	struct box	*b = arg;
+	char		 path[128], name[64];
+
+	if (r->status == 409) {
+		/* exists already (made by an earlier run): adopt it */
+		snprintf(path, sizeof(path), "/containers/%s/json",
+		    box_name(b->user, name, sizeof(name)));
+		if (docker_call("GET", path, NULL, 30000, inspect_done,
+		    b) == NULL)
+			box_fail(b, r, "inspect container");
+		return;
+	}
+	if (r->status != 201) {
+		box_fail(b, r, "create container");
+		return;
+	}
+	set_id(b, r->json, "Id");
+	log_info("user %" PRId64 ": created container %.12s", b->user, b->id);
+	box_start(b);
+}
+
+/* the create body: every limit from the configuration */
+static json_t *
+box_spec(struct box *b)
+{
+	const struct conf_sandbox	*c = &topsh_conf->sandbox;
+	char				 bind[PATH_MAX + 64], tmpfs[256];
+	char				 user[64], uid[32], port[32];
+	json_t				*o, *hc, *labels, *exposed, *pb;
+	int				 i, first;
+
+	snprintf(bind, sizeof(bind), "%s/%" PRId64 "/" WS_DIR ":"
+	    WS_MOUNTPATH ":rw", sbx.root, b->user);
+	snprintf(tmpfs, sizeof(tmpfs), "rw,nosuid,nodev,size=%lld,uid=%u,"
+	    "gid=%u,mode=1777", c->tmpfs_size, (unsigned)sbx.cuid,
+	    (unsigned)sbx.cgid);
+	snprintf(user, sizeof(user), "%u:%u", (unsigned)sbx.cuid,
+	    (unsigned)sbx.cgid);
+	snprintf(uid, sizeof(uid), "%" PRId64, b->user);
+	labels = json_pack("{s:s, s:s, s:s}", "topsh.user", uid,
+	    "topsh.root", sbx.root, "topsh.version", TOPSH_VERSION_STR);
+	hc = json_pack("{s:I, s:I, s:I, s:I, s:[s], s:[s], s:b, s:{s:s},"
+	    " s:[s], s:s, s:b, s:{s:s}, s:s}",
+	    "Memory", (json_int_t)c->memory,
+	    "MemorySwap", (json_int_t)c->memory,
+	    "NanoCpus", (json_int_t)(c->cpus * 1e9),
+	    "PidsLimit", (json_int_t)c->pids,
+	    "CapDrop", "ALL",
+	    "SecurityOpt", "no-new-privileges",
+	    "ReadonlyRootfs", 1,
+	    "Tmpfs", "/tmp", tmpfs,
+	    "Binds", bind,
+	    "NetworkMode", c->network,
+	    "Init", 1,
+	    "RestartPolicy", "Name", "no",
+	    "IpcMode", "private");
+	if (c->runtime != NULL && c->runtime[0] != '\0')
+		json_object_set_new(hc, "Runtime", json_string(c->runtime));
+	/* the host's OOM killer picks sandboxes first; no core files */
+	json_object_set_new(hc, "OomScoreAdj", json_integer(500));
+	json_object_set_new(hc, "Ulimits", json_pack("[{s:s, s:i, s:i}, "
+	    "{s:s, s:i, s:i}]", "Name", "nofile", "Soft", 4096, "Hard", 4096,
+	    "Name", "core", "Soft", 0, "Hard", 0));
+	json_object_set_new(hc, "LogConfig", json_pack("{s:s}", "Type",
+	    "none"));
+	o = json_pack("{s:s, s:[s, s], s:s, s:s, s:[s], s:o, s:o}",
+	    "Image", c->image,
+	    "Cmd", "sleep", "2147483647",
+	    "User", user,
+	    "WorkingDir", WS_MOUNTPATH,
+	    "Env", "HOME=" WS_MOUNTPATH,
+	    "Labels", labels,
+	    "HostConfig", hc);
+	if (o == NULL)
+		return (NULL);
+	if (strcmp(c->network, "none") != 0 && c->ports_per_user > 0 &&
+	    sbx.ports != NULL && sbx_ports_get(sbx.ports, b->user, 1,
+	    &first) == 0) {
+		b->port_first = first;
+		exposed = json_object();
+		pb = json_object();
+		for (i = 0; i < c->ports_per_user; i++) {
+			snprintf(port, sizeof(port), "%d/tcp", first + i);
+			snprintf(uid, sizeof(uid), "%d", first + i);
+			json_object_set_new(exposed, port, json_object());
+			json_object_set_new(pb, port, json_pack("[{s:s, s:s}]",
+			    "HostIp", c->port_bind, "HostPort", uid));
+		}
+		json_object_set_new(o, "ExposedPorts", exposed);
+		json_object_set_new(hc, "PortBindings", pb);
+	}
+	return (o);
+}
+
+static void
+box_create(struct box *b)
+{
+	char		 path[128], name[64];
+	struct dresp	 r;
+	json_t		*spec;
+
+	memset(&r, 0, sizeof(r));
+	if ((spec = box_spec(b)) == NULL) {
+		r.err = "cannot build the container spec";
+		box_fail(b, &r, "create container");
+		return;
+	}
+	snprintf(path, sizeof(path), "/containers/create?name=%s",
+	    box_name(b->user, name, sizeof(name)));
+	if (docker_call("POST", path, spec, 60000, create_done, b) == NULL) {
+		r.err = "cannot start a request";
+		box_fail(b, &r, "create container");
+	}
+	json_decref(spec);
+}
+
+/* an exec found the container gone or stopped */
+void
+box_lost(struct box *b, int gone)
+{
+	if (b->state == BOX_RUNNING)
+		b->state = BOX_NONE;
+	if (gone)
+		b->id[0] = '\0';
+}
+
+struct killctx {
+	struct box	*box;
+	box_cb		 cb;
+	void		*arg;
+};
+
+static void
+remove_done(const struct dresp *r, void *arg)
+{
+	struct killctx	*k = arg;
+	struct box	*b = k->box;
+	struct fserr	 e;
+
+	if (r->status != 204 && r->status != 404) {
+		b->state = b->id[0] != '\0' ? BOX_RUNNING : BOX_NONE;
+		box_fail(b, r, "remove container");
+		if (k->cb != NULL)
+			k->cb(NULL, r->unavailable ? "docker-unavailable" :
+			    "docker", r->err != NULL ? r->err : "remove failed",
+			    k->arg);
+		free(k);
+		return;
+	}
+	log_info("user %" PRId64 ": container %.12s removed", b->user, b->id);
+	b->id[0] = '\0';
+	b->state = BOX_NONE;
+	if (sbx_priv_active() && b->ws_ready && TAILQ_EMPTY(&b->waiters)) {
+		if (sbx_priv_call(PRIV_RELEASE, b->user, &e) == -1)
+			log_warnx("user %" PRId64 ": unmount: %s", b->user,
+			    e.msg);
+		b->ws_ready = 0;
+	}
+	if (k->cb != NULL)
+		k->cb(b, NULL, NULL, k->arg);
+	free(k);
+	/* somebody asked for the box while it went away */
+	if (!TAILQ_EMPTY(&b->waiters)) {
+		struct boxwait	*w = TAILQ_FIRST(&b->waiters);
+
+		TAILQ_REMOVE(&b->waiters, w, entry);
+		box_ensure(b->user, w->cb, w->arg);
+		free(w);
+	}
+}
+
+/* remove the user's container (the workspace stays) */
+void
+box_kill(int64_t user, box_cb cb, void *arg)
+{
+	struct box	*b;
+	struct killctx	*k;
+	char		 path[160];
+
+	if ((b = box_get(user, 0)) == NULL || b->id[0] == '\0') {
+		if (cb != NULL)
+			cb(NULL, "not-found", "no container for this user",
+			    arg);
+		return;
+	}
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		if (cb != NULL)
+			cb(NULL, "io", "out of memory", arg);
+		return;
+	}
+	k->box = b;
+	k->cb = cb;
+	k->arg = arg;
+	b->state = BOX_REMOVING;
+	snprintf(path, sizeof(path), "/containers/%s?force=1&v=1", b->id);
+	if (docker_call("DELETE", path, NULL, 60000, remove_done, k) ==
+	    NULL) {
+		b->state = BOX_RUNNING;
+		free(k);
+		if (cb != NULL)
+			cb(NULL, "docker", "cannot start a request", arg);
+	}
+}
+
+void
+box_reap(void)
+{
+	struct box	*b;
+	time_t		 now = time(NULL);
+
+	RB_FOREACH(b, boxtree, &boxes) {
+		if (b->state != BOX_RUNNING || b->nexec > 0 ||
+		    now - b->last_used < topsh_conf->sandbox.idle_timeout)
+			continue;
+		log_info("user %" PRId64 ": idle for %llds, reaping", b->user,
+		    (long long)(now - b->last_used));
+		box_kill(b->user, NULL, NULL);
+	}
+}
+
+static void
+adopt_done(const struct dresp *r, void *arg)
+{
+	struct box	*b;
+	json_t		*c, *labels, *u, *id, *st;
+	const char	*errstr;
+	long long	 user;
+	size_t		 i;
+	int		 n = 0;
+
+	if (r->status != 200 || !json_is_array(r->json)) {
+		log_warnx("docker: cannot list containers: %s",
+		    r->err != NULL ? r->err : "bad reply");
+		return;
+	}
+	json_array_foreach(r->json, i, c) {
+		labels = json_object_get(c, "Labels");
+		u = json_object_get(labels, "topsh.user");
+		id = json_object_get(c, "Id");
+		st = json_object_get(c, "State");
+		if (!json_is_string(u) || !json_is_string(id))
+			continue;
+		user = strtonum(json_string_value(u), 1, LLONG_MAX, &errstr);
+		if (errstr != NULL || (b = box_get(user, 1)) == NULL)
+			continue;
+		if (b->id[0] != '\0' && strcmp(b->id,
+		    json_string_value(id)) != 0)
+			continue;	/* ours already */
+		if (b->state == BOX_STARTING || b->state == BOX_REMOVING)
+			continue;
+		strlcpy(b->id, json_string_value(id), sizeof(b->id));
+		b->state = json_is_string(st) && strcmp(json_string_value(st),
+		    "running") == 0 ? BOX_RUNNING : BOX_NONE;
+		b->last_used = time(NULL);
+		if (sbx.ports != NULL)
+			sbx_ports_get(sbx.ports, user, 0, &b->port_first);
+		n++;
+	}
+	log_info("docker: adopted %d existing container%s", n,
+	    n == 1 ? "" : "s");
+}
+
+/* the engine is (back) up: adopt what carries our label */
+void
+box_adopt(void)
+{
+	char	 filt[PATH_MAX + 64], path[PATH_MAX * 3 + 64], *esc;
+
+	snprintf(filt, sizeof(filt), "{\"label\":[\"topsh.root=%s\"]}",
+	    sbx.root);
+	if ((esc = curl_easy_escape(NULL, filt, 0)) == NULL)
+		return;
+	snprintf(path, sizeof(path), "/containers/json?all=1&filters=%s", esc);
+	curl_free(esc);
+	if (docker_call("GET", path, NULL, 30000, adopt_done, NULL) == NULL)
+		log_warnx("docker: cannot list containers");
+}

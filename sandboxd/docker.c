@@ -1,0 +1,327 @@
+/*
+ * docker.c - the Docker Engine API over its unix socket, asynchronously
+ * through httpc (libcurl multi on the libevent loop).
+ *
+ * At start, and whenever a call fails to reach the engine, /_ping and
+ * /version are tried with exponential backoff (1 s doubling to 60 s);
+ * the first success after a failure logs the engine version and calls
+ * the "up" hook (adoption of existing containers).  While the engine is
+ * unreachable calls still go out and fail fast, so callers get a clear
+ * "docker-unavailable" error and nothing waits forever.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "httpc.h"
+#include "log.h"
+#include "sandboxd.h"
+
+#define DOCKER_API		"/v1.41"
+#define DOCKER_MIN_API		"1.41"
+#define DOCKER_BACKOFF_MAX	60
+
+struct dcall {
+	TAILQ_ENTRY(dcall)	 entry;
+	struct httpc_req	*req;
+	docker_cb		 cb;
+	void			*arg;
+};
+TAILQ_HEAD(dcalls, dcall);
+
+static struct {
+	struct event_base	*base;
+	struct httpc		*h;
+	char			 sock[PATH_MAX];
+	int			 up;
+	int			 checking;
+	int			 backoff;
+	struct event		*retry;
+	void			(*up_cb)(void);
+	char			 version[64];
+	char			 api[16];
+	char			 lasterr[256];
+	struct dcalls		 calls;
+} dk;
+
+static void	docker_check(void);
+
+static void
+retry_cb(int fd, short ev, void *arg)
+{
+	docker_check();
+}
+
+static void
+docker_schedule(void)
+{
+	struct timeval	tv;
+
+	if (dk.checking || evtimer_pending(dk.retry, NULL))
+		return;
+	dk.backoff = dk.backoff == 0 ? 1 : dk.backoff * 2;
+	if (dk.backoff > DOCKER_BACKOFF_MAX)
+		dk.backoff = DOCKER_BACKOFF_MAX;
+	tv.tv_sec = dk.backoff;
+	tv.tv_usec = 0;
+	evtimer_add(dk.retry, &tv);
+}
+
+static void
+docker_down(const char *why)
+{
+	if (dk.up || dk.lasterr[0] == '\0')
+		log_warnx("docker: %s unreachable (%s); retrying with backoff",
+		    dk.sock, why);
+	dk.up = 0;
+	strlcpy(dk.lasterr, why, sizeof(dk.lasterr));
+	docker_schedule();
+}
+
+static void
+version_done(const struct dresp *r, void *arg)
+{
+	json_t		*v, *a;
+
+	dk.checking = 0;
+	if (r->unavailable || r->status != 200 || r->json == NULL) {
+		docker_down(r->err != NULL ? r->err : "bad /version reply");
+		return;
+	}
+	v = json_object_get(r->json, "Version");
+	a = json_object_get(r->json, "ApiVersion");
+	strlcpy(dk.version, json_is_string(v) ? json_string_value(v) : "?",
+	    sizeof(dk.version));
+	strlcpy(dk.api, json_is_string(a) ? json_string_value(a) : "?",
+	    sizeof(dk.api));
+	if (strverscmp(dk.api, DOCKER_MIN_API) < 0) {
+		log_warnx("docker: engine API %s is older than %s",
+		    dk.api, DOCKER_MIN_API);
+		docker_down("engine API too old");
+		return;
+	}
+	log_info("docker: engine %s, API %s, on %s", dk.version, dk.api,
+	    dk.sock);
+	dk.up = 1;
+	dk.backoff = 0;
+	dk.lasterr[0] = '\0';
+	if (dk.up_cb != NULL)
+		dk.up_cb();
+}
+
+static void
+ping_done(const struct dresp *r, void *arg)
+{
+	if (r->unavailable || r->status != 200) {
+		dk.checking = 0;
+		docker_down(r->err != NULL ? r->err : "bad /_ping reply");
+		return;
+	}
+	if (docker_call("GET", "/version", NULL, 10000, version_done,
+	    NULL) == NULL) {
+		dk.checking = 0;
+		docker_down("cannot start a request");
+	}
+}
+
+static void
+docker_check(void)
+{
+	if (dk.checking)
+		return;
+	dk.checking = 1;
+	if (docker_call("GET", "/_ping", NULL, 5000, ping_done, NULL) ==
+	    NULL) {
+		dk.checking = 0;
+		docker_down("cannot start a request");
+	}
+}
+
+int
+docker_init(struct event_base *base, const char *sock, void (*up_cb)(void))
+{
+	memset(&dk, 0, sizeof(dk));
+	dk.base = base;
+	dk.up_cb = up_cb;
+	TAILQ_INIT(&dk.calls);
+	if (strlcpy(dk.sock, sock, sizeof(dk.sock)) >= sizeof(dk.sock))
+		return (-1);
+	if ((dk.h = httpc_new(base)) == NULL)
+		return (-1);
+	if ((dk.retry = evtimer_new(base, retry_cb, NULL)) == NULL)
+		return (-1);
+	docker_check();
+	return (0);
+}
+
+void
+docker_shutdown(void)
+{
+	struct dcall	*c;
+
+	while ((c = TAILQ_FIRST(&dk.calls)) != NULL) {
+		TAILQ_REMOVE(&dk.calls, c, entry);
+		free(c);
+	}
+	if (dk.retry != NULL)
+		event_free(dk.retry);
+	if (dk.h != NULL)
+		httpc_free(dk.h);
+	dk.retry = NULL;
+	dk.h = NULL;
+}
+
+int
+docker_is_up(void)
+{
+	return (dk.up);
+}
+
+const char *
+docker_version(void)
+{
+	return (dk.up ? dk.version : NULL);
+}
+
+const char *
+docker_lasterr(void)
+{
+	return (dk.lasterr[0] != '\0' ? dk.lasterr : "not checked yet");
+}
+
+static void
+call_done(struct httpc_req *req, const struct httpc_res *res, void *arg)
+{
+	struct dcall	*c = arg;
+	struct dresp	 r;
+	json_t		*msg;
+	char		 errbuf[256];
+
+	TAILQ_REMOVE(&dk.calls, c, entry);
+	memset(&r, 0, sizeof(r));
+	r.status = res->status;
+	if (res->err != CURLE_OK || res->status == 0) {
+		r.unavailable = res->err == CURLE_COULDNT_CONNECT ||
+		    res->err == CURLE_GOT_NOTHING || res->err ==
+		    CURLE_RECV_ERROR || res->err == CURLE_SEND_ERROR ||
+		    res->status == 0;
+		snprintf(errbuf, sizeof(errbuf), "%s",
+		    res->errmsg != NULL ? res->errmsg : "transfer failed");
+		r.err = errbuf;
+	} else if (res->body != NULL && res->bodylen > 0) {
+		r.json = json_loadb(res->body, res->bodylen, 0, NULL);
+		if (res->status >= 300) {
+			msg = json_object_get(r.json, "message");
+			snprintf(errbuf, sizeof(errbuf), "HTTP %ld: %s",
+			    res->status, json_is_string(msg) ?
+			    json_string_value(msg) : "(no message)");
+			r.err = errbuf;
+		}
+	} else if (res->status >= 300) {
+		snprintf(errbuf, sizeof(errbuf), "HTTP %ld", res->status);
+		r.err = errbuf;
+	}
+	if (r.unavailable && dk.up)
+		docker_down(r.err);
+	else if (r.unavailable)
+		docker_schedule();
+	c->cb(&r, c->arg);
+	json_decref(r.json);
+	free(c);
+}
+
+static struct httpc_req *
+docker_req(const char *method, const char *path, json_t *body,
+    long timeout_ms, docker_cb cb, void *arg, httpc_data_cb data,
+    void *data_arg)
+{
+	struct httpc_req	*req;
+	struct dcall		*c;
+	char			 url[2048], *js;
+	int			 n;
+
+	n = snprintf(url, sizeof(url), "http://docker%s%s", DOCKER_API,
+	    path);
+	if (n < 0 || (size_t)n >= sizeof(url))
+		return (NULL);
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return (NULL);
+	c->cb = cb;
+	c->arg = arg;
+	if ((req = httpc_req_new(dk.h, method, url)) == NULL) {
+		free(c);
+		return (NULL);
+	}
+	httpc_req_unix_socket(req, dk.sock);
+	httpc_req_connect_timeout(req, 5000);
+	/*
+	 * A fresh connection per call: cheap on a unix socket, and a
+	 * restarted or replaced engine is never talked to through a stale
+	 * pooled connection.
+	 */
+	curl_easy_setopt(httpc_req_easy(req), CURLOPT_FORBID_REUSE, 1L);
+	if (timeout_ms > 0)
+		httpc_req_timeout(req, timeout_ms);
+	httpc_req_maxbytes(req, 16 * 1024 * 1024);
+	if (body != NULL || strcmp(method, "POST") == 0) {
+		js = body != NULL ? json_dumps(body, JSON_COMPACT) :
+		    strdup("{}");
+		if (js == NULL || httpc_req_body(req, js, strlen(js),
+		    "application/json") == -1) {
+			free(js);
+			httpc_req_free(req);
+			free(c);
+			return (NULL);
+		}
+		free(js);
+	}
+	if (data != NULL)
+		httpc_req_stream(req, data, data_arg);
+	if (httpc_req_start(req, call_done, c) == -1) {
+		free(c);
+		return (NULL);
+	}
+	c->req = req;
+	TAILQ_INSERT_TAIL(&dk.calls, c, entry);
+	return (req);
+}
+
+struct httpc_req *
+docker_call(const char *method, const char *path, json_t *body,
+    long timeout_ms, docker_cb cb, void *arg)
+{
+	return (docker_req(method, path, body, timeout_ms, cb, arg, NULL,
+	    NULL));
+}
+
+/* a streamed POST; timeout_ms 0: as long as it takes */
+struct httpc_req *
+docker_stream(const char *path, json_t *body, long timeout_ms,
+    httpc_data_cb data, void *data_arg, docker_cb cb, void *arg)
+{
+	return (docker_req("POST", path, body, timeout_ms, cb, arg, data,
+	    data_arg));
+}
+
+void
+docker_cancel(struct httpc_req *req)
+{
+	struct dcall	*c;
+
+	if (req == NULL)
+		return;
+	TAILQ_FOREACH(c, &dk.calls, entry)
+		if (c->req == req)
+			break;
+	httpc_req_cancel(req);
+	if (c != NULL) {
+		TAILQ_REMOVE(&dk.calls, c, entry);
+		free(c);
+	}
+}

@@ -1,0 +1,419 @@
+/*
+ * exec.c - running one command in a user's container.
+ *
+ *   policyd (IMSG_POLICY_CHECK_CMD)  deny -> refused with the rule;
+ *                                    approve -> refused unless approved
+ *   box_ensure()                     the container exists and runs
+ *   POST /containers/ID/exec         sh -c COMMAND in /workspace, tagged
+ *                                    with TOPSH_EXEC=TAG in its env
+ *   POST /exec/EID/start (streamed)  stdout/stderr demultiplexed into
+ *                                    head-and-tail capped buffers
+ *   GET /exec/EID/json               the exit code
+ *
+ * Time limit: when it expires the process tree is killed (kill.c) and
+ * the reply waits until the stream has ended and the killer is done:
+ * the command is gone when the caller hears of it.  Commands of the
+ * same user that arrive while a killer runs wait for it.
+ */
+#include <sys/types.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "sandboxd.h"
+#include "topsh.h"
+
+#define EXEC_MAX_PER_USER	8
+#define EXEC_GIVEUP		90	/* seconds after the limit: abandon */
+#define EXEC_INSPECT_TRIES	20	/* 50 ms apart */
+
+struct execreq {
+	TAILQ_ENTRY(execreq)	 entry;
+	int64_t			 user, chat;
+	char			*command;
+	char			*approved;
+	long long		 timeout;
+	exec_cb			 cb;
+	void			*arg;
+	struct box		*box;
+	char			 execid[72];
+	char			 tag[40];
+	struct httpc_req	*stream;
+	struct demux		 dm;
+	struct outcap		 out[2];
+	struct event		*timer;
+	struct timespec		 t0;
+	struct killer		*killer;	/* running for this command */
+	int			 timed_out;
+	int			 stream_ended;
+	int			 held;		/* in box->held */
+	int			 retried;
+	int			 inspects;
+	int			 attached;	/* in box->execs */
+};
+
+static void	exec_boxready(struct box *, const char *, const char *,
+		    void *);
+
+static void
+exec_free(struct execreq *er)
+{
+	if (er->killer != NULL)
+		sbx_kill_forget(er->killer);
+	if (er->held)
+		TAILQ_REMOVE(&er->box->held, er, entry);
+	if (er->attached) {
+		TAILQ_REMOVE(&er->box->execs, er, entry);
+		er->box->nexec--;
+		er->box->last_used = time(NULL);
+	}
+	if (er->timer != NULL)
+		event_free(er->timer);
+	sbx_outcap_free(&er->out[0]);
+	sbx_outcap_free(&er->out[1]);
+	free(er->command);
+	free(er->approved);
+	free(er);
+}
+
+static void
+exec_error(struct execreq *er, const char *code, const char *msg)
+{
+	json_t	*e;
+
+	e = json_pack("{s:s, s:s}", "error", msg, "code", code);
+	er->cb(NULL, code, e, er->arg);
+	json_decref(e);
+	exec_free(er);
+}
+
+static void
+exec_reply(struct execreq *er, int exitcode, const char *err)
+{
+	struct timespec	 now;
+	json_t		*res, *o[2];
+	char		*buf;
+	size_t		 len;
+	int		 i;
+
+	for (i = 0; i < 2; i++) {
+		buf = sbx_outcap_result(&er->out[i], &len);
+		o[i] = buf != NULL ? sbx_utf8_json(buf, len) : json_string("");
+		free(buf);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	res = json_pack("{s:i, s:o, s:o, s:b, s:b, s:I, s:I, s:f}",
+	    "exit", exitcode, "stdout", o[0], "stderr", o[1],
+	    "timed_out", er->timed_out,
+	    "truncated", sbx_outcap_cut(&er->out[0]) + sbx_outcap_cut(&er->out[1]) > 0,
+	    "stdout_cut", (json_int_t)sbx_outcap_cut(&er->out[0]),
+	    "stderr_cut", (json_int_t)sbx_outcap_cut(&er->out[1]),
+	    "seconds", (double)(now.tv_sec - er->t0.tv_sec) +
+	    (now.tv_nsec - er->t0.tv_nsec) / 1e9);
+	if (err != NULL)
+		json_object_set_new(res, "error", json_string(err));
+	log_debug("user %" PRId64 ": exec %.12s exit %d%s", er->user,
+	    er->execid, exitcode, er->timed_out ? " (timed out)" : "");
+	er->cb(res, NULL, NULL, er->arg);
+	json_decref(res);
+	exec_free(er);
+}
+
+static void	exec_inspect(struct execreq *);
+
+static void
+inspect_again(int fd, short ev, void *arg)
+{
+	exec_inspect(arg);
+}
+
+static void
+inspect_done(const struct dresp *r, void *arg)
+{
+	struct execreq	*er = arg;
+	struct timeval	 tv = { 0, 50000 };
+	json_t		*code, *running;
+	const char	*err = NULL;
+	int		 exitcode = -1;
+
+	code = json_object_get(r->json, "ExitCode");
+	running = json_object_get(r->json, "Running");
+	/* the stream may end a moment before the engine notes the exit */
+	if (r->status == 200 && json_is_true(running) && ++er->inspects <
+	    EXEC_INSPECT_TRIES && event_base_once(topsh_base, -1, EV_TIMEOUT,
+	    inspect_again, er, &tv) == 0)
+		return;
+	if (r->status == 200 && json_is_integer(code) &&
+	    !json_is_true(running))
+		exitcode = (int)json_integer_value(code);
+	else if (er->timed_out)
+		exitcode = 137;
+	else
+		err = "the exit status is unknown: the engine did not tell";
+	exec_reply(er, exitcode, err);
+}
+
+static void
+stream_demux_cb(int stream, const void *buf, size_t len, void *arg)
+{
+	struct execreq	*er = arg;
+
+	sbx_outcap_add(&er->out[stream - 1], buf, len);
+}
+
+static int
+stream_data(const void *buf, size_t len, void *arg)
+{
+	struct execreq	*er = arg;
+
+	if (sbx_demux_feed(&er->dm, buf, len, stream_demux_cb, er) == -1) {
+		log_warnx("user %" PRId64 ": bad exec stream", er->user);
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+stream_done(const struct dresp *r, void *arg)
+{
+	struct execreq	*er = arg;
+
+	er->stream = NULL;
+	er->stream_ended = 1;
+	if (r->status != 200 && r->status != 101) {
+		evtimer_del(er->timer);
+		exec_error(er, r->unavailable ? "docker-unavailable" :
+		    "docker", r->err != NULL ? r->err : "exec start failed");
+		return;
+	}
+	if (er->killer != NULL)
+		return;		/* the reply waits for the killer */
+	evtimer_del(er->timer);
+	exec_inspect(er);
+}
+
+/* the killer is done with this command's processes */
+static void
+exec_killed(void *arg)
+{
+	struct execreq	*er = arg;
+
+	er->killer = NULL;
+	if (!er->stream_ended)
+		return;		/* the give-up timer still runs */
+	evtimer_del(er->timer);
+	exec_inspect(er);
+}
+
+static void
+exec_inspect(struct execreq *er)
+{
+	char	path[128];
+
+	snprintf(path, sizeof(path), "/exec/%s/json", er->execid);
+	if (docker_call("GET", path, NULL, 30000, inspect_done, er) == NULL)
+		exec_reply(er, er->timed_out ? 137 : -1, er->timed_out ? NULL :
+		    "the exit status is unknown: the engine did not tell");
+}
+
+static void
+exec_kill(struct execreq *er)
+{
+	struct execreq	*o;
+	json_t		*keep;
+
+	keep = json_array();
+	TAILQ_FOREACH(o, &er->box->execs, entry)
+		if (o != er && !o->timed_out)
+			json_array_append_new(keep, json_string(o->tag));
+	er->killer = sbx_kill_start(er->box, keep, exec_killed, er);
+}
+
+static void
+exec_timer(int fd, short ev, void *arg)
+{
+	struct execreq	*er = arg;
+	struct timeval	 tv = { EXEC_GIVEUP, 0 };
+
+	if (!er->timed_out) {
+		log_info("user %" PRId64 ": command over its %llds limit, "
+		    "killing it", er->user, er->timeout);
+		er->timed_out = 1;
+		exec_kill(er);
+		evtimer_add(er->timer, &tv);
+		return;
+	}
+	log_warnx("user %" PRId64 ": command not gone %ds after its limit, "
+	    "abandoning it", er->user, EXEC_GIVEUP);
+	docker_cancel(er->stream);
+	er->stream = NULL;
+	exec_reply(er, 137, "the command could not be confirmed gone");
+}
+
+static void
+exec_created(const struct dresp *r, void *arg)
+{
+	struct execreq	*er = arg;
+	struct timeval	 tv;
+	json_t		*id, *body;
+	char		 path[128];
+
+	if ((r->status == 404 || r->status == 409) && !er->retried) {
+		/* the container is gone or stopped: once more, afresh */
+		log_info("user %" PRId64 ": container not running (%s), "
+		    "starting it again", er->user, r->err);
+		box_lost(er->box, r->status == 404);
+		TAILQ_REMOVE(&er->box->execs, er, entry);
+		er->box->nexec--;
+		er->attached = 0;
+		er->retried = 1;
+		box_ensure(er->user, exec_boxready, er);
+		return;
+	}
+	id = json_object_get(r->json, "Id");
+	if (r->status != 201 || !json_is_string(id)) {
+		exec_error(er, r->unavailable ? "docker-unavailable" :
+		    "docker", r->err != NULL ? r->err : "exec create failed");
+		return;
+	}
+	strlcpy(er->execid, json_string_value(id), sizeof(er->execid));
+	snprintf(path, sizeof(path), "/exec/%s/start", er->execid);
+	body = json_pack("{s:b, s:b}", "Detach", 0, "Tty", 0);
+	sbx_demux_init(&er->dm);
+	er->stream = docker_stream(path, body, 0, stream_data, er,
+	    stream_done, er);
+	json_decref(body);
+	if (er->stream == NULL) {
+		exec_error(er, "docker", "cannot start the exec stream");
+		return;
+	}
+	tv.tv_sec = er->timeout;
+	tv.tv_usec = 0;
+	evtimer_add(er->timer, &tv);
+}
+
+static void
+exec_boxready(struct box *b, const char *code, const char *msg, void *arg)
+{
+	struct execreq	*er = arg;
+	json_t		*body;
+	char		 path[128], env[64], user[64];
+
+	if (code != NULL) {
+		exec_error(er, code, msg);
+		return;
+	}
+	if (b->killers > 0) {
+		/* a killer must not meet this command: wait for it */
+		er->box = b;
+		er->held = 1;
+		TAILQ_INSERT_TAIL(&b->held, er, entry);
+		return;
+	}
+	if (b->nexec >= EXEC_MAX_PER_USER) {
+		exec_error(er, "busy", "too many commands running for this "
+		    "user");
+		return;
+	}
+	er->box = b;
+	b->nexec++;
+	TAILQ_INSERT_TAIL(&b->execs, er, entry);
+	er->attached = 1;
+	snprintf(env, sizeof(env), "TOPSH_EXEC=%s", er->tag);
+	snprintf(user, sizeof(user), "%u:%u", (unsigned)sbx.cuid,
+	    (unsigned)sbx.cgid);
+	body = json_pack("{s:b, s:b, s:b, s:b, s:[s, s, s], s:s, s:[s], "
+	    "s:s}", "AttachStdin", 0, "AttachStdout", 1, "AttachStderr", 1,
+	    "Tty", 0, "Cmd", "sh", "-c", er->command,
+	    "WorkingDir", WS_MOUNTPATH, "Env", env, "User", user);
+	snprintf(path, sizeof(path), "/containers/%s/exec", b->id);
+	if (body == NULL || docker_call("POST", path, body, 30000,
+	    exec_created, er) == NULL)
+		exec_error(er, "docker", "cannot start a request");
+	json_decref(body);
+}
+
+/* the user's killers are done: the commands that waited go on */
+void
+sbx_exec_resume(struct box *b)
+{
+	struct execreq	*er;
+
+	while (b->killers == 0 && (er = TAILQ_FIRST(&b->held)) != NULL) {
+		TAILQ_REMOVE(&b->held, er, entry);
+		er->held = 0;
+		box_ensure(b->user, exec_boxready, er);
+	}
+}
+
+static void
+exec_policy(const struct polres *res, void *arg)
+{
+	struct execreq	*er = arg;
+	json_t		*e;
+
+	if ((e = sbx_policy_refusal(res, er->approved)) != NULL) {
+		log_info("user %" PRId64 ": command refused: %s%s%s", er->user,
+		    json_string_value(json_object_get(e, "code")),
+		    res != NULL && res->rule != NULL ? " by rule " : "",
+		    res != NULL && res->rule != NULL ? res->rule : "");
+		er->cb(NULL, json_string_value(json_object_get(e, "code")), e,
+		    er->arg);
+		json_decref(e);
+		exec_free(er);
+		return;
+	}
+	box_ensure(er->user, exec_boxready, er);
+}
+
+/*
+ * Run command for user.  cb gets the EXEC_RESULT object, or NULL, an
+ * error code and the IMSG_ERROR object; exactly once, maybe before
+ * sbx_exec_start returns.
+ */
+void
+sbx_exec_start(int64_t user, int64_t chat, const char *command,
+    long long timeout, const char *approved, exec_cb cb, void *arg)
+{
+	const struct conf_sandbox	*c = &topsh_conf->sandbox;
+	struct execreq			*er;
+	json_t				*req;
+
+	if ((er = calloc(1, sizeof(*er))) == NULL ||
+	    (er->command = strdup(command)) == NULL ||
+	    (approved != NULL && (er->approved = strdup(approved)) == NULL) ||
+	    sbx_outcap_init(&er->out[0], c->output_cap) == -1 ||
+	    sbx_outcap_init(&er->out[1], c->output_cap) == -1 ||
+	    (er->timer = evtimer_new(topsh_base, exec_timer, er)) == NULL) {
+		if (er != NULL)
+			exec_free(er);
+		cb(NULL, "io", NULL, arg);
+		return;
+	}
+	er->user = user;
+	er->chat = chat;
+	er->cb = cb;
+	er->arg = arg;
+	er->timeout = timeout > 0 && timeout < c->exec_timeout ? timeout :
+	    c->exec_timeout;
+	snprintf(er->tag, sizeof(er->tag), "%08x%08x", arc4random(),
+	    arc4random());
+	clock_gettime(CLOCK_MONOTONIC, &er->t0);
+	req = json_pack("{s:I, s:I, s:s}", "user", (json_int_t)user,
+	    "chat", (json_int_t)chat, "command", command);
+	if (req == NULL || sbx_policy_check(IMSG_POLICY_CHECK_CMD, req,
+	    exec_policy, er) == -1) {
+		json_decref(req);
+		exec_policy(NULL, er);
+		return;
+	}
+	json_decref(req);
+}

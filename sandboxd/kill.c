@@ -1,0 +1,205 @@
+/*
+ * kill.c - ending a command's process tree at its time limit.
+ *
+ * Every command starts as a session leader (the Engine makes each exec
+ * one) with TOPSH_EXEC=TAG in its environment.  The killer is a second
+ * exec that stops and then kills, round after round until none is
+ * left, every process of the container except
+ *   - the init session (pid 1 and the container's main process),
+ *   - the killer's own session,
+ *   - the sessions of the user's other commands still within their
+ *     time, found by their tags.
+ * So a command's children die, and so does anything that left its
+ * session (setsid) or its process group.  Stopping first keeps a fork
+ * bomb from growing while it is being killed.
+ *
+ * The killer's exit status says whether it got them all.  When it did
+ * not, or could not even start (a fork bomb holding every process slot),
+ * the container is restarted with SIGKILL: a last resort that also ends
+ * the user's other commands.  While a killer runs, new commands of that
+ * user wait (exec.c), so that it never kills them.
+ */
+#include <sys/types.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "sandboxd.h"
+
+#define KILL_TIMEOUT	30000	/* ms for the killer itself */
+
+/* $1..: tags of commands to spare */
+static const char killer_script[] =
+    "me=$$; keep=' '\n"
+    "for t in \"$@\"; do for d in /proc/[0-9]*; do\n"
+    "  if tr '\\0' '\\n' <$d/environ 2>/dev/null | "
+    "grep -qx \"TOPSH_EXEC=$t\"; then\n"
+    "    read -r s <$d/stat 2>/dev/null || continue; s=${s##*) }\n"
+    "    set -- $s; keep=\"$keep$4 \"; fi; done; done\n"
+    "n=0; while [ $n -lt 50 ]; do n=$((n+1)); v=''\n"
+    "  for d in /proc/[0-9]*; do p=${d#/proc/}\n"
+    "    read -r s <$d/stat 2>/dev/null || continue; s=${s##*) }\n"
+    "    set -- $s; case $4 in 1|0|$me) continue;; esac\n"
+    "    case \"$keep\" in *\" $4 \"*) continue;; esac; v=\"$v $p\"\n"
+    "  done\n"
+    "  [ -z \"$v\" ] && exit 0\n"
+    "  kill -STOP $v 2>/dev/null; kill -9 $v 2>/dev/null\n"
+    "done\n"
+    "exit 1\n";
+
+struct killer {
+	struct box	*box;
+	void		(*done)(void *);
+	void		*arg;		/* NULL once the command went away */
+	char		 execid[72];
+};
+
+static void
+kill_finish(struct killer *k)
+{
+	struct box	*b = k->box;
+
+	if (k->done != NULL && k->arg != NULL)
+		k->done(k->arg);
+	free(k);
+	if (--b->killers == 0)
+		sbx_exec_resume(b);
+}
+
+static void
+restart_done(const struct dresp *r, void *arg)
+{
+	struct killer	*k = arg;
+
+	if (r->status != 204)
+		log_warnx("user %" PRId64 ": restart of container %.12s "
+		    "failed: %s", k->box->user, k->box->id,
+		    r->err != NULL ? r->err : "unexpected reply");
+	kill_finish(k);
+}
+
+/* the killer did not get them all: restart the container */
+static void
+kill_restart(struct killer *k, const char *why)
+{
+	char	path[160];
+
+	log_warnx("user %" PRId64 ": %s; restarting container %.12s",
+	    k->box->user, why, k->box->id);
+	snprintf(path, sizeof(path), "/containers/%s/restart?t=0",
+	    k->box->id);
+	if (docker_call("POST", path, NULL, 60000, restart_done, k) == NULL)
+		kill_finish(k);
+}
+
+static void
+killer_inspected(const struct dresp *r, void *arg)
+{
+	struct killer	*k = arg;
+	json_t		*code;
+
+	code = json_object_get(r->json, "ExitCode");
+	if (r->status == 200 && json_is_integer(code) &&
+	    json_integer_value(code) == 0 &&
+	    !json_is_true(json_object_get(r->json, "Running"))) {
+		kill_finish(k);
+		return;
+	}
+	kill_restart(k, "the process killer did not finish its work");
+}
+
+static int
+discard(const void *buf, size_t len, void *arg)
+{
+	return (0);
+}
+
+static void
+killer_ended(const struct dresp *r, void *arg)
+{
+	struct killer	*k = arg;
+	char		 path[128];
+
+	if (r->status != 200) {
+		kill_restart(k, "the process killer could not run");
+		return;
+	}
+	snprintf(path, sizeof(path), "/exec/%s/json", k->execid);
+	if (docker_call("GET", path, NULL, KILL_TIMEOUT, killer_inspected,
+	    k) == NULL)
+		kill_restart(k, "the process killer's status is unknown");
+}
+
+static void
+killer_created(const struct dresp *r, void *arg)
+{
+	struct killer	*k = arg;
+	json_t		*id, *body;
+	char		 path[128];
+
+	id = json_object_get(r->json, "Id");
+	if (r->status != 201 || !json_is_string(id)) {
+		kill_restart(k, "the process killer could not be created");
+		return;
+	}
+	strlcpy(k->execid, json_string_value(id), sizeof(k->execid));
+	snprintf(path, sizeof(path), "/exec/%s/start", k->execid);
+	body = json_pack("{s:b, s:b}", "Detach", 0, "Tty", 0);
+	if (docker_stream(path, body, KILL_TIMEOUT, discard, NULL,
+	    killer_ended, k) == NULL)
+		kill_restart(k, "the process killer could not start");
+	json_decref(body);
+}
+
+/*
+ * Kill every process of box's container but those of the sessions
+ * tagged in keep (a JSON array of strings, taken).  done(arg) runs when
+ * that is over, unless sbx_kill_forget() was called first.
+ */
+struct killer *
+sbx_kill_start(struct box *b, json_t *keep, void (*done)(void *), void *arg)
+{
+	struct killer	*k;
+	json_t		*cmd, *body;
+	char		 path[128], user[64];
+
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		json_decref(keep);
+		return (NULL);
+	}
+	k->box = b;
+	k->done = done;
+	k->arg = arg;
+	b->killers++;
+	cmd = json_pack("[s, s, s, s]", "sh", "-c", killer_script,
+	    "topsh-kill");
+	json_array_extend(cmd, keep);
+	json_decref(keep);
+	snprintf(user, sizeof(user), "%u:%u", (unsigned)sbx.cuid,
+	    (unsigned)sbx.cgid);
+	body = json_pack("{s:b, s:b, s:o, s:s}", "AttachStdout", 1,
+	    "AttachStderr", 1, "Cmd", cmd, "User", user);
+	snprintf(path, sizeof(path), "/containers/%s/exec", b->id);
+	if (body == NULL || docker_call("POST", path, body, KILL_TIMEOUT,
+	    killer_created, k) == NULL) {
+		/* nothing started: the caller's give-up timer takes over */
+		log_warnx("user %" PRId64 ": cannot start the process killer",
+		    b->user);
+		json_decref(body);
+		b->killers--;
+		free(k);
+		return (NULL);
+	}
+	json_decref(body);
+	return (k);
+}
+
+/* the command the killer works for is gone: do not call it back */
+void
+sbx_kill_forget(struct killer *k)
+{
+	k->arg = NULL;
+}

@@ -1,0 +1,282 @@
+/*
+ * sandboxd.h - sandboxd(8) internals shared by its files.
+ *
+ *   sandboxd.c	main, peer table, hooks, status, policyd's replies
+ *   requests.c	gatewayd's requests and the replies
+ *   control.c	topshctl's requests
+ *   docker.c	Docker Engine API client (httpc over docker.sock)
+ *   box.c	one container per user: create, adopt, reap, kill
+ *   exec.c	running a command: policy, exec API, time limit, cap
+ *   kill.c	killing a command's process tree at its time limit
+ *   policy.c	asking policyd (fail closed), approval tokens
+ *   ws.c	workspace paths: openat2 resolution, error codes
+ *   fileops.c	read, write, edit, delete, stat, open
+ *   search.c	list, glob, grep: bounded walks
+ *   trash.c	soft delete, trash list and restore
+ *   ports.c	the published-port pool
+ *   priv.c	workspaces, quota images and the privileged mount helper
+ *   demux.c	the Engine API stdout/stderr stream format
+ *   outcap.c	head-and-tail output capture, UTF-8 clean-up
+ *   b64.c	base64
+ */
+#ifndef SANDBOXD_H
+#define SANDBOXD_H
+
+#include <sys/types.h>
+#include <sys/tree.h>
+#include <sys/queue.h>
+
+#include <limits.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+/* sandboxd.c: the running state */
+struct sbx {
+	uid_t		 cuid;		/* the user inside containers */
+	gid_t		 cgid;
+	char		 prefix[32];	/* container names: PREFIX-USER */
+	char		 root[PATH_MAX];	/* workspace-root */
+	int		 quota;		/* workspaces are size-limited images */
+	struct portpool	*ports;
+};
+extern struct sbx	 sbx;
+
+/* demux.c */
+struct demux {
+	unsigned char	 hdr[8];
+	size_t		 hlen;
+	uint32_t	 remain;
+	int		 stream;
+	int		 error;
+};
+void	 sbx_demux_init(struct demux *);
+int	 sbx_demux_feed(struct demux *, const void *, size_t,
+	    void (*)(int, const void *, size_t, void *), void *);
+int	 sbx_demux_partial(const struct demux *);
+
+/* outcap.c */
+struct outcap {
+	unsigned char	*head;
+	unsigned char	*tail;
+	size_t		 hcap, hlen;
+	size_t		 tcap, tlen, tpos;
+	uint64_t	 total;
+};
+int	 sbx_outcap_init(struct outcap *, size_t);
+void	 sbx_outcap_free(struct outcap *);
+void	 sbx_outcap_add(struct outcap *, const void *, size_t);
+uint64_t sbx_outcap_cut(const struct outcap *);
+char	*sbx_outcap_result(const struct outcap *, size_t *);
+int	 sbx_utf8_valid(const void *, size_t);
+json_t	*sbx_utf8_json(const void *, size_t);
+
+/* b64.c */
+char	*sbx_b64_encode(const void *, size_t, size_t *);
+unsigned char *sbx_b64_decode(const char *, size_t, size_t *);
+
+/* ports.c */
+struct portent {
+	RB_ENTRY(portent) entry;
+	int64_t		 user;
+	int		 slot;
+};
+RB_HEAD(porttree, portent);
+int	 portent_cmp(struct portent *, struct portent *);
+RB_PROTOTYPE(porttree, portent, entry, portent_cmp)
+struct portpool {
+	struct porttree	 tree;
+	unsigned char	*used;
+	int		 lo, per, nslots;
+	char		 path[PATH_MAX];
+};
+int	 sbx_ports_init(struct portpool *, int, int, int, const char *);
+void	 sbx_ports_free(struct portpool *);
+int	 sbx_ports_get(struct portpool *, int64_t, int, int *);
+
+/* fileops.c */
+#define WS_DIR		"ws"		/* bind-mounted at /workspace */
+#define WS_TRASH	"trash"		/* never visible in the container */
+#define WS_MOUNTPATH	"/workspace"
+#define FILE_READ_MAX	(256 * 1024)
+#define FILE_LIST_MAX	1000
+#define FILE_GREP_MAX	100
+#define FILE_WALK_DEPTH	32
+#define FILE_WALK_MAX	100000		/* entries one walk may visit */
+#define FILE_GREP_BYTES	(64 * 1024 * 1024)	/* bytes one grep reads */
+#define FILE_GREP_FILE	(16 * 1024 * 1024)	/* larger files: skipped */
+
+struct ws {
+	int64_t		 user;
+	int		 rootfd;	/* O_PATH of .../USER/ws */
+	int		 trashfd;	/* O_PATH of .../USER/trash */
+	uid_t		 uid;		/* owner of new entries when root */
+	gid_t		 gid;
+	long long	 maxsize;	/* max-file-size */
+};
+
+struct fserr {
+	const char	*code;		/* imsg_sandbox.h error codes */
+	char		 msg[256];
+};
+
+enum fileop {
+	FOP_READ, FOP_WRITE, FOP_EDIT, FOP_DELETE, FOP_LIST, FOP_GLOB,
+	FOP_GREP, FOP_STAT, FOP_OPEN
+};
+
+int	 sbx_ws_open_dirs(struct ws *, const char *, int64_t);
+void	 sbx_ws_close(struct ws *);
+int	 sbx_ws_relpath(const char *, char *, size_t, struct fserr *);
+/* 0 and *res (and *fdp for FOP_OPEN), or -1 with err */
+int	 fileop_run(struct ws *, enum fileop, json_t *, json_t **, int *,
+	    struct fserr *);
+const char *fileop_policy_op(enum fileop);
+const char *sbx_type_name(mode_t);
+int	 sbx_read_all(int, size_t, unsigned char **, size_t *);
+int	 sbx_req_path(json_t *, const char *, const char *, char *, size_t,
+	    struct fserr *);
+long long sbx_req_int(json_t *, const char *, long long, long long);
+int	 sbx_op_list(struct ws *, json_t *, json_t **, struct fserr *);
+int	 sbx_op_glob(struct ws *, json_t *, json_t **, struct fserr *);
+int	 sbx_op_grep(struct ws *, json_t *, json_t **, struct fserr *);
+int	 sbx_glob_match(const char *, const char *);
+void	 sbx_fserr_set(struct fserr *, const char *, const char *, ...)
+	    __attribute__((__format__(printf, 3, 4)));
+int	 sbx_fserr_errno(struct fserr *, int, const char *);
+int	 sbx_ws_parent(struct ws *, const char *, int, char *, size_t,
+	    struct fserr *);
+int	 sbx_ws_openat(struct ws *, int, const char *, int, mode_t,
+	    struct fserr *);
+void	 sbx_ws_chown(struct ws *, int, const char *);
+
+/* trash.c */
+int	 sbx_trash_put(struct ws *, int, const char *, const char *, char *,
+	    size_t, struct fserr *);
+json_t	*sbx_trash_list(struct ws *, struct fserr *);
+int	 sbx_trash_restore(struct ws *, const char *, json_t **, struct fserr *);
+
+/* requests.c: a request waiting for policyd, docker or a container */
+struct peer;
+struct imsg;
+struct reqctx {
+	uint32_t	 serial;	/* peer, looked up again to reply */
+	uint32_t	 reqid;
+	int		 ctl;		/* from topshctl */
+	enum fileop	 op;
+	int64_t		 user;
+	char		*approved;
+	json_t		*req;
+};
+struct reqctx *sbx_reqctx_new(struct peer *, struct imsg *, json_t *,
+	    int64_t);
+void	 sbx_reqctx_free(struct reqctx *);
+void	 sbx_reply(struct reqctx *, uint32_t, int, json_t *);
+void	 sbx_reply_error(struct reqctx *, const char *, const char *);
+void	 sbx_reply_error_obj(struct reqctx *, json_t *);
+void	 sbx_reply_ctl_end(struct reqctx *);
+int	 sbx_get_user(json_t *, int64_t *);
+int64_t	 sbx_get_chat(json_t *);
+const char *sbx_get_str(json_t *, const char *);
+void	 sbx_do_exec(struct reqctx *);
+int	 sbx_dispatch_gateway(struct peer *, struct imsg *);
+
+/* control.c */
+int	 sbx_dispatch_control(struct peer *, struct imsg *);
+
+/* docker.c */
+struct httpc_req;
+struct event_base;
+struct dresp {
+	long		 status;	/* HTTP status, 0 none */
+	json_t		*json;		/* parsed body or NULL */
+	const char	*err;		/* NULL on 2xx */
+	int		 unavailable;	/* the engine could not be reached */
+};
+typedef void	(*docker_cb)(const struct dresp *, void *);
+int	 docker_init(struct event_base *, const char *, void (*)(void));
+void	 docker_shutdown(void);
+int	 docker_is_up(void);
+const char *docker_version(void);
+const char *docker_lasterr(void);
+struct httpc_req *docker_call(const char *, const char *, json_t *, long,
+	    docker_cb, void *);
+struct httpc_req *docker_stream(const char *, json_t *, long,
+	    int (*)(const void *, size_t, void *), void *, docker_cb, void *);
+void	 docker_cancel(struct httpc_req *);
+
+/* policy.c */
+struct polres {
+	const char	*decision;	/* allow deny approve soft-delete */
+	const char	*rule;
+	const char	*category;
+	const char	*message;
+	long long	 timeout;
+};
+/* res NULL: policyd unreachable (fail closed) */
+typedef void	(*policy_cb)(const struct polres *, void *);
+int	 sbx_policy_check(uint32_t, json_t *, policy_cb, void *);
+int	 sbx_policy_result(uint32_t, json_t *);
+void	 sbx_policy_down(void);
+json_t	*sbx_policy_refusal(const struct polres *, const char *);
+
+/* box.c */
+enum box_state { BOX_NONE, BOX_STARTING, BOX_RUNNING, BOX_REMOVING };
+struct boxwait;
+struct box {
+	RB_ENTRY(box)	 entry;
+	int64_t		 user;
+	char		 id[72];	/* container id, "" none */
+	enum box_state	 state;
+	time_t		 last_used;
+	int		 nexec;		/* commands in flight */
+	int		 port_first;	/* -1 none */
+	int		 ws_ready;
+	int		 killers;	/* process killers running */
+	TAILQ_HEAD(, boxwait) waiters;
+	TAILQ_HEAD(, execreq) execs;	/* commands running */
+	TAILQ_HEAD(, execreq) held;	/* waiting for the killers */
+};
+RB_HEAD(boxtree, box);
+int	 box_cmp(struct box *, struct box *);
+RB_PROTOTYPE(boxtree, box, entry, box_cmp)
+extern struct boxtree	 boxes;
+/* ready: box running (err NULL), or err code and message */
+typedef void	(*box_cb)(struct box *, const char *, const char *, void *);
+int	 box_init(void);
+void	 box_shutdown(void);
+struct box *box_get(int64_t, int);
+void	 box_ensure(int64_t, box_cb, void *);
+void	 box_adopt(void);
+void	 box_lost(struct box *, int);
+void	 box_kill(int64_t, box_cb, void *);
+int	 box_ws(int64_t, int, struct ws *, struct fserr *);
+const char *box_name(int64_t, char *, size_t);
+void	 box_reap(void);
+
+/* exec.c */
+#define EXEC_MAX_COMMAND	12288	/* fits policyd's 16 KiB frames */
+struct execreq;
+typedef void	(*exec_cb)(json_t *, const char *, json_t *, void *);
+void	 sbx_exec_start(int64_t, int64_t, const char *, long long,
+	    const char *, exec_cb, void *);
+
+void	 sbx_exec_resume(struct box *);
+
+/* kill.c */
+struct killer;
+struct killer *sbx_kill_start(struct box *, json_t *, void (*)(void *),
+	    void *);
+void	 sbx_kill_forget(struct killer *);
+
+/* priv.c */
+int	 sbx_priv_start(const char *, long long, uid_t, gid_t);
+int	 sbx_priv_active(void);
+int	 sbx_priv_call(int, int64_t, struct fserr *);
+int	 sbx_ws_prepare(const char *, long long, int64_t, uid_t, gid_t,
+	    struct fserr *);
+int	 sbx_ws_release(const char *, int64_t, struct fserr *);
+#define PRIV_PREPARE	1
+#define PRIV_RELEASE	2
+
+#endif
