@@ -6,7 +6,7 @@ set -eu
 export DEBIAN_FRONTEND=noninteractive
 
 PKGS="build-essential pkg-config byacc libevent-dev libjansson-dev
-libcurl4-openssl-dev libpcre2-dev libseccomp-dev libbsd-dev mandoc
+libcurl4-openssl-dev libpcre2-dev libseccomp-dev libbsd-dev libvectorscan-dev mandoc
 docker.io busybox-static clang libclang-rt-14-dev e2fsprogs util-linux
 iproute2 procps ca-certificates curl"
 command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
