@@ -148,8 +148,10 @@ install: all
 	if [ -d etc/prompts ]; then install -m 0644 etc/prompts/* \
 	    $(DESTDIR)$(SYSCONFDIR)/topsh/prompts/; fi
 	cp -R etc/sandbox $(DESTDIR)$(DATADIR)/
-	install -m 0644 etc/systemd/*.service etc/systemd/*.target \
-	    $(DESTDIR)$(UNITDIR)
+	for u in etc/systemd/*.service etc/systemd/*.target; do \
+	    sed 's|/usr/local/sbin|$(SBINDIR)|g; s|/etc/topsh|$(SYSCONFDIR)/topsh|g' \
+	    $$u >$(DESTDIR)$(UNITDIR)/$$(basename $$u) && \
+	    chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
 	if [ -f etc/sysusers.d/topsh.conf ]; then \
 	    install -d $(DESTDIR)$(SYSUSERSDIR) && install -m 0644 \
 	    etc/sysusers.d/topsh.conf $(DESTDIR)$(SYSUSERSDIR)/; fi

@@ -15,7 +15,7 @@ static const struct cfkey keys[] = {
 	    "/var/log/topsh/audit.log"),
 	K("max-depth", CF_INT, max_depth, 1, 16, "5"),
 	K("max-input", CF_SIZE, max_input, 256, 1024 * 1024, "64K"),
-	K("rules", CF_STRLIST, rules, 0, 0,
+	K("rules", CF_PATHLIST, rules, 0, 0,
 	    "/etc/topsh/policy/default.rules"),
 	K("user", CF_STRING, user, 0, 0, "topsh-policy"),
 };

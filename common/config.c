@@ -23,6 +23,22 @@ const char *const log_facilities[] = {
 	"local5", "local6", "local7", "user", NULL
 };
 
+static const int syslog_facilities[] = {
+	LOG_DAEMON, LOG_LOCAL0, LOG_LOCAL1, LOG_LOCAL2, LOG_LOCAL3,
+	LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7, LOG_USER
+};
+
+int
+config_syslog_facility(int i)
+{
+	if (i < 0 || i >= (int)(sizeof(syslog_facilities) /
+	    sizeof(syslog_facilities[0])))
+		return (LOG_DAEMON);
+	return (syslog_facilities[i]);
+}
+
+#define IS_LIST(t)	((t) == CF_STRLIST || (t) == CF_PATHLIST)
+
 struct topsh_top {
 	char	*runtime_dir;
 	char	*state_dir;
@@ -273,7 +289,8 @@ set_value(const struct cfkey *k, void *base, const char *file,
 	long long	 n;
 	double		 d;
 	int		 b, *range;
-	size_t		 i, len;
+	ssize_t		 i;
+	size_t		 len;
 	char		*p;
 	unsigned char	 addr[sizeof(struct in6_addr)];
 
@@ -399,6 +416,18 @@ set_value(const struct cfkey *k, void *base, const char *file,
 			return (-1);
 		}
 		return (strlist_add(field, val));
+	case CF_PATHLIST:
+		if (val[0] == '\0') {
+			snprintf(msg, msglen, "empty path");
+			return (-1);
+		}
+		if ((p = resolve_path(file, val)) == NULL) {
+			snprintf(msg, msglen, "path too long");
+			return (-1);
+		}
+		i = strlist_add(field, p);
+		free(p);
+		return ((int)i);
 	}
 	return (-1);
 }
@@ -435,6 +464,7 @@ section_free(const struct cfsection *sec, void *base)
 			*(char **)((char *)base + k->off) = NULL;
 			break;
 		case CF_STRLIST:
+		case CF_PATHLIST:
 			strlist_free((struct cfstrlist *)((char *)base +
 			    k->off));
 			break;
@@ -466,17 +496,17 @@ apply_key(const struct cfsection *sec, void *base, struct cfnode *n,
 		cf_error_node(ctx->errs, n, "%s takes no block", n->name);
 		return;
 	}
-	if (n->argc == 0 || (n->argc > 1 && k->type != CF_STRLIST)) {
+	if (n->argc == 0 || (n->argc > 1 && !IS_LIST(k->type))) {
 		cf_error_node(ctx->errs, n, "%s takes %s value", n->name,
-		    k->type == CF_STRLIST ? "one or more" : "exactly one");
+		    IS_LIST(k->type) ? "one or more" : "exactly one");
 		return;
 	}
 	idx = k - sec->keys;
-	if (ctx->seen[idx] && k->type != CF_STRLIST) {
+	if (ctx->seen[idx] && !IS_LIST(k->type)) {
 		cf_error_node(ctx->errs, n, "%s set twice", n->name);
 		return;
 	}
-	if (!ctx->seen[idx] && k->type == CF_STRLIST)
+	if (!ctx->seen[idx] && IS_LIST(k->type))
 		strlist_free((struct cfstrlist *)((char *)base + k->off));
 	ctx->seen[idx] = 1;
 	for (i = 0; i < n->argc; i++)
@@ -667,7 +697,7 @@ print_key(FILE *fp, const struct cfkey *k, const void *base, const char *ind)
 	const int		*range;
 	size_t			 i;
 
-	if (k->type == CF_STRLIST) {
+	if (IS_LIST(k->type)) {
 		l = field;
 		if (l->n == 0)
 			return;
@@ -715,6 +745,7 @@ print_key(FILE *fp, const struct cfkey *k, const void *base, const char *ind)
 		fprintf(fp, "%d:%d", range[0], range[1]);
 		break;
 	case CF_STRLIST:
+	case CF_PATHLIST:
 		break;
 	}
 	fputc('\n', fp);

@@ -32,6 +32,7 @@ enum cftype {
 	CF_ADDR,		/* numeric IPv4 or IPv6 address */
 	CF_PORTRANGE,		/* lo:hi or lo-hi, stored as int[2] */
 	CF_STRLIST,		/* one or more strings, repeatable, appends */
+	CF_PATHLIST,		/* the same, each a CF_PATH */
 };
 
 struct cfstrlist {
@@ -71,6 +72,8 @@ struct topsh_conf {
 };
 
 extern const char *const log_facilities[];
+/* the syslog(3) facility for log_facilities[i] */
+int	 config_syslog_facility(int);
 
 /* 0 ok; -1 with every error in errs (the conf is freed) */
 int	 config_load(const char *, struct cfmacros *, struct topsh_conf **,

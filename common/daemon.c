@@ -360,7 +360,7 @@ daemon_main(int argc, char *argv[], const struct daemon_def *d)
 	resolve_uids(conf, &gid);
 	if (!topsh_debug && daemon(0, 0) == -1)
 		err(1, "daemon");
-	log_init(topsh_debug, LOG_DAEMON);
+	log_init(topsh_debug, config_syslog_facility(conf->log_facility));
 	log_setverbose(topsh_verbose + 1);
 	if ((topsh_base = event_base_new()) == NULL)
 		fatalx("event_base_new");

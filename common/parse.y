@@ -507,8 +507,10 @@ push_file(const char *path)
 	in->lineno = 1;
 	ps.depth++;
 	/* an included file first ends the include statement */
-	if (ps.depth > 1)
+	if (ps.depth > 1) {
+		in->lineno = 0;		/* that newline makes it line 1 */
 		lungetc('\n');
+	}
 	return (0);
  toolong:
 	perror_at(line, "include \"%s\": path too long", path);
