@@ -184,6 +184,50 @@ fuzzish(void)
 }
 
 static void
+includes(void)
+{
+	struct topsh_conf	*conf;
+	struct cferrs		 errs;
+	char			 d[] = "/tmp/topsh-cfinc.XXXXXX", path[256];
+	char			*all;
+	FILE			*fp;
+
+	if (mkdtemp(d) == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/sub.conf", d);
+	fp = fopen(path, "w");
+	fprintf(fp, "# line 1\nsandbox { pids 1 }\n");
+	fclose(fp);
+	snprintf(path, sizeof(path), "%s/main.conf", d);
+	fp = fopen(path, "w");
+	fprintf(fp, "include \"sub.conf\"\npolicy { rules \"p/a.rules\" }\n"
+	    "bogus 1\n");
+	fclose(fp);
+	cferrs_init(&errs);
+	ok(config_load(path, NULL, &conf, &errs) == -1, "errors in an included "
+	    "file fail the load");
+	all = cferrs_join(&errs);
+	ok(all != NULL && strstr(all, "/sub.conf:2: pids: 1 out of range") !=
+	    NULL, "an included file's error names that file and its line");
+	ok(all != NULL && strstr(all, "/main.conf:3: unknown keyword") != NULL,
+	    "the including file's lines still count right after the include");
+	free(all);
+	cferrs_free(&errs);
+	fp = fopen(path, "w");
+	fprintf(fp, "policy { rules \"p/a.rules\" /abs/b.rules }\n");
+	fclose(fp);
+	cferrs_init(&errs);
+	ok(config_load(path, NULL, &conf, &errs) == 0 && conf->policy.rules.n ==
+	    2 && strncmp(conf->policy.rules.v[0], d, strlen(d)) == 0 &&
+	    strcmp(conf->policy.rules.v[1], "/abs/b.rules") == 0,
+	    "relative rule files are taken from the config's directory");
+	config_free(conf);
+	cferrs_free(&errs);
+	snprintf(path, sizeof(path), "rm -rf %s", d);
+	(void)system(path);
+}
+
+static void
 sample(void)
 {
 	struct topsh_conf	*conf;
@@ -212,6 +256,7 @@ main(void)
 	macros();
 	values();
 	fuzzish();
+	includes();
 	sample();
 	return (done_testing());
 }
