@@ -30,6 +30,7 @@ static const struct cfkey keys[] = {
 	    "http://localhost"),
 	K("gdrive-token-url", CF_STRING, gdrive_token_url, 0, 0,
 	    "https://oauth2.googleapis.com/token"),
+	K("llm-model", CF_STRING, llm_model, 0, 0, NULL),
 	K("llm-retries", CF_INT, llm_retries, 0, 10, "2"),
 	K("llm-timeout", CF_TIME, llm_timeout, 1, 3600, "120s"),
 	K("max-redirects", CF_INT, max_redirects, 0, 20, "5"),

@@ -4,6 +4,7 @@
 #include "config.h"
 
 struct conf_proxy {
+	char		*llm_model;		/* replaces "default" */
 	char		*user;
 	char		*egress_user;
 	char		*secrets_dir;

@@ -224,6 +224,24 @@ llm_send(evutil_socket_t fd, short ev, void *arg)
 	}
 }
 
+
+/*
+ * gatewayd names the model it wants, or "default": then the operator's
+ * llm-model (proxy section) is used when set; otherwise "default" goes
+ * to the provider as it is (single-model servers accept any name).
+ */
+static void
+llm_model(json_t *req)
+{
+	const char	*m = json_string_value(json_object_get(req, "model"));
+	const char	*conf = topsh_conf->proxy.llm_model;
+
+	if (conf != NULL && (m == NULL || strcmp(m, "default") == 0))
+		json_object_set_new(req, "model", json_string(conf));
+	else if (m == NULL)
+		json_object_set_new(req, "model", json_string("default"));
+}
+
 void
 llm_chat(struct preq *r)
 {
@@ -254,6 +272,7 @@ llm_chat(struct preq *r)
 	if (t > 0 && t < c->timeout)
 		c->timeout = t;
 	json_object_set_new(req, "stream", json_false());
+	llm_model(req);
 	if (proxyd_redact_json(req, NULL) < 0) {
 		preq_fail(r, 0, 0, "cannot redact the model request");
 		return;

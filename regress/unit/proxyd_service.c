@@ -91,7 +91,8 @@ journal_count(json_t *j, const char *urlpart)
 }
 
 #define RELOAD_CONF \
-	"proxy {\n\tdlp-pattern \"ticket\" \"TICKET\" \"TCK-[0-9]{4}\"\n}\n"
+	"proxy {\n\tdlp-pattern \"ticket\" \"TICKET\" \"TCK-[0-9]{4}\"\n" \
+	"\tllm-model \"operator-model\"\n}\n"
 
 static int
 reloaded(void)
@@ -361,7 +362,6 @@ main(void)
 	is_str(json_string_value(json_object_get(json_object_get(r, "result"),
 	    "text")), "see [REDACTED:TICKET]", "custom pattern after reload");
 	json_decref(r);
-
 	/* what the servers saw */
 	j = h_journal();
 	ok(j != NULL && json_array_size(j) > 10, "journal fetched");
@@ -387,6 +387,24 @@ main(void)
 	    "llm key only in the model's Authorization header");
 	is_int(journal_leaks(j, CANARY_ZAI, "zai key"), 0,
 	    "search key only in the search Authorization header");
+	json_decref(j);
+
+	/* llm-model replaces "default", never a model gatewayd named */
+	r = h_call(IMSG_PROXY_LLM_CHAT, json_pack("{s:{s:s, s:[{s:s, s:s}]}}",
+	    "request", "model", "default", "messages", "role", "user",
+	    "content", "which model?"));
+	json_decref(r);
+	j = h_journal();
+	body = journal_last_body(j, "/v1/chat/completions");
+	ok(body != NULL && strstr(body, "\"model\":\"operator-model\"") !=
+	    NULL, "llm-model replaces the model \"default\"");
+	json_decref(j);
+	r = chat("plain question");
+	json_decref(r);
+	j = h_journal();
+	body = journal_last_body(j, "/v1/chat/completions");
+	ok(body != NULL && strstr(body, "\"model\":\"test-model\"") != NULL,
+	    "a model named by gatewayd is passed on as it is");
 	json_decref(j);
 
 	h_stop_proxyd();
