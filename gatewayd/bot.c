@@ -230,13 +230,18 @@ bot_commands(struct chatmsg *m)
 	else if (strcmp(cmd, "pending") == 0)
 		cmd_pending(m);
 	else if (strcmp(cmd, "gdrive") == 0) {
-		struct chatmsg *c;
+		struct chatmsg	*c;
+		json_t		*copy;
 
 		if (!gw.conf->gdrive) {
 			reply(m, "Google Drive is switched off here.");
 			return (1);
 		}
-		if ((c = chatmsg_from_json(chatmsg_json(m))) == NULL)
+		/* the reply comes later: a copy of the message waits for it */
+		copy = chatmsg_json(m);
+		c = chatmsg_from_json(copy);
+		json_decref(copy);
+		if (c == NULL)
 			return (1);
 		req = json_pack("{s:I}", "user", (json_int_t)m->user);
 		if (rpc_call(PROC_PROXYD, IMSG_PROXY_GDRIVE_STATUS, req, -1,

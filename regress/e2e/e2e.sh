@@ -35,6 +35,10 @@ e2e_cleanup() {
 	for m in "$T"/workspaces/*; do
 		mountpoint -q "$m" 2>/dev/null && umount "$m"
 	done
+	# the stand-ins go even if their pid files went missing
+	for p in ${E2E_PIDS:-}; do
+		kill "$p" 2>/dev/null
+	done
 	topsh_cleanup
 }
 
@@ -52,10 +56,12 @@ e2e_setup() {
 	E2E_LLM=$(e2e_port)
 	E2E_TOKEN=$(cat "$T/secrets/telegram_token")
 	node "$E2E_DIR/tgserver.js" "$E2E_TG" >"$T/tgserver.log" 2>&1 &
+	E2E_PIDS="$!"
 	echo $! >"$T/tgserver.pid"
 	node "$E2E_DIR/node_modules/@copilotkit/aimock/dist/cli.js" \
 	    -p "$E2E_LLM" -h 127.0.0.1 -f "$E2E_DIR/fixtures/$name" --strict \
 	    --log-level warn >"$T/aimock.log" 2>&1 &
+	E2E_PIDS="$E2E_PIDS $!"
 	echo $! >"$T/aimock.pid"
 	printf '%s' "http://127.0.0.1:$E2E_LLM/v1" >"$T/secrets/llm_base_url"
 	# the model stand-in and the Telegram stand-in, the shipped rules
