@@ -40,20 +40,28 @@ utf16_units(const char *s, size_t n)
 	return (u);
 }
 
+/*
+ * Bytes of the character at s: a lead byte counts only with all its
+ * continuation bytes present, so that a stray byte never swallows the
+ * `<' of the tag after it.
+ */
 static size_t
 utf8_len(const char *s, size_t n)
 {
 	unsigned char	c = s[0];
-	size_t		l = 1;
+	size_t		l = 1, i;
 
-	if (c >= 0xf0)
+	if (c >= 0xf0 && c <= 0xf4)
 		l = 4;
-	else if (c >= 0xe0)
+	else if (c >= 0xe0 && c <= 0xef)
 		l = 3;
-	else if (c >= 0xc0)
+	else if (c >= 0xc2 && c <= 0xdf)
 		l = 2;
-	while (l > 1 && l > n)
-		l--;
+	if (l > n)
+		return (1);
+	for (i = 1; i < l; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			return (1);
 	return (l);
 }
 

@@ -194,10 +194,28 @@ test_split(void)
 	split_free(v);
 }
 
+/* found by regress/fuzz/fuzz_render.c: a stray byte ate the `<' */
+static void
+test_split_bad_utf8(void)
+{
+	char	**v;
+
+	v = split_message("<code>\xff\xff</code>*", TG_MAXLEN, 1);
+	ok(v != NULL && v[0] != NULL && v[1] == NULL &&
+	    strcmp(v[0], "<code>\xff\xff</code>*") == 0,
+	    "invalid UTF-8 before a closing tag: no stray </code> added");
+	split_free(v);
+	v = split_message("<b>\xe2\x82</b>x", TG_MAXLEN, 1);
+	ok(v != NULL && v[0] != NULL && strcmp(v[0], "<b>\xe2\x82</b>x") == 0,
+	    "a truncated UTF-8 sequence before a tag is kept as it is");
+	split_free(v);
+}
+
 int
 main(void)
 {
 	test_render();
 	test_split();
+	test_split_bad_utf8();
 	return (done_testing());
 }
