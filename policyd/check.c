@@ -233,9 +233,9 @@ command_match(struct ruleset *rs, const struct rule *r, const struct shcmd *c,
 }
 
 /*
- * Every simple command against the command rules.  Returns how many
- * commands no rule matched: under a default other than allow, each of
- * them gets the default.
+ * Every simple command against the command rules its name can match
+ * (cmdindex.c).  Returns how many commands no rule matched: under a
+ * default other than allow, each of them gets the default.
  */
 static size_t
 check_commands(struct ruleset *rs, struct best *b)
@@ -243,7 +243,7 @@ check_commands(struct ruleset *rs, struct best *b)
 	const struct rule	*r;
 	const struct shcmd	*c;
 	const char		*base;
-	size_t			 i, k, unmatched = 0;
+	size_t			 i, k, n, unmatched = 0;
 	int			 matched, track;
 
 	track = rs->def[RK_COMMAND] != POL_ALLOW;
@@ -251,8 +251,9 @@ check_commands(struct ruleset *rs, struct best *b)
 		c = &rs->sp.cmds[k];
 		base = sh_basename(c->argv[0]);
 		matched = 0;
-		for (i = 0; i < rs->count[RK_COMMAND]; i++) {
-			r = rs->bykind[RK_COMMAND][i];
+		n = cmdindex_lookup(rs->ci, c->argv[0], base, rs->cmdcand);
+		for (i = 0; i < n; i++) {
+			r = rs->bykind[RK_COMMAND][rs->cmdcand[i]];
 			if (can_beat(b, r)) {
 				if (command_match(rs, r, c, base)) {
 					consider(b, r);

@@ -75,6 +75,7 @@ struct rule {
 	int		 always;	/* no literal for the prefilter */
 	int		 prefix;	/* every match starts at its literal */
 	pcre2_code	*re_anch;	/* the same, anchored */
+	pcre2_code	*re_lim;	/* the same, with an offset limit */
 	/* RK_COMMAND */
 	char		*match;		/* globs on argv[0], comma-separated */
 	char		**globs;	/* match split at commas */
@@ -95,6 +96,7 @@ struct rule {
 };
 
 struct prefilter;
+struct cmdindex;
 
 struct ruleset {
 	struct rule	*rules;
@@ -111,6 +113,8 @@ struct ruleset {
 	char		**files;
 	size_t		 nfiles;
 	struct prefilter *pf;
+	struct cmdindex	*ci;		/* command rules by name */
+	uint32_t	*cmdcand;	/* cmdindex_lookup() output */
 	/* scratch space for one check at a time */
 	pcre2_match_data *md;
 	pcre2_jit_stack	*jstack;
@@ -158,9 +162,18 @@ int		 rule_re_match(struct ruleset *, pcre2_code *, const char *,
 		    size_t);
 int		 rule_re_match_at(struct ruleset *, pcre2_code *, const char *,
 		    size_t, size_t);
+int		 rule_re_match_upto(struct ruleset *, pcre2_code *,
+		    const char *, size_t, size_t);
 int		 regex_rule_matches(struct ruleset *, size_t, const char *,
 		    size_t);
 int		 rule_re_flags(const char *, uint32_t *);
+
+/* cmdindex.c: the command rules that may match a command name */
+struct cmdindex	*cmdindex_build(struct rule **, size_t);
+void		 cmdindex_free(struct cmdindex *);
+size_t		 cmdindex_max(const struct cmdindex *);
+size_t		 cmdindex_lookup(const struct cmdindex *, const char *,
+		    const char *, uint32_t *);
 
 /* prefilter.c: which regex rules may match a text */
 #define PF_MAXPOS	32

@@ -88,6 +88,7 @@ rule_free(struct rule *r)
 	free(r->domain);
 	pcre2_code_free(r->re);
 	pcre2_code_free(r->re_anch);
+	pcre2_code_free(r->re_lim);
 }
 
 void
@@ -104,6 +105,8 @@ ruleset_free(struct ruleset *rs)
 	for (i = 0; i < rs->nfiles; i++)
 		free(rs->files[i]);
 	free(rs->files);
+	cmdindex_free(rs->ci);
+	free(rs->cmdcand);
 	prefilter_free(rs->pf);
 	pcre2_match_data_free(rs->md);
 	pcre2_jit_stack_free(rs->jstack);
@@ -633,6 +636,11 @@ ruleset_finish(struct ruleset *rs, struct cferrs *errs)
 			rs->jit = 0;
 	}
 	if ((rs->pf = prefilter_build(rs->regex, rs->nregex)) == NULL)
+		goto nomem;
+	if ((rs->ci = cmdindex_build(rs->bykind[RK_COMMAND],
+	    rs->count[RK_COMMAND])) == NULL ||
+	    (rs->cmdcand = calloc(cmdindex_max(rs->ci),
+	    sizeof(*rs->cmdcand))) == NULL)
 		goto nomem;
 	if ((rs->cand = calloc(rs->nregex / 64 + 1, sizeof(*rs->cand))) ==
 	    NULL ||

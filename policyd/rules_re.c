@@ -122,10 +122,37 @@ rule_re_match_at(struct ruleset *rs, pcre2_code *re, const char *s,
 	return (1);
 }
 
+/* a match that starts at or before offset limit (re_lim twins only) */
+int
+rule_re_match_upto(struct ruleset *rs, pcre2_code *re, const char *s,
+    size_t len, size_t limit)
+{
+	int	m;
+
+	(void)pcre2_set_offset_limit(rs->mctx, limit);
+	m = rule_re_match_at(rs, re, s, len, 0);
+	(void)pcre2_set_offset_limit(rs->mctx, PCRE2_UNSET);
+	return (m);
+}
+
+/* the last place the literal of regex rule i was seen */
+static size_t
+last_literal(const struct ruleset *rs, size_t i)
+{
+	size_t	k, last = 0;
+
+	for (k = 0; k < rs->npos[i]; k++)
+		if (rs->pos[i * PF_MAXPOS + k] > last)
+			last = rs->pos[i * PF_MAXPOS + k];
+	return (last);
+}
+
 /*
  * Does regex rule i match s?  After prefilter_scan: a rule whose matches
  * start at its literal is tried anchored at each place the literal was
- * seen, instead of scanning the whole text.
+ * seen, instead of scanning the whole text.  Any other match contains
+ * its literal (never in a lookaround), so it starts at or before the
+ * last place the literal was seen: pcre2 need not try beyond.
  */
 int
 regex_rule_matches(struct ruleset *rs, size_t i, const char *s, size_t len)
@@ -133,8 +160,13 @@ regex_rule_matches(struct ruleset *rs, size_t i, const char *s, size_t len)
 	const struct rule	*r = rs->regex[i];
 	size_t			 k;
 
-	if (r->re_anch == NULL || rs->npos[i] > PF_MAXPOS)
+	if (r->re_anch == NULL || rs->npos[i] > PF_MAXPOS) {
+		if (r->re_lim != NULL && rs->npos[i] > 0 &&
+		    rs->npos[i] <= PF_MAXPOS)
+			return (rule_re_match_upto(rs, r->re_lim, s, len,
+			    last_literal(rs, i)));
 		return (rule_re_match(rs, r->re, s, len));
+	}
 	for (k = 0; k < rs->npos[i]; k++)
 		if (rule_re_match_at(rs, r->re_anch, s, len,
 		    rs->pos[i * PF_MAXPOS + k]))
@@ -142,7 +174,10 @@ regex_rule_matches(struct ruleset *rs, size_t i, const char *s, size_t len)
 	return (0);
 }
 
-/* the anchored twins of the rules the prefilter can place */
+/*
+ * The twins of the rules the prefilter can place: anchored when every
+ * match starts at the literal, with an offset limit otherwise.
+ */
 int
 ruleset_anchor(struct ruleset *rs, char *msg, size_t msglen)
 {
@@ -151,10 +186,11 @@ ruleset_anchor(struct ruleset *rs, char *msg, size_t msglen)
 
 	for (i = 0; i < rs->nregex; i++) {
 		r = rs->regex[i];
-		if (!r->prefix || r->always)
+		if (r->always)
 			continue;
-		if (rule_compile(rs, r, r->pattern, r->reflags | PCRE2_ANCHORED,
-		    &r->re_anch, msg, msglen) == -1)
+		if (rule_compile(rs, r, r->pattern, r->reflags |
+		    (r->prefix ? PCRE2_ANCHORED : PCRE2_USE_OFFSET_LIMIT),
+		    r->prefix ? &r->re_anch : &r->re_lim, msg, msglen) == -1)
 			return (-1);
 	}
 	return (0);

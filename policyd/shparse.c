@@ -948,29 +948,31 @@ keyword(struct lex *lx, const struct word *w)
 	for (i = 0; skip[i] != NULL; i++)
 		if (s[0] == skip[i][0] && strcmp(s, skip[i]) == 0)
 			return (1);
-	if (strcmp(s, "time") == 0) {
+	/* each test below starts with the first character: most fail there */
+	if (s[0] == 't' && strcmp(s, "time") == 0) {
 		lx->timeopts = 1;
 		return (1);
 	}
-	if (strcmp(s, "esac") == 0) {
+	if (s[0] == 'e' && strcmp(s, "esac") == 0) {
 		if (lx->casedepth > 0)
 			lx->casedepth--;
 		return (1);
 	}
-	if (strcmp(s, "case") == 0) {
+	if (s[0] == 'c' && strcmp(s, "case") == 0) {
 		lx->casedepth++;
 		lx->mode = M_CASESUBJ;
 		return (1);
 	}
-	if (strcmp(s, "for") == 0 || strcmp(s, "select") == 0) {
+	if ((s[0] == 'f' && strcmp(s, "for") == 0) ||
+	    (s[0] == 's' && strcmp(s, "select") == 0)) {
 		lx->mode = M_SKIP;
 		return (1);
 	}
-	if (strcmp(s, "function") == 0) {
+	if (s[0] == 'f' && strcmp(s, "function") == 0) {
 		lx->mode = M_FUNCNAME;
 		return (1);
 	}
-	if (strcmp(s, "[[") == 0) {
+	if (s[0] == '[' && strcmp(s, "[[") == 0) {
 		lx->mode = M_DBRACKET;
 		return (1);
 	}

@@ -21,12 +21,7 @@
 
 #include "../../policyd/policy.h"
 #include "../../policyd/policyd.h"
-
-struct inputs {
-	char	**v;
-	size_t	 *len;
-	size_t	  n;
-};
+#include "inputs.h"
 
 static uint64_t
 now_ns(void)
@@ -35,106 +30,6 @@ now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec);
-}
-
-static void
-add(struct inputs *in, const char *s, size_t len)
-{
-	in->v = reallocarray(in->v, in->n + 1, sizeof(*in->v));
-	in->len = reallocarray(in->len, in->n + 1, sizeof(*in->len));
-	if (in->v == NULL || in->len == NULL ||
-	    (in->v[in->n] = strndup(s, len)) == NULL)
-		err(1, "out of memory");
-	in->len[in->n++] = len;
-}
-
-/* corpus lines; attack.txt lines are "rule<TAB>command" */
-static void
-read_corpus(struct inputs *in, const char *path)
-{
-	FILE	*fp;
-	char	*line = NULL, *s;
-	size_t	 cap = 0;
-	ssize_t	 len;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		err(1, "%s", path);
-	while ((len = getline(&line, &cap, fp)) != -1) {
-		if (len > 0 && line[len - 1] == '\n')
-			line[--len] = '\0';
-		if (len == 0 || line[0] == '#')
-			continue;
-		s = strchr(line, '\t') != NULL ? strchr(line, '\t') + 1 : line;
-		add(in, s, strlen(s));
-	}
-	free(line);
-	fclose(fp);
-}
-
-/* long lines: everyday commands joined with " && " up to each size */
-/* commands from [from, to) joined by " && " up to size bytes */
-static void
-add_long(struct inputs *in, size_t from, size_t to, size_t size, int k)
-{
-	char	*buf;
-	size_t	 off = 0, i = (size_t)k, n = to - from, j;
-
-	if ((buf = malloc(size + 1)) == NULL)
-		err(1, "out of memory");
-	for (;;) {
-		j = from + i % n;
-		if (off + 4 + in->len[j] >= size)
-			break;
-		if (off > 0) {
-			memcpy(buf + off, " && ", 4);
-			off += 4;
-		}
-		memcpy(buf + off, in->v[j], in->len[j]);
-		off += in->len[j];
-		i += 7;
-	}
-	add(in, buf, off);
-	free(buf);
-}
-
-/* long lines as an agent writes them: a script, a program, a JSON body */
-static void
-add_shapes(struct inputs *in, size_t size)
-{
-	static const char *const code[] = {
-	    "def area_%d(w, h):\n    return w * h + %d\n\n",
-	    "for i in range(%d):\n    print(f\"row {i}: {i * %d}\")\n",
-	    "import json, sys\ndata = json.load(open(\"in%d.json\"))\n"
-	    "print(len(data), %d)\n",
-	};
-	char	*buf, piece[256];
-	size_t	 off, k;
-	int	 shape, n;
-
-	if ((buf = malloc(size + 1)) == NULL)
-		err(1, "out of memory");
-	for (shape = 0; shape < 3; shape++) {
-		off = (size_t)snprintf(buf, size, "%s", shape == 0 ?
-		    "cat > app.py <<'EOF'\n" : shape == 1 ?
-		    "python3 -c '" : "curl -X POST -H 'Content-Type: "
-		    "application/json' https://api.example.org/v1/items -d '[");
-		for (k = 0; off < size - 300; k++) {
-			if (shape == 2)
-				n = snprintf(piece, sizeof(piece), "{\"id\": "
-				    "%zu, \"name\": \"item %zu\", \"tags\": "
-				    "[\"a\", \"b\"]}, ", k, k * 7);
-			else
-				n = snprintf(piece, sizeof(piece),
-				    code[k % 3], (int)k, (int)(k * 3));
-			memcpy(buf + off, piece, (size_t)n);
-			off += (size_t)n;
-		}
-		off += (size_t)snprintf(buf + off, size + 1 - off, "%s",
-		    shape == 0 ? "EOF\npython3 app.py" : shape == 1 ? "'" :
-		    "{}]'");
-		add(in, buf, off);
-	}
-	free(buf);
 }
 
 static int
@@ -245,12 +140,12 @@ export(struct ruleset *rs, const struct inputs *in, const char *path)
 int
 main(int argc, char *argv[])
 {
-	struct inputs	 in = { NULL, NULL, 0 }, sub;
+	struct inputs	 in, sub;
 	struct cferrs	 errs;
 	struct ruleset	*rs;
 	const char	*exportpath = NULL, *errstr;
 	char		*files[1];
-	size_t		 checks = 200000, i, nlong, shapes, nbase, last = 0;
+	size_t		 checks = 200000, nlong, shapes, nbase;
 	size_t		 attacks;
 	int		 ch;
 
@@ -274,25 +169,17 @@ main(int argc, char *argv[])
 	if (argc < 2)
 		errx(1, "usage: bench_policy [-e json] [-n checks] rules "
 		    "corpus...");
+	memset(&in, 0, sizeof(in));
 	files[0] = argv[0];
 	cferrs_init(&errs);
 	if ((rs = pd_engine_build(files, 1, NULL, NULL, &errs)) == NULL) {
 		cferrs_print(&errs, stderr);
 		return (1);
 	}
-	for (i = 1; i < (size_t)argc; i++) {
-		last = in.n;	/* the last corpus: everyday commands */
-		read_corpus(&in, argv[i]);
-	}
-	nbase = in.n;
-	for (i = 0; i < 40; i++)
-		add_long(&in, last, nbase, i % 2 ? 4096 : 1024, (int)i);
-	shapes = in.n;
-	add_shapes(&in, 4096);
-	add_shapes(&in, 2048);
-	attacks = in.n;
-	for (i = 0; i < 10; i++)
-		add_long(&in, 0, last, 4096, (int)i);
+	inputs_load(&in, argv + 1, (size_t)argc - 1);
+	nbase = in.nbase;
+	shapes = in.shapes;
+	attacks = in.attacks;
 	nlong = in.n - nbase;
 	printf("rules: %zu regex (%zu without a prefilter literal), %zu "
 	    "command, %zu file, %zu network; JIT %s\n", rs->nregex,
@@ -327,6 +214,7 @@ main(int argc, char *argv[])
 	    "policyd engine, 4 KiB attack chains");
 	bench_loop(rs, &in, checks / 10);
 	pd_engine_free(rs);
+	inputs_free(&in);
 	cferrs_free(&errs);
 	return (0);
 }

@@ -1,10 +1,12 @@
 /*
  * policyd_rules.c - rule files: parse errors (all of them), precedence,
  * file and network rules, the prefilter against brute force, reload
- * with a broken file, and the shipped rule set.
+ * with a broken file, and the shipped rule set; the command index
+ * against brute force, on the corpora and every input of the benchmark.
  */
 #include <sys/types.h>
 
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include "config.h"
 #include "../../policyd/policy.h"
 #include "../../policyd/policyd.h"
+#include "../../bench/policy/inputs.h"
 
 static const char *src;
 
@@ -190,6 +193,25 @@ t_globs(void)
 	is_str(cmd(&rs, "tool"), "allow -", "a path glob needs the path");
 	is_str(cmd(&rs, "bar; baz"), "deny multi", "wildcard glob");
 	is_str(cmd(&rs, "bark"), "allow -", "? is one character");
+	ruleset_free(&rs);
+	cferrs_free(&errs);
+	ok(load(&rs, "command approve a-git match git message m\n"
+	    "command deny d-first match 'cp,/opt/bin/tool' message m\n"
+	    "command deny d-second match 'mv,cp,git' message m\n"
+	    "command deny d-wild match 'g*' message m\n", &errs) == 0,
+	    "plain and wildcard command rules load");
+	is_str(cmd(&rs, "git push"), "deny d-second", "the index finds every "
+	    "rule of a name, the most severe decides");
+	is_str(cmd(&rs, "/usr/bin/cp a b"), "deny d-first", "by basename, "
+	    "the first of equal rules");
+	is_str(cmd(&rs, "/opt/bin/tool"), "deny d-first", "a plain path glob");
+	is_str(cmd(&rs, "tool"), "allow -", "a plain path glob needs the path");
+	is_str(cmd(&rs, "/usr/opt/bin/tool"), "allow -", "a plain path glob "
+	    "is the whole name");
+	is_str(cmd(&rs, "gcc x"), "deny d-wild", "wildcard rules on every "
+	    "command");
+	is_str(cmd(&rs, "ls; mv a b"), "deny d-second", "each command looked "
+	    "up");
 	ruleset_free(&rs);
 	cferrs_free(&errs);
 	ok(load(&rs, "command deny bad match 'a,,b'\n", &errs) == -1 &&
@@ -369,16 +391,69 @@ t_literals(void)
 	ok(prefilter_literals("\\Qabc\\E", 0, &v, &n, NULL) == 0, "\\Q is not filtered");
 }
 
+/* the corpora and the long lines of bench/policy */
+static void
+load_inputs(struct inputs *in)
+{
+	char	 a[PATH_MAX], e[PATH_MAX];
+	char	*corpora[2] = { a, e };
+
+	snprintf(a, sizeof(a), "%s/regress/policy/attack.txt", src);
+	snprintf(e, sizeof(e), "%s/regress/policy/everyday.txt", src);
+	memset(in, 0, sizeof(*in));
+	inputs_load(in, corpora, 2);
+}
+
+struct pfcount {
+	size_t	lines;
+	size_t	runs;		/* patterns the filter let through */
+	size_t	hits;		/* pcre2 matches */
+	size_t	misses;		/* a match the filter or anchoring hid */
+};
+
 /* every pattern that matches must have been let through by the filter */
+static void
+pf_line(struct ruleset *rs, const char *line, size_t len, struct pfcount *c)
+{
+	size_t	i;
+	int	pass;
+
+	c->lines++;
+	memset(rs->cand, 0, (rs->nregex / 64 + 1) * 8);
+	memset(rs->npos, 0, rs->nregex);
+	prefilter_scan(rs->pf, line, len, rs->cand, rs->pos, rs->npos);
+	for (i = 0; i < rs->nregex; i++) {
+		pass = rs->regex[i]->always ||
+		    (rs->cand[i / 64] & (1ULL << (i % 64)));
+		c->runs += pass;
+		if (!rule_re_match(rs, rs->regex[i]->re, line, len))
+			continue;
+		c->hits++;
+		if (pass && !regex_rule_matches(rs, i, line, len)) {
+			c->misses++;
+			printf("# anchored match missed %s on %.100s\n",
+			    rs->regex[i]->name, line);
+		}
+		if (!pass) {
+			c->misses++;
+			printf("# prefilter missed %s on %.100s\n",
+			    rs->regex[i]->name, line);
+		}
+	}
+}
+
 static void
 t_prefilter(struct ruleset *rs)
 {
 	const char	*files[] = { "attack.txt", "everyday.txt" };
 	char		 path[PATH_MAX], *line = NULL;
-	size_t		 cap = 0, i, k, lines = 0, misses = 0, runs = 0, hits = 0;
+	struct pfcount	 c;
+	struct inputs	 in;
+	size_t		 cap = 0, k, i;
 	ssize_t		 len;
 	FILE		*fp;
 
+	memset(&c, 0, sizeof(c));
 	for (k = 0; k < 2; k++) {
 		snprintf(path, sizeof(path), "%s/regress/policy/%s", src,
 		    files[k]);
@@ -389,42 +464,103 @@ t_prefilter(struct ruleset *rs)
 		while ((len = getline(&line, &cap, fp)) != -1) {
 			if (len > 0 && line[len - 1] == '\n')
 				line[--len] = '\0';
-			lines++;
-			memset(rs->cand, 0, (rs->nregex / 64 + 1) * 8);
-			memset(rs->npos, 0, rs->nregex);
-			prefilter_scan(rs->pf, line, len, rs->cand, rs->pos,
-			    rs->npos);
-			for (i = 0; i < rs->nregex; i++) {
-				int pass = rs->regex[i]->always ||
-				    (rs->cand[i / 64] & (1ULL << (i % 64)));
-
-				runs += pass;
-				if (!rule_re_match(rs, rs->regex[i]->re, line,
-				    len))
-					continue;
-				hits++;
-				if (pass && !regex_rule_matches(rs, i, line,
-				    len)) {
-					misses++;
-					printf("# anchored match missed %s on "
-					    "%s\n", rs->regex[i]->name, line);
-				}
-				if (!pass) {
-					misses++;
-					printf("# prefilter missed %s on %s\n",
-					    rs->regex[i]->name, line);
-				}
-			}
+			pf_line(rs, line, len, &c);
 		}
 		fclose(fp);
 	}
 	free(line);
-	ok(lines > 400 && hits > 200, "prefilter checked on %zu lines "
-	    "(%zu matches)", lines, hits);
-	is_int(misses, 0, "the prefilter and anchored matching never hide "
+	ok(c.lines > 400 && c.hits > 200, "prefilter checked on %zu lines "
+	    "(%zu matches)", c.lines, c.hits);
+	is_int(c.misses, 0, "the prefilter and anchored matching never hide "
 	    "a match");
-	ok(runs < lines * rs->nregex / 4, "the prefilter skips most patterns "
-	    "(%zu of %zu run)", runs, lines * rs->nregex);
+	ok(c.runs < c.lines * rs->nregex / 4, "the prefilter skips most "
+	    "patterns (%zu of %zu run)", c.runs, c.lines * rs->nregex);
+	/* the benchmark's inputs, the sh -c scripts decoded from each too */
+	memset(&c, 0, sizeof(c));
+	load_inputs(&in);
+	for (k = 0; k < in.n; k++) {
+		pf_line(rs, in.v[k], in.len[k], &c);
+		if (shparse(&rs->sp, in.v[k], in.len[k]) == 0)
+			for (i = 0; i < rs->sp.ntexts; i++)
+				pf_line(rs, rs->sp.texts[i],
+				    strlen(rs->sp.texts[i]), &c);
+	}
+	ok(in.n > 600 && in.n - in.nbase == 56 && c.lines > in.n &&
+	    c.hits > 300, "prefilter checked on the %zu benchmark inputs, "
+	    "%zu texts (%zu matches)", in.n, c.lines, c.hits);
+	is_int(c.misses, 0, "nor on the benchmark's long lines");
+	inputs_free(&in);
+}
+
+static int
+lfind_u32(const uint32_t *v, size_t n, uint32_t x)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == x)
+			return (1);
+	return (0);
+}
+
+/* glob_match() of check.c, rule by rule */
+static int
+command_glob(const struct rule *r, const char *argv0, const char *base)
+{
+	const char	*name;
+	size_t		 i;
+
+	for (i = 0; i < r->nglobs; i++) {
+		name = (r->globflags[i] & GLOB_PATH) ? argv0 : base;
+		if (fnmatch(r->globs[i], name, 0) == 0 ||
+		    strcmp(r->globs[i], name) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* every command rule whose globs match a command is in the index's answer */
+static void
+t_cmdindex(struct ruleset *rs)
+{
+	struct inputs		 in;
+	const struct shcmd	*c;
+	const char		*base;
+	size_t			 k, j, i, n, cmds = 0, hits = 0, misses = 0;
+	size_t			 looked = 0;
+
+	load_inputs(&in);
+	for (k = 0; k < in.n; k++) {
+		if (shparse(&rs->sp, in.v[k], in.len[k]) == -1)
+			continue;
+		for (j = 0; j < rs->sp.ncmds; j++) {
+			c = &rs->sp.cmds[j];
+			base = sh_basename(c->argv[0]);
+			n = cmdindex_lookup(rs->ci, c->argv[0], base,
+			    rs->cmdcand);
+			cmds++;
+			looked += n;
+			for (i = 0; i < rs->count[RK_COMMAND]; i++) {
+				if (!command_glob(rs->bykind[RK_COMMAND][i],
+				    c->argv[0], base))
+					continue;
+				hits++;
+				if (!lfind_u32(rs->cmdcand, n, (uint32_t)i)) {
+					misses++;
+					printf("# index missed %s on %s\n",
+					    rs->bykind[RK_COMMAND][i]->name,
+					    c->argv[0]);
+				}
+			}
+		}
+	}
+	ok(cmds > 2000 && hits > 200, "command index checked on %zu commands "
+	    "(%zu glob matches)", cmds, hits);
+	is_int(misses, 0, "the command index never hides a rule");
+	ok(looked < cmds * rs->count[RK_COMMAND] / 4, "the index narrows the "
+	    "rules down (%zu of %zu tried)", looked,
+	    cmds * rs->count[RK_COMMAND]);
+	inputs_free(&in);
 }
 
 static void
@@ -477,6 +613,7 @@ t_shipped(void)
 	is_str(file(rs, FOP_DELETE, "old.txt"), "soft-delete file-trash",
 	    "shipped: soft delete");
 	t_prefilter(rs);
+	t_cmdindex(rs);
 	pd_engine_free(rs);
 	cferrs_free(&errs);
 }
