@@ -4,11 +4,14 @@
 set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 cd "$SRC"
-for b in bench/*/run.sh; do
-	[ -f "$b" ] || continue
-	echo "== $b"
-	sh "$b"
-done
+# -r: only gather the results already written
+if [ "${1:-}" != "-r" ]; then
+	for b in bench/*/run.sh; do
+		[ -f "$b" ] || continue
+		echo "== $b"
+		sh "$b"
+	done
+fi
 {
 	echo "# topsh benchmark results"
 	echo
