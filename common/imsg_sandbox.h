@@ -128,6 +128,10 @@
  * IMSG_CTL_TRASH_RESTORE   {"user": int, "id": str}
  *   DATA {"id", "path"}; FAIL when the original path exists again.
  *   topshctl trash restore USER ID
+ * IMSG_CTL_TRASH_PURGE     {"user": int, "id": str (opt)}
+ *   removes one trash item, or all of the user's items, for good; the
+ *   space goes back to the user's quota.  DATA {"user", "purged": int}
+ *   topshctl trash purge USER [ID]
  */
 #ifndef TOPSH_IMSG_SANDBOX_H
 #define TOPSH_IMSG_SANDBOX_H
@@ -153,6 +157,7 @@ enum imsg_type_sandbox {
 	IMSG_CTL_SANDBOX_EXEC,
 	IMSG_CTL_TRASH_LIST,
 	IMSG_CTL_TRASH_RESTORE,
+	IMSG_CTL_TRASH_PURGE,
 };
 
 #endif

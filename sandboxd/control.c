@@ -130,6 +130,34 @@ kill_done(struct box *b, const char *code, const char *msg, void *arg)
 }
 
 static void
+ctl_trash_purge(struct reqctx *rc)
+{
+	struct fserr	 e;
+	struct ws	 ws;
+	json_t		*o;
+	int		 n;
+
+	if (box_ws(rc->user, 0, &ws, &e) == -1) {
+		sbx_reply_error(rc, e.code, e.msg);
+		sbx_reqctx_free(rc);
+		return;
+	}
+	if (sbx_trash_purge(&ws, sbx_get_str(rc->req, "id"), &n, &e) == -1)
+		sbx_reply_error(rc, e.code, e.msg);
+	else {
+		log_info("control: purged %d trash item%s of user %" PRId64,
+		    n, n == 1 ? "" : "s", rc->user);
+		o = json_pack("{s:I, s:i}", "user", (json_int_t)rc->user,
+		    "purged", n);
+		sbx_reply(rc, IMSG_CTL_DATA, -1, o);
+		json_decref(o);
+		sbx_reply_ctl_end(rc);
+	}
+	sbx_ws_close(&ws);
+	sbx_reqctx_free(rc);
+}
+
+static void
 ctl_trash(struct reqctx *rc, int restore)
 {
 	struct fserr	 e;
@@ -173,7 +201,7 @@ sbx_dispatch_control(struct peer *p, struct imsg *imsg)
 	json_t		*req;
 	int64_t		 user = 0;
 
-	if (type < IMSG_CTL_SANDBOX_LIST || type > IMSG_CTL_TRASH_RESTORE) {
+	if (type < IMSG_CTL_SANDBOX_LIST || type > IMSG_CTL_TRASH_PURGE) {
 		log_warnx("control: unexpected message type %u", type);
 		return (-1);
 	}
@@ -207,6 +235,9 @@ sbx_dispatch_control(struct peer *p, struct imsg *imsg)
 		break;
 	case IMSG_CTL_TRASH_RESTORE:
 		ctl_trash(rc, 1);
+		break;
+	case IMSG_CTL_TRASH_PURGE:
+		ctl_trash_purge(rc);
 		break;
 	}
 	return (0);

@@ -155,6 +155,7 @@ int	 sbx_trash_put(struct ws *, int, const char *, const char *, char *,
 	    size_t, struct fserr *);
 json_t	*sbx_trash_list(struct ws *, struct fserr *);
 int	 sbx_trash_restore(struct ws *, const char *, json_t **, struct fserr *);
+int	 sbx_trash_purge(struct ws *, const char *, int *, struct fserr *);
 
 /* requests.c: a request waiting for policyd, docker or a container */
 struct peer;

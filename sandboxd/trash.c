@@ -3,7 +3,8 @@
  * trash directory (next to the workspace, on the same file system, never
  * mounted into the container) as trash/ID/data, with its original path
  * in trash/ID/path.  Restore renames it back unless the path exists
- * again.  Trash counts against the workspace quota.
+ * again.  Trash counts against the workspace quota until purged
+ * (topshctl trash purge).
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -166,5 +167,88 @@ sbx_trash_restore(struct ws *ws, const char *id, json_t **res, struct fserr *e)
 	close(tfd);
 	unlinkat(ws->trashfd, id, AT_REMOVEDIR);
 	*res = json_pack("{s:s, s:s}", "id", id, "path", path);
+	return (0);
+}
+
+#define PURGE_MAXDEPTH	256
+
+/*
+ * Remove name below dirfd and everything under it, never following a
+ * symbolic link: directories are opened O_NOFOLLOW and entered by fd.
+ */
+static int
+rm_tree(int pfd, const char *name, int depth)
+{
+	struct stat	 st;
+	struct dirent	*de;
+	DIR		*d;
+	int		 fd, rv = 0;
+
+	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return (errno == ENOENT ? 0 : -1);
+	if (!S_ISDIR(st.st_mode))
+		return (unlinkat(pfd, name, 0));
+	if (depth >= PURGE_MAXDEPTH) {
+		errno = ELOOP;
+		return (-1);
+	}
+	if ((fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return (-1);
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return (-1);
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") ==
+		    0)
+			continue;
+		if (rm_tree(dirfd(d), de->d_name, depth + 1) == -1)
+			rv = -1;
+	}
+	closedir(d);
+	if (rv == 0)
+		rv = unlinkat(pfd, name, AT_REMOVEDIR);
+	return (rv);
+}
+
+/* one item (id) or every item (NULL) of the user's trash, for good */
+int
+sbx_trash_purge(struct ws *ws, const char *id, int *count, struct fserr *e)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 fd;
+
+	*count = 0;
+	if (id != NULL) {
+		if (!valid_id(id)) {
+			sbx_fserr_set(e, "invalid", "bad trash id");
+			return (-1);
+		}
+		if (faccessat(ws->trashfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == -1)
+			return (sbx_fserr_errno(e, errno, id));
+		if (rm_tree(ws->trashfd, id, 0) == -1)
+			return (sbx_fserr_errno(e, errno, id));
+		*count = 1;
+		return (0);
+	}
+	if ((fd = openat(ws->trashfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return (sbx_fserr_errno(e, errno, "trash"));
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!valid_id(de->d_name))
+			continue;
+		if (rm_tree(dirfd(d), de->d_name, 0) == -1) {
+			sbx_fserr_errno(e, errno, de->d_name);
+			closedir(d);
+			return (-1);
+		}
+		(*count)++;
+	}
+	closedir(d);
 	return (0);
 }

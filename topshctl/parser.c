@@ -40,6 +40,8 @@ static const struct token t_trash[];
 static const struct token t_trash_user[];
 static const struct token t_restore_user[];
 static const struct token t_restore_id[];
+static const struct token t_purge_user[];
+static const struct token t_purge_id[];
 
 static const struct token t_main[] = {
 	{ KEYWORD,	"status",	STATUS,		t_opt_daemon },
@@ -103,6 +105,7 @@ static const struct token t_exec_user[] = {
 static const struct token t_trash[] = {
 	{ KEYWORD,	"list",		TRASH_LIST,	t_trash_user },
 	{ KEYWORD,	"restore",	TRASH_RESTORE,	t_restore_user },
+	{ KEYWORD,	"purge",	TRASH_PURGE,	t_purge_user },
 	{ ENDTOKEN,	"",		NONE,		NULL },
 	{ ENDTOKEN,	NULL,		NONE,		NULL }
 };
@@ -118,6 +121,17 @@ static const struct token t_restore_user[] = {
 };
 
 static const struct token t_restore_id[] = {
+	{ ITEMID,	"",		NONE,		NULL },
+	{ ENDTOKEN,	NULL,		NONE,		NULL }
+};
+
+static const struct token t_purge_user[] = {
+	{ USERID,	"",		NONE,		t_purge_id },
+	{ ENDTOKEN,	NULL,		NONE,		NULL }
+};
+
+static const struct token t_purge_id[] = {
+	{ ENDTOKEN,	"",		NONE,		NULL },
 	{ ITEMID,	"",		NONE,		NULL },
 	{ ENDTOKEN,	NULL,		NONE,		NULL }
 };

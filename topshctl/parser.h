@@ -17,6 +17,7 @@ enum actions {
 	SANDBOX_EXEC,
 	TRASH_LIST,
 	TRASH_RESTORE,
+	TRASH_PURGE,
 };
 
 struct parse_result {

@@ -384,6 +384,12 @@ main(int argc, char *argv[])
 		    json_pack("{s:I, s:s}", "user", (json_int_t)res->user,
 		    "id", res->id));
 		break;
+	case TRASH_PURGE:
+		one_daemon(rundir, "sandboxd", res, IMSG_CTL_TRASH_PURGE,
+		    res->id != NULL ? json_pack("{s:I, s:s}", "user",
+		    (json_int_t)res->user, "id", res->id) : json_pack("{s:I}",
+		    "user", (json_int_t)res->user));
+		break;
 	case NONE:
 		usage();
 	}

@@ -82,6 +82,28 @@ has "ctl-data .*\"path\":\"notes\"" "restore"
 gw stat '{"user":201,"path":"notes/a.txt"}'
 has '"type":"file","size":12' "the restored file is back"
 
+# --- purge: for good, one item or all, never through a planted link
+mkdir -p "$T/outside" && echo keep >"$T/outside/keep"
+gw exec "{\"user\":201,\"command\":\"mkdir -p junk/sub && echo x >junk/sub/f && ln -s $T/outside junk/out && ln -s $T/outside/keep junk/sub/keep\"}"
+gw delete '{"user":201,"path":"junk"}'
+has '"trash_id":"[0-9a-f-]+"' "a tree with planted links goes to the trash"
+id2=$(printf '%s' "$OUT" | sed -n 's/.*"trash_id":"\([0-9a-f-]*\)".*/\1/p')
+gw write '{"user":201,"path":"other.txt","content":"o"}' \
+    delete '{"user":201,"path":"other.txt"}'
+cc trash-purge '{"user":201,"id":"../ws"}'
+has 'ctl-fail' "purge refuses a bad id"
+cc trash-purge "{\"user\":201,\"id\":\"$id2\"}"
+has '"purged":1' "purge one item"
+[ -f "$T/outside/keep" ] && [ -d "$T/outside" ]
+ok $? "what the planted links pointed to is untouched"
+cc trash-list '{"user":201}'
+hasnt "$id2" "the purged item is gone from the list"
+has '"path":"other.txt"' "the other item stays"
+cc trash-purge '{"user":201}'
+has '"purged":1' "purge everything left"
+cc trash-list '{"user":201}'
+hasnt '"id"' "the trash is empty"
+
 cc trash-list '{"user":99999}'
 has 'ctl-fail .*"code":"not-found"' "trash of an unknown user: not found"
 [ ! -e "$T/workspaces/99999" ] && [ ! -e "$T/workspaces/99999.img" ]

@@ -47,6 +47,7 @@ static const struct {
 	{ "ctl-exec", IMSG_CTL_SANDBOX_EXEC },
 	{ "trash-list", IMSG_CTL_TRASH_LIST },
 	{ "trash-restore", IMSG_CTL_TRASH_RESTORE },
+	{ "trash-purge", IMSG_CTL_TRASH_PURGE },
 };
 
 static const char *
