@@ -202,6 +202,21 @@ resolve_path(const char *file, const char *path)
 	return (full);
 }
 
+/* a path value resolved against the file naming it; NULL with msg */
+static char *
+path_value(const char *file, const char *val, char *msg, size_t msglen)
+{
+	char	*p;
+
+	if (val[0] == '\0') {
+		snprintf(msg, msglen, "empty path");
+		return (NULL);
+	}
+	if ((p = resolve_path(file, val)) == NULL)
+		snprintf(msg, msglen, "path too long");
+	return (p);
+}
+
 static int
 set_string(char **field, const char *val)
 {
@@ -302,14 +317,8 @@ set_value(const struct cfkey *k, void *base, const char *file,
 		}
 		return (set_string(field, val));
 	case CF_PATH:
-		if (val[0] == '\0') {
-			snprintf(msg, msglen, "empty path");
+		if ((p = path_value(file, val, msg, msglen)) == NULL)
 			return (-1);
-		}
-		if ((p = resolve_path(file, val)) == NULL) {
-			snprintf(msg, msglen, "path too long");
-			return (-1);
-		}
 		free(*(char **)field);
 		*(char **)field = p;
 		return (0);
@@ -417,14 +426,8 @@ set_value(const struct cfkey *k, void *base, const char *file,
 		}
 		return (strlist_add(field, val));
 	case CF_PATHLIST:
-		if (val[0] == '\0') {
-			snprintf(msg, msglen, "empty path");
+		if ((p = path_value(file, val, msg, msglen)) == NULL)
 			return (-1);
-		}
-		if ((p = resolve_path(file, val)) == NULL) {
-			snprintf(msg, msglen, "path too long");
-			return (-1);
-		}
 		i = strlist_add(field, p);
 		free(p);
 		return ((int)i);

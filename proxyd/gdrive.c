@@ -265,21 +265,9 @@ static int
 data_out(const void *data, size_t len, void *arg)
 {
 	struct gd_ctx	*c = arg;
-	const char	*p = data;
-	ssize_t		 n;
 
-	while (len > 0) {
-		if ((n = write(c->r->fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			c->write_failed = errno;
-			return (-1);
-		}
-		p += n;
-		len -= n;
-		c->written += n;
-	}
-	return (0);
+	return (preq_write_fd(c->r->fd, data, len, &c->written,
+	    &c->write_failed));
 }
 
 static json_t *

@@ -85,6 +85,8 @@ struct preq {
 struct preq	*preq_new(uint32_t, uint32_t, uint32_t, json_t *, int);
 void		 preq_reply(struct preq *, int, long, long, const char *,
 		    json_t *);
+/* all of a streamed body into fd; 0, or -1 with errno in *failed */
+int		 preq_write_fd(int, const void *, size_t, long long *, int *);
 void		 preq_fail(struct preq *, long, long, const char *, ...)
 		    __attribute__((__format__(printf, 4, 5)));
 void		 preq_ok(struct preq *, json_t *);

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,4 +227,25 @@ json_str_or(json_t *o, const char *key, const char *def)
 	if ((v = json_object_get(o, key)) == NULL || !json_is_string(v))
 		return (def);
 	return (json_string_value(v));
+}
+
+int
+preq_write_fd(int fd, const void *data, size_t len, long long *written,
+    int *failed)
+{
+	const char	*p = data;
+	ssize_t		 n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			*failed = errno;
+			return (-1);
+		}
+		p += n;
+		len -= n;
+		*written += n;
+	}
+	return (0);
 }
