@@ -143,14 +143,10 @@ check_text(struct ruleset *rs, const char *s, size_t len, struct best *b)
 	const struct rule	*r;
 	size_t			 i;
 
-	memset(rs->cand, 0, (rs->nregex / 64 + 1) * sizeof(*rs->cand));
-	memset(rs->npos, 0, rs->nregex);
-	prefilter_scan(rs->pf, s, len, rs->cand, rs->pos, rs->npos);
+	regex_scan(rs, s, len);
 	for (i = 0; i < rs->nregex; i++) {
 		r = rs->regex[i];
-		if (!r->always && !(rs->cand[i / 64] & (1ULL << (i % 64))))
-			continue;
-		if (!can_beat(b, r))
+		if (!regex_candidate(rs, i) || !can_beat(b, r))
 			continue;
 		if (regex_rule_matches(rs, i, s, len))
 			consider(b, r);

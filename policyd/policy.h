@@ -76,6 +76,9 @@ struct rule {
 	int		 prefix;	/* every match starts at its literal */
 	pcre2_code	*re_anch;	/* the same, anchored */
 	pcre2_code	*re_lim;	/* the same, with an offset limit */
+	int		 follow;	/* prefilter id of a second literal */
+	int		 spanned;	/* span leaves some byte out */
+	uint8_t		 span[32];	/* the bytes a match can hold */
 	/* RK_COMMAND */
 	char		*match;		/* globs on argv[0], comma-separated */
 	char		**globs;	/* match split at commas */
@@ -119,7 +122,8 @@ struct ruleset {
 	pcre2_match_data *md;
 	pcre2_jit_stack	*jstack;
 	pcre2_match_context *mctx;
-	uint64_t	*cand;		/* prefilter hits, one bit a rule */
+	size_t		 nids;		/* prefilter ids: rules, follow sets */
+	uint64_t	*cand;		/* prefilter hits, one bit an id */
 	uint32_t	*pos;		/* where, PF_MAXPOS a rule */
 	uint8_t		*npos;
 	struct shparse	 sp;
@@ -163,7 +167,9 @@ int		 rule_re_match(struct ruleset *, pcre2_code *, const char *,
 int		 rule_re_match_at(struct ruleset *, pcre2_code *, const char *,
 		    size_t, size_t);
 int		 rule_re_match_upto(struct ruleset *, pcre2_code *,
-		    const char *, size_t, size_t);
+		    const char *, size_t, size_t, size_t);
+void		 regex_scan(struct ruleset *, const char *, size_t);
+int		 regex_candidate(const struct ruleset *, size_t);
 int		 regex_rule_matches(struct ruleset *, size_t, const char *,
 		    size_t);
 int		 rule_re_flags(const char *, uint32_t *);
@@ -182,6 +188,12 @@ void		 prefilter_free(struct prefilter *);
 void		 prefilter_scan(const struct prefilter *, const char *, size_t,
 		    uint64_t *, uint32_t *, uint8_t *);
 size_t		 prefilter_always(const struct prefilter *);
+size_t		 prefilter_nids(const struct prefilter *);
+/* literals every match holds past its first atoms (prefix rules) */
+int		 prefilter_follow(const char *, uint32_t, char ***, size_t *);
+
+/* rxspan.c: the bytes a match can hold; 0 when that is every byte */
+int		 rx_span(const char *, uint32_t, uint8_t *);
 /* a literal that any match of the pattern must contain; 0 none */
 int		 prefilter_literals(const char *, uint32_t, char ***, size_t *,
 		    int *);

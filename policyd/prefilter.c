@@ -23,6 +23,9 @@
 #define RX_MAXDEPTH	32
 #define PF_MAXSTATES	(1U << 20)
 #define PF_IDBITS	20	/* an output: rule | literal length << 20 */
+#define PF_OUT		0x80000000U	/* in the table: the state has outputs */
+#define PF_OUT16	0x8000U
+#define PF_LITMAX	8	/* longer literals: their first bytes */
 #define PF_IDMASK	((1U << PF_IDBITS) - 1)
 
 struct litset {
@@ -37,16 +40,20 @@ struct rx {
 	size_t		 n;
 	int		 fail;
 	int		 depth;
+	int		 noprefix;	/* rank literals by score alone */
 };
 
 struct prefilter {
 	uint8_t		 cls[256];
 	uint32_t	 nclass;
 	uint32_t	 nstates;
-	uint32_t	*delta;		/* nstates * nclass */
+	uint32_t	*delta;		/* nstates * nclass: row offsets */
+	uint16_t	*delta16;	/* the same as state numbers */
+	int		 small;		/* delta16 is used */
 	uint32_t	*outoff;	/* nstates + 1 */
 	uint32_t	*outs;
 	size_t		 nalways;
+	size_t		 nids;		/* rules, then follow sets */
 };
 
 static void	rx_alt(struct rx *, struct litset *);
@@ -345,11 +352,11 @@ rx_group(struct rx *x, struct litset *out, int *zerowidth)
 
 /* atoms: how many atoms came before the run (0: it starts the match) */
 static void
-run_flush(struct litset *best, char *run, size_t *rl, int atoms)
+run_flush(struct rx *x, struct litset *best, char *run, size_t *rl, int atoms)
 {
 	struct litset	cand = { NULL, 0, 0 };
 
-	cand.prefix = atoms == 0;
+	cand.prefix = atoms == 0 && !x->noprefix;
 	if (*rl > 0 && ls_add(&cand, run, *rl) == 0)
 		ls_better(best, &cand);
 	else
@@ -381,7 +388,7 @@ rx_seq(struct rx *x, struct litset *best)
 		if (c == '\\' && x->i + 1 < x->n && x->s[x->i + 1] == 'b') {
 			x->i += 2;	/* zero-width: the run may go on */
 			if (rl > 0)
-				run_flush(best, run, &rl, runstart);
+				run_flush(x, best, run, &rl, runstart);
 			continue;
 		}
 		if (rl == 0)
@@ -412,25 +419,25 @@ rx_seq(struct rx *x, struct litset *best)
 		q = rx_quant(x);
 		if (lit != -1) {
 			if (q == 1) {
-				run_flush(best, run, &rl, runstart);
+				run_flush(x, best, run, &rl, runstart);
 				continue;
 			}
 			if (rl == sizeof(run))
-				run_flush(best, run, &rl, runstart);
+				run_flush(x, best, run, &rl, runstart);
 			run[rl++] = (char)tolower(lit);
 			if (q == 2)
-				run_flush(best, run, &rl, runstart);
+				run_flush(x, best, run, &rl, runstart);
 			continue;
 		}
-		run_flush(best, run, &rl, runstart);
+		run_flush(x, best, run, &rl, runstart);
 		if (isgroup && q != 1) {
 			/* a group's literals start the match if it comes first */
-			g.prefix = g.prefix && atoms == 1;
+			g.prefix = g.prefix && atoms == 1 && !x->noprefix;
 			ls_better(best, &g);
 		} else
 			ls_free(&g);
 	}
-	run_flush(best, run, &rl, runstart);
+	run_flush(x, best, run, &rl, runstart);
 	if (x->fail)
 		ls_free(best);
 }
@@ -489,6 +496,121 @@ prefilter_literals(const char *pattern, uint32_t flags, char ***v, size_t *n,
 	*n = ls.n;
 	if (prefix != NULL)
 		*prefix = ls.prefix;
+	return (1);
+}
+
+/* past the group whose ( is at s[i], and its quantifier */
+static void
+rx_skip_group(struct rx *x)
+{
+	int	depth = 0;
+
+	while (x->i < x->n && !x->fail) {
+		if (x->s[x->i] == '\\')
+			x->i += 2;
+		else if (x->s[x->i] == '[')
+			rx_skip_class(x);
+		else if (x->s[x->i++] == '(')
+			depth++;
+		else if (x->s[x->i - 1] == ')' && --depth == 0)
+			break;
+	}
+	if (depth != 0 || x->i > x->n)
+		x->fail = 1;
+	else
+		(void)rx_quant(x);
+}
+
+/* does the pattern have a | outside any group? */
+static int
+rx_toplevel_alt(const char *s)
+{
+	struct rx	x;
+	int		depth = 0;
+
+	memset(&x, 0, sizeof(x));
+	x.s = s;
+	x.n = strlen(s);
+	while (x.i < x.n && !x.fail) {
+		if (s[x.i] == '\\')
+			x.i += 2;
+		else if (s[x.i] == '[')
+			rx_skip_class(&x);
+		else {
+			if (s[x.i] == '(')
+				depth++;
+			else if (s[x.i] == ')')
+				depth--;
+			else if (s[x.i] == '|' && depth == 0)
+				return (1);
+			x.i++;
+		}
+	}
+	return (x.fail);
+}
+
+/*
+ * Past the atoms that give a prefix rule its literal: leading \b and ^,
+ * then either one group or a run of plain characters.
+ */
+static void
+rx_skip_first(struct rx *x)
+{
+	const char	*s = x->s;
+	int		 run = 0;
+
+	while (x->i < x->n && !x->fail) {
+		if (s[x->i] == '^' || (s[x->i] == '\\' && x->i + 1 < x->n &&
+		    s[x->i + 1] == 'b')) {
+			x->i += s[x->i] == '^' ? 1 : 2;
+			continue;
+		}
+		if (s[x->i] == '(' && !run) {
+			rx_skip_group(x);
+			return;
+		}
+		if (s[x->i] == '\\' && x->i + 1 < x->n &&
+		    !isalnum((unsigned char)s[x->i + 1]))
+			x->i += 2;
+		else if (strchr("\\[](){}.*+?^$|", s[x->i]) == NULL)
+			x->i++;
+		else
+			return;
+		run = 1;
+		(void)rx_quant(x);
+	}
+}
+
+/*
+ * For a rule whose matches start at its literal: literals one of which
+ * every match must contain after its first atoms (for \bgit\b[^|;&]*
+ * \bpush\b, "push").  A match starting where the literal was seen then
+ * needs one of them at or after that place.  0: none found.
+ */
+int
+prefilter_follow(const char *pattern, uint32_t flags, char ***v, size_t *n)
+{
+	struct litset	ls;
+	struct rx	x;
+
+	*v = NULL;
+	*n = 0;
+	if ((flags & PCRE2_EXTENDED) || rx_toplevel_alt(pattern))
+		return (0);
+	memset(&x, 0, sizeof(x));
+	x.s = pattern;
+	x.n = strlen(pattern);
+	x.noprefix = 1;
+	rx_skip_first(&x);
+	if (x.fail || x.i >= x.n)
+		return (0);
+	rx_alt(&x, &ls);
+	if (x.fail || x.i != x.n || ls.n == 0 || ls_score(&ls) < LIT_MIN) {
+		ls_free(&ls);
+		return (0);
+	}
+	*v = ls.v;
+	*n = ls.n;
 	return (1);
 }
 
@@ -552,11 +674,12 @@ static int
 ac_insert(struct acbuild *b, const struct prefilter *pf, const char *lit,
     uint32_t id)
 {
-	id |= (uint32_t)strlen(lit) << PF_IDBITS;
+	size_t		 len = strnlen(lit, PF_LITMAX);
 	uint32_t	 st = 0, c;
 	const char	*p;
 
-	for (p = lit; *p != '\0'; p++) {
+	id |= (uint32_t)len << PF_IDBITS;
+	for (p = lit; p < lit + len; p++) {
 		c = pf->cls[(unsigned char)*p];
 		if (b->go[(size_t)st * b->nclass + c] == UINT32_MAX) {
 			if (ac_grow(b) == -1)
@@ -566,6 +689,62 @@ ac_insert(struct acbuild *b, const struct prefilter *pf, const char *lit,
 		st = b->go[(size_t)st * b->nclass + c];
 	}
 	return (ac_addout(b, st, id));
+}
+
+/*
+ * The scan's table, states renumbered breadth-first so that the shallow
+ * states the scan spends its time in sit together.  With fewer than
+ * 32768 states an entry is a 16-bit state number (half the cache);
+ * otherwise the next state's row offset (state * nclass).  Either way
+ * the top bit says the state has outputs, so the scan looks at the
+ * outputs of few states.
+ */
+static int
+pf_compact(struct acbuild *b, struct prefilter *pf, const uint32_t *order)
+{
+	uint32_t	*perm, *off, *outs, s, t, k, i;
+	size_t		 n = (size_t)b->nstates * b->nclass, c;
+	int		 rv = -1;
+
+	perm = calloc(b->nstates, sizeof(*perm));
+	off = calloc(b->nstates + 1, sizeof(*off));
+	outs = calloc(pf->outoff[b->nstates] + 1, sizeof(*outs));
+	if (perm == NULL || off == NULL || outs == NULL)
+		goto done;
+	for (i = 0; i + 1 < b->nstates; i++)
+		perm[order[i]] = i + 1;
+	for (t = 0, k = 0; t < b->nstates; t++) {
+		s = t == 0 ? 0 : order[t - 1];
+		off[t] = k;
+		for (i = pf->outoff[s]; i < pf->outoff[s + 1]; i++)
+			outs[k++] = pf->outs[i];
+	}
+	off[b->nstates] = k;
+	pf->small = b->nstates <= PF_OUT16;
+	if (pf->small && (pf->delta16 = calloc(n, sizeof(uint16_t))) == NULL)
+		goto done;
+	for (s = 0; s < b->nstates; s++)
+		for (c = 0; c < b->nclass; c++) {
+			t = perm[b->go[(size_t)s * b->nclass + c]];
+			if (pf->small)
+				pf->delta16[(size_t)perm[s] * b->nclass + c] =
+				    t | (off[t + 1] > off[t] ? PF_OUT16 : 0);
+			else
+				b->go[(size_t)perm[s] * b->nclass + c] = t *
+				    b->nclass | (off[t + 1] > off[t] ?
+				    PF_OUT : 0);
+		}
+	free(pf->outoff);
+	free(pf->outs);
+	pf->outoff = off;
+	pf->outs = outs;
+	off = outs = NULL;
+	rv = 0;
+ done:
+	free(perm);
+	free(off);
+	free(outs);
+	return (rv);
 }
 
 /* failure links by breadth-first search, folded into a full table */
@@ -618,8 +797,12 @@ ac_link(struct acbuild *b, struct prefilter *pf)
 			pf->outs[k++] = b->out[s][i];
 	}
 	pf->outoff[b->nstates] = k;
-	pf->delta = b->go;
-	b->go = NULL;
+	if (qt + 1 != b->nstates || pf_compact(b, pf, queue) == -1)
+		goto done;
+	if (!pf->small) {
+		pf->delta = b->go;
+		b->go = NULL;
+	}
 	pf->nstates = b->nstates;
 	rv = 0;
  done:
@@ -661,6 +844,36 @@ pf_classes(struct prefilter *pf, char ***lits, size_t *nlits, size_t n)
 		pf->cls[b] = pf->cls[tolower(b)];
 }
 
+/*
+ * The literals of every rule, and for the rules whose matches start at
+ * their literal a second set (prefilter_follow()) under an id of its
+ * own, n and up; rule->follow names it, -1 without.
+ */
+static int
+pf_literals(struct prefilter *pf, struct rule **rules, size_t n,
+    char ***lits, size_t *nlits)
+{
+	struct rule	*r;
+	size_t		 i;
+
+	pf->nids = n;
+	for (i = 0; i < n; i++) {
+		r = rules[i];
+		r->always = !prefilter_literals(r->pattern, r->reflags,
+		    &lits[i], &nlits[i], &r->prefix);
+		if (r->always)
+			pf->nalways++;
+		r->spanned = rx_span(r->pattern, r->reflags, r->span);
+		r->follow = -1;
+		if (r->always || !r->prefix)
+			continue;
+		if (prefilter_follow(r->pattern, r->reflags, &lits[pf->nids],
+		    &nlits[pf->nids]))
+			r->follow = (int)pf->nids++;
+	}
+	return (0);
+}
+
 struct prefilter *
 prefilter_build(struct rule **rules, size_t n)
 {
@@ -673,22 +886,17 @@ prefilter_build(struct rule **rules, size_t n)
 	if ((pf = calloc(1, sizeof(*pf))) == NULL)
 		return (NULL);
 	memset(&b, 0, sizeof(b));
-	lits = calloc(n + 1, sizeof(*lits));
-	nlits = calloc(n + 1, sizeof(*nlits));
-	if (lits == NULL || nlits == NULL)
+	lits = calloc(2 * n + 1, sizeof(*lits));
+	nlits = calloc(2 * n + 1, sizeof(*nlits));
+	if (lits == NULL || nlits == NULL ||
+	    pf_literals(pf, rules, n, lits, nlits) == -1)
 		goto done;
-	for (i = 0; i < n; i++) {
-		rules[i]->always = !prefilter_literals(rules[i]->pattern,
-		    rules[i]->reflags, &lits[i], &nlits[i], &rules[i]->prefix);
-		if (rules[i]->always)
-			pf->nalways++;
-	}
-	pf_classes(pf, lits, nlits, n);
+	pf_classes(pf, lits, nlits, pf->nids);
 	b.nclass = pf->nclass;
 	if (ac_grow(&b) == -1)
 		goto done;
 	b.nstates = 1;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < pf->nids; i++)
 		for (j = 0; j < nlits[i]; j++)
 			if (ac_insert(&b, pf, lits[i][j], i) == -1)
 				goto done;
@@ -696,7 +904,7 @@ prefilter_build(struct rule **rules, size_t n)
 		goto done;
 	ok = 1;
  done:
-	for (i = 0; lits != NULL && i < n; i++) {
+	for (i = 0; lits != NULL && i < 2 * n; i++) {
 		for (j = 0; j < nlits[i]; j++)
 			free(lits[i][j]);
 		free(lits[i]);
@@ -717,6 +925,7 @@ prefilter_free(struct prefilter *pf)
 	if (pf == NULL)
 		return;
 	free(pf->delta);
+	free(pf->delta16);
 	free(pf->outoff);
 	free(pf->outs);
 	free(pf);
@@ -728,32 +937,106 @@ prefilter_always(const struct prefilter *pf)
 	return (pf->nalways);
 }
 
+/* how many ids prefilter_scan() reports: the rules, then follow sets */
+size_t
+prefilter_nids(const struct prefilter *pf)
+{
+	return (pf->nids);
+}
+
+/* the literals that end at i, in state st */
+static inline void
+pf_out(const struct prefilter *pf, uint32_t st, size_t i, uint64_t *bits,
+    uint32_t *pos, uint8_t *npos)
+{
+	uint32_t	k, id, l;
+
+	for (k = pf->outoff[st]; k < pf->outoff[st + 1]; k++) {
+		id = pf->outs[k] & PF_IDMASK;
+		l = pf->outs[k] >> PF_IDBITS;
+		bits[id / 64] |= 1ULL << (id % 64);
+		if (npos == NULL || npos[id] > PF_MAXPOS)
+			continue;
+		if (npos[id] < PF_MAXPOS)
+			pos[id * PF_MAXPOS + npos[id]] = (uint32_t)(i + 1 - l);
+		npos[id]++;
+	}
+}
+
 /*
- * Set the bit of every rule whose literal occurs in s, and note where
- * (up to PF_MAXPOS places a rule; one more means "many").  pos and
- * npos may be NULL.
+ * Four lanes over four quarters of a long text at once, so that the
+ * table lookups of one lane overlap those of the others instead of
+ * waiting on each other.  A lane starts PF_LITMAX - 1 bytes early in the
+ * root state, which finds every literal ending in its quarter (no
+ * literal in the table is longer), and reports only those.
+ */
+#define PF_LANES	8
+
+static void
+pf_scan_lanes(const struct prefilter *pf, const char *s, size_t len,
+    uint64_t *bits, uint32_t *pos, uint8_t *npos)
+{
+	const uint8_t	*cls = pf->cls;
+	const uint16_t	*d = pf->delta16;
+	size_t		 from[PF_LANES], at[PF_LANES], end[PF_LANES], step, k;
+	uint32_t	 st[PF_LANES], nc = pf->nclass, t;
+
+	for (k = 0; k < PF_LANES; k++) {
+		from[k] = len / PF_LANES * k;
+		at[k] = k == 0 ? 0 : from[k] - (PF_LITMAX - 1);
+		end[k] = k == PF_LANES - 1 ? len : len / PF_LANES * (k + 1);
+		st[k] = 0;
+	}
+	step = end[0] - at[0];		/* the shortest lane */
+	while (step-- > 0)
+		for (k = 0; k < PF_LANES; k++) {
+			t = d[st[k] * nc + cls[(unsigned char)s[at[k]]]];
+			st[k] = t & ~PF_OUT16;
+			if ((t & PF_OUT16) && at[k] >= from[k])
+				pf_out(pf, st[k], at[k], bits, pos, npos);
+			at[k]++;
+		}
+	for (k = 0; k < PF_LANES; k++)
+		for (; at[k] < end[k]; at[k]++) {
+			t = d[st[k] * nc + cls[(unsigned char)s[at[k]]]];
+			st[k] = t & ~PF_OUT16;
+			if ((t & PF_OUT16) && at[k] >= from[k])
+				pf_out(pf, st[k], at[k], bits, pos, npos);
+		}
+}
+
+/*
+ * Set the bit of every id whose literal occurs in s, and note where
+ * (up to PF_MAXPOS places an id, in no particular order; one more
+ * means "many").  pos and npos may be NULL.
  */
 void
 prefilter_scan(const struct prefilter *pf, const char *s, size_t len,
     uint64_t *bits, uint32_t *pos, uint8_t *npos)
 {
-	const uint32_t	*delta = pf->delta, *off = pf->outoff;
 	const uint8_t	*cls = pf->cls;
-	uint32_t	 st = 0, nc = pf->nclass, k, id, l;
+	uint32_t	 row = 0, st = 0, nc = pf->nclass;
 	size_t		 i;
 
+	if (pf->small && len >= PF_LANES * 64) {
+		pf_scan_lanes(pf, s, len, bits, pos, npos);
+		return;
+	}
+	if (pf->small) {
+		for (i = 0; i < len; i++) {
+			st = pf->delta16[st * nc + cls[(unsigned char)s[i]]];
+			if (st & PF_OUT16) {
+				st &= ~PF_OUT16;
+				pf_out(pf, st, i, bits, pos, npos);
+			}
+		}
+		return;
+	}
 	for (i = 0; i < len; i++) {
-		st = delta[(size_t)st * nc + cls[(unsigned char)s[i]]];
-		for (k = off[st]; k < off[st + 1]; k++) {
-			id = pf->outs[k] & PF_IDMASK;
-			l = pf->outs[k] >> PF_IDBITS;
-			bits[id / 64] |= 1ULL << (id % 64);
-			if (npos == NULL || npos[id] > PF_MAXPOS)
-				continue;
-			if (npos[id] < PF_MAXPOS)
-				pos[id * PF_MAXPOS + npos[id]] =
-				    (uint32_t)(i + 1 - l);
-			npos[id]++;
+		row = pf->delta[row + cls[(unsigned char)s[i]]];
+		if (row & PF_OUT) {
+			row &= ~PF_OUT;
+			pf_out(pf, row / nc, i, bits, pos, npos);
 		}
 	}
 }

@@ -642,10 +642,11 @@ ruleset_finish(struct ruleset *rs, struct cferrs *errs)
 	    (rs->cmdcand = calloc(cmdindex_max(rs->ci),
 	    sizeof(*rs->cmdcand))) == NULL)
 		goto nomem;
-	if ((rs->cand = calloc(rs->nregex / 64 + 1, sizeof(*rs->cand))) ==
+	rs->nids = prefilter_nids(rs->pf);
+	if ((rs->cand = calloc(rs->nids / 64 + 1, sizeof(*rs->cand))) ==
 	    NULL ||
-	    (rs->pos = calloc(rs->nregex + 1, PF_MAXPOS * sizeof(*rs->pos))) ==
-	    NULL || (rs->npos = calloc(rs->nregex + 1, 1)) == NULL)
+	    (rs->pos = calloc(rs->nids + 1, PF_MAXPOS * sizeof(*rs->pos))) ==
+	    NULL || (rs->npos = calloc(rs->nids + 1, 1)) == NULL)
 		goto nomem;
 	if (ruleset_anchor(rs, msg, sizeof(msg)) == -1 ||
 	    ruleset_scratch(rs, msg, sizeof(msg)) == -1) {

@@ -122,56 +122,159 @@ rule_re_match_at(struct ruleset *rs, pcre2_code *re, const char *s,
 	return (1);
 }
 
-/* a match that starts at or before offset limit (re_lim twins only) */
+/* a match that starts between from and limit (re_lim twins only) */
 int
 rule_re_match_upto(struct ruleset *rs, pcre2_code *re, const char *s,
-    size_t len, size_t limit)
+    size_t len, size_t limit, size_t from)
 {
 	int	m;
 
 	(void)pcre2_set_offset_limit(rs->mctx, limit);
-	m = rule_re_match_at(rs, re, s, len, 0);
+	m = rule_re_match_at(rs, re, s, len, from);
 	(void)pcre2_set_offset_limit(rs->mctx, PCRE2_UNSET);
 	return (m);
 }
 
-/* the last place the literal of regex rule i was seen */
-static size_t
-last_literal(const struct ruleset *rs, size_t i)
+/* which rules' literals occur in s, and where (rs->cand, pos, npos) */
+void
+regex_scan(struct ruleset *rs, const char *s, size_t len)
 {
-	size_t	k, last = 0;
+	memset(rs->cand, 0, (rs->nids / 64 + 1) * sizeof(*rs->cand));
+	memset(rs->npos, 0, rs->nids);
+	prefilter_scan(rs->pf, s, len, rs->cand, rs->pos, rs->npos);
+}
 
-	for (k = 0; k < rs->npos[i]; k++)
-		if (rs->pos[i * PF_MAXPOS + k] > last)
-			last = rs->pos[i * PF_MAXPOS + k];
-	return (last);
+/* may regex rule i match the text regex_scan() saw? */
+int
+regex_candidate(const struct ruleset *rs, size_t i)
+{
+	const struct rule	*r = rs->regex[i];
+
+	if (r->always)
+		return (1);
+	if (!(rs->cand[i / 64] & (1ULL << (i % 64))))
+		return (0);
+	return (r->follow < 0 ||
+	    (rs->cand[r->follow / 64] & (1ULL << (r->follow % 64))));
+}
+
+static int
+in_span(const struct rule *r, unsigned char c)
+{
+	return (r->span[c / 8] & (1 << (c % 8)));
+}
+
+/* the places id's literals were seen, in increasing order; n of them */
+static size_t
+places(const struct ruleset *rs, size_t id, uint32_t *v)
+{
+	size_t		n = rs->npos[id], k, j;
+	uint32_t	p;
+
+	for (k = 0; k < n; k++) {
+		p = rs->pos[id * PF_MAXPOS + k];
+		for (j = k; j > 0 && v[j - 1] > p; j--)
+			v[j] = v[j - 1];
+		v[j] = p;
+	}
+	return (n);
 }
 
 /*
- * Does regex rule i match s?  After prefilter_scan: a rule whose matches
- * start at its literal is tried anchored at each place the literal was
- * seen, instead of scanning the whole text.  Any other match contains
- * its literal (never in a lookaround), so it starts at or before the
- * last place the literal was seen: pcre2 need not try beyond.
+ * Can a match of rule r start at p?  It holds one of the follow
+ * literals at or after p, and every byte up to there is in its span.
+ */
+static int
+follow_ok(const struct ruleset *rs, const struct rule *r, const char *s,
+    size_t p)
+{
+	const uint32_t	*fp;
+	size_t		 k, q = SIZE_MAX;
+
+	if (r->follow < 0 || rs->npos[r->follow] > PF_MAXPOS)
+		return (1);	/* not all places are known */
+	fp = rs->pos + (size_t)r->follow * PF_MAXPOS;
+	for (k = 0; k < rs->npos[r->follow]; k++)
+		if (fp[k] >= p && fp[k] < q)
+			q = fp[k];
+	if (q == SIZE_MAX)
+		return (0);
+	if (r->spanned)
+		for (k = p; k < q; k++)
+			if (!in_span(r, (unsigned char)s[k]))
+				return (0);
+	return (1);
+}
+
+/* a rule whose matches start at its literal: tried where it was seen */
+static int
+match_anchored(struct ruleset *rs, size_t i, const char *s, size_t len)
+{
+	const struct rule	*r = rs->regex[i];
+	const uint32_t		*v = rs->pos + i * PF_MAXPOS;
+	size_t			 k;
+
+	for (k = 0; k < rs->npos[i]; k++)
+		if (follow_ok(rs, r, s, v[k]) &&
+		    rule_re_match_at(rs, r->re_anch, s, len, v[k]))
+			return (1);
+	return (0);
+}
+
+/*
+ * Any other rule: a match holds a place p where its literal was seen
+ * and lies within the run of span bytes around p, so it starts between
+ * the start of that run and p.  Those windows, merged, are all pcre2
+ * has to try.
+ */
+static int
+match_windows(struct ruleset *rs, size_t i, const char *s, size_t len)
+{
+	const struct rule	*r = rs->regex[i];
+	uint32_t		 v[PF_MAXPOS];
+	size_t			 n, k, w, from = 0, to = 0, prev = 0;
+	int			 open = 0;
+
+	n = places(rs, i, v);
+	if (!r->spanned)
+		return (rule_re_match_upto(rs, r->re_lim, s, len, v[n - 1], 0));
+	for (k = 0; k < n; k++) {
+		w = v[k];
+		while (w > prev && in_span(r, (unsigned char)s[w - 1]))
+			w--;
+		if (open && w == prev && k > 0)
+			w = from;	/* the run goes on from the last place */
+		if (open && w <= to) {
+			to = v[k];
+			prev = v[k];
+			continue;
+		}
+		if (open && rule_re_match_upto(rs, r->re_lim, s, len, to, from))
+			return (1);
+		from = w;
+		to = v[k];
+		prev = v[k];
+		open = 1;
+	}
+	return (rule_re_match_upto(rs, r->re_lim, s, len, to, from));
+}
+
+/*
+ * Does regex rule i match s?  After regex_scan(): tried only where the
+ * prefilter says a match can be; with too many places to note, over the
+ * whole text.
  */
 int
 regex_rule_matches(struct ruleset *rs, size_t i, const char *s, size_t len)
 {
 	const struct rule	*r = rs->regex[i];
-	size_t			 k;
 
-	if (r->re_anch == NULL || rs->npos[i] > PF_MAXPOS) {
-		if (r->re_lim != NULL && rs->npos[i] > 0 &&
-		    rs->npos[i] <= PF_MAXPOS)
-			return (rule_re_match_upto(rs, r->re_lim, s, len,
-			    last_literal(rs, i)));
+	if (r->always || rs->npos[i] == 0 || rs->npos[i] > PF_MAXPOS ||
+	    (r->prefix ? r->re_anch : r->re_lim) == NULL)
 		return (rule_re_match(rs, r->re, s, len));
-	}
-	for (k = 0; k < rs->npos[i]; k++)
-		if (rule_re_match_at(rs, r->re_anch, s, len,
-		    rs->pos[i * PF_MAXPOS + k]))
-			return (1);
-	return (0);
+	if (r->prefix)
+		return (match_anchored(rs, i, s, len));
+	return (match_windows(rs, i, s, len));
 }
 
 /*

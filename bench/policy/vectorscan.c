@@ -202,12 +202,9 @@ via_prefilter(struct ruleset *rs, const char *s, size_t len)
 	const struct rule	*best = NULL;
 	size_t			 i;
 
-	memset(rs->cand, 0, (rs->nregex / 64 + 1) * sizeof(*rs->cand));
-	memset(rs->npos, 0, rs->nregex);
-	prefilter_scan(rs->pf, s, len, rs->cand, rs->pos, rs->npos);
+	regex_scan(rs, s, len);
 	for (i = 0; i < rs->nregex; i++)
-		if ((rs->regex[i]->always ||
-		    (rs->cand[i / 64] & (1ULL << (i % 64)))) &&
+		if (regex_candidate(rs, i) &&
 		    beats(best, rs->regex[i]) &&
 		    regex_rule_matches(rs, i, s, len))
 			best = rs->regex[i];

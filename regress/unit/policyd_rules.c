@@ -419,12 +419,9 @@ pf_line(struct ruleset *rs, const char *line, size_t len, struct pfcount *c)
 	int	pass;
 
 	c->lines++;
-	memset(rs->cand, 0, (rs->nregex / 64 + 1) * 8);
-	memset(rs->npos, 0, rs->nregex);
-	prefilter_scan(rs->pf, line, len, rs->cand, rs->pos, rs->npos);
+	regex_scan(rs, line, len);
 	for (i = 0; i < rs->nregex; i++) {
-		pass = rs->regex[i]->always ||
-		    (rs->cand[i / 64] & (1ULL << (i % 64)));
+		pass = regex_candidate(rs, i);
 		c->runs += pass;
 		if (!rule_re_match(rs, rs->regex[i]->re, line, len))
 			continue;
@@ -520,6 +517,123 @@ command_glob(const struct rule *r, const char *argv0, const char *base)
 }
 
 /* every command rule whose globs match a command is in the index's answer */
+/*
+ * Random lines made of pieces of the attack corpus, separators and
+ * noise, up to 4 KiB, with the pieces at every alignment: whatever the
+ * prefilter, the follow literals and the span windows skip, full pcre2
+ * must not match either.
+ */
+static void
+t_prefilter_random(struct ruleset *rs)
+{
+	static const char *const glue[] = {
+		" ", " && ", "; ", " | ", "\n", " || ", "'", "\"", "$(", ")",
+		"`", " > ", "\\", "-", "/", "x", "A", "9", "=", ": ", "&",
+		"\t", "{", "}", "*", "?",
+	};
+	struct pfcount	 c;
+	struct inputs	 in;
+	char		*buf;
+	size_t		 k, off, cap = 4096, j, want, len;
+	unsigned int	 seed = 12345;
+
+	memset(&c, 0, sizeof(c));
+	load_inputs(&in);
+	if ((buf = malloc(cap + 1)) == NULL)
+		return;
+	for (k = 0; k < 3000; k++) {
+		want = 16 + rand_r(&seed) % (k % 10 == 0 ? cap - 16 : 400);
+		for (off = 0; off < want;) {
+			const char *piece;
+
+			if (rand_r(&seed) % 3 == 0)
+				piece = glue[rand_r(&seed) %
+				    (sizeof(glue) / sizeof(glue[0]))];
+			else {
+				j = rand_r(&seed) % in.nbase;
+				piece = in.v[j];
+				if (in.len[j] > 8 && rand_r(&seed) % 2) {
+					/* a random slice of it */
+					size_t a = rand_r(&seed) % in.len[j];
+					size_t l = 1 + rand_r(&seed) %
+					    (in.len[j] - a);
+
+					if (off + l > want)
+						break;
+					memcpy(buf + off, piece + a, l);
+					off += l;
+					continue;
+				}
+			}
+			len = strlen(piece);
+			if (off + len > want)
+				break;
+			memcpy(buf + off, piece, len);
+			off += len;
+		}
+		buf[off] = '\0';
+		pf_line(rs, buf, off, &c);
+	}
+	ok(c.lines == 3000 && c.hits > 1000, "prefilter checked on %zu random "
+	    "lines (%zu matches)", c.lines, c.hits);
+	is_int(c.misses, 0, "follow literals and span windows hide no match");
+	free(buf);
+	inputs_free(&in);
+}
+
+/* which bytes rx_span() lets a match hold */
+static void
+t_span(void)
+{
+	static const struct {
+		const char	*pattern;
+		const char	*in;	/* bytes that must be in the span */
+		const char	*out;	/* bytes that must not */
+	} cases[] = {
+		{ "\\bgit\\b[^|;&]*\\bpush\\b", "gitGIT push\n\"'", "|;&" },
+		{ "a.b", "ab\t", "\n" },
+		{ "(?s)a.b", "\n", "" },
+		{ "[^a-z]", "AZ09;", "az" },
+		{ "(?i)[^a-z]", "AZ09;", "az" },
+		{ "ab(?=;)c", "abcABC", ";" },
+		{ "(?<=;)x", "xX", ";" },
+		{ "\\S+\\s", " \t\nab;", "" },
+		{ "\\d+x", "0123456789xX", "a;" },
+		{ "[\\w.-]+", "aZ_9.-", " ;/" },
+		{ "x{2,3}", "xX", "{},23" },
+		{ "x{,3}", "x{,3}", "" },
+		{ "[]a]", "]aA", "b" },
+		{ "[\\]x]", "]x", "\\" },
+		{ "a\\.b", ".", ";" },
+		{ "(?:cat|dog)\\s", "catdogCATDOG \n", ";" },
+		{ "\\x41", "", "" },
+		{ "[[:alpha:]]", ";\n", "" },
+		{ "(?P=n)", ";", "" },
+		{ "(?R)", ";", "" },
+	};
+	uint8_t		 set[32];
+	size_t		 i;
+	const char	*p;
+	int		 bad, useful;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		useful = rx_span(cases[i].pattern, 0, set);
+		bad = 0;
+		for (p = cases[i].in; *p != '\0'; p++)
+			if (!(set[(unsigned char)*p / 8] &
+			    (1 << ((unsigned char)*p % 8))))
+				bad = 1;
+		for (p = cases[i].out; *p != '\0'; p++)
+			if (set[(unsigned char)*p / 8] &
+			    (1 << ((unsigned char)*p % 8)))
+				bad = 1;
+		ok(!bad && (useful || cases[i].out[0] == '\0'),
+		    "span of /%s/", cases[i].pattern);
+	}
+	ok(rx_span("a.b", PCRE2_DOTALL, set) == 0, "a dot with s spans all");
+	ok(rx_span("a b", PCRE2_EXTENDED, set) == 0, "x mode: every byte");
+}
+
 static void
 t_cmdindex(struct ruleset *rs)
 {
@@ -613,6 +727,7 @@ t_shipped(void)
 	is_str(file(rs, FOP_DELETE, "old.txt"), "soft-delete file-trash",
 	    "shipped: soft delete");
 	t_prefilter(rs);
+	t_prefilter_random(rs);
 	t_cmdindex(rs);
 	pd_engine_free(rs);
 	cferrs_free(&errs);
@@ -709,6 +824,7 @@ main(void)
 	t_files();
 	t_network();
 	t_literals();
+	t_span();
 	t_shipped();
 	t_reload();
 	return (done_testing());
