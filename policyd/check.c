@@ -137,19 +137,28 @@ resolve(struct ruleset *rs, const struct best *b, enum rule_kind kind,
 		rs->held++;
 }
 
+/* the regex rules on one text: only those whose literals occur in it */
 static void
 check_text(struct ruleset *rs, const char *s, size_t len, struct best *b)
 {
 	const struct rule	*r;
-	size_t			 i;
+	uint64_t		 w;
+	size_t			 i, k;
 
 	regex_scan(rs, s, len);
-	for (i = 0; i < rs->nregex; i++) {
-		r = rs->regex[i];
-		if (!regex_candidate(rs, i) || !can_beat(b, r))
-			continue;
-		if (regex_rule_matches(rs, i, s, len))
-			consider(b, r);
+	for (k = 0; k <= rs->nregex / 64; k++) {
+		w = rs->cand[k] | rs->always[k];
+		while (w != 0) {
+			i = k * 64 + (size_t)__builtin_ctzll(w);
+			w &= w - 1;
+			if (i >= rs->nregex)
+				break;
+			r = rs->regex[i];
+			if (!regex_candidate(rs, i) || !can_beat(b, r))
+				continue;
+			if (regex_rule_matches(rs, i, s, len))
+				consider(b, r);
+		}
 	}
 }
 

@@ -124,6 +124,7 @@ struct ruleset {
 	pcre2_match_context *mctx;
 	size_t		 nids;		/* prefilter ids: rules, follow sets */
 	uint64_t	*cand;		/* prefilter hits, one bit an id */
+	uint64_t	*always;	/* the regex rules without a literal */
 	uint32_t	*pos;		/* where, PF_MAXPOS a rule */
 	uint8_t		*npos;
 	struct shparse	 sp;

@@ -112,6 +112,7 @@ ruleset_free(struct ruleset *rs)
 	pcre2_jit_stack_free(rs->jstack);
 	pcre2_match_context_free(rs->mctx);
 	free(rs->cand);
+	free(rs->always);
 	free(rs->pos);
 	free(rs->npos);
 	free(rs->joined);
@@ -646,8 +647,13 @@ ruleset_finish(struct ruleset *rs, struct cferrs *errs)
 	if ((rs->cand = calloc(rs->nids / 64 + 1, sizeof(*rs->cand))) ==
 	    NULL ||
 	    (rs->pos = calloc(rs->nids + 1, PF_MAXPOS * sizeof(*rs->pos))) ==
-	    NULL || (rs->npos = calloc(rs->nids + 1, 1)) == NULL)
+	    NULL || (rs->npos = calloc(rs->nids + 1, 1)) == NULL ||
+	    (rs->always = calloc(rs->nregex / 64 + 1,
+	    sizeof(*rs->always))) == NULL)
 		goto nomem;
+	for (i = 0; i < rs->nregex; i++)
+		if (rs->regex[i]->always)
+			rs->always[i / 64] |= 1ULL << (i % 64);
 	if (ruleset_anchor(rs, msg, sizeof(msg)) == -1 ||
 	    ruleset_scratch(rs, msg, sizeof(msg)) == -1) {
 		cf_error(errs, "-", 0, "%s", msg);

@@ -182,42 +182,52 @@ places(const struct ruleset *rs, size_t id, uint32_t *v)
 
 /*
  * Can a match of rule r start at p?  It holds one of the follow
- * literals at or after p, and every byte up to there is in its span.
+ * literals at or after p (fv, nf places in increasing order, *k the
+ * first one not before the last p asked about), and every byte up to
+ * there is in its span.
  */
 static int
-follow_ok(const struct ruleset *rs, const struct rule *r, const char *s,
-    size_t p)
+follow_ok(const struct rule *r, const char *s, size_t p, const uint32_t *fv,
+    size_t nf, size_t *k)
 {
-	const uint32_t	*fp;
-	size_t		 k, q = SIZE_MAX;
+	size_t	j;
 
-	if (r->follow < 0 || rs->npos[r->follow] > PF_MAXPOS)
-		return (1);	/* not all places are known */
-	fp = rs->pos + (size_t)r->follow * PF_MAXPOS;
-	for (k = 0; k < rs->npos[r->follow]; k++)
-		if (fp[k] >= p && fp[k] < q)
-			q = fp[k];
-	if (q == SIZE_MAX)
+	while (*k < nf && fv[*k] < p)
+		(*k)++;
+	if (*k == nf)
 		return (0);
 	if (r->spanned)
-		for (k = p; k < q; k++)
-			if (!in_span(r, (unsigned char)s[k]))
+		for (j = p; j < fv[*k]; j++)
+			if (!in_span(r, (unsigned char)s[j]))
 				return (0);
 	return (1);
 }
 
-/* a rule whose matches start at its literal: tried where it was seen */
+/*
+ * A rule whose matches start at its literal: tried where it was seen,
+ * and with follow literals only where one of them comes after.
+ */
 static int
 match_anchored(struct ruleset *rs, size_t i, const char *s, size_t len)
 {
 	const struct rule	*r = rs->regex[i];
-	const uint32_t		*v = rs->pos + i * PF_MAXPOS;
-	size_t			 k;
+	uint32_t		 v[PF_MAXPOS], fv[PF_MAXPOS];
+	size_t			 n, k, nf = 0, fk = 0;
+	int			 follow;
 
-	for (k = 0; k < rs->npos[i]; k++)
-		if (follow_ok(rs, r, s, v[k]) &&
-		    rule_re_match_at(rs, r->re_anch, s, len, v[k]))
+	n = places(rs, i, v);
+	follow = r->follow >= 0 && rs->npos[r->follow] <= PF_MAXPOS;
+	if (follow)
+		nf = places(rs, (size_t)r->follow, fv);
+	for (k = 0; k < n; k++) {
+		if (follow && !follow_ok(r, s, v[k], fv, nf, &fk)) {
+			if (fk == nf)
+				break;	/* no follow literal after this */
+			continue;
+		}
+		if (rule_re_match_at(rs, r->re_anch, s, len, v[k]))
 			return (1);
+	}
 	return (0);
 }
 
