@@ -188,7 +188,8 @@ main(int argc, char *argv[])
 	printf("inputs: %zu corpus commands + %zu long lines: 40 chains of "
 	    "everyday commands joined by && (1 and 4 KiB), 6 scripts, "
 	    "programs and JSON bodies (2 and 4 KiB), 10 chains of attack "
-	    "commands (4 KiB)\n", nbase, nlong);
+	    "commands (4 KiB), 12 lines of one command repeated (4 KiB)\n",
+	    nbase, nlong);
 	if (exportpath != NULL)
 		export(rs, &in, exportpath);
 	bench_engine(rs, &in, checks, 0, SIZE_MAX,
@@ -209,9 +210,14 @@ main(int argc, char *argv[])
 	    "policyd engine, 4 KiB everyday chains");
 	sub.v = in.v + attacks;
 	sub.len = in.len + attacks;
-	sub.n = in.n - attacks;
+	sub.n = in.repeats - attacks;
 	bench_engine(rs, &sub, checks / 20, 3000, 4096,
 	    "policyd engine, 4 KiB attack chains");
+	sub.v = in.v + in.repeats;
+	sub.len = in.len + in.repeats;
+	sub.n = in.n - in.repeats;
+	bench_engine(rs, &sub, checks / 20, 3000, 4096,
+	    "policyd engine, 4 KiB one command repeated");
 	bench_loop(rs, &in, checks / 10);
 	pd_engine_free(rs);
 	inputs_free(&in);

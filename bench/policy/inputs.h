@@ -3,7 +3,9 @@
  * regress/unit/policyd_rules.c so that the test covers every line the
  * benchmark times: the corpora, then 40 chains of everyday commands
  * joined by && (1 and 4 KiB), 6 scripts, programs and JSON bodies (4
- * and 2 KiB), 10 chains of attack commands (4 KiB).
+ * and 2 KiB), 10 chains of attack commands (4 KiB), then 12 lines of
+ * one short command repeated to 4 KiB (ls -la && ls -la && ...) and
+ * other uniform text.
  */
 #ifndef BENCH_POLICY_INPUTS_H
 #define BENCH_POLICY_INPUTS_H
@@ -20,6 +22,7 @@ struct inputs {
 	size_t	  nbase;	/* corpus lines */
 	size_t	  shapes;	/* first script/code/JSON line */
 	size_t	  attacks;	/* first attack chain */
+	size_t	  repeats;	/* first repeated-command line */
 };
 
 static void
@@ -136,10 +139,34 @@ add_shapes(struct inputs *in, size_t size)
 	free(buf);
 }
 
+/* one piece repeated up to size bytes */
+static void
+add_repeat(struct inputs *in, const char *piece, size_t size)
+{
+	char	*buf;
+	size_t	 off = 0, len = strlen(piece);
+
+	if ((buf = malloc(size + 1)) == NULL)
+		err(1, "out of memory");
+	while (off + len <= size) {
+		memcpy(buf + off, piece, len);
+		off += len;
+	}
+	add(in, buf, off);
+	free(buf);
+}
+
 /* the corpora (the last one: everyday commands), then the long lines */
 static void
 inputs_load(struct inputs *in, char *const *corpora, size_t ncorpora)
 {
+	static const char *const repeats[] = {
+		"ls -la && ", "git status; ", "cat f | grep x | ",
+		"echo $(date) `id` ", "sh -c 'ls' && ",
+		"curl -s https://example.org/api && ", "rm -f a.txt && ",
+		"git push origin main && ", "echo 'a b' \"c d\" ", "a",
+		"echo hello world ", "ls\n",
+	};
 	size_t	i, last = 0;
 
 	for (i = 0; i < ncorpora; i++) {
@@ -155,6 +182,9 @@ inputs_load(struct inputs *in, char *const *corpora, size_t ncorpora)
 	in->attacks = in->n;
 	for (i = 0; i < 10; i++)
 		add_long(in, 0, last, 4096, (int)i);
+	in->repeats = in->n;
+	for (i = 0; i < sizeof(repeats) / sizeof(repeats[0]); i++)
+		add_repeat(in, repeats[i], 4096);
 }
 
 static void

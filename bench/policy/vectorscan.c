@@ -294,7 +294,7 @@ main(int argc, char *argv[])
 	    "1/4 KiB everyday chains", bits, nwords);
 	timing(rs, &h, &in, in.shapes, in.attacks, 2000,
 	    "2/4 KiB script/code/JSON", bits, nwords);
-	timing(rs, &h, &in, in.attacks, in.n, 2000, "4 KiB attack chains",
+	timing(rs, &h, &in, in.attacks, in.repeats, 2000, "4 KiB attack chains",
 	    bits, nwords);
 	free(bits);
 	hs_free_scratch(h.scratch);
