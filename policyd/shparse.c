@@ -16,6 +16,8 @@
 #include "shparse.h"
 
 #define SH_MAXHEREDOCS	16
+#define SH_ARENACHUNK	8192
+#define SH_ARENAKEEP	(256 * 1024)	/* most memory kept between lines */
 
 struct sharena {
 	struct sharena	*next;
@@ -33,6 +35,33 @@ enum lexmode {
 	M_CASEIN,		/* expecting `in' */
 	M_CASEPAT,		/* a case pattern, up to `)' */
 };
+
+/* character classes, indexed by unsigned char */
+#define CH_BLANK	0x01	/* space, tab, CR */
+#define CH_META		0x02	/* ends an unquoted word */
+#define CH_WORD		0x04	/* not plain in a word: meta, \ ' " $ ` */
+#define CH_DQUOTE	0x08	/* special in "...": " \ $ ` */
+#define CH_TOKEN	0x10	/* may start something else than a word */
+#define CH_ASSIGN	0x20	/* = and [, found in NAME=value and a[i]= */
+
+#define CH_BLANKS	(CH_BLANK | CH_META | CH_WORD | CH_TOKEN)
+#define CH_METAS	(CH_META | CH_WORD | CH_TOKEN)
+
+static const unsigned char chclass[256] = {
+	[' '] = CH_BLANKS, ['\t'] = CH_BLANKS, ['\r'] = CH_BLANKS,
+	['\n'] = CH_METAS, [';'] = CH_METAS, ['&'] = CH_METAS,
+	['|'] = CH_METAS, ['<'] = CH_METAS, ['>'] = CH_METAS,
+	['('] = CH_METAS, [')'] = CH_METAS,
+	['\\'] = CH_WORD | CH_DQUOTE, ['"'] = CH_WORD | CH_DQUOTE,
+	['$'] = CH_WORD | CH_DQUOTE, ['`'] = CH_WORD | CH_DQUOTE,
+	['\''] = CH_WORD, ['#'] = CH_TOKEN,
+	['0'] = CH_TOKEN, ['1'] = CH_TOKEN, ['2'] = CH_TOKEN,
+	['3'] = CH_TOKEN, ['4'] = CH_TOKEN, ['5'] = CH_TOKEN,
+	['6'] = CH_TOKEN, ['7'] = CH_TOKEN, ['8'] = CH_TOKEN,
+	['9'] = CH_TOKEN, ['='] = CH_ASSIGN, ['['] = CH_ASSIGN,
+};
+
+#define CHCLASS(c)	chclass[(unsigned char)(c)]
 
 struct heredoc {
 	char		*delim;
@@ -57,6 +86,7 @@ struct word {
 	int		 nquotes;	/* quoted parts */
 	int		 plain;		/* unquoted characters too */
 	int		 escaped;	/* a backslash or $'...' */
+	int		 noassign;	/* surely not NAME=value */
 };
 
 /*
@@ -73,6 +103,7 @@ split_quoted(const struct word *w)
 struct lex {
 	struct shparse	*p;
 	const char	*s;
+	char		*cut;		/* a copy of s to cut plain words from */
 	size_t		 i;
 	size_t		 n;
 	int		 depth;
@@ -94,7 +125,6 @@ struct lex {
 };
 
 static int	parse_seq(struct lex *);
-static int	lex_word(struct lex *, struct word *);
 static int	lex_dollar(struct lex *, struct sbuf *, struct word *);
 static int	lex_backtick(struct lex *, struct sbuf *, struct word *);
 
@@ -111,40 +141,62 @@ sh_seterr(struct shparse *p, enum sh_error e, const char *fmt, ...)
 	va_end(ap);
 }
 
-void *
-sh_alloc(struct shparse *p, size_t len)
+/* a new chunk with room for need bytes */
+static void *
+arena_grow(struct shparse *p, size_t need)
+{
+	struct sharena	*a;
+	size_t		 sz;
+
+	sz = need > SH_ARENACHUNK ? need : SH_ARENACHUNK;
+	if ((a = malloc(sizeof(*a) + sz)) == NULL)
+		return (NULL);
+	a->size = sz;
+	a->used = need;
+	a->next = p->arena;
+	p->arena = a;
+	return (a->data);
+}
+
+static inline void *
+arena_alloc(struct shparse *p, size_t len)
 {
 	struct sharena	*a = p->arena;
-	size_t		 need, sz;
+	size_t		 need;
 	void		*v;
 
 	need = (len + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
 	if (need < len)
 		return (NULL);
-	if (a == NULL || a->size - a->used < need) {
-		sz = need > 8192 ? need : 8192;
-		if ((a = malloc(sizeof(*a) + sz)) == NULL)
-			return (NULL);
-		a->size = sz;
-		a->used = 0;
-		a->next = p->arena;
-		p->arena = a;
-	}
+	if (a == NULL || a->size - a->used < need)
+		return (arena_grow(p, need));
 	v = (char *)a->data + a->used;
 	a->used += need;
 	return (v);
 }
 
-char *
-sh_strndup(struct shparse *p, const char *s, size_t len)
+static inline char *
+arena_strndup(struct shparse *p, const char *s, size_t len)
 {
 	char	*d;
 
-	if (len == SIZE_MAX || (d = sh_alloc(p, len + 1)) == NULL)
+	if (len == SIZE_MAX || (d = arena_alloc(p, len + 1)) == NULL)
 		return (NULL);
 	memcpy(d, s, len);
 	d[len] = '\0';
 	return (d);
+}
+
+void *
+sh_alloc(struct shparse *p, size_t len)
+{
+	return (arena_alloc(p, len));
+}
+
+char *
+sh_strndup(struct shparse *p, const char *s, size_t len)
+{
+	return (arena_strndup(p, s, len));
 }
 
 const char *
@@ -168,8 +220,24 @@ void
 shparse_reset(struct shparse *p)
 {
 	struct sharena	*a, *next;
+	size_t		 total = 0;
 
-	/* keep the newest chunk, drop the rest */
+	for (a = p->arena; a != NULL; a = a->next)
+		total += a->size;
+	if (p->arena != NULL && p->arena->next != NULL &&
+	    total <= SH_ARENAKEEP) {
+		/* the next line likely needs as much: one chunk that big */
+		for (a = p->arena; a != NULL; a = next) {
+			next = a->next;
+			free(a);
+		}
+		if ((a = malloc(sizeof(*a) + total)) != NULL) {
+			a->size = total;
+			a->next = NULL;
+		}
+		p->arena = a;
+	}
+	/* otherwise keep the newest chunk, drop the rest */
 	if ((a = p->arena) != NULL) {
 		for (next = a->next; next != NULL; next = a->next) {
 			a->next = next->next;
@@ -199,22 +267,28 @@ shparse_free(struct shparse *p)
 }
 
 static int
-sb_add(struct lex *lx, struct sbuf *sb, const char *s, size_t len)
+sb_grow(struct lex *lx, struct sbuf *sb, size_t len)
 {
 	size_t	 ncap;
 	char	*nb;
 
-	if (sb->len + len + 1 > sb->cap) {
-		ncap = sb->cap ? sb->cap : 128;
-		while (ncap < sb->len + len + 1)
-			ncap *= 2;
-		if ((nb = realloc(sb->b, ncap)) == NULL) {
-			sh_seterr(lx->p, SH_ELIMIT, "out of memory");
-			return (-1);
-		}
-		sb->b = nb;
-		sb->cap = ncap;
+	ncap = sb->cap ? sb->cap : 128;
+	while (ncap < sb->len + len + 1)
+		ncap *= 2;
+	if ((nb = realloc(sb->b, ncap)) == NULL) {
+		sh_seterr(lx->p, SH_ELIMIT, "out of memory");
+		return (-1);
 	}
+	sb->b = nb;
+	sb->cap = ncap;
+	return (0);
+}
+
+static inline int
+sb_add(struct lex *lx, struct sbuf *sb, const char *s, size_t len)
+{
+	if (sb->len + len + 1 > sb->cap && sb_grow(lx, sb, len) == -1)
+		return (-1);
 	memcpy(sb->b + sb->len, s, len);
 	sb->len += len;
 	sb->b[sb->len] = '\0';
@@ -229,34 +303,31 @@ sb_addc(struct lex *lx, struct sbuf *sb, int c)
 	return (sb_add(lx, sb, &ch, 1));
 }
 
-static int
+static inline int
 is_blank(int c)
 {
-	return (c == ' ' || c == '\t' || c == '\r');
+	return ((CHCLASS(c) & CH_BLANK) != 0);
 }
 
-static int
+static inline int
 is_meta(int c)
 {
-	switch (c) {
-	case ' ': case '\t': case '\r': case '\n': case ';': case '&':
-	case '|': case '<': case '>': case '(': case ')':
-		return (1);
-	}
-	return (0);
+	return ((CHCLASS(c) & CH_META) != 0);
 }
 
-/* a character that stands for itself in a word */
-static int
-is_plain(int c)
+static inline int
+is_digit(int c)
 {
-	switch (c) {
-	case ' ': case '\t': case '\r': case '\n': case ';': case '&':
-	case '|': case '<': case '>': case '(': case ')': case '\\':
-	case '\'': case '"': case '$': case '`':
-		return (0);
-	}
-	return (1);
+	return (c >= '0' && c <= '9');
+}
+
+/* the end of the run of characters from i that are not of class cl */
+static inline size_t
+run_end(const char *s, size_t i, size_t n, int cl)
+{
+	while (i < n && (CHCLASS(s[i]) & cl) == 0)
+		i++;
+	return (i);
 }
 
 static int
@@ -301,7 +372,9 @@ nested(struct shparse *p, const char *s, size_t len, int depth, int keep)
 		    p->maxdepth);
 		return (-1);
 	}
-	if ((copy = sh_strndup(p, s, len)) == NULL) {
+	memset(&lx, 0, sizeof(lx));
+	if ((copy = arena_strndup(p, s, len)) == NULL ||
+	    (lx.cut = arena_strndup(p, s, len)) == NULL) {
 		sh_seterr(p, SH_ELIMIT, "out of memory");
 		return (-1);
 	}
@@ -318,7 +391,6 @@ nested(struct shparse *p, const char *s, size_t len, int depth, int keep)
 		}
 		p->texts[p->ntexts++] = copy;
 	}
-	memset(&lx, 0, sizeof(lx));
 	lx.p = p;
 	lx.s = copy;
 	lx.n = len;
@@ -335,7 +407,7 @@ sh_nested(struct shparse *p, const char *s, size_t len, int depth)
 	return (nested(p, s, len, depth, 1));
 }
 
-static int
+static inline int
 push_word(struct lex *lx, const struct word *w)
 {
 	char	**v;
@@ -357,7 +429,8 @@ push_word(struct lex *lx, const struct word *w)
 	}
 	if (lx->nwords == 0)
 		lx->dyn0 = w->subst;
-	lx->quoted |= split_quoted(w);
+	if (w->quoted)
+		lx->quoted |= split_quoted(w);
 	lx->words[lx->nwords++] = w->s;
 	lx->words[lx->nwords] = NULL;
 	return (0);
@@ -371,14 +444,12 @@ finish(struct lex *lx)
 	int	  i, shell = 0;
 
 	if (lx->nwords > 0) {
-		shell = sh_reads_script(lx->words, lx->nwords);
-		if ((argv = sh_alloc(lx->p, (lx->nwords + 1) *
+		if ((argv = arena_alloc(lx->p, (lx->nwords + 1) *
 		    sizeof(*argv))) == NULL)
 			return (syntax(lx, "out of memory"));
-		memcpy(argv, lx->words, lx->nwords * sizeof(*argv));
-		argv[lx->nwords] = NULL;
+		memcpy(argv, lx->words, (lx->nwords + 1) * sizeof(*argv));
 		if (sh_emit(lx->p, argv, lx->nwords, lx->depth,
-		    lx->dyn0, lx->quoted) == -1)
+		    lx->dyn0, lx->quoted, &shell) == -1)
 			return (-1);
 	}
 	if (lx->herestr != NULL && shell &&
@@ -413,6 +484,7 @@ scan_expansions(struct lex *lx, const char *body, size_t len)
 	memset(&w, 0, sizeof(w));
 	sub.p = lx->p;
 	sub.s = body;
+	sub.cut = lx->cut + (body - lx->s);
 	sub.n = len;
 	sub.depth = lx->depth;
 	while (sub.i < sub.n && rv == 0) {
@@ -575,6 +647,7 @@ lex_subst(struct lex *lx, struct sbuf *sb, struct word *w)
 	memset(&sub, 0, sizeof(sub));
 	sub.p = lx->p;
 	sub.s = lx->s;
+	sub.cut = lx->cut;
 	sub.n = lx->n;
 	sub.i = lx->i + 2;
 	sub.depth = lx->depth + 1;
@@ -670,6 +743,7 @@ lex_backtick(struct lex *lx, struct sbuf *sb, struct word *w)
 static int
 lex_dquote(struct lex *lx, struct sbuf *sb, struct word *w)
 {
+	size_t	start;
 	int	c;
 
 	lx->i++;
@@ -701,9 +775,11 @@ lex_dquote(struct lex *lx, struct sbuf *sb, struct word *w)
 				return (-1);
 			continue;
 		}
-		if (sb_addc(lx, sb, c) == -1)
+		/* a run of characters that stand for themselves */
+		start = lx->i;
+		lx->i = run_end(lx->s, lx->i + 1, lx->n, CH_DQUOTE);
+		if (sb_add(lx, sb, lx->s + start, lx->i - start) == -1)
 			return (-1);
-		lx->i++;
 	}
 	return (syntax(lx, "unterminated double quote"));
 }
@@ -726,16 +802,53 @@ is_assignment(const char *s)
 	return (*s == '=');
 }
 
-/* read one word; it ends at an unquoted metacharacter */
+/*
+ * The common word: plain characters only, the same in the source and
+ * in argv, so it is cut out of lx->cut instead of being copied.
+ * Returns 1 when it was one, 0 if not, -1 on error.
+ */
 static int
-lex_word(struct lex *lx, struct word *w)
+lex_plain(struct lex *lx, struct word *w)
+{
+	const char	*s = lx->s;
+	size_t		 start = lx->i, end;
+	int		 cl, seen = 0;
+
+	for (end = start; end < lx->n &&
+	    ((cl = CHCLASS(s[end])) & CH_WORD) == 0; end++)
+		seen |= cl;
+	/* a=(...) is an array assignment: not plain */
+	if (end == start || (end < lx->n && (!is_meta(s[end]) ||
+	    s[end] == '(')))
+		return (0);
+	w->plain = 1;
+	/* is_assignment() looks no further than the end of the word */
+	w->noassign = (seen & CH_ASSIGN) == 0 && end < lx->n;
+	w->len = end - start;
+	lx->i = end;
+	if (end < lx->n) {
+		/*
+		 * The metacharacter after the word is in no word: end the
+		 * word there in the copy.
+		 */
+		lx->cut[end] = '\0';
+		w->s = lx->cut + start;
+	} else if ((w->s = arena_strndup(lx->p, w->raw, w->len)) == NULL)
+		return (syntax(lx, "out of memory"));
+	return (1);
+}
+
+/*
+ * A word with quotes, escapes or substitutions, decoded into lx->wb.
+ * Kept out of line so that the hot path through lex_word() stays small.
+ */
+static __attribute__((__noinline__)) int
+lex_parts(struct lex *lx, struct word *w)
 {
 	struct sbuf	*sb = &lx->wb;
 	size_t		 start;
 	int		 c;
 
-	memset(w, 0, sizeof(*w));
-	w->raw = lx->s + lx->i;
 	sb->len = 0;
 	while (lx->i < lx->n) {
 		c = lx->s[lx->i];
@@ -820,19 +933,29 @@ lex_word(struct lex *lx, struct word *w)
 			/* a run of plain characters at once */
 			w->plain = 1;
 			start = lx->i;
-			while (lx->i < lx->n && is_plain(lx->s[lx->i]))
-				lx->i++;
-			if (lx->i == start)
-				lx->i++;
+			lx->i = run_end(lx->s, lx->i + 1, lx->n, CH_WORD);
 			if (sb_add(lx, sb, lx->s + start, lx->i - start) == -1)
 				return (-1);
 		}
 	}
-	if ((w->s = sh_strndup(lx->p, sb->b != NULL ? sb->b : "",
+	if ((w->s = arena_strndup(lx->p, sb->b != NULL ? sb->b : "",
 	    sb->len)) == NULL)
 		return (syntax(lx, "out of memory"));
 	w->len = sb->len;
 	return (0);
+}
+
+/* read one word; it ends at an unquoted metacharacter */
+static inline int
+lex_word(struct lex *lx, struct word *w)
+{
+	int	r;
+
+	memset(w, 0, sizeof(*w));
+	w->raw = lx->s + lx->i;
+	if ((r = lex_plain(lx, w)) != 0)
+		return (r == 1 ? 0 : -1);
+	return (lex_parts(lx, w));
 }
 
 /* <(...) and >(...) */
@@ -866,7 +989,7 @@ lex_redirect(struct lex *lx)
 	const char	*s = lx->s;
 	int		 heredoc = 0, herestr = 0, strip = 0;
 
-	while (lx->i < lx->n && isdigit((unsigned char)s[lx->i]))
+	while (lx->i < lx->n && is_digit(s[lx->i]))
 		lx->i++;
 	if (s[lx->i] == '&') {			/* &> &>> */
 		lx->i += 2;
@@ -924,55 +1047,77 @@ is_redirect(struct lex *lx)
 
 	if (c == '&')
 		return (i + 1 < lx->n && lx->s[i + 1] == '>');
-	if (isdigit(c)) {
-		while (i < lx->n && isdigit((unsigned char)lx->s[i]))
+	if (is_digit(c)) {
+		while (i < lx->n && is_digit(lx->s[i]))
 			i++;
 		return (i < lx->n && (lx->s[i] == '<' || lx->s[i] == '>'));
 	}
 	return (c == '<' || c == '>');
 }
 
+/* s is kw; the first characters are known to be equal */
+static inline int
+kw_is(const char *s, const char *kw)
+{
+	return (s[1] == kw[1] && strcmp(s + 1, kw + 1) == 0);
+}
+
+/* the reserved words, switched on the first character */
 static int
 keyword(struct lex *lx, const struct word *w)
 {
-	static const char *const skip[] = {
-		"!", "{", "}", "do", "done", "elif", "else", "fi", "if",
-		"then", "until", "while", NULL
-	};
 	const char	*s = w->s;
-	int		 i;
 
-	if (w->quoted || w->subst || w->len > 8 ||
-	    strchr("!{}defistuwcs[", s[0]) == NULL)
+	if (w->quoted || w->subst || w->len > 8)
 		return (0);
-	for (i = 0; skip[i] != NULL; i++)
-		if (s[0] == skip[i][0] && strcmp(s, skip[i]) == 0)
-			return (1);
-	/* each test below starts with the first character: most fail there */
-	if (s[0] == 't' && strcmp(s, "time") == 0) {
-		lx->timeopts = 1;
-		return (1);
-	}
-	if (s[0] == 'e' && strcmp(s, "esac") == 0) {
-		if (lx->casedepth > 0)
-			lx->casedepth--;
-		return (1);
-	}
-	if (s[0] == 'c' && strcmp(s, "case") == 0) {
+	switch (s[0]) {
+	case '!':
+	case '{':
+	case '}':
+		return (s[1] == '\0');
+	case 'c':
+		if (!kw_is(s, "case"))
+			return (0);
 		lx->casedepth++;
 		lx->mode = M_CASESUBJ;
 		return (1);
-	}
-	if ((s[0] == 'f' && strcmp(s, "for") == 0) ||
-	    (s[0] == 's' && strcmp(s, "select") == 0)) {
+	case 'd':
+		return (kw_is(s, "do") || kw_is(s, "done"));
+	case 'e':
+		if (kw_is(s, "esac")) {
+			if (lx->casedepth > 0)
+				lx->casedepth--;
+			return (1);
+		}
+		return (kw_is(s, "elif") || kw_is(s, "else"));
+	case 'f':
+		if (kw_is(s, "for"))
+			lx->mode = M_SKIP;
+		else if (kw_is(s, "function"))
+			lx->mode = M_FUNCNAME;
+		else
+			return (kw_is(s, "fi"));
+		return (1);
+	case 'i':
+		return (kw_is(s, "if"));
+	case 's':
+		if (!kw_is(s, "select"))
+			return (0);
 		lx->mode = M_SKIP;
 		return (1);
-	}
-	if (s[0] == 'f' && strcmp(s, "function") == 0) {
-		lx->mode = M_FUNCNAME;
-		return (1);
-	}
-	if (s[0] == '[' && strcmp(s, "[[") == 0) {
+	case 't':
+		if (kw_is(s, "time")) {
+			lx->timeopts = 1;
+			return (1);
+		}
+		return (kw_is(s, "then"));
+	case 'u':
+		return (kw_is(s, "until"));
+	case 'w':
+		return (kw_is(s, "while"));
+	case '[':
+		if (!kw_is(s, "[["))
+			return (0);
 		lx->mode = M_DBRACKET;
 		return (1);
 	}
@@ -1011,7 +1156,7 @@ add_word(struct lex *lx, const struct word *w)
 			return (0);
 		if (lx->timeopts && w->s[0] == '-' && !w->quoted)
 			return (0);
-		if (w->raw != NULL && is_assignment(w->raw))
+		if (w->raw != NULL && !w->noassign && is_assignment(w->raw))
 			return (0);
 	}
 	return (push_word(lx, w));
@@ -1113,6 +1258,76 @@ lex_operator(struct lex *lx, int c)
 	return (0);
 }
 
+/* blanks and escaped newlines */
+static void
+skip_blanks(struct lex *lx)
+{
+	const char	*s = lx->s;
+	size_t		 i = lx->i;
+
+	while (i < lx->n) {
+		if (is_blank(s[i]))
+			i++;
+		else if (s[i] == '\\' && i + 1 < lx->n && s[i + 1] == '\n')
+			i += 2;
+		else
+			break;
+	}
+	lx->i = i;
+}
+
+/*
+ * What lex_token() found: TOK_NEXT when it handled something, TOK_WORD
+ * when c starts a word after all, TOK_END at the end of a $(...).
+ */
+#define TOK_ERROR	-1
+#define TOK_NEXT	0
+#define TOK_END		1
+#define TOK_WORD	2
+
+/* a comment, newline, parenthesis, redirection or operator at lx->i */
+static int
+lex_token(struct lex *lx, int c)
+{
+	int	r;
+
+	switch (c) {
+	case '#':
+		while (lx->i < lx->n && lx->s[lx->i] != '\n')
+			lx->i++;
+		return (TOK_NEXT);
+	case '\n':
+		lx->i++;
+		if (finish(lx) == -1)
+			return (TOK_ERROR);
+		if (lx->nhd > 0 && read_heredocs(lx) == -1)
+			return (TOK_ERROR);
+		if (lx->mode == M_SKIP || lx->mode == M_FUNCNAME)
+			lx->mode = M_CMD;
+		return (TOK_NEXT);
+	case '(':
+		return (lex_open(lx) == -1 ? TOK_ERROR : TOK_NEXT);
+	case ')':
+		if ((r = lex_close(lx)) != 0)
+			return (r == 1 ? TOK_END : TOK_ERROR);
+		return (TOK_NEXT);
+	case '<':
+	case '>':
+		if (lx->i + 1 < lx->n && lx->s[lx->i + 1] == '(')
+			return (lex_procsubst(lx) == -1 ? TOK_ERROR : TOK_NEXT);
+		break;
+	}
+	if (lx->mode == M_DBRACKET && (c == '<' || c == '>')) {
+		lx->i++;
+		return (TOK_NEXT);
+	}
+	if (is_redirect(lx))
+		return (lex_redirect(lx) == -1 ? TOK_ERROR : TOK_NEXT);
+	if (c == ';' || c == '&' || c == '|')
+		return (lex_operator(lx, c) == -1 ? TOK_ERROR : TOK_NEXT);
+	return (TOK_WORD);
+}
+
 static int
 parse_seq(struct lex *lx)
 {
@@ -1120,10 +1335,7 @@ parse_seq(struct lex *lx)
 	int		c, r;
 
 	for (;;) {
-		while (lx->i < lx->n && (is_blank(lx->s[lx->i]) ||
-		    (lx->s[lx->i] == '\\' && lx->i + 1 < lx->n &&
-		    lx->s[lx->i + 1] == '\n')))
-			lx->i += is_blank(lx->s[lx->i]) ? 1 : 2;
+		skip_blanks(lx);
 		if (lx->p->error != SH_OK)
 			return (-1);
 		if (lx->i >= lx->n) {
@@ -1138,49 +1350,13 @@ parse_seq(struct lex *lx)
 			return (0);
 		}
 		c = lx->s[lx->i];
-		switch (c) {
-		case '#':
-			while (lx->i < lx->n && lx->s[lx->i] != '\n')
-				lx->i++;
-			continue;
-		case '\n':
-			lx->i++;
-			if (finish(lx) == -1)
+		/* most characters can only start a word */
+		if ((CHCLASS(c) & CH_TOKEN) != 0 &&
+		    (r = lex_token(lx, c)) != TOK_WORD) {
+			if (r == TOK_ERROR)
 				return (-1);
-			if (lx->nhd > 0 && read_heredocs(lx) == -1)
-				return (-1);
-			if (lx->mode == M_SKIP || lx->mode == M_FUNCNAME)
-				lx->mode = M_CMD;
-			continue;
-		case '(':
-			if (lex_open(lx) == -1)
-				return (-1);
-			continue;
-		case ')':
-			if ((r = lex_close(lx)) != 0)
-				return (r == 1 ? 0 : -1);
-			continue;
-		case '<':
-		case '>':
-			if (lx->i + 1 < lx->n && lx->s[lx->i + 1] == '(') {
-				if (lex_procsubst(lx) == -1)
-					return (-1);
-				continue;
-			}
-			break;
-		}
-		if (lx->mode == M_DBRACKET && (c == '<' || c == '>')) {
-			lx->i++;
-			continue;
-		}
-		if (is_redirect(lx)) {
-			if (lex_redirect(lx) == -1)
-				return (-1);
-			continue;
-		}
-		if (c == ';' || c == '&' || c == '|') {
-			if (lex_operator(lx, c) == -1)
-				return (-1);
+			if (r == TOK_END)
+				return (0);
 			continue;
 		}
 		if (lex_word(lx, &w) == -1 || add_word(lx, &w) == -1)

@@ -70,9 +70,11 @@ void	 sh_seterr(struct shparse *, enum sh_error, const char *, ...)
 void	*sh_alloc(struct shparse *, size_t);
 char	*sh_strndup(struct shparse *, const char *, size_t);
 
-/* shwrap.c: record a simple command and what it wraps; 0 ok, -1 error */
-int	 sh_emit(struct shparse *, char **, int, int, int, int);
-/* the command reads a script from stdin (sh without -c or file) */
-int	 sh_reads_script(char **, int);
+/*
+ * shwrap.c: record a simple command and what it wraps; 0 ok, -1 error.
+ * The last argument is set when the command reads a script from stdin
+ * (sh without -c or file).
+ */
+int	 sh_emit(struct shparse *, char **, int, int, int, int, int *);
 
 #endif

@@ -73,7 +73,8 @@ static const struct wrapper wrappers[] = {
 	{ "zsh", W_SHELL, "oO", 0 },
 };
 
-static int	emit(struct shparse *, char **, int, int, int, int, int);
+static int	emit(struct shparse *, char **, int, int, int, int, int,
+		    int *);
 
 #define NWRAPPERS	(sizeof(wrappers) / sizeof(wrappers[0]))
 
@@ -101,16 +102,25 @@ static const struct wrapper *
 wrapper_find(const char *argv0)
 {
 	static int	 init;
-	const char	*b = sh_basename(argv0);
+	const char	*b;
 	size_t		 i;
-	int		 c = (unsigned char)b[0];
+	int		 c;
+
+	/* sh_basename(), inline: this runs for every command */
+	if ((b = strrchr(argv0, '/')) == NULL || b[1] == '\0')
+		b = argv0;
+	else
+		b++;
+	c = (unsigned char)b[0];
 
 	if (!init) {
 		wrapper_index_init();
 		init = 1;
 	}
+	/* the names in one slot share b[0]: compare b[1] before the rest */
 	for (i = wrapper_index[c][0]; i < wrapper_index[c][1]; i++)
-		if (strcmp(wrappers[i].name, b) == 0)
+		if (wrappers[i].name[1] == b[1] &&
+		    strcmp(wrappers[i].name + 1, b + 1) == 0)
 			return (&wrappers[i]);
 	return (NULL);
 }
@@ -202,7 +212,7 @@ find_exec(struct shparse *p, char **argv, int argc, int depth, int wraps)
 		    strcmp(argv[j], "+") != 0; j++)
 			;
 		if (j > i + 1 && emit(p, argv + i + 1, j - i - 1, depth,
-		    0, 0, wraps + 1) == -1)
+		    0, 0, wraps + 1, NULL) == -1)
 			return (-1);
 		i = j;
 	}
@@ -267,12 +277,35 @@ unwrap(struct shparse *p, const struct wrapper *w, char **argv, int argc,
 	}
 	if (i >= argc)
 		return (0);
-	return (emit(p, argv + i, argc - i, depth, 0, 0, wraps + 1));
+	return (emit(p, argv + i, argc - i, depth, 0, 0, wraps + 1, NULL));
 }
 
+/*
+ * A shell that will read its script from stdin; w is argv[0]'s
+ * wrapper, looked up once by the caller.
+ */
+static int
+reads_script(const struct wrapper *w, char **argv, int argc)
+{
+	int	i, dashc = 0;
+
+	if (w == NULL)
+		return (0);
+	for (i = 0; i < argc; i++) {
+		if (i > 0 && (w = wrapper_find(argv[i])) == NULL)
+			continue;
+		if (w->kind != W_SHELL)
+			continue;
+		i = skip_opts(argv, argc, i + 1, w->argopts, &dashc);
+		return (!dashc && i >= argc);
+	}
+	return (0);
+}
+
+/* shell, if not NULL, is set as reads_script() tells */
 static int
 emit(struct shparse *p, char **argv, int argc, int depth, int dynamic,
-    int quoted, int wraps)
+    int quoted, int wraps, int *shell)
 {
 	const struct wrapper	*w;
 	struct shcmd		*c;
@@ -307,34 +340,17 @@ emit(struct shparse *p, char **argv, int argc, int depth, int dynamic,
 	c->quoted = quoted;
 	if (dynamic)
 		p->dynamic = 1;
-	if ((w = wrapper_find(argv[0])) == NULL)
+	w = wrapper_find(argv[0]);
+	if (shell != NULL)
+		*shell = reads_script(w, argv, argc);
+	if (w == NULL)
 		return (0);
 	return (unwrap(p, w, argv, argc, depth, wraps));
 }
 
 int
 sh_emit(struct shparse *p, char **argv, int argc, int depth, int dynamic,
-    int quoted)
+    int quoted, int *shell)
 {
-	return (emit(p, argv, argc, depth, dynamic, quoted, 0));
-}
-
-/* a shell that will read its script from stdin */
-int
-sh_reads_script(char **argv, int argc)
-{
-	const struct wrapper	*w;
-	int			 i, dashc = 0;
-
-	if (argc == 0 || wrapper_find(argv[0]) == NULL)
-		return (0);
-	for (i = 0; i < argc; i++) {
-		if ((w = wrapper_find(argv[i])) == NULL)
-			continue;
-		if (w->kind != W_SHELL)
-			continue;
-		i = skip_opts(argv, argc, i + 1, w->argopts, &dashc);
-		return (!dashc && i >= argc);
-	}
-	return (0);
+	return (emit(p, argv, argc, depth, dynamic, quoted, 0, shell));
 }
