@@ -180,24 +180,37 @@ places(const struct ruleset *rs, size_t id, uint32_t *v)
 	return (n);
 }
 
+/* the first of the nf sorted places fv not before p; nf if none */
+static size_t
+first_from(const uint32_t *fv, size_t nf, size_t p)
+{
+	size_t	lo = 0, hi = nf, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (fv[mid] < p)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (lo);
+}
+
 /*
  * Can a match of rule r start at p?  It holds one of the follow
- * literals at or after p (fv, nf places in increasing order, *k the
- * first one not before the last p asked about), and every byte up to
- * there is in its span.
+ * literals at or after p (fv: the nf places they were seen, in
+ * increasing order), and every byte up to there is in its span.
  */
 static int
 follow_ok(const struct rule *r, const char *s, size_t p, const uint32_t *fv,
-    size_t nf, size_t *k)
+    size_t nf)
 {
-	size_t	j;
+	size_t	j, k;
 
-	while (*k < nf && fv[*k] < p)
-		(*k)++;
-	if (*k == nf)
+	if ((k = first_from(fv, nf, p)) == nf)
 		return (0);
 	if (r->spanned)
-		for (j = p; j < fv[*k]; j++)
+		for (j = p; j < fv[k]; j++)
 			if (!in_span(r, (unsigned char)s[j]))
 				return (0);
 	return (1);
@@ -211,23 +224,18 @@ static int
 match_anchored(struct ruleset *rs, size_t i, const char *s, size_t len)
 {
 	const struct rule	*r = rs->regex[i];
-	uint32_t		 v[PF_MAXPOS], fv[PF_MAXPOS];
-	size_t			 n, k, nf = 0, fk = 0;
+	const uint32_t		*v = rs->pos + i * PF_MAXPOS;
+	uint32_t		 fv[PF_MAXPOS];
+	size_t			 k, nf = 0;
 	int			 follow;
 
-	n = places(rs, i, v);
 	follow = r->follow >= 0 && rs->npos[r->follow] <= PF_MAXPOS;
 	if (follow)
 		nf = places(rs, (size_t)r->follow, fv);
-	for (k = 0; k < n; k++) {
-		if (follow && !follow_ok(r, s, v[k], fv, nf, &fk)) {
-			if (fk == nf)
-				break;	/* no follow literal after this */
-			continue;
-		}
-		if (rule_re_match_at(rs, r->re_anch, s, len, v[k]))
+	for (k = 0; k < rs->npos[i]; k++)
+		if ((!follow || follow_ok(r, s, v[k], fv, nf)) &&
+		    rule_re_match_at(rs, r->re_anch, s, len, v[k]))
 			return (1);
-	}
 	return (0);
 }
 
