@@ -32,6 +32,7 @@ struct litset {
 	char		**v;
 	size_t		  n;
 	int		  prefix;	/* a match starts with the literal */
+	size_t		  end;		/* pattern offset past its atoms */
 };
 
 struct rx {
@@ -149,6 +150,7 @@ ls_better(struct litset *best, struct litset *cand)
 	cand->v = NULL;
 	cand->n = 0;
 	cand->prefix = 0;
+	cand->end = SIZE_MAX;
 }
 
 /* a quantifier after an atom: 0 none, 1 may be absent, 2 at least once */
@@ -352,11 +354,13 @@ rx_group(struct rx *x, struct litset *out, int *zerowidth)
 
 /* atoms: how many atoms came before the run (0: it starts the match) */
 static void
-run_flush(struct rx *x, struct litset *best, char *run, size_t *rl, int atoms)
+run_flush(struct rx *x, struct litset *best, char *run, size_t *rl, int atoms,
+    size_t end)
 {
-	struct litset	cand = { NULL, 0, 0 };
+	struct litset	cand = { NULL, 0, 0, SIZE_MAX };
 
 	cand.prefix = atoms == 0 && !x->noprefix;
+	cand.end = end;
 	if (*rl > 0 && ls_add(&cand, run, *rl) == 0)
 		ls_better(best, &cand);
 	else
@@ -370,12 +374,13 @@ rx_seq(struct rx *x, struct litset *best)
 {
 	struct litset	 g;
 	char		 run[LIT_MAX];
-	size_t		 rl = 0;
+	size_t		 rl = 0, runend = SIZE_MAX;
 	int		 c, lit, q, zw, isgroup, atoms = 0, runstart = 0;
 
 	best->v = NULL;
 	best->n = 0;
 	best->prefix = 0;
+	best->end = SIZE_MAX;
 	while (x->i < x->n && !x->fail) {
 		c = (unsigned char)x->s[x->i];
 		if (c == '|' || c == ')')
@@ -388,7 +393,7 @@ rx_seq(struct rx *x, struct litset *best)
 		if (c == '\\' && x->i + 1 < x->n && x->s[x->i + 1] == 'b') {
 			x->i += 2;	/* zero-width: the run may go on */
 			if (rl > 0)
-				run_flush(x, best, run, &rl, runstart);
+				run_flush(x, best, run, &rl, runstart, runend);
 			continue;
 		}
 		if (rl == 0)
@@ -419,25 +424,27 @@ rx_seq(struct rx *x, struct litset *best)
 		q = rx_quant(x);
 		if (lit != -1) {
 			if (q == 1) {
-				run_flush(x, best, run, &rl, runstart);
+				run_flush(x, best, run, &rl, runstart, runend);
 				continue;
 			}
 			if (rl == sizeof(run))
-				run_flush(x, best, run, &rl, runstart);
+				run_flush(x, best, run, &rl, runstart, runend);
 			run[rl++] = (char)tolower(lit);
+			runend = x->i;
 			if (q == 2)
-				run_flush(x, best, run, &rl, runstart);
+				run_flush(x, best, run, &rl, runstart, runend);
 			continue;
 		}
-		run_flush(x, best, run, &rl, runstart);
+		run_flush(x, best, run, &rl, runstart, runend);
 		if (isgroup && q != 1) {
 			/* a group's literals start the match if it comes first */
 			g.prefix = g.prefix && atoms == 1 && !x->noprefix;
+			g.end = x->i;
 			ls_better(best, &g);
 		} else
 			ls_free(&g);
 	}
-	run_flush(x, best, run, &rl, runstart);
+	run_flush(x, best, run, &rl, runstart, runend);
 	if (x->fail)
 		ls_free(best);
 }
@@ -447,14 +454,16 @@ static void
 rx_alt(struct rx *x, struct litset *out)
 {
 	struct litset	b;
-	size_t		i;
+	size_t		i, nb = 0;
 	int		all = 1;
 
 	out->v = NULL;
 	out->n = 0;
 	out->prefix = 1;
+	out->end = SIZE_MAX;
 	for (;;) {
 		rx_seq(x, &b);
+		out->end = nb++ == 0 ? b.end : SIZE_MAX;
 		if (b.n == 0 || ls_score(&b) < LIT_MIN)
 			all = 0;
 		if (!b.prefix)
@@ -471,27 +480,36 @@ rx_alt(struct rx *x, struct litset *out)
 		ls_free(out);
 }
 
+/* the literal set of a pattern; 0 none */
+static int
+lit_analyse(const char *pattern, int noprefix, struct litset *ls)
+{
+	struct rx	x;
+
+	memset(&x, 0, sizeof(x));
+	x.s = pattern;
+	x.n = strlen(pattern);
+	x.noprefix = noprefix;
+	rx_alt(&x, ls);
+	if (x.fail || x.i != x.n || ls->n == 0 || ls_score(ls) < LIT_MIN) {
+		ls_free(ls);
+		return (0);
+	}
+	return (1);
+}
+
 int
 prefilter_literals(const char *pattern, uint32_t flags, char ***v, size_t *n,
     int *prefix)
 {
 	struct litset	ls;
-	struct rx	x;
 
 	*v = NULL;
 	*n = 0;
 	if (prefix != NULL)
 		*prefix = 0;
-	if (flags & PCRE2_EXTENDED)
+	if ((flags & PCRE2_EXTENDED) || !lit_analyse(pattern, 0, &ls))
 		return (0);
-	memset(&x, 0, sizeof(x));
-	x.s = pattern;
-	x.n = strlen(pattern);
-	rx_alt(&x, &ls);
-	if (x.fail || x.i != x.n || ls.n == 0 || ls_score(&ls) < LIT_MIN) {
-		ls_free(&ls);
-		return (0);
-	}
 	*v = ls.v;
 	*n = ls.n;
 	if (prefix != NULL)
@@ -499,33 +517,12 @@ prefilter_literals(const char *pattern, uint32_t flags, char ***v, size_t *n,
 	return (1);
 }
 
-/* past the group whose ( is at s[i], and its quantifier */
-static void
-rx_skip_group(struct rx *x)
-{
-	int	depth = 0;
-
-	while (x->i < x->n && !x->fail) {
-		if (x->s[x->i] == '\\')
-			x->i += 2;
-		else if (x->s[x->i] == '[')
-			rx_skip_class(x);
-		else if (x->s[x->i++] == '(')
-			depth++;
-		else if (x->s[x->i - 1] == ')' && --depth == 0)
-			break;
-	}
-	if (depth != 0 || x->i > x->n)
-		x->fail = 1;
-	else
-		(void)rx_quant(x);
-}
-
-/* does the pattern have a | outside any group? */
-static int
-rx_toplevel_alt(const char *s)
+/* where the branches at the top of the pattern end (at | or the end) */
+static size_t
+rx_branches(const char *s, size_t *ends, size_t max)
 {
 	struct rx	x;
+	size_t		n = 0;
 	int		depth = 0;
 
 	memset(&x, 0, sizeof(x));
@@ -541,76 +538,76 @@ rx_toplevel_alt(const char *s)
 				depth++;
 			else if (s[x.i] == ')')
 				depth--;
-			else if (s[x.i] == '|' && depth == 0)
-				return (1);
+			else if (s[x.i] == '|' && depth == 0) {
+				if (n == max)
+					return (0);
+				ends[n++] = x.i;
+			}
 			x.i++;
 		}
 	}
-	return (x.fail);
+	if (x.fail || depth != 0 || x.i != x.n || n == max)
+		return (0);
+	ends[n++] = x.n;
+	return (n);
 }
 
-/*
- * Past the atoms that give a prefix rule its literal: leading \b and ^,
- * then either one group or a run of plain characters.
- */
-static void
-rx_skip_first(struct rx *x)
+/* the follow literals of one top-level branch, added to out; 0 none */
+static int
+branch_follow(const char *branch, struct litset *out)
 {
-	const char	*s = x->s;
-	int		 run = 0;
+	struct litset	first, rest;
+	size_t		i;
+	int		ok = 0;
 
-	while (x->i < x->n && !x->fail) {
-		if (s[x->i] == '^' || (s[x->i] == '\\' && x->i + 1 < x->n &&
-		    s[x->i + 1] == 'b')) {
-			x->i += s[x->i] == '^' ? 1 : 2;
-			continue;
-		}
-		if (s[x->i] == '(' && !run) {
-			rx_skip_group(x);
-			return;
-		}
-		if (s[x->i] == '\\' && x->i + 1 < x->n &&
-		    !isalnum((unsigned char)s[x->i + 1]))
-			x->i += 2;
-		else if (strchr("\\[](){}.*+?^$|", s[x->i]) == NULL)
-			x->i++;
-		else
-			return;
-		run = 1;
-		(void)rx_quant(x);
+	if (!lit_analyse(branch, 0, &first))
+		return (0);
+	if (first.end != SIZE_MAX && first.end < strlen(branch) &&
+	    lit_analyse(branch + first.end, 1, &rest)) {
+		ok = 1;
+		for (i = 0; i < rest.n; i++)
+			if (ls_add(out, rest.v[i], strlen(rest.v[i])) == -1)
+				ok = 0;
+		ls_free(&rest);
 	}
+	ls_free(&first);
+	return (ok);
 }
 
 /*
- * For a rule whose matches start at its literal: literals one of which
- * every match must contain after its first atoms (for \bgit\b[^|;&]*
- * \bpush\b, "push").  A match starting where the literal was seen then
- * needs one of them at or after that place.  0: none found.
+ * Literals one of which every match must contain after the literal the
+ * prefilter looks for (for \bgit\b[^|;&]*\bpush\b, "push"; for a|b,
+ * those of each branch, after that branch's own literal).  A match
+ * holding that literal at p then holds one of these at or after p.
+ * 0: none found.
  */
 int
 prefilter_follow(const char *pattern, uint32_t flags, char ***v, size_t *n)
 {
-	struct litset	ls;
-	struct rx	x;
+	struct litset	 out = { NULL, 0, 0, SIZE_MAX };
+	size_t		 ends[16], nb, k, from = 0;
+	char		*branch;
+	int		 ok = 1;
 
 	*v = NULL;
 	*n = 0;
-	if ((flags & PCRE2_EXTENDED) || rx_toplevel_alt(pattern))
+	if ((flags & PCRE2_EXTENDED) ||
+	    (nb = rx_branches(pattern, ends, 16)) == 0)
 		return (0);
-	memset(&x, 0, sizeof(x));
-	x.s = pattern;
-	x.n = strlen(pattern);
-	x.noprefix = 1;
-	rx_skip_first(&x);
-	if (x.fail || x.i >= x.n)
-		return (0);
-	rx_alt(&x, &ls);
-	if (x.fail || x.i != x.n || ls.n == 0 || ls_score(&ls) < LIT_MIN) {
-		ls_free(&ls);
+	for (k = 0; k < nb && ok; k++) {
+		if ((branch = strndup(pattern + from, ends[k] - from)) == NULL)
+			ok = 0;
+		else
+			ok = branch_follow(branch, &out);
+		free(branch);
+		from = ends[k] + 1;
+	}
+	if (!ok || out.n == 0 || ls_score(&out) < LIT_MIN) {
+		ls_free(&out);
 		return (0);
 	}
-	*v = ls.v;
-	*n = ls.n;
+	*v = out.v;
+	*n = out.n;
 	return (1);
 }
 
@@ -865,7 +862,7 @@ pf_literals(struct prefilter *pf, struct rule **rules, size_t n,
 			pf->nalways++;
 		r->spanned = rx_span(r->pattern, r->reflags, r->span);
 		r->follow = -1;
-		if (r->always || !r->prefix)
+		if (r->always)
 			continue;
 		if (prefilter_follow(r->pattern, r->reflags, &lits[pf->nids],
 		    &nlits[pf->nids]))

@@ -249,18 +249,27 @@ static int
 match_windows(struct ruleset *rs, size_t i, const char *s, size_t len)
 {
 	const struct rule	*r = rs->regex[i];
-	uint32_t		 v[PF_MAXPOS];
-	size_t			 n, k, w, from = 0, to = 0, prev = 0;
-	int			 open = 0;
+	uint32_t		 v[PF_MAXPOS], fv[PF_MAXPOS];
+	size_t			 n, k, m, w, nf = 0, from = 0, to = 0, prev = 0;
+	int			 open = 0, follow;
 
 	n = places(rs, i, v);
+	follow = r->follow >= 0 && rs->npos[r->follow] <= PF_MAXPOS;
+	if (follow) {
+		nf = places(rs, (size_t)r->follow, fv);
+		for (k = 0, m = 0; k < n; k++)
+			if (follow_ok(r, s, v[k], fv, nf))
+				v[m++] = v[k];
+		if ((n = m) == 0)
+			return (0);
+	}
 	if (!r->spanned)
 		return (rule_re_match_upto(rs, r->re_lim, s, len, v[n - 1], 0));
 	for (k = 0; k < n; k++) {
 		w = v[k];
 		while (w > prev && in_span(r, (unsigned char)s[w - 1]))
 			w--;
-		if (open && w == prev && k > 0)
+		if (open && w == prev)
 			w = from;	/* the run goes on from the last place */
 		if (open && w <= to) {
 			to = v[k];
