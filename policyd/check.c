@@ -137,29 +137,40 @@ resolve(struct ruleset *rs, const struct best *b, enum rule_kind kind,
 		rs->held++;
 }
 
-/* the regex rules on one text: only those whose literals occur in it */
+static void
+check_rule(struct ruleset *rs, size_t i, const char *s, size_t len,
+    struct best *b)
+{
+	const struct rule	*r = rs->regex[i];
+
+	if (regex_candidate(rs, i) && can_beat(b, r) &&
+	    regex_rule_matches(rs, i, s, len))
+		consider(b, r);
+}
+
+/*
+ * The regex rules on one text: those that look for a literal seen in
+ * it, and those without a literal.
+ */
 static void
 check_text(struct ruleset *rs, const char *s, size_t len, struct best *b)
 {
-	const struct rule	*r;
-	uint64_t		 w;
-	size_t			 i, k;
+	const uint32_t	*v;
+	uint64_t	 w;
+	size_t		 k, id, j, n;
 
 	regex_scan(rs, s, len);
-	for (k = 0; k <= rs->nregex / 64; k++) {
-		w = rs->cand[k] | rs->always[k];
-		while (w != 0) {
-			i = k * 64 + (size_t)__builtin_ctzll(w);
-			w &= w - 1;
-			if (i >= rs->nregex)
-				break;
-			r = rs->regex[i];
-			if (!regex_candidate(rs, i) || !can_beat(b, r))
-				continue;
-			if (regex_rule_matches(rs, i, s, len))
-				consider(b, r);
+	for (k = 0; k <= rs->nids / 64; k++)
+		for (w = rs->cand[k]; w != 0; w &= w - 1) {
+			id = k * 64 + (size_t)__builtin_ctzll(w);
+			n = prefilter_rules(rs->pf, id, &v);
+			for (j = 0; j < n; j++)
+				check_rule(rs, v[j], s, len, b);
 		}
-	}
+	for (k = 0; k <= rs->nregex / 64; k++)
+		for (w = rs->always[k]; w != 0; w &= w - 1)
+			check_rule(rs, k * 64 + (size_t)__builtin_ctzll(w), s,
+			    len, b);
 }
 
 /* room for len more bytes in rs->joined */

@@ -76,7 +76,8 @@ struct rule {
 	int		 prefix;	/* every match starts at its literal */
 	pcre2_code	*re_anch;	/* the same, anchored */
 	pcre2_code	*re_lim;	/* the same, with an offset limit */
-	int		 follow;	/* prefilter id of a second literal */
+	int		 lit;		/* prefilter id of its literals */
+	int		 follow;	/* prefilter id of later literals */
 	int		 spanned;	/* span leaves some byte out */
 	uint8_t		 span[32];	/* the bytes a match can hold */
 	/* RK_COMMAND */
@@ -190,6 +191,8 @@ void		 prefilter_scan(const struct prefilter *, const char *, size_t,
 		    uint64_t *, uint32_t *, uint8_t *);
 size_t		 prefilter_always(const struct prefilter *);
 size_t		 prefilter_nids(const struct prefilter *);
+size_t		 prefilter_rules(const struct prefilter *, size_t,
+		    const uint32_t **);
 /* literals every match holds past its first atoms (prefix rules) */
 int		 prefilter_follow(const char *, uint32_t, char ***, size_t *);
 

@@ -19,6 +19,9 @@
 #include "policy.h"
 
 #define LIT_MIN		1	/* see lit_score() */
+#ifndef FOLLOW_MIN
+#define FOLLOW_MIN	7	/* follow literals worth their cost */
+#endif
 #define LIT_MAX		64
 #define RX_MAXDEPTH	32
 #define PF_MAXSTATES	(1U << 20)
@@ -54,7 +57,9 @@ struct prefilter {
 	uint32_t	*outoff;	/* nstates + 1 */
 	uint32_t	*outs;
 	size_t		 nalways;
-	size_t		 nids;		/* rules, then follow sets */
+	size_t		 nids;		/* literal sets */
+	uint32_t	*idoff;		/* nids + 1: where each id's rules are */
+	uint32_t	*idrule;	/* rules by the id they look for first */
 };
 
 static void	rx_alt(struct rx *, struct litset *);
@@ -602,7 +607,7 @@ prefilter_follow(const char *pattern, uint32_t flags, char ***v, size_t *n)
 		free(branch);
 		from = ends[k] + 1;
 	}
-	if (!ok || out.n == 0 || ls_score(&out) < LIT_MIN) {
+	if (!ok || out.n == 0 || ls_score(&out) < FOLLOW_MIN) {
 		ls_free(&out);
 		return (0);
 	}
@@ -841,34 +846,116 @@ pf_classes(struct prefilter *pf, char ***lits, size_t *nlits, size_t n)
 		pf->cls[b] = pf->cls[tolower(b)];
 }
 
+static int
+lit_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+/* a literal set in the form the automaton sees: cut, sorted, unique */
+static void
+ls_canon(char **v, size_t *n)
+{
+	size_t	i, m = 0;
+
+	for (i = 0; i < *n; i++)
+		if (strlen(v[i]) > PF_LITMAX)
+			v[i][PF_LITMAX] = '\0';
+	qsort(v, *n, sizeof(*v), lit_cmp);
+	for (i = 0; i < *n; i++) {
+		if (m > 0 && strcmp(v[m - 1], v[i]) == 0) {
+			free(v[i]);
+			continue;
+		}
+		v[m++] = v[i];
+	}
+	*n = m;
+}
+
 /*
- * The literals of every rule, and for the rules whose matches start at
- * their literal a second set (prefilter_follow()) under an id of its
- * own, n and up; rule->follow names it, -1 without.
+ * The id of a literal set: one already filed if it is the same set
+ * (eight rules looking for "git" share one id, so each "git" in a text
+ * is noted once), a new one otherwise.  v is consumed.
+ */
+static int
+pf_file(struct prefilter *pf, char ***lits, size_t *nlits, char **v, size_t n)
+{
+	size_t	id, i;
+
+	ls_canon(v, &n);
+	for (id = 0; id < pf->nids; id++) {
+		if (nlits[id] != n)
+			continue;
+		for (i = 0; i < n && strcmp(lits[id][i], v[i]) == 0; i++)
+			;
+		if (i == n) {
+			for (i = 0; i < n; i++)
+				free(v[i]);
+			free(v);
+			return ((int)id);
+		}
+	}
+	lits[pf->nids] = v;
+	nlits[pf->nids] = n;
+	return ((int)pf->nids++);
+}
+
+/* for each id, the rules that look for it first (rule->lit) */
+static int
+pf_idrules(struct prefilter *pf, struct rule **rules, size_t n)
+{
+	size_t	i, *fill;
+
+	pf->idoff = calloc(pf->nids + 1, sizeof(*pf->idoff));
+	pf->idrule = calloc(n + 1, sizeof(*pf->idrule));
+	fill = calloc(pf->nids + 1, sizeof(*fill));
+	if (pf->idoff == NULL || pf->idrule == NULL || fill == NULL) {
+		free(fill);
+		return (-1);
+	}
+	for (i = 0; i < n; i++)
+		if (rules[i]->lit >= 0)
+			pf->idoff[rules[i]->lit + 1]++;
+	for (i = 0; i < pf->nids; i++)
+		pf->idoff[i + 1] += pf->idoff[i];
+	for (i = 0; i < n; i++)
+		if (rules[i]->lit >= 0)
+			pf->idrule[pf->idoff[rules[i]->lit] +
+			    fill[rules[i]->lit]++] = (uint32_t)i;
+	free(fill);
+	return (0);
+}
+
+/*
+ * The literals of every rule (rule->lit) and, where the pattern gives
+ * them, its follow literals (prefilter_follow(), rule->follow), each
+ * set under an id; -1 for none.
  */
 static int
 pf_literals(struct prefilter *pf, struct rule **rules, size_t n,
     char ***lits, size_t *nlits)
 {
 	struct rule	*r;
-	size_t		 i;
+	char		**v;
+	size_t		 i, nv;
 
-	pf->nids = n;
 	for (i = 0; i < n; i++) {
 		r = rules[i];
-		r->always = !prefilter_literals(r->pattern, r->reflags,
-		    &lits[i], &nlits[i], &r->prefix);
-		if (r->always)
-			pf->nalways++;
+		r->lit = r->follow = -1;
 		r->spanned = rx_span(r->pattern, r->reflags, r->span);
-		r->follow = -1;
-		if (r->always)
+		r->always = !prefilter_literals(r->pattern, r->reflags, &v,
+		    &nv, &r->prefix);
+		if (r->always) {
+			pf->nalways++;
 			continue;
-		if (prefilter_follow(r->pattern, r->reflags, &lits[pf->nids],
-		    &nlits[pf->nids]))
-			r->follow = (int)pf->nids++;
+		}
+		r->lit = pf_file(pf, lits, nlits, v, nv);
+		if (prefilter_follow(r->pattern, r->reflags, &v, &nv))
+			r->follow = pf_file(pf, lits, nlits, v, nv);
+		if (r->follow == r->lit)
+			r->follow = -1;
 	}
-	return (0);
+	return (pf_idrules(pf, rules, n));
 }
 
 struct prefilter *
@@ -901,7 +988,7 @@ prefilter_build(struct rule **rules, size_t n)
 		goto done;
 	ok = 1;
  done:
-	for (i = 0; lits != NULL && i < 2 * n; i++) {
+	for (i = 0; lits != NULL && i < pf->nids; i++) {
 		for (j = 0; j < nlits[i]; j++)
 			free(lits[i][j]);
 		free(lits[i]);
@@ -923,6 +1010,8 @@ prefilter_free(struct prefilter *pf)
 		return;
 	free(pf->delta);
 	free(pf->delta16);
+	free(pf->idoff);
+	free(pf->idrule);
 	free(pf->outoff);
 	free(pf->outs);
 	free(pf);
@@ -934,11 +1023,19 @@ prefilter_always(const struct prefilter *pf)
 	return (pf->nalways);
 }
 
-/* how many ids prefilter_scan() reports: the rules, then follow sets */
+/* how many ids (literal sets) prefilter_scan() reports */
 size_t
 prefilter_nids(const struct prefilter *pf)
 {
 	return (pf->nids);
+}
+
+/* the rules (regex indices) that look for id first; how many */
+size_t
+prefilter_rules(const struct prefilter *pf, size_t id, const uint32_t **v)
+{
+	*v = pf->idrule + pf->idoff[id];
+	return (pf->idoff[id + 1] - pf->idoff[id]);
 }
 
 /* the literals that end at i, in state st */

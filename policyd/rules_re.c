@@ -12,6 +12,7 @@
 
 #define RE_MATCH_LIMIT	200000	/* bounds a runaway backtrack */
 #define RE_DEPTH_LIMIT	10000
+#define SPAN_MAXLOOK	256	/* farther follow literals: let pcre2 see */
 
 int
 rule_re_flags(const char *s, uint32_t *f)
@@ -152,7 +153,7 @@ regex_candidate(const struct ruleset *rs, size_t i)
 
 	if (r->always)
 		return (1);
-	if (!(rs->cand[i / 64] & (1ULL << (i % 64))))
+	if (!(rs->cand[r->lit / 64] & (1ULL << (r->lit % 64))))
 		return (0);
 	return (r->follow < 0 ||
 	    (rs->cand[r->follow / 64] & (1ULL << (r->follow % 64))));
@@ -209,7 +210,7 @@ follow_ok(const struct rule *r, const char *s, size_t p, const uint32_t *fv,
 
 	if ((k = first_from(fv, nf, p)) == nf)
 		return (0);
-	if (r->spanned)
+	if (r->spanned && fv[k] - p <= SPAN_MAXLOOK)
 		for (j = p; j < fv[k]; j++)
 			if (!in_span(r, (unsigned char)s[j]))
 				return (0);
@@ -224,7 +225,7 @@ static int
 match_anchored(struct ruleset *rs, size_t i, const char *s, size_t len)
 {
 	const struct rule	*r = rs->regex[i];
-	const uint32_t		*v = rs->pos + i * PF_MAXPOS;
+	const uint32_t		*v = rs->pos + (size_t)r->lit * PF_MAXPOS;
 	uint32_t		 fv[PF_MAXPOS];
 	size_t			 k, nf = 0;
 	int			 follow;
@@ -232,7 +233,7 @@ match_anchored(struct ruleset *rs, size_t i, const char *s, size_t len)
 	follow = r->follow >= 0 && rs->npos[r->follow] <= PF_MAXPOS;
 	if (follow)
 		nf = places(rs, (size_t)r->follow, fv);
-	for (k = 0; k < rs->npos[i]; k++)
+	for (k = 0; k < rs->npos[r->lit]; k++)
 		if ((!follow || follow_ok(r, s, v[k], fv, nf)) &&
 		    rule_re_match_at(rs, r->re_anch, s, len, v[k]))
 			return (1);
@@ -253,7 +254,7 @@ match_windows(struct ruleset *rs, size_t i, const char *s, size_t len)
 	size_t			 n, k, m, w, nf = 0, from = 0, to = 0, prev = 0;
 	int			 open = 0, follow;
 
-	n = places(rs, i, v);
+	n = places(rs, (size_t)r->lit, v);
 	follow = r->follow >= 0 && rs->npos[r->follow] <= PF_MAXPOS;
 	if (follow) {
 		nf = places(rs, (size_t)r->follow, fv);
@@ -296,7 +297,8 @@ regex_rule_matches(struct ruleset *rs, size_t i, const char *s, size_t len)
 {
 	const struct rule	*r = rs->regex[i];
 
-	if (r->always || rs->npos[i] == 0 || rs->npos[i] > PF_MAXPOS ||
+	if (r->always || rs->npos[r->lit] == 0 ||
+	    rs->npos[r->lit] > PF_MAXPOS ||
 	    (r->prefix ? r->re_anch : r->re_lim) == NULL)
 		return (rule_re_match(rs, r->re, s, len));
 	if (r->prefix)
