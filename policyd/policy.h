@@ -77,6 +77,7 @@ struct rule {
 	pcre2_code	*re_anch;	/* the same, anchored */
 	pcre2_code	*re_lim;	/* the same, with an offset limit */
 	int		 lit;		/* prefilter id of its literals */
+	int		 wordstart;	/* \b then a word byte starts a match */
 	int		 follow;	/* prefilter id of later literals */
 	int		 spanned;	/* span leaves some byte out */
 	uint8_t		 span[32];	/* the bytes a match can hold */

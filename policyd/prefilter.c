@@ -927,6 +927,29 @@ pf_idrules(struct prefilter *pf, struct rule **rules, size_t n)
 }
 
 /*
+ * Does every match of a prefix rule start at a word boundary before a
+ * word byte (each branch opens with \b and each literal with a word
+ * byte)?  Then a place right after a word byte cannot start one.
+ */
+static int
+pf_wordstart(const char *pattern, char *const *v, size_t n)
+{
+	size_t	ends[16], nb, k, from = 0;
+
+	for (k = 0; k < n; k++)
+		if (!isalnum((unsigned char)v[k][0]) && v[k][0] != '_')
+			return (0);
+	if ((nb = rx_branches(pattern, ends, 16)) == 0)
+		return (0);
+	for (k = 0; k < nb; k++) {
+		if (strncmp(pattern + from, "\\b", 2) != 0)
+			return (0);
+		from = ends[k] + 1;
+	}
+	return (1);
+}
+
+/*
  * The literals of every rule (rule->lit) and, where the pattern gives
  * them, its follow literals (prefilter_follow(), rule->follow), each
  * set under an id; -1 for none.
@@ -949,6 +972,7 @@ pf_literals(struct prefilter *pf, struct rule **rules, size_t n,
 			pf->nalways++;
 			continue;
 		}
+		r->wordstart = r->prefix && pf_wordstart(r->pattern, v, nv);
 		r->lit = pf_file(pf, lits, nlits, v, nv);
 		if (prefilter_follow(r->pattern, r->reflags, &v, &nv))
 			r->follow = pf_file(pf, lits, nlits, v, nv);

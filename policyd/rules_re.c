@@ -5,6 +5,7 @@
  */
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -159,6 +160,13 @@ regex_candidate(const struct ruleset *rs, size_t i)
 	    (rs->cand[r->follow / 64] & (1ULL << (r->follow % 64))));
 }
 
+/* a byte \b counts as part of a word */
+static int
+is_word(char c)
+{
+	return (isalnum((unsigned char)c) || c == '_');
+}
+
 static int
 in_span(const struct rule *r, unsigned char c)
 {
@@ -233,10 +241,13 @@ match_anchored(struct ruleset *rs, size_t i, const char *s, size_t len)
 	follow = r->follow >= 0 && rs->npos[r->follow] <= PF_MAXPOS;
 	if (follow)
 		nf = places(rs, (size_t)r->follow, fv);
-	for (k = 0; k < rs->npos[r->lit]; k++)
+	for (k = 0; k < rs->npos[r->lit]; k++) {
+		if (r->wordstart && v[k] > 0 && is_word(s[v[k] - 1]))
+			continue;	/* no \b before it */
 		if ((!follow || follow_ok(r, s, v[k], fv, nf)) &&
 		    rule_re_match_at(rs, r->re_anch, s, len, v[k]))
 			return (1);
+	}
 	return (0);
 }
 
