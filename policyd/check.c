@@ -196,15 +196,15 @@ joined_reserve(struct ruleset *rs, size_t len)
 static const char *
 join_words(struct ruleset *rs, const struct shcmd *c, int from, size_t *lenp)
 {
-	size_t	len = 1, off = 0, l;
+	size_t	off = 0, l;
 	int	i;
 
-	for (i = from; i < c->argc; i++)
-		len += strlen(c->argv[i]) + 1;
-	if (joined_reserve(rs, len) == -1)
+	if (joined_reserve(rs, 1) == -1)
 		return (NULL);
 	for (i = from; i < c->argc; i++) {
 		l = strlen(c->argv[i]);
+		if (joined_reserve(rs, off + l + 2) == -1)
+			return (NULL);
 		if (i > from)
 			rs->joined[off++] = ' ';
 		memcpy(rs->joined + off, c->argv[i], l);
@@ -215,68 +215,65 @@ join_words(struct ruleset *rs, const struct shcmd *c, int from, size_t *lenp)
 	return (rs->joined);
 }
 
-/* a glob with a slash is matched against the full name */
-static int
-glob_match(const char *glob, int flags, const char *argv0, const char *base)
+/* a command's arguments, joined when a pattern first needs them */
+struct cmdargs {
+	const struct shcmd	*c;
+	struct ciargs		 lit;	/* for cmdindex_args() */
+	const char		*s;
+	size_t			 len;
+};
+
+/*
+ * The rest of command rule i once its glob matched (cmdindex.c): the
+ * args pattern, if any, tried only when one of its literals is there.
+ */
+static inline int
+command_match(struct ruleset *rs, uint32_t i, const struct rule *r,
+    struct cmdargs *a)
 {
-	const char	*name = (flags & GLOB_PATH) ? argv0 : base;
-
-	if (!(flags & GLOB_WILD))
-		return (glob[0] == name[0] && strcmp(glob, name) == 0);
-	return (fnmatch(glob, name, 0) == 0);
-}
-
-static int
-command_match(struct ruleset *rs, const struct rule *r, const struct shcmd *c,
-    const char *base)
-{
-	const char	*args;
-	size_t		 len, i;
-	unsigned char	 f = (unsigned char)base[0];
-
-	if (!r->anyfirst && !(r->first[f / 8] & (1 << (f % 8))))
-		return (0);
-	for (i = 0; i < r->nglobs; i++)
-		if (glob_match(r->globs[i], r->globflags[i], c->argv[0], base))
-			break;
-	if (i == r->nglobs)
-		return (0);
 	if (r->re == NULL)
 		return (1);
-	if ((args = join_words(rs, c, 1, &len)) == NULL)
+	if (!cmdindex_args(rs->ci, i, &a->lit))
+		return (0);
+	if (a->s == NULL &&
+	    (a->s = join_words(rs, a->c, 1, &a->len)) == NULL)
 		return (1);	/* fail closed */
-	return (rule_re_match(rs, r->re, args, len));
+	return (rule_re_match(rs, r->re, a->s, a->len));
 }
 
 /*
- * Every simple command against the command rules its name can match
- * (cmdindex.c).  Returns how many commands no rule matched: under a
- * default other than allow, each of them gets the default.
+ * Every simple command against the command rules whose globs match its
+ * name (cmdindex.c).  Returns how many commands no rule matched: under
+ * a default other than allow, each of them gets the default.
  */
 static size_t
 check_commands(struct ruleset *rs, struct best *b)
 {
 	const struct rule	*r;
-	const struct shcmd	*c;
-	const char		*base;
+	struct cmdargs		 a;
+	uint32_t		 ri;
 	size_t			 i, k, n, unmatched = 0;
 	int			 matched, track;
 
 	track = rs->def[RK_COMMAND] != POL_ALLOW;
 	for (k = 0; k < rs->sp.ncmds; k++) {
-		c = &rs->sp.cmds[k];
-		base = sh_basename(c->argv[0]);
+		a.c = &rs->sp.cmds[k];
+		a.lit.argv = a.c->argv + 1;
+		a.lit.argc = a.c->argc - 1;
+		a.lit.known = 0;
+		a.s = NULL;
 		matched = 0;
-		n = cmdindex_lookup(rs->ci, c->argv[0], base, rs->cmdcand);
+		n = cmdindex_lookup(rs->ci, a.c->argv[0], rs->cmdcand);
 		for (i = 0; i < n; i++) {
-			r = rs->bykind[RK_COMMAND][rs->cmdcand[i]];
+			ri = rs->cmdcand[i];
+			r = rs->bykind[RK_COMMAND][ri];
 			if (can_beat(b, r)) {
-				if (command_match(rs, r, c, base)) {
+				if (command_match(rs, ri, r, &a)) {
 					consider(b, r);
 					matched = 1;
 				}
 			} else if (track && !matched &&
-			    command_match(rs, r, c, base))
+			    command_match(rs, ri, r, &a))
 				matched = 1;
 		}
 		unmatched += !matched;

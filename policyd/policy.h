@@ -86,8 +86,6 @@ struct rule {
 	char		**globs;	/* match split at commas */
 	uint8_t		*globflags;	/* GLOB_PATH, GLOB_WILD */
 	size_t		 nglobs;
-	uint8_t		 first[32];	/* first characters of the globs */
-	int		 anyfirst;	/* a glob starts with a wildcard */
 	/* RK_FILE */
 	char		*path;
 	int		 path_component;	/* no '/': any component */
@@ -177,12 +175,22 @@ int		 regex_rule_matches(struct ruleset *, size_t, const char *,
 		    size_t);
 int		 rule_re_flags(const char *, uint32_t *);
 
-/* cmdindex.c: the command rules that may match a command name */
+/* cmdindex.c: the command rules whose globs match a command name */
 struct cmdindex	*cmdindex_build(struct rule **, size_t);
 void		 cmdindex_free(struct cmdindex *);
 size_t		 cmdindex_max(const struct cmdindex *);
 size_t		 cmdindex_lookup(const struct cmdindex *, const char *,
-		    const char *, uint32_t *);
+		    uint32_t *);
+/* a command's arguments, as cmdindex_args() sees them */
+struct ciargs {
+	char *const	*argv;		/* argv[1] on */
+	int		 argc;
+	int		 known;		/* bytes worked out: set it to 0 */
+	uint64_t	 bytes;		/* bit b: a byte folding to b mod 64 */
+};
+/* 0: the args pattern of rule i cannot match these arguments */
+int		 cmdindex_args(const struct cmdindex *, uint32_t,
+		    struct ciargs *);
 
 /* prefilter.c: which regex rules may match a text */
 #define PF_MAXPOS	32

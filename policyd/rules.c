@@ -240,12 +240,6 @@ split_globs(struct rule *r)
 			r->globflags[n] |= GLOB_PATH;
 		if (strpbrk(v[n], "*?[") != NULL)
 			r->globflags[n] |= GLOB_WILD;
-		/* a path glob is matched against the whole name */
-		if (strchr("*?[", v[n][0]) != NULL || strchr(v[n], '/') != NULL)
-			r->anyfirst = 1;
-		else
-			r->first[(unsigned char)v[n][0] / 8] |=
-			    1 << ((unsigned char)v[n][0] % 8);
 	}
 	return (0);
 }

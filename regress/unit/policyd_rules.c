@@ -500,23 +500,38 @@ lfind_u32(const uint32_t *v, size_t n, uint32_t x)
 	return (0);
 }
 
-/* glob_match() of check.c, rule by rule */
+/*
+ * A command rule's globs, the slow way: fnmatch() or, plain, strcmp();
+ * but a rule whose globs all start with a plain byte or a backslash
+ * only sees names that start with one of those bytes (so \d* alone
+ * matches nothing, as it always has).
+ */
 static int
 command_glob(const struct rule *r, const char *argv0, const char *base)
 {
 	const char	*name;
 	size_t		 i;
+	int		 any = 0, first = 0;
 
 	for (i = 0; i < r->nglobs; i++) {
+		if (strchr("*?[", r->globs[i][0]) != NULL ||
+		    (r->globflags[i] & GLOB_PATH))
+			any = 1;
+		else if (r->globs[i][0] == base[0])
+			first = 1;
+	}
+	if (!any && !first)
+		return (0);
+	for (i = 0; i < r->nglobs; i++) {
 		name = (r->globflags[i] & GLOB_PATH) ? argv0 : base;
-		if (fnmatch(r->globs[i], name, 0) == 0 ||
+		if ((r->globflags[i] & GLOB_WILD) ?
+		    fnmatch(r->globs[i], name, 0) == 0 :
 		    strcmp(r->globs[i], name) == 0)
 			return (1);
 	}
 	return (0);
 }
 
-/* every command rule whose globs match a command is in the index's answer */
 /*
  * Random lines made of pieces of the attack corpus, separators and
  * noise, up to 4 KiB, with the pieces at every alignment: whatever the
@@ -634,47 +649,140 @@ t_span(void)
 	ok(rx_span("a b", PCRE2_EXTENDED, set) == 0, "x mode: every byte");
 }
 
+struct cicount {
+	size_t	cmds;
+	size_t	hits;
+	size_t	looked;
+	size_t	wrong;
+	size_t	skipped;	/* args patterns not run: no literal */
+	size_t	badskip;
+};
+
+/* the arguments joined by spaces, as check.c gives them to pcre2 */
+static size_t
+ci_join(const struct shcmd *c, char *buf, size_t size)
+{
+	size_t	off = 0;
+	int	i;
+
+	buf[0] = '\0';
+	for (i = 1; i < c->argc && off < size; i++)
+		off += snprintf(buf + off, size - off, "%s%s", i > 1 ? " " : "",
+		    c->argv[i]);
+	return (off);
+}
+
+/* the index's answer for one command against brute force */
+static void
+ci_command(struct ruleset *rs, const char *argv0, const struct shcmd *c,
+    struct cicount *cc)
+{
+	static char	 args[70000];
+	const char	*base = sh_basename(argv0);
+	const struct rule *r;
+	struct ciargs	 ca;
+	size_t		 n, i, len;
+	int		 want, got;
+
+	n = cmdindex_lookup(rs->ci, argv0, rs->cmdcand);
+	cc->cmds++;
+	cc->looked += n;
+	for (i = 1; i < n; i++)
+		if (rs->cmdcand[i - 1] >= rs->cmdcand[i])
+			cc->wrong++;
+	for (i = 0; i < rs->count[RK_COMMAND]; i++) {
+		r = rs->bykind[RK_COMMAND][i];
+		want = command_glob(r, argv0, base);
+		got = lfind_u32(rs->cmdcand, n, (uint32_t)i);
+		cc->hits += want;
+		if (want != got) {
+			cc->wrong++;
+			printf("# index %s %s on %s\n",
+			    got ? "added" : "missed", r->name, argv0);
+		}
+		if (!want || c == NULL || r->re == NULL)
+			continue;
+		len = ci_join(c, args, sizeof(args));
+		if (len >= sizeof(args))
+			continue;
+		ca.argv = c->argv + 1;
+		ca.argc = c->argc - 1;
+		ca.known = 0;
+		if (cmdindex_args(rs->ci, (uint32_t)i, &ca))
+			continue;
+		cc->skipped++;
+		if (rule_re_match(rs, r->re, args, len)) {
+			cc->badskip++;
+			printf("# %s skipped on %s\n", r->name, args);
+		}
+	}
+}
+
+/* the command index gives exactly the rules whose globs match */
 static void
 t_cmdindex(struct ruleset *rs)
 {
 	struct inputs		 in;
-	const struct shcmd	*c;
-	const char		*base;
-	size_t			 k, j, i, n, cmds = 0, hits = 0, misses = 0;
-	size_t			 looked = 0;
+	struct cicount		 cc;
+	size_t			 k, j;
 
+	memset(&cc, 0, sizeof(cc));
 	load_inputs(&in);
 	for (k = 0; k < in.n; k++) {
 		if (shparse(&rs->sp, in.v[k], in.len[k]) == -1)
 			continue;
-		for (j = 0; j < rs->sp.ncmds; j++) {
-			c = &rs->sp.cmds[j];
-			base = sh_basename(c->argv[0]);
-			n = cmdindex_lookup(rs->ci, c->argv[0], base,
-			    rs->cmdcand);
-			cmds++;
-			looked += n;
-			for (i = 0; i < rs->count[RK_COMMAND]; i++) {
-				if (!command_glob(rs->bykind[RK_COMMAND][i],
-				    c->argv[0], base))
-					continue;
-				hits++;
-				if (!lfind_u32(rs->cmdcand, n, (uint32_t)i)) {
-					misses++;
-					printf("# index missed %s on %s\n",
-					    rs->bykind[RK_COMMAND][i]->name,
-					    c->argv[0]);
-				}
-			}
-		}
+		for (j = 0; j < rs->sp.ncmds; j++)
+			ci_command(rs, rs->sp.cmds[j].argv[0],
+			    &rs->sp.cmds[j], &cc);
 	}
-	ok(cmds > 2000 && hits > 200, "command index checked on %zu commands "
-	    "(%zu glob matches)", cmds, hits);
-	is_int(misses, 0, "the command index never hides a rule");
-	ok(looked < cmds * rs->count[RK_COMMAND] / 4, "the index narrows the "
-	    "rules down (%zu of %zu tried)", looked,
-	    cmds * rs->count[RK_COMMAND]);
+	ok(cc.cmds > 2000 && cc.hits > 200, "command index checked on %zu "
+	    "commands (%zu glob matches)", cc.cmds, cc.hits);
+	is_int(cc.wrong, 0, "the command index gives exactly the matching "
+	    "rules, in order");
+	ok(cc.looked < cc.cmds * rs->count[RK_COMMAND] / 4, "the index "
+	    "narrows the rules down (%zu of %zu)", cc.looked,
+	    cc.cmds * rs->count[RK_COMMAND]);
+	ok(cc.skipped > 100, "args patterns skipped for want of a literal: "
+	    "%zu", cc.skipped);
+	is_int(cc.badskip, 0, "never one that would have matched");
 	inputs_free(&in);
+}
+
+/* wildcards, classes, escapes and path globs against brute force */
+static void
+t_cmdindex_globs(void)
+{
+	static const char *const names[] = {
+		"ls", "/bin/ls", "./ls", "ls/", "/", "", "nc", "ncat",
+		"/usr/bin/nc.openbsd", "n", "bat", "cat", "dat", "Xyz", "xyz",
+		"x[", "x", "a*b", "a\\*b", "a[b", "ab", "tst", "test", "t\\est",
+		"/opt/a/bin/tool", "/opt/tool", "/opt//bin/x", "opt/a/bin/b",
+		"run.sh", "sh", "bash", "/tmp/x/y", "tmp/", "a/b/", "[", "[[",
+		"]", "*", "?", "\\", "$x$y", "$", "LS", "l", "lx", "\xc3\xa9x",
+		"\xff", "py3", "python3.12", "pip3", "pipx", "ax", "/ax",
+		"docker", "d", "\\d", "tst", "tast", "/usr/bin/docker",
+	};
+	struct ruleset	 rs;
+	struct cferrs	 errs;
+	struct cicount	 cc;
+	size_t		 i;
+
+	ok(load(&rs, "command allow a match 'ls,/bin/ls,py[0-9]*,pip?'\n"
+	    "command deny b match 'nc*,[a-c]at,[!a-z]y*,x[,a\\\\*b,a\\\\[b'\n"
+	    "command approve c match '/opt/*/bin/*,/opt/tool,*sh,l?'\n"
+	    "command deny d match 't\\\\e?st,*/tmp/*,*/,[[]*,[]]*,$*$*'\n"
+	    "command deny e match '*,?x' args 'x'\n"
+	    "command deny f match '\\\\d*,t\\\\e?st'\n"
+	    "command deny g match '\\\\d*,?d'\n"
+	    "default command deny\n", &errs) == 0, "wildcard rules load");
+	memset(&cc, 0, sizeof(cc));
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		ci_command(&rs, names[i], NULL, &cc);
+	ok(cc.hits > 40, "%zu glob matches on %zu names", cc.hits, cc.cmds);
+	is_int(cc.wrong, 0, "wildcard, class, escape and path globs as "
+	    "fnmatch() has them");
+	ruleset_free(&rs);
+	cferrs_free(&errs);
 }
 
 static void
@@ -826,6 +934,7 @@ main(void)
 	t_literals();
 	t_span();
 	t_shipped();
+	t_cmdindex_globs();
 	t_reload();
 	return (done_testing());
 }
