@@ -298,8 +298,9 @@ dequoted(struct ruleset *rs, const char *raw, size_t rawlen, size_t *lenp)
 	    memchr(raw, '\\', rawlen) == NULL)
 		return (NULL);
 	for (k = 0; k < rs->sp.ncmds; k++)
-		for (i = 0; i < rs->sp.cmds[k].argc; i++)
-			len += strlen(rs->sp.cmds[k].argv[i]) + 1;
+		if (!rs->sp.cmds[k].inner && rs->sp.cmds[k].quoted)
+			for (i = 0; i < rs->sp.cmds[k].argc; i++)
+				len += strlen(rs->sp.cmds[k].argv[i]) + 1;
 	if (joined_reserve(rs, len) == -1)
 		return (NULL);
 	for (k = 0; k < rs->sp.ncmds; k++) {

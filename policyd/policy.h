@@ -125,6 +125,7 @@ struct ruleset {
 	size_t		 nids;		/* prefilter ids: rules, follow sets */
 	uint64_t	*cand;		/* prefilter hits, one bit an id */
 	uint64_t	*always;	/* the regex rules without a literal */
+	struct pflog	*pflog;
 	uint32_t	*pos;		/* where, PF_MAXPOS a rule */
 	uint8_t		*npos;
 	struct shparse	 sp;
@@ -170,6 +171,7 @@ int		 rule_re_match_at(struct ruleset *, pcre2_code *, const char *,
 int		 rule_re_match_upto(struct ruleset *, pcre2_code *,
 		    const char *, size_t, size_t, size_t);
 void		 regex_scan(struct ruleset *, const char *, size_t);
+void		 pflog_free(struct pflog *);
 int		 regex_candidate(const struct ruleset *, size_t);
 int		 regex_rule_matches(struct ruleset *, size_t, const char *,
 		    size_t);
@@ -196,8 +198,14 @@ int		 cmdindex_args(const struct cmdindex *, uint32_t,
 #define PF_MAXPOS	32
 struct prefilter *prefilter_build(struct rule **, size_t);
 void		 prefilter_free(struct prefilter *);
+/* scratch for long texts: a state and a place for each byte */
+struct pflog {
+	uint16_t	*st;
+	uint32_t	*at;
+	size_t		 cap;
+};
 void		 prefilter_scan(const struct prefilter *, const char *, size_t,
-		    uint64_t *, uint32_t *, uint8_t *);
+		    uint64_t *, uint32_t *, uint8_t *, struct pflog *);
 size_t		 prefilter_always(const struct prefilter *);
 size_t		 prefilter_nids(const struct prefilter *);
 size_t		 prefilter_rules(const struct prefilter *, size_t,

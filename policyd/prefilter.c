@@ -1092,35 +1092,51 @@ pf_out(const struct prefilter *pf, uint32_t st, size_t i, uint64_t *bits,
 
 static void
 pf_scan_lanes(const struct prefilter *pf, const char *s, size_t len,
-    uint64_t *bits, uint32_t *pos, uint8_t *npos)
+    uint64_t *bits, uint32_t *pos, uint8_t *npos, struct pflog *log)
 {
 	const uint8_t	*cls = pf->cls;
 	const uint16_t	*d = pf->delta16;
-	size_t		 from[PF_LANES], at[PF_LANES], end[PF_LANES], step, k;
+	size_t		 from[PF_LANES], n[PF_LANES], a, j, k, step;
 	uint32_t	 st[PF_LANES], nc = pf->nclass, t;
 
 	for (k = 0; k < PF_LANES; k++) {
 		from[k] = len / PF_LANES * k;
-		at[k] = k == 0 ? 0 : from[k] - (PF_LITMAX - 1);
-		end[k] = k == PF_LANES - 1 ? len : len / PF_LANES * (k + 1);
+		n[k] = 0;
 		st[k] = 0;
+		/* warm up on the bytes before the lane; nothing reported */
+		for (a = k == 0 ? 0 : from[k] - (PF_LITMAX - 1); a < from[k];
+		    a++)
+			st[k] = d[st[k] * nc + cls[(unsigned char)s[a]]] &
+			    ~PF_OUT16;
 	}
-	step = end[0] - at[0];		/* the shortest lane */
-	while (step-- > 0)
+	/*
+	 * Every byte: the state and the place are written to the lane's
+	 * part of the log, which moves on only when the state has outputs;
+	 * no branch to mispredict.
+	 */
+	step = len / PF_LANES;
+	for (j = 0; j < step; j++)
 		for (k = 0; k < PF_LANES; k++) {
-			t = d[st[k] * nc + cls[(unsigned char)s[at[k]]]];
+			a = from[k] + j;
+			t = d[st[k] * nc + cls[(unsigned char)s[a]]];
 			st[k] = t & ~PF_OUT16;
-			if ((t & PF_OUT16) && at[k] >= from[k])
-				pf_out(pf, st[k], at[k], bits, pos, npos);
-			at[k]++;
+			log->st[from[k] + n[k]] = (uint16_t)st[k];
+			log->at[from[k] + n[k]] = (uint32_t)a;
+			n[k] += t >> 15;
 		}
+	k = PF_LANES - 1;
+	for (a = from[k] + step; a < len; a++) {
+		t = d[st[k] * nc + cls[(unsigned char)s[a]]];
+		st[k] = t & ~PF_OUT16;
+		log->st[from[k] + n[k]] = (uint16_t)st[k];
+		log->at[from[k] + n[k]] = (uint32_t)a;
+		n[k] += t >> 15;
+	}
+	/* lane by lane: the places come out in increasing order */
 	for (k = 0; k < PF_LANES; k++)
-		for (; at[k] < end[k]; at[k]++) {
-			t = d[st[k] * nc + cls[(unsigned char)s[at[k]]]];
-			st[k] = t & ~PF_OUT16;
-			if ((t & PF_OUT16) && at[k] >= from[k])
-				pf_out(pf, st[k], at[k], bits, pos, npos);
-		}
+		for (j = 0; j < n[k]; j++)
+			pf_out(pf, log->st[from[k] + j], log->at[from[k] + j],
+			    bits, pos, npos);
 }
 
 /*
@@ -1130,14 +1146,15 @@ pf_scan_lanes(const struct prefilter *pf, const char *s, size_t len,
  */
 void
 prefilter_scan(const struct prefilter *pf, const char *s, size_t len,
-    uint64_t *bits, uint32_t *pos, uint8_t *npos)
+    uint64_t *bits, uint32_t *pos, uint8_t *npos, struct pflog *log)
 {
 	const uint8_t	*cls = pf->cls;
 	uint32_t	 row = 0, st = 0, nc = pf->nclass;
 	size_t		 i;
 
-	if (pf->small && len >= PF_LANES * 64) {
-		pf_scan_lanes(pf, s, len, bits, pos, npos);
+	if (pf->small && len >= PF_LANES * 64 && log != NULL &&
+	    log->cap >= len) {
+		pf_scan_lanes(pf, s, len, bits, pos, npos, log);
 		return;
 	}
 	if (pf->small) {
