@@ -432,8 +432,11 @@ rx_seq(struct rx *x, struct litset *best)
 				run_flush(x, best, run, &rl, runstart, runend);
 				continue;
 			}
-			if (rl == sizeof(run))
+			if (rl == sizeof(run)) {
+				/* the rest of a long run does not start it */
 				run_flush(x, best, run, &rl, runstart, runend);
+				runstart = atoms;
+			}
 			run[rl++] = (char)tolower(lit);
 			runend = x->i;
 			if (q == 2)

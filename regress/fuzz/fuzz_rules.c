@@ -1,16 +1,95 @@
 /*
  * fuzz_rules.c - the rule file loader (statements, options, pcre2
  * patterns, CIDRs, ports, the prefilter's literal extraction) on
- * arbitrary files; a rule set that loads is then used once.
+ * arbitrary files; a rule set that loads is then used once.  Then the
+ * input as "pattern\nsubject": where pcre2 finds a match, the claims the
+ * engine's pattern analysis makes about every match must hold (its
+ * bytes lie in rx_span(), it holds a prefilter literal, at its start
+ * for a prefix rule, and a follow literal).
  */
+#include <ctype.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../../policyd/policy.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* does one of the n literals occur in s[from, to) (at from only)? */
+static int
+holds(char **v, size_t n, const char *s, size_t from, size_t to, int at)
+{
+	size_t	i, k, l;
+
+	for (i = 0; i < n; i++) {
+		if ((l = strlen(v[i])) == 0)
+			return (1);
+		for (k = from; k + l <= to; k++) {
+			if (strncasecmp(s + k, v[i], l) == 0)
+				return (1);
+			if (at)
+				break;
+		}
+	}
+	return (0);
+}
+
+static void
+freev(char **v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
+check_claims(const char *pat, const char *subj, size_t len)
+{
+	pcre2_code		*re;
+	pcre2_match_data	*md;
+	PCRE2_SIZE		*ov, off;
+	uint8_t			 span[32];
+	char			**v;
+	size_t			 n, k, m, e;
+	int			 code, prefix;
+
+	if (strstr(pat, "\\K") != NULL || strstr(pat, "(*") != NULL)
+		return;		/* the match start can move */
+	if ((re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, 0,
+	    &code, &off, NULL)) == NULL)
+		return;
+	md = pcre2_match_data_create_from_pattern(re, NULL);
+	if (md != NULL && pcre2_match(re, (PCRE2_SPTR)subj, len, 0, 0, md,
+	    NULL) >= 0) {
+		ov = pcre2_get_ovector_pointer(md);
+		m = ov[0];
+		e = ov[1];
+		if (m <= e && e <= len) {
+			if (rx_span(pat, 0, span))
+				for (k = m; k < e; k++)
+					if (!(span[(unsigned char)subj[k] / 8] &
+					    (1 << ((unsigned char)subj[k] % 8))))
+						__builtin_trap();
+			if (prefilter_literals(pat, 0, &v, &n, &prefix)) {
+				if (!holds(v, n, subj, m, e, prefix))
+					__builtin_trap();
+				freev(v, n);
+			}
+			if (prefilter_follow(pat, 0, &v, &n)) {
+				if (!holds(v, n, subj, m, e, 0))
+					__builtin_trap();
+				freev(v, n);
+			}
+		}
+	}
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -36,13 +115,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();	/* refused without a reason */
 	cferrs_free(&errs);
 
-	/* the literal extractor on the raw bytes as one pattern */
+	/* the pattern analysis on the raw bytes as "pattern\nsubject" */
 	if ((pat = strndup((const char *)data, size)) != NULL) {
 		if (prefilter_literals(pat, 0, &v, &n, NULL)) {
 			for (i = 0; i < n; i++)
 				free(v[i]);
 			free(v);
 		}
+		if ((i = strcspn(pat, "\n")) < strlen(pat)) {
+			pat[i] = '\0';
+			check_claims(pat, (const char *)data + i + 1,
+			    size - i - 1);
+		} else
+			check_claims(pat, pat, strlen(pat));
 		free(pat);
 	}
 	return (0);

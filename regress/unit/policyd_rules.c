@@ -351,6 +351,46 @@ t_network(void)
 	ruleset_free(&rs);
 }
 
+/*
+ * A literal run longer than the prefilter keeps is cut in pieces; a
+ * later piece does not start the match (found by fuzz_rules: the rule
+ * was tried anchored in the wrong place and never matched).
+ */
+static void
+t_long_literal(void)
+{
+	struct ruleset	 rs;
+	struct cferrs	 errs;
+	char		 rule[512], line[512], lit[160];
+	char		**v;
+	size_t		 n, i;
+	int		 pfx;
+
+	memset(lit, 'c', 127);
+	memcpy(lit + 127, "#", 2);
+	snprintf(rule, sizeof(rule), "block long category c pattern '%s' "
+	    "message m\n", lit);
+	if (prefilter_literals(lit, 0, &v, &n, &pfx) == 1) {
+		ok(n == 1 && strchr(v[0], '#') == NULL && pfx,
+		    "the first piece of a long run starts the match, not "
+		    "the second");
+		for (i = 0; i < n; i++)
+			free(v[i]);
+		free(v);
+	} else
+		ok(0, "a long run gives a literal");
+	if (load(&rs, rule, &errs) == -1) {
+		cferrs_print(&errs, stdout);
+		ok(0, "long literal rule loads");
+		return;
+	}
+	snprintf(line, sizeof(line), "echo %s", lit);
+	is_str(cmd(&rs, line), "deny long", "a rule with a 128-byte literal "
+	    "matches");
+	ruleset_free(&rs);
+	cferrs_free(&errs);
+}
+
 static void
 t_literals(void)
 {
@@ -389,6 +429,7 @@ t_literals(void)
 	ok(prefilter_literals("abc", PCRE2_EXTENDED, &v, &n, NULL) == 0,
 	    "extended mode is not filtered");
 	ok(prefilter_literals("\\Qabc\\E", 0, &v, &n, NULL) == 0, "\\Q is not filtered");
+	t_long_literal();
 }
 
 /* the corpora and the long lines of bench/policy */
