@@ -46,6 +46,14 @@ enum rule_kind {
 #define GLOB_PATH	0x01	/* holds a /: matched against the full name */
 #define GLOB_WILD	0x02	/* holds * ? or [ */
 
+/* literal sets a match holds in this order */
+#define PF_MAXCHAIN	8
+struct litchain {
+	char		***sets;
+	size_t		 *nset;
+	size_t		  n;
+};
+
 struct cidr {
 	int		 af;		/* AF_INET or AF_INET6 */
 	uint8_t		 addr[16];
@@ -78,6 +86,10 @@ struct rule {
 	pcre2_code	*re_lim;	/* the same, with an offset limit */
 	int		 lit;		/* prefilter id of its literals */
 	int		 wordstart;	/* \b then a word byte starts a match */
+	int		 preid[PF_MAXCHAIN];	/* .* rules: literal sets */
+	size_t		 npre;		/* before lit, by prefilter id */
+	int		 postid[PF_MAXCHAIN];	/* and after it */
+	size_t		 npost;
 	int		 follow;	/* prefilter id of later literals */
 	int		 spanned;	/* span leaves some byte out */
 	uint8_t		 span[32];	/* the bytes a match can hold */
@@ -208,6 +220,9 @@ void		 prefilter_scan(const struct prefilter *, const char *, size_t,
 		    uint64_t *, uint32_t *, uint8_t *, struct pflog *);
 size_t		 prefilter_always(const struct prefilter *);
 size_t		 prefilter_nids(const struct prefilter *);
+int		 prefilter_chain(const char *, uint32_t, struct litchain *,
+		    struct litchain *);
+void		 litchain_free(struct litchain *);
 size_t		 prefilter_rules(const struct prefilter *, size_t,
 		    const uint32_t **);
 /* literals every match holds past its first atoms (prefix rules) */

@@ -36,6 +36,7 @@ struct litset {
 	size_t		  n;
 	int		  prefix;	/* a match starts with the literal */
 	size_t		  end;		/* pattern offset past its atoms */
+	size_t		  start;	/* pattern offset of its first atom */
 };
 
 struct rx {
@@ -45,6 +46,7 @@ struct rx {
 	int		 fail;
 	int		 depth;
 	int		 noprefix;	/* rank literals by score alone */
+	int		 first;		/* take the first usable set, not the best */
 };
 
 struct prefilter {
@@ -143,11 +145,12 @@ ls_rank(const struct litset *ls)
 	return (score > 0 && ls->prefix ? score + 8 : score);
 }
 
-/* keep the better of best and cand; cand is consumed */
+/* keep the better of best and cand (or the first); cand is consumed */
 static void
-ls_better(struct litset *best, struct litset *cand)
+ls_better(const struct rx *x, struct litset *best, struct litset *cand)
 {
-	if (ls_rank(cand) > ls_rank(best)) {
+	if (x->first ? best->n == 0 && ls_score(cand) >= LIT_MIN :
+	    ls_rank(cand) > ls_rank(best)) {
 		ls_free(best);
 		*best = *cand;
 	} else
@@ -155,7 +158,7 @@ ls_better(struct litset *best, struct litset *cand)
 	cand->v = NULL;
 	cand->n = 0;
 	cand->prefix = 0;
-	cand->end = SIZE_MAX;
+	cand->end = cand->start = SIZE_MAX;
 }
 
 /* a quantifier after an atom: 0 none, 1 may be absent, 2 at least once */
@@ -360,14 +363,15 @@ rx_group(struct rx *x, struct litset *out, int *zerowidth)
 /* atoms: how many atoms came before the run (0: it starts the match) */
 static void
 run_flush(struct rx *x, struct litset *best, char *run, size_t *rl, int atoms,
-    size_t end)
+    size_t start, size_t end)
 {
-	struct litset	cand = { NULL, 0, 0, SIZE_MAX };
+	struct litset	cand = { NULL, 0, 0, SIZE_MAX, SIZE_MAX };
 
 	cand.prefix = atoms == 0 && !x->noprefix;
+	cand.start = start;
 	cand.end = end;
 	if (*rl > 0 && ls_add(&cand, run, *rl) == 0)
-		ls_better(best, &cand);
+		ls_better(x, best, &cand);
 	else
 		ls_free(&cand);
 	*rl = 0;
@@ -379,14 +383,15 @@ rx_seq(struct rx *x, struct litset *best)
 {
 	struct litset	 g;
 	char		 run[LIT_MAX];
-	size_t		 rl = 0, runend = SIZE_MAX;
+	size_t		 rl = 0, runend = SIZE_MAX, runbeg = SIZE_MAX, at;
 	int		 c, lit, q, zw, isgroup, atoms = 0, runstart = 0;
 
 	best->v = NULL;
 	best->n = 0;
 	best->prefix = 0;
-	best->end = SIZE_MAX;
+	best->end = best->start = SIZE_MAX;
 	while (x->i < x->n && !x->fail) {
+		at = x->i;
 		c = (unsigned char)x->s[x->i];
 		if (c == '|' || c == ')')
 			break;
@@ -398,7 +403,7 @@ rx_seq(struct rx *x, struct litset *best)
 		if (c == '\\' && x->i + 1 < x->n && x->s[x->i + 1] == 'b') {
 			x->i += 2;	/* zero-width: the run may go on */
 			if (rl > 0)
-				run_flush(x, best, run, &rl, runstart, runend);
+				run_flush(x, best, run, &rl, runstart, runbeg, runend);
 			continue;
 		}
 		if (rl == 0)
@@ -429,30 +434,33 @@ rx_seq(struct rx *x, struct litset *best)
 		q = rx_quant(x);
 		if (lit != -1) {
 			if (q == 1) {
-				run_flush(x, best, run, &rl, runstart, runend);
+				run_flush(x, best, run, &rl, runstart, runbeg, runend);
 				continue;
 			}
 			if (rl == sizeof(run)) {
 				/* the rest of a long run does not start it */
-				run_flush(x, best, run, &rl, runstart, runend);
+				run_flush(x, best, run, &rl, runstart, runbeg, runend);
 				runstart = atoms;
 			}
+			if (rl == 0)
+				runbeg = at;
 			run[rl++] = (char)tolower(lit);
 			runend = x->i;
 			if (q == 2)
-				run_flush(x, best, run, &rl, runstart, runend);
+				run_flush(x, best, run, &rl, runstart, runbeg, runend);
 			continue;
 		}
-		run_flush(x, best, run, &rl, runstart, runend);
+		run_flush(x, best, run, &rl, runstart, runbeg, runend);
 		if (isgroup && q != 1) {
 			/* a group's literals start the match if it comes first */
 			g.prefix = g.prefix && atoms == 1 && !x->noprefix;
+			g.start = at;
 			g.end = x->i;
-			ls_better(best, &g);
+			ls_better(x, best, &g);
 		} else
 			ls_free(&g);
 	}
-	run_flush(x, best, run, &rl, runstart, runend);
+	run_flush(x, best, run, &rl, runstart, runbeg, runend);
 	if (x->fail)
 		ls_free(best);
 }
@@ -468,9 +476,10 @@ rx_alt(struct rx *x, struct litset *out)
 	out->v = NULL;
 	out->n = 0;
 	out->prefix = 1;
-	out->end = SIZE_MAX;
+	out->end = out->start = SIZE_MAX;
 	for (;;) {
 		rx_seq(x, &b);
+		out->start = nb == 0 ? b.start : SIZE_MAX;
 		out->end = nb++ == 0 ? b.end : SIZE_MAX;
 		if (b.n == 0 || ls_score(&b) < LIT_MIN)
 			all = 0;
@@ -498,6 +507,7 @@ lit_analyse(const char *pattern, int noprefix, struct litset *ls)
 	x.s = pattern;
 	x.n = strlen(pattern);
 	x.noprefix = noprefix;
+	x.first = noprefix > 1;
 	rx_alt(&x, ls);
 	if (x.fail || x.i != x.n || ls->n == 0 || ls_score(ls) < LIT_MIN) {
 		ls_free(ls);
@@ -592,7 +602,7 @@ branch_follow(const char *branch, struct litset *out)
 int
 prefilter_follow(const char *pattern, uint32_t flags, char ***v, size_t *n)
 {
-	struct litset	 out = { NULL, 0, 0, SIZE_MAX };
+	struct litset	 out = { NULL, 0, 0, SIZE_MAX, SIZE_MAX };
 	size_t		 ends[16], nb, k, from = 0;
 	char		*branch;
 	int		 ok = 1;
@@ -617,6 +627,88 @@ prefilter_follow(const char *pattern, uint32_t flags, char ***v, size_t *n)
 	*v = out.v;
 	*n = out.n;
 	return (1);
+}
+
+/* sets of literals, in the order a match holds them */
+static int
+chain_collect(const char *s, struct litchain *c)
+{
+	struct litset	 ls;
+	char		***sets;
+	size_t		*ns;
+
+	while (*s != '\0' && c->n < PF_MAXCHAIN) {
+		if (!lit_analyse(s, 2, &ls))
+			return (0);
+		if (ls.end == SIZE_MAX || ls.end == 0) {
+			ls_free(&ls);
+			return (0);
+		}
+		sets = reallocarray(c->sets, c->n + 1, sizeof(*sets));
+		ns = reallocarray(c->nset, c->n + 1, sizeof(*ns));
+		if (sets != NULL)
+			c->sets = sets;
+		if (ns != NULL)
+			c->nset = ns;
+		if (sets == NULL || ns == NULL) {
+			ls_free(&ls);
+			return (-1);
+		}
+		c->sets[c->n] = ls.v;
+		c->nset[c->n++] = ls.n;
+		s += ls.end;
+	}
+	return (0);
+}
+
+void
+litchain_free(struct litchain *c)
+{
+	size_t	i, j;
+
+	for (i = 0; i < c->n; i++) {
+		for (j = 0; j < c->nset[i]; j++)
+			free(c->sets[i][j]);
+		free(c->sets[i]);
+	}
+	free(c->sets);
+	free(c->nset);
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * For a pattern of one branch: the literal sets a match must hold, in
+ * order, before the literal the prefilter looks for (pre) and after it
+ * (post).  "\bwhile\b.*\b(?:curl|wget)\b[^;]*;\s*do\b" gives post
+ * {curl,wget} ; do.  0 with both filled in (maybe empty), -1 none.
+ */
+int
+prefilter_chain(const char *pattern, uint32_t flags, struct litchain *pre,
+    struct litchain *post)
+{
+	struct litset	 first;
+	size_t		 ends[2];
+	char		*head;
+	int		 rv = -1;
+
+	memset(pre, 0, sizeof(*pre));
+	memset(post, 0, sizeof(*post));
+	if ((flags & PCRE2_EXTENDED) || rx_branches(pattern, ends, 2) != 1 ||
+	    !lit_analyse(pattern, 0, &first))
+		return (-1);
+	if (first.start != SIZE_MAX && first.end != SIZE_MAX &&
+	    (head = strndup(pattern, first.start)) != NULL) {
+		if (chain_collect(head, pre) == 0 &&
+		    chain_collect(pattern + first.end, post) == 0)
+			rv = 0;
+		free(head);
+	}
+	ls_free(&first);
+	if (rv == -1) {
+		litchain_free(pre);
+		litchain_free(post);
+	}
+	return (rv);
 }
 
 /* the automaton under construction */
@@ -929,6 +1021,21 @@ pf_idrules(struct prefilter *pf, struct rule **rules, size_t n)
 	return (0);
 }
 
+/* does the pattern have .* or .+ (a match can run on for a whole line)? */
+static int
+rx_dotstar(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' && s[1] != '\0') {
+			s++;
+			continue;
+		}
+		if (*s == '.' && (s[1] == '*' || s[1] == '+'))
+			return (1);
+	}
+	return (0);
+}
+
 /*
  * Does every match of a prefix rule start at a word boundary before a
  * word byte (each branch opens with \b and each literal with a word
@@ -950,6 +1057,29 @@ pf_wordstart(const char *pattern, char *const *v, size_t n)
 		from = ends[k] + 1;
 	}
 	return (1);
+}
+
+/* the literal chains of a rule, each set under a prefilter id */
+static void
+pf_chain(struct prefilter *pf, struct rule *r, char ***lits, size_t *nlits)
+{
+	struct litchain	pre, post;
+	size_t		k;
+
+	r->npre = r->npost = 0;
+	if (prefilter_chain(r->pattern, r->reflags, &pre, &post) == -1)
+		return;
+	for (k = 0; k < pre.n; k++)
+		r->preid[r->npre++] = pf_file(pf, lits, nlits, pre.sets[k],
+		    pre.nset[k]);
+	for (k = 0; k < post.n; k++)
+		r->postid[r->npost++] = pf_file(pf, lits, nlits,
+		    post.sets[k], post.nset[k]);
+	/* the sets now belong to the prefilter */
+	free(pre.sets);
+	free(pre.nset);
+	free(post.sets);
+	free(post.nset);
 }
 
 /*
@@ -976,6 +1106,13 @@ pf_literals(struct prefilter *pf, struct rule **rules, size_t n,
 			continue;
 		}
 		r->wordstart = r->prefix && pf_wordstart(r->pattern, v, nv);
+		/*
+		 * A rule with .* costs pcre2 the rest of a long line each
+		 * time it is tried: the literal sets its matches hold in
+		 * order are checked first (rules_re.c).
+		 */
+		if (rx_dotstar(r->pattern))
+			pf_chain(pf, r, lits, nlits);
 		r->lit = pf_file(pf, lits, nlits, v, nv);
 		if (prefilter_follow(r->pattern, r->reflags, &v, &nv))
 			r->follow = pf_file(pf, lits, nlits, v, nv);
@@ -997,8 +1134,8 @@ prefilter_build(struct rule **rules, size_t n)
 	if ((pf = calloc(1, sizeof(*pf))) == NULL)
 		return (NULL);
 	memset(&b, 0, sizeof(b));
-	lits = calloc(2 * n + 1, sizeof(*lits));
-	nlits = calloc(2 * n + 1, sizeof(*nlits));
+	lits = calloc((2 + 2 * PF_MAXCHAIN) * n + 1, sizeof(*lits));
+	nlits = calloc((2 + 2 * PF_MAXCHAIN) * n + 1, sizeof(*nlits));
 	if (lits == NULL || nlits == NULL ||
 	    pf_literals(pf, rules, n, lits, nlits) == -1)
 		goto done;

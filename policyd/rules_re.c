@@ -264,6 +264,38 @@ follow_ok(const struct rule *r, const char *s, size_t p, const uint32_t *fv,
 }
 
 /*
+ * The literal sets ids[0..n) in order, latest first, from the places the
+ * prefilter noted, each before the next one and before end.  Returns
+ * where the first set starts in the latest such chain (SIZE_MAX: there
+ * is none), so a chain exists from p on only if p is at most that.  A
+ * set seen in too many places to note does not narrow anything.
+ */
+static size_t
+chain_back(const struct ruleset *rs, const int *ids, size_t n, size_t end)
+{
+	const uint32_t	*v;
+	size_t		 k, j, best;
+	int		 id;
+
+	for (k = n; k > 0; k--) {
+		id = ids[k - 1];
+		if (!(rs->cand[id / 64] & (1ULL << (id % 64))))
+			return (SIZE_MAX);
+		if (rs->npos[id] > PF_MAXPOS)
+			continue;
+		v = rs->pos + (size_t)id * PF_MAXPOS;
+		best = SIZE_MAX;
+		for (j = 0; j < rs->npos[id]; j++)
+			if (v[j] < end && (best == SIZE_MAX || v[j] > best))
+				best = v[j];
+		if (best == SIZE_MAX)
+			return (SIZE_MAX);
+		end = best;
+	}
+	return (end);
+}
+
+/*
  * A rule whose matches start at its literal: tried where it was seen,
  * and with follow literals only where one of them comes after.
  */
@@ -273,17 +305,24 @@ match_anchored(struct ruleset *rs, size_t i, const char *s, size_t len)
 	const struct rule	*r = rs->regex[i];
 	const uint32_t		*v = rs->pos + (size_t)r->lit * PF_MAXPOS;
 	uint32_t		 fv[PF_MAXPOS];
-	size_t			 k, nf = 0;
+	size_t			 k, nf = 0, upto = SIZE_MAX;
 	int			 follow;
 
 	follow = r->follow >= 0 && rs->npos[r->follow] <= PF_MAXPOS;
 	if (follow)
 		nf = places(rs, (size_t)r->follow, fv);
+	/* a rule with a chain: the places after upto cannot start one */
+	if (r->npost > 0 && (upto = chain_back(rs, r->postid, r->npost,
+	    len)) == SIZE_MAX)
+		return (0);
 	for (k = 0; k < rs->npos[r->lit]; k++) {
 		if (r->wordstart && v[k] > 0 && is_word(s[v[k] - 1]))
 			continue;	/* no \b before it */
-		if ((!follow || follow_ok(r, s, v[k], fv, nf)) &&
-		    rule_re_match_at(rs, r->re_anch, s, len, v[k]))
+		if (follow && !follow_ok(r, s, v[k], fv, nf))
+			continue;
+		if (v[k] > upto)
+			continue;
+		if (rule_re_match_at(rs, r->re_anch, s, len, v[k]))
 			return (1);
 	}
 	return (0);
@@ -300,40 +339,61 @@ match_windows(struct ruleset *rs, size_t i, const char *s, size_t len)
 {
 	const struct rule	*r = rs->regex[i];
 	uint32_t		 v[PF_MAXPOS], fv[PF_MAXPOS];
-	size_t			 n, k, m, w, nf = 0, from = 0, to = 0, prev = 0;
+	size_t			 lim[PF_MAXPOS], n, k, m, w, nf = 0;
+	size_t			 from = 0, to = 0, prev = 0, lastw = 0;
+	size_t			 upto = SIZE_MAX, last = SIZE_MAX;
 	int			 open = 0, follow;
 
 	n = places(rs, (size_t)r->lit, v);
 	follow = r->follow >= 0 && rs->npos[r->follow] <= PF_MAXPOS;
-	if (follow) {
+	if (follow)
 		nf = places(rs, (size_t)r->follow, fv);
-		for (k = 0, m = 0; k < n; k++)
-			if (follow_ok(r, s, v[k], fv, nf))
-				v[m++] = v[k];
-		if ((n = m) == 0)
-			return (0);
+	/*
+	 * No match starts after the pre chain found back from the last
+	 * place; none at all without one.
+	 */
+	if (r->npre > 0 && (last = chain_back(rs, r->preid, r->npre,
+	    v[n - 1])) == SIZE_MAX)
+		return (0);
+	if (r->npost > 0 && (upto = chain_back(rs, r->postid, r->npost,
+	    len)) == SIZE_MAX)
+		return (0);
+	/* the places a match can hold, and the last start for each */
+	for (k = 0, m = 0; k < n; k++) {
+		if (follow && !follow_ok(r, s, v[k], fv, nf))
+			continue;
+		if (v[k] > upto)
+			break;	/* nor any later place */
+		lim[m] = v[k] < last ? v[k] : last;
+		v[m++] = v[k];
 	}
+	if ((n = m) == 0)
+		return (0);
 	if (!r->spanned)
-		return (rule_re_match_upto(rs, r->re_lim, s, len, v[n - 1], 0));
+		return (rule_re_match_upto(rs, r->re_lim, s, len, lim[n - 1],
+		    0));
 	for (k = 0; k < n; k++) {
 		w = v[k];
 		while (w > prev && in_span(r, (unsigned char)s[w - 1]))
 			w--;
-		if (open && w == prev)
-			w = from;	/* the run goes on from the last place */
+		if (k > 0 && w == prev)
+			w = lastw;	/* the run goes on from the last place */
+		lastw = w;
+		prev = v[k];
+		if (w > lim[k])
+			continue;	/* no start left for this place */
 		if (open && w <= to) {
-			to = v[k];
-			prev = v[k];
+			if (lim[k] > to)
+				to = lim[k];
 			continue;
 		}
 		if (open && rule_re_match_upto(rs, r->re_lim, s, len, to, from))
 			return (1);
 		from = w;
-		to = v[k];
-		prev = v[k];
+		to = lim[k];
 		open = 1;
 	}
-	return (rule_re_match_upto(rs, r->re_lim, s, len, to, from));
+	return (open && rule_re_match_upto(rs, r->re_lim, s, len, to, from));
 }
 
 /*

@@ -360,7 +360,7 @@ int
 rx_span(const char *pattern, uint32_t flags, uint8_t *set)
 {
 	struct span	x;
-	int		c, k;
+	int		c, k, nl;
 
 	memset(set, 0, 32);
 	memset(&x, 0, sizeof(x));
@@ -383,8 +383,10 @@ rx_span(const char *pattern, uint32_t flags, uint8_t *set)
 			span_group(&x);
 			break;
 		case '.':
+			/* every byte but a newline, added to what is there */
+			nl = set['\n' / 8] & (1 << ('\n' % 8));
 			set_all(set);
-			if (!x.dotall)
+			if (!x.dotall && !nl)
 				set['\n' / 8] &= ~(1 << ('\n' % 8));
 			x.i++;
 			break;

@@ -47,6 +47,43 @@ freev(char **v, size_t n)
 	free(v);
 }
 
+/* the earliest end of one of the n literals in s[from, to), or to + 1 */
+static size_t
+first_end(char **v, size_t n, const char *s, size_t from, size_t to)
+{
+	size_t	i, k, l, best = to + 1;
+
+	for (i = 0; i < n; i++) {
+		l = strlen(v[i]);
+		for (k = from; k + l <= to; k++)
+			if (strncasecmp(s + k, v[i], l) == 0) {
+				if (k + l < best)
+					best = k + l;
+				break;
+			}
+	}
+	return (best);
+}
+
+/* the match holds the pre sets, then the post sets, in order */
+static void
+check_chain(const char *pat, const char *s, size_t m, size_t e)
+{
+	struct litchain	 pre, post;
+	size_t		 k, at = m;
+
+	if (prefilter_chain(pat, 0, &pre, &post) == -1)
+		return;
+	for (k = 0; k < pre.n && at <= e; k++)
+		at = first_end(pre.sets[k], pre.nset[k], s, at, e);
+	for (k = 0; k < post.n && at <= e; k++)
+		at = first_end(post.sets[k], post.nset[k], s, at, e);
+	if (at > e)
+		__builtin_trap();
+	litchain_free(&pre);
+	litchain_free(&post);
+}
+
 static void
 check_claims(const char *pat, const char *subj, size_t len)
 {
@@ -80,6 +117,7 @@ check_claims(const char *pat, const char *subj, size_t len)
 					__builtin_trap();
 				freev(v, n);
 			}
+			check_chain(pat, subj, m, e);
 			if (prefilter_follow(pat, 0, &v, &n)) {
 				if (!holds(v, n, subj, m, e, 0))
 					__builtin_trap();

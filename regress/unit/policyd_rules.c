@@ -648,6 +648,7 @@ t_span(void)
 	} cases[] = {
 		{ "\\bgit\\b[^|;&]*\\bpush\\b", "gitGIT push\n\"'", "|;&" },
 		{ "a.b", "ab\t", "\n" },
+		{ "\\n|a.", "\nab", "" },
 		{ "(?s)a.b", "\n", "" },
 		{ "[^a-z]", "AZ09;", "az" },
 		{ "(?i)[^a-z]", "AZ09;", "az" },
