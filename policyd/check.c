@@ -322,6 +322,30 @@ dequoted(struct ruleset *rs, const char *raw, size_t rawlen, size_t *lenp)
 	return (off > 0 ? rs->joined : NULL);
 }
 
+/*
+ * Has inline script i already been checked in this command line (sh -c
+ * 'ls' && sh -c 'ls' ...)?  The same text gets the same answer.
+ */
+static int
+text_seen(struct ruleset *rs, size_t i)
+{
+	const char	*t = rs->sp.texts[i], *p;
+	uint32_t	 h = 2166136261U;
+	size_t		 k;
+
+	if (i >= TEXTSLOTS / 2)
+		return (0);	/* the table stays half empty */
+	for (p = t; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619U;
+	for (k = h % TEXTSLOTS; rs->textslot[k].gen == rs->textgen;
+	    k = (k + 1) % TEXTSLOTS)
+		if (strcmp(rs->sp.texts[rs->textslot[k].idx], t) == 0)
+			return (1);
+	rs->textslot[k].gen = rs->textgen;
+	rs->textslot[k].idx = (uint32_t)i;
+	return (0);
+}
+
 void
 pol_check_command(struct ruleset *rs, const char *cmd, size_t len,
     struct pol_result *res)
@@ -355,8 +379,14 @@ pol_check_command(struct ruleset *rs, const char *cmd, size_t len,
 		rs->denied++;
 		return;
 	}
+	if (++rs->textgen == 0) {	/* wrapped: old marks would count */
+		memset(rs->textslot, 0, sizeof(rs->textslot));
+		rs->textgen = 1;
+	}
 	for (i = 0; i < rs->sp.ntexts; i++)
-		check_text(rs, rs->sp.texts[i], strlen(rs->sp.texts[i]), &b);
+		if (!text_seen(rs, i))
+			check_text(rs, rs->sp.texts[i], strlen(rs->sp.texts[i]),
+			    &b);
 	if ((dq = dequoted(rs, cmd, len, &dqlen)) != NULL)
 		check_text(rs, dq, dqlen, &b);
 	if (check_commands(rs, &b) > 0 && rs->def[RK_COMMAND] != POL_ALLOW &&

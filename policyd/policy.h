@@ -113,6 +113,8 @@ struct rule {
 struct prefilter;
 struct cmdindex;
 
+#define TEXTSLOTS	2048
+
 struct ruleset {
 	struct rule	*rules;
 	size_t		 nrules;
@@ -138,6 +140,11 @@ struct ruleset {
 	uint64_t	*cand;		/* prefilter hits, one bit an id */
 	uint64_t	*always;	/* the regex rules without a literal */
 	struct pflog	*pflog;
+	struct {
+		uint32_t	 gen;
+		uint32_t	 idx;
+	}		 textslot[TEXTSLOTS];	/* inline scripts checked */
+	uint32_t	 textgen;
 	uint32_t	*pos;		/* where, PF_MAXPOS a rule */
 	uint8_t		*npos;
 	struct shparse	 sp;

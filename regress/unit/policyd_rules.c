@@ -858,6 +858,11 @@ t_shipped(void)
 	ok(rs->jit, "every pattern JIT-compiled");
 	is_str(net(rs, "169.254.169.254", NULL, 80), "deny net-metadata-aws",
 	    "shipped: metadata");
+	is_str(cmd(rs, "sh -c 'ls' && sh -c 'ls' && sh -c 'ls'"), "allow -",
+	    "shipped: the same inline script three times");
+	is_str(cmd(rs, "sh -c ls && sh -c ls && sh -c 'cat /etc/sha''dow'"),
+	    "deny secrets-shadow", "shipped: a different script after "
+	    "repeated ones is still checked");
 	is_str(net(rs, "100.100.100.200", NULL, 80),
 	    "deny net-metadata-alibaba", "shipped: Alibaba metadata");
 	is_str(net(rs, "::ffff:10.1.2.3", NULL, 443), "deny net-private-10",
