@@ -327,17 +327,14 @@ dequoted(struct ruleset *rs, const char *raw, size_t rawlen, size_t *lenp)
  * 'ls' && sh -c 'ls' ...)?  The same text gets the same answer.
  */
 static int
-text_seen(struct ruleset *rs, size_t i)
+text_seen(struct ruleset *rs, size_t i, size_t len)
 {
-	const char	*t = rs->sp.texts[i], *p;
-	uint32_t	 h = 2166136261U;
+	const char	*t = rs->sp.texts[i];
 	size_t		 k;
 
 	if (i >= TEXTSLOTS / 2)
 		return (0);	/* the table stays half empty */
-	for (p = t; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 16777619U;
-	for (k = h % TEXTSLOTS; rs->textslot[k].gen == rs->textgen;
+	for (k = fnv1a(t, len) % TEXTSLOTS; rs->textslot[k].gen == rs->textgen;
 	    k = (k + 1) % TEXTSLOTS)
 		if (strcmp(rs->sp.texts[rs->textslot[k].idx], t) == 0)
 			return (1);
@@ -352,7 +349,7 @@ pol_check_command(struct ruleset *rs, const char *cmd, size_t len,
 {
 	struct best	 b = { NULL };
 	const char	*dq;
-	size_t		 i, dqlen;
+	size_t		 i, dqlen, tlen;
 	const char	*rule;
 
 	memset(res, 0, sizeof(*res));
@@ -383,10 +380,11 @@ pol_check_command(struct ruleset *rs, const char *cmd, size_t len,
 		memset(rs->textslot, 0, sizeof(rs->textslot));
 		rs->textgen = 1;
 	}
-	for (i = 0; i < rs->sp.ntexts; i++)
-		if (!text_seen(rs, i))
-			check_text(rs, rs->sp.texts[i], strlen(rs->sp.texts[i]),
-			    &b);
+	for (i = 0; i < rs->sp.ntexts; i++) {
+		tlen = strlen(rs->sp.texts[i]);
+		if (!text_seen(rs, i, tlen))
+			check_text(rs, rs->sp.texts[i], tlen, &b);
+	}
 	if ((dq = dequoted(rs, cmd, len, &dqlen)) != NULL)
 		check_text(rs, dq, dqlen, &b);
 	if (check_commands(rs, &b) > 0 && rs->def[RK_COMMAND] != POL_ALLOW &&

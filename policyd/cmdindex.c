@@ -24,8 +24,6 @@
 
 #define CI_NONE		UINT32_MAX
 #define CI_ANY		256	/* wildcard globs with no literal prefix */
-#define FNV_BASIS	2166136261U
-#define FNV_PRIME	16777619U
 
 struct cient {				/* a plain glob */
 	const char	*key;		/* owned by the rule */
@@ -76,17 +74,6 @@ struct cmdindex {
 	size_t		 nrules;
 	uint64_t	 bit[256];	/* a byte's bit in struct ciargs */
 };
-
-static uint32_t
-ci_hash(const char *s, size_t len)
-{
-	uint32_t	h = FNV_BASIS;
-	size_t		i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * FNV_PRIME;
-	return (h);
-}
 
 static int
 fold(int c)
@@ -185,7 +172,7 @@ add_plain(struct cmdindex *ci, const char *glob, int path, uint32_t rule)
 	e->len = strlen(glob);
 	e->path = path;
 	e->rule = rule;
-	h = ci_hash(glob, e->len);
+	h = fnv1a(glob, e->len);
 	b = h & ci->mask;
 	while (ci->slot[b].ent != CI_NONE)
 		b = (b + 1) & ci->mask;
@@ -367,7 +354,7 @@ split_name(const char *argv0, struct ciname *full, struct ciname *base)
 	full->hash = h;
 	if (slash && *seg == '\0') {
 		seg = argv0;	/* a trailing slash: the whole name */
-		h = ci_hash(argv0, full->len);
+		h = fnv1a(argv0, full->len);
 		full->hash = h;
 	}
 	base->s = seg;
@@ -393,7 +380,7 @@ cmdindex_lookup(const struct cmdindex *ci, const char *argv0, uint32_t *out)
 
 	n = 0;
 	if (split_name(argv0, &full, &base) && ci->npath > 0) {
-		full.hash = ci_hash(full.s, full.len);
+		full.hash = fnv1a(full.s, full.len);
 		n = find_plain(ci, &full, 1, out, n);
 	}
 	n = find_plain(ci, &base, 0, out, n);

@@ -215,6 +215,27 @@ int		 cmdindex_args(const struct cmdindex *, uint32_t,
 
 /* prefilter.c: which regex rules may match a text */
 #define PF_MAXPOS	32
+
+/* is id's bit set (prefilter hits, rules without a literal)? */
+static inline int
+pf_bit(const uint64_t *bits, size_t id)
+{
+	return ((bits[id / 64] >> (id % 64)) & 1);
+}
+
+/* FNV-1a, for the command index and the inline-script table */
+#define FNV_BASIS	2166136261U
+#define FNV_PRIME	16777619U
+static inline uint32_t
+fnv1a(const char *s, size_t len)
+{
+	uint32_t	h = FNV_BASIS;
+	size_t		i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * FNV_PRIME;
+	return (h);
+}
 struct prefilter *prefilter_build(struct rule **, size_t);
 void		 prefilter_free(struct prefilter *);
 /* scratch for long texts: a state and a place for each byte */

@@ -192,10 +192,8 @@ regex_candidate(const struct ruleset *rs, size_t i)
 
 	if (r->always)
 		return (1);
-	if (!(rs->cand[r->lit / 64] & (1ULL << (r->lit % 64))))
-		return (0);
-	return (r->follow < 0 ||
-	    (rs->cand[r->follow / 64] & (1ULL << (r->follow % 64))));
+	return (pf_bit(rs->cand, (size_t)r->lit) &&
+	    (r->follow < 0 || pf_bit(rs->cand, (size_t)r->follow)));
 }
 
 /* a byte \b counts as part of a word */
@@ -279,7 +277,7 @@ chain_back(const struct ruleset *rs, const int *ids, size_t n, size_t end)
 
 	for (k = n; k > 0; k--) {
 		id = ids[k - 1];
-		if (!(rs->cand[id / 64] & (1ULL << (id % 64))))
+		if (!pf_bit(rs->cand, (size_t)id))
 			return (SIZE_MAX);
 		if (rs->npos[id] > PF_MAXPOS)
 			continue;
