@@ -93,6 +93,9 @@ struct rule {
 	int		 follow;	/* prefilter id of later literals */
 	int		 spanned;	/* span leaves some byte out */
 	uint8_t		 span[32];	/* the bytes a match can hold */
+	int		 rspanned;	/* rspan leaves some byte out */
+	uint8_t		 rspan[32];	/* and lookarounds too: rx_readspan */
+	uint32_t	 behind;	/* bytes read before a start, >= 1 */
 	/* RK_COMMAND */
 	char		*match;		/* globs on argv[0], comma-separated */
 	char		**globs;	/* match split at commas */
@@ -214,7 +217,7 @@ int		 cmdindex_args(const struct cmdindex *, uint32_t,
 		    struct ciargs *);
 
 /* prefilter.c: which regex rules may match a text */
-#define PF_MAXPOS	32
+#define PF_MAXPOS	254	/* places noted an id; npos is a uint8_t */
 
 /* is id's bit set (prefilter hits, rules without a literal)? */
 static inline int
@@ -258,6 +261,8 @@ int		 prefilter_follow(const char *, uint32_t, char ***, size_t *);
 
 /* rxspan.c: the bytes a match can hold; 0 when that is every byte */
 int		 rx_span(const char *, uint32_t, uint8_t *);
+/* and what lookarounds consume: the bytes an attempt can read */
+int		 rx_readspan(const char *, uint32_t, uint8_t *);
 /* a literal that any match of the pattern must contain; 0 none */
 int		 prefilter_literals(const char *, uint32_t, char ***, size_t *,
 		    int *);

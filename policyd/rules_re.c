@@ -15,6 +15,23 @@
 #define RE_MATCH_LIMIT	200000	/* bounds a runaway backtrack */
 #define RE_DEPTH_LIMIT	10000
 #define SPAN_MAXLOOK	256	/* farther follow literals: let pcre2 see */
+#define READ_MAX	256	/* longer reads are not compared */
+#define FEWPOS		32	/* more places: search the text, unless */
+				/* repeated reads can be skipped */
+#define MANY_READS	2	/* and past FEWPOS, how many may differ */
+#define SAME_MINPOS	4	/* fewer places: reads are not compared */
+
+/*
+ * The last attempt that found no match: where the bytes it could read
+ * start (a), its start and last start from there.
+ */
+struct lastread {
+	size_t	a;
+	size_t	start;
+	size_t	upto;
+	int	valid;
+	size_t	calls;		/* to pcre2 so far */
+};
 
 int
 rule_re_flags(const char *s, uint32_t *f)
@@ -279,7 +296,7 @@ chain_back(const struct ruleset *rs, const int *ids, size_t n, size_t end)
 		id = ids[k - 1];
 		if (!pf_bit(rs->cand, (size_t)id))
 			return (SIZE_MAX);
-		if (rs->npos[id] > PF_MAXPOS)
+		if (rs->npos[id] > FEWPOS)
 			continue;
 		v = rs->pos + (size_t)id * PF_MAXPOS;
 		best = SIZE_MAX;
@@ -293,6 +310,83 @@ chain_back(const struct ruleset *rs, const int *ids, size_t n, size_t end)
 	return (end);
 }
 
+static int
+in_rspan(const struct rule *r, unsigned char c)
+{
+	return (r->rspan[c / 8] & (1 << (c % 8)));
+}
+
+/*
+ * Would an attempt from start (to upto) read the same bytes as the
+ * last one that found nothing?  It then finds nothing either: what
+ * pcre2 answers depends on nothing but the bytes it can read, from
+ * r->behind before start to the first byte at or after upto that no
+ * atom of the pattern, lookarounds included, can consume (a byte it
+ * can look at, never step over), and on whether the text ends there.
+ * The two are compared byte by byte up to that byte; it is the last
+ * one of the text in neither.  ls -la && ls -la && ...: one pcre2
+ * call, not hundreds.
+ */
+static inline int
+same_read(const struct rule *r, const struct lastread *l, const char *s,
+    size_t len, size_t start, size_t upto)
+{
+	size_t		a = start - (start < r->behind ? start : r->behind), k, j;
+	uint64_t	x, y;
+
+	if (!l->valid || start - a != l->start || upto - start != l->upto)
+		return (0);
+	if (a + 16 <= len) {	/* most differ early: one look at 16 */
+		memcpy(&x, s + a, 8);
+		memcpy(&y, s + l->a, 8);
+		if (x != y)
+			return (0);
+		memcpy(&x, s + a + 8, 8);
+		memcpy(&y, s + l->a + 8, 8);
+		if (x != y)
+			return (0);
+	}
+	for (k = 0; k <= READ_MAX; k++) {
+		j = a + k;	/* the later one: it meets the end first */
+		if (j == len || s[j] != s[l->a + k])
+			return (0);
+		if (k >= l->start + l->upto &&
+		    !in_rspan(r, (unsigned char)s[j]))
+			return (j + 1 < len);
+	}
+	return (0);
+}
+
+/*
+ * pcre2 from start, anchored there or up to upto (re_lim twins), unless
+ * the last attempt read the same bytes (r->rspanned: l is not NULL).
+ * -1: a literal seen in many places, and reads that do not repeat
+ * (more than MANY_READS calls): one search of the whole text costs
+ * less.
+ */
+static inline int
+try_from(struct ruleset *rs, const struct rule *r, struct lastread *l,
+    const char *s, size_t len, size_t start, size_t upto)
+{
+	int	m, many = rs->npos[r->lit] > FEWPOS;
+
+	if (l != NULL && same_read(r, l, s, len, start, upto))
+		return (0);
+	if (many && (l == NULL || ++l->calls > MANY_READS))
+		return (-1);	/* they do not repeat */
+	if (r->prefix)
+		m = rule_re_match_at(rs, r->re_anch, s, len, start);
+	else
+		m = rule_re_match_upto(rs, r->re_lim, s, len, upto, start);
+	if (m == 0 && l != NULL) {
+		l->a = start - (start < r->behind ? start : r->behind);
+		l->start = start - l->a;
+		l->upto = upto - start;
+		l->valid = 1;
+	}
+	return (m);
+}
+
 /*
  * A rule whose matches start at its literal: tried where it was seen,
  * and with follow literals only where one of them comes after.
@@ -304,9 +398,15 @@ match_anchored(struct ruleset *rs, size_t i, const char *s, size_t len)
 	const uint32_t		*v = rs->pos + (size_t)r->lit * PF_MAXPOS;
 	uint32_t		 fv[PF_MAXPOS];
 	size_t			 k, nf = 0, upto = SIZE_MAX;
-	int			 follow;
+	struct lastread		 last, *l = NULL;
+	int			 follow, m;
 
-	follow = r->follow >= 0 && rs->npos[r->follow] <= PF_MAXPOS;
+	if (r->rspanned && rs->npos[r->lit] >= SAME_MINPOS) {
+		l = &last;
+		l->valid = 0;
+		l->calls = 0;
+	}
+	follow = r->follow >= 0 && rs->npos[r->follow] <= FEWPOS;
 	if (follow)
 		nf = places(rs, (size_t)r->follow, fv);
 	/* a rule with a chain: the places after upto cannot start one */
@@ -320,8 +420,11 @@ match_anchored(struct ruleset *rs, size_t i, const char *s, size_t len)
 			continue;
 		if (v[k] > upto)
 			continue;
-		if (rule_re_match_at(rs, r->re_anch, s, len, v[k]))
-			return (1);
+		if (l == NULL) {
+			if (rule_re_match_at(rs, r->re_anch, s, len, v[k]))
+				return (1);
+		} else if ((m = try_from(rs, r, l, s, len, v[k], v[k])) != 0)
+			return (m == 1 || rule_re_match(rs, r->re, s, len));
 	}
 	return (0);
 }
@@ -340,10 +443,11 @@ match_windows(struct ruleset *rs, size_t i, const char *s, size_t len)
 	size_t			 lim[PF_MAXPOS], n, k, m, w, nf = 0;
 	size_t			 from = 0, to = 0, prev = 0, lastw = 0;
 	size_t			 upto = SIZE_MAX, last = SIZE_MAX;
-	int			 open = 0, follow;
+	struct lastread		 lr, *l = NULL;
+	int			 open = 0, follow, hit;
 
 	n = places(rs, (size_t)r->lit, v);
-	follow = r->follow >= 0 && rs->npos[r->follow] <= PF_MAXPOS;
+	follow = r->follow >= 0 && rs->npos[r->follow] <= FEWPOS;
 	if (follow)
 		nf = places(rs, (size_t)r->follow, fv);
 	/*
@@ -370,6 +474,11 @@ match_windows(struct ruleset *rs, size_t i, const char *s, size_t len)
 	if (!r->spanned)
 		return (rule_re_match_upto(rs, r->re_lim, s, len, lim[n - 1],
 		    0));
+	if (r->rspanned && n >= SAME_MINPOS) {
+		l = &lr;
+		l->valid = 0;
+		l->calls = 0;
+	}
 	for (k = 0; k < n; k++) {
 		w = v[k];
 		while (w > prev && in_span(r, (unsigned char)s[w - 1]))
@@ -385,13 +494,15 @@ match_windows(struct ruleset *rs, size_t i, const char *s, size_t len)
 				to = lim[k];
 			continue;
 		}
-		if (open && rule_re_match_upto(rs, r->re_lim, s, len, to, from))
-			return (1);
+		if (open && (hit = try_from(rs, r, l, s, len, from, to)) != 0)
+			return (hit == 1 || rule_re_match(rs, r->re, s, len));
 		from = w;
 		to = lim[k];
 		open = 1;
 	}
-	return (open && rule_re_match_upto(rs, r->re_lim, s, len, to, from));
+	if (!open || (hit = try_from(rs, r, l, s, len, from, to)) == 0)
+		return (0);
+	return (hit == 1 || rule_re_match(rs, r->re, s, len));
 }
 
 /*
@@ -406,6 +517,7 @@ regex_rule_matches(struct ruleset *rs, size_t i, const char *s, size_t len)
 
 	if (r->always || rs->npos[r->lit] == 0 ||
 	    rs->npos[r->lit] > PF_MAXPOS ||
+	    (rs->npos[r->lit] > FEWPOS && !r->rspanned) ||
 	    (r->prefix ? r->re_anch : r->re_lim) == NULL)
 		return (rule_re_match(rs, r->re, s, len));
 	if (r->prefix)
@@ -422,6 +534,7 @@ ruleset_anchor(struct ruleset *rs, char *msg, size_t msglen)
 {
 	struct rule	*r;
 	size_t		 i;
+	uint32_t	 behind;
 
 	for (i = 0; i < rs->nregex; i++) {
 		r = rs->regex[i];
@@ -431,6 +544,11 @@ ruleset_anchor(struct ruleset *rs, char *msg, size_t msglen)
 		    (r->prefix ? PCRE2_ANCHORED : PCRE2_USE_OFFSET_LIMIT),
 		    r->prefix ? &r->re_anch : &r->re_lim, msg, msglen) == -1)
 			return (-1);
+		if (pcre2_pattern_info(r->re, PCRE2_INFO_MAXLOOKBEHIND,
+		    &behind) != 0)
+			continue;	/* r->rspanned stays 0 */
+		r->behind = behind > 0 ? behind : 1;
+		r->rspanned = rx_readspan(r->pattern, r->reflags, r->rspan);
 	}
 	return (0);
 }

@@ -7,8 +7,11 @@
  * whatever the quantifiers, groups and alternatives.  Lookarounds only
  * look, so their contents are left out.  A match that contains a place
  * p then lies inside the longest run of such bytes around p: the
- * engine tries patterns only there (rules_re.c).  Anything this walker
- * does not understand counts as "every byte", which is always safe.
+ * engine tries patterns only there (rules_re.c).  rx_readspan() adds
+ * what lookaheads consume: no attempt reads past the first byte outside
+ * that set, so two attempts that see the same bytes up to there give
+ * the same answer.  Anything this walker does not understand counts as
+ * "every byte", which is always safe.
  */
 #include <sys/types.h>
 
@@ -26,6 +29,7 @@ struct span {
 	size_t		 n;
 	uint8_t		*set;
 	int		 dotall;
+	int		 look;		/* count what lookarounds consume */
 	int		 all;		/* gave up: every byte */
 };
 
@@ -253,7 +257,63 @@ span_skip_group(struct span *x)
 		x->all = 1;
 }
 
-/* ( at s[i]: lookarounds are skipped, other groups only opened */
+/*
+ * Can the lookahead whose body starts at s[i] consume one byte at most
+ * (every branch empty, zero-width or a single unquantified atom, as in
+ * (?=$|[\s;&])?  It then only looks at the byte where it stands.
+ */
+static int
+peek_only(const struct span *x)
+{
+	const char	*s = x->s;
+	size_t		 i = x->i;
+	int		 atoms = 0;
+
+	for (; i < x->n; i++) {
+		switch (s[i]) {
+		case ')':
+			return (1);
+		case '|':
+			atoms = 0;
+			continue;
+		case '^': case '$':
+			continue;
+		case '(': case '*': case '+': case '?': case '{':
+			return (0);
+		case '\\':
+			if (++i >= x->n || strchr("bBAzZG", s[i]) != NULL)
+				continue;
+			if (!ispunct((unsigned char)s[i]) &&
+			    strchr("dDsSwWhHvVtnrfe", s[i]) == NULL)
+				return (0);	/* \x \p \R \X ...: not simple */
+			break;
+		case '[':
+			if (i + 1 < x->n && s[i + 1] == '^')
+				i++;
+			if (i + 1 < x->n && s[i + 1] == ']')
+				i++;
+			while (++i < x->n && s[i] != ']')
+				if (s[i] == '\\')
+					i++;
+				else if (s[i] == '[')
+					return (0);
+			if (i >= x->n)
+				return (0);
+			break;
+		}
+		if (++atoms > 1)
+			return (0);
+	}
+	return (0);
+}
+
+/*
+ * ( at s[i]: lookarounds are skipped (or, for what a match attempt can
+ * read, opened), other groups only opened.  A lookbehind reads no
+ * farther back than pcre2's longest lookbehind from a place an attempt
+ * reached, so it is skipped then too; so is a lookahead that only
+ * looks at one byte.
+ */
 static void
 span_group(struct span *x)
 {
@@ -276,7 +336,8 @@ span_group(struct span *x)
 	switch (s[x->i]) {
 	case '=': case '!':
 		x->i++;
-		span_skip_group(x);
+		if (!x->look || peek_only(x))
+			span_skip_group(x);
 		return;
 	case '<':
 		if (x->i + 1 < x->n && (s[x->i + 1] == '=' ||
@@ -351,13 +412,8 @@ inline_dotall(const char *p)
 	return (0);
 }
 
-/*
- * The bytes any match of pattern (compiled with flags) can consist of,
- * case-closed.  Returns 1 when some byte is left out, 0 when every
- * byte may occur (set is then all ones).
- */
-int
-rx_span(const char *pattern, uint32_t flags, uint8_t *set)
+static int
+span_walk(const char *pattern, uint32_t flags, uint8_t *set, int look)
 {
 	struct span	x;
 	int		c, k, nl;
@@ -367,6 +423,7 @@ rx_span(const char *pattern, uint32_t flags, uint8_t *set)
 	x.s = pattern;
 	x.n = strlen(pattern);
 	x.set = set;
+	x.look = look;
 	x.dotall = (flags & PCRE2_DOTALL) || inline_dotall(pattern);
 	if (flags & PCRE2_EXTENDED)
 		x.all = 1;
@@ -411,4 +468,27 @@ rx_span(const char *pattern, uint32_t flags, uint8_t *set)
 		if (set[k] != 0xff)
 			return (1);
 	return (0);
+}
+
+/*
+ * The bytes any match of pattern (compiled with flags) can consist of,
+ * case-closed.  Returns 1 when some byte is left out, 0 when every
+ * byte may occur (set is then all ones).
+ */
+int
+rx_span(const char *pattern, uint32_t flags, uint8_t *set)
+{
+	return (span_walk(pattern, flags, set, 0));
+}
+
+/*
+ * The same with the bytes lookarounds consume: an attempt to match
+ * from a place reads nothing past the first byte after it outside this
+ * set (a byte outside it can be looked at, never stepped over), and
+ * nothing before it farther back than the longest lookbehind.
+ */
+int
+rx_readspan(const char *pattern, uint32_t flags, uint8_t *set)
+{
+	return (span_walk(pattern, flags, set, 1));
 }

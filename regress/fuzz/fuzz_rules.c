@@ -5,7 +5,9 @@
  * input as "pattern\nsubject": where pcre2 finds a match, the claims the
  * engine's pattern analysis makes about every match must hold (its
  * bytes lie in rx_span(), it holds a prefilter literal, at its start
- * for a prefix rule, and a follow literal).
+ * for a prefix rule, and a follow literal); and an attempt anchored at
+ * any place reads nothing outside what rx_readspan() and the longest
+ * lookbehind say: changing every other byte never changes its answer.
  */
 #include <ctype.h>
 #include <stddef.h>
@@ -84,6 +86,46 @@ check_chain(const char *pat, const char *s, size_t m, size_t e)
 	litchain_free(&post);
 }
 
+static int
+anchored_at(pcre2_code *re, pcre2_match_data *md, const char *s, size_t len,
+    size_t p)
+{
+	int	rc;
+
+	rc = pcre2_match(re, (PCRE2_SPTR)s, len, p, PCRE2_ANCHORED, md, NULL);
+	return (rc != PCRE2_ERROR_NOMATCH);
+}
+
+static void
+check_reads(const char *pat, pcre2_code *re, pcre2_match_data *md,
+    const char *subj, size_t len)
+{
+	uint8_t		 set[32];
+	uint32_t	 behind;
+	char		*t;
+	size_t		 p, a, e, b, k;
+
+	if (!rx_readspan(pat, 0, set) || pcre2_pattern_info(re,
+	    PCRE2_INFO_MAXLOOKBEHIND, &behind) != 0 || (t = malloc(len +
+	    1)) == NULL)
+		return;
+	if (behind == 0)
+		behind = 1;
+	for (p = 0; p <= len && p < 32; p++) {
+		a = p < behind ? 0 : p - behind;
+		for (e = p; e < len && (set[(unsigned char)subj[e] / 8] &
+		    (1 << ((unsigned char)subj[e] % 8))); e++)
+			;
+		b = e < len ? e + 1 : len;
+		for (k = 0; k < len; k++)
+			t[k] = k >= a && k < b ? subj[k] : subj[k] ^ 0x2a;
+		if (anchored_at(re, md, subj, len, p) !=
+		    anchored_at(re, md, t, len, p))
+			__builtin_trap();
+	}
+	free(t);
+}
+
 static void
 check_claims(const char *pat, const char *subj, size_t len)
 {
@@ -101,6 +143,8 @@ check_claims(const char *pat, const char *subj, size_t len)
 	    &code, &off, NULL)) == NULL)
 		return;
 	md = pcre2_match_data_create_from_pattern(re, NULL);
+	if (md != NULL)
+		check_reads(pat, re, md, subj, len);
 	if (md != NULL && pcre2_match(re, (PCRE2_SPTR)subj, len, 0, 0, md,
 	    NULL) >= 0) {
 		ov = pcre2_get_ovector_pointer(md);

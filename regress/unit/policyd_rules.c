@@ -637,6 +637,95 @@ t_prefilter_random(struct ruleset *rs)
 	inputs_free(&in);
 }
 
+/*
+ * Lines of one piece repeated (beyond the prefilter's limits too) and
+ * ended by a piece that differs in its last byte, or by the text's end:
+ * an attempt that reads the same bytes as the last one is skipped,
+ * and that must never skip a match.
+ */
+static void
+t_repeats(struct ruleset *rs)
+{
+	static const char *const sep[] = { " && ", "; ", " ", "\n", " | ",
+	    "" };
+	static const size_t counts[] = { 2, 5, 40, 120, 300 };
+	struct pfcount	 c;
+	struct inputs	 in;
+	char		 buf[4200], *p;
+	size_t		 k, j, n, l, off, v;
+
+	memset(&c, 0, sizeof(c));
+	load_inputs(&in);
+	for (k = 0; k < in.nbase; k++) {
+		l = in.len[k];
+		if (l < 2 || l > 200)
+			continue;
+		p = in.v[k];
+		for (v = 0; v < 3; v++) {
+			n = counts[(k + v) % 5];
+			j = (k / 5 + v) % (sizeof(sep) / sizeof(sep[0]));
+			for (off = 0; n > 0 && off + 2 * l + 4 < 4096; n--) {
+				memcpy(buf + off, p, l - (v != 2));
+				off += l - (v != 2);
+				if (v == 2)	/* the last byte changed */
+					buf[off - 1] ^= 0x20;
+				memcpy(buf + off, sep[j], strlen(sep[j]));
+				off += strlen(sep[j]);
+			}
+			/* the piece whole, cut short, or the text ends */
+			if (v != 1) {
+				memcpy(buf + off, p, l);
+				off += l;
+			}
+			buf[off] = '\0';
+			pf_line(rs, buf, off, &c);
+		}
+	}
+	ok(c.lines > 1500 && c.hits > 500, "repeated pieces checked on %zu "
+	    "lines (%zu matches)", c.lines, c.hits);
+	is_int(c.misses, 0, "skipping repeated reads hides no match");
+	inputs_free(&in);
+}
+
+/*
+ * The same bytes read twice, but the second time at the text's end
+ * ($ matches before a final newline), or after a different byte that a
+ * lookbehind sees: pcre2 must be asked again.
+ */
+static void
+t_repeat_edges(void)
+{
+	static const struct {
+		const char	*pattern;
+		const char	*line;
+	} cases[] = {
+		{ "ab[^\\n;]*c$", " abxc\n abxc\n" },
+		{ "(?<=x)ab[^;]*c", " yabc; xabc;" },
+		{ "(?<=z;)ab[^;]*c", "xy;abc;z;abc;x" },
+		{ "\\bab[^;]*c", "xabc; abc;" },
+	};
+	struct ruleset	 rs;
+	struct cferrs	 errs;
+	char		 rule[256];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(rule, sizeof(rule), "block r category c pattern "
+		    "'%s' message m\n", cases[i].pattern);
+		if (load(&rs, rule, &errs) == -1) {
+			cferrs_print(&errs, stdout);
+			ok(0, "%s loads", cases[i].pattern);
+			continue;
+		}
+		ok(rs.regex[0]->rspanned, "%s: reads can be compared",
+		    cases[i].pattern);
+		is_str(cmd(&rs, cases[i].line), "deny r", "%s matches the "
+		    "second of two like places", cases[i].pattern);
+		ruleset_free(&rs);
+		cferrs_free(&errs);
+	}
+}
+
 /* which bytes rx_span() lets a match hold */
 static void
 t_span(void)
@@ -883,6 +972,7 @@ t_shipped(void)
 	    "shipped: soft delete");
 	t_prefilter(rs);
 	t_prefilter_random(rs);
+	t_repeats(rs);
 	t_cmdindex(rs);
 	pd_engine_free(rs);
 	cferrs_free(&errs);
@@ -980,6 +1070,7 @@ main(void)
 	t_network();
 	t_literals();
 	t_span();
+	t_repeat_edges();
 	t_shipped();
 	t_cmdindex_globs();
 	t_reload();
