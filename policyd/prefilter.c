@@ -15,6 +15,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "policy.h"
 
@@ -56,6 +59,8 @@ struct prefilter {
 	uint32_t	*delta;		/* nstates * nclass: row offsets */
 	uint16_t	*delta16;	/* the same as state numbers */
 	int		 small;		/* delta16 is used */
+	uint32_t	 shift;		/* delta16: 1 << shift entries a row */
+	uint32_t	 outfirst;	/* delta16: states from here have outputs */
 	uint32_t	*outoff;	/* nstates + 1 */
 	uint32_t	*outs;
 	size_t		 nalways;
@@ -789,43 +794,72 @@ ac_insert(struct acbuild *b, const struct prefilter *pf, const char *lit,
 }
 
 /*
- * The scan's table, states renumbered breadth-first so that the shallow
- * states the scan spends its time in sit together.  With fewer than
- * 32768 states an entry is a 16-bit state number (half the cache);
- * otherwise the next state's row offset (state * nclass).  Either way
- * the top bit says the state has outputs, so the scan looks at the
- * outputs of few states.
+ * New state numbers, breadth-first so that the shallow states the scan
+ * spends its time in sit together: the root, the states without outputs,
+ * then those with outputs (from pf->outfirst on), so that the scan sees
+ * from the state number alone whether to look at outputs.  The root has
+ * none: no literal is empty.
+ */
+static void
+pf_number(struct prefilter *pf, uint32_t n, const uint32_t *order,
+    uint32_t *perm, uint32_t *inv)
+{
+	uint32_t	i, s, t = 1, has;
+
+	perm[0] = inv[0] = 0;
+	for (has = 0; has < 2; has++) {
+		if (has)
+			pf->outfirst = t;
+		for (i = 0; i + 1 < n; i++) {
+			s = order[i];
+			if ((pf->outoff[s + 1] > pf->outoff[s]) == has) {
+				perm[s] = t;
+				inv[t++] = s;
+			}
+		}
+	}
+}
+
+/*
+ * The scan's table.  With fewer than 32768 states an entry is a 16-bit
+ * state number (half the cache) and a row has a power of two entries,
+ * so that finding one takes a shift rather than a multiply; otherwise
+ * an entry is the next state's row offset (state * nclass), its top bit
+ * saying that the state has outputs.
  */
 static int
 pf_compact(struct acbuild *b, struct prefilter *pf, const uint32_t *order)
 {
-	uint32_t	*perm, *off, *outs, s, t, k, i;
-	size_t		 n = (size_t)b->nstates * b->nclass, c;
+	uint32_t	*perm, *inv, *off, *outs, s, t, k, i;
+	size_t		 c;
 	int		 rv = -1;
 
 	perm = calloc(b->nstates, sizeof(*perm));
+	inv = calloc(b->nstates, sizeof(*inv));
 	off = calloc(b->nstates + 1, sizeof(*off));
 	outs = calloc(pf->outoff[b->nstates] + 1, sizeof(*outs));
-	if (perm == NULL || off == NULL || outs == NULL)
+	if (perm == NULL || inv == NULL || off == NULL || outs == NULL)
 		goto done;
-	for (i = 0; i + 1 < b->nstates; i++)
-		perm[order[i]] = i + 1;
+	pf_number(pf, b->nstates, order, perm, inv);
 	for (t = 0, k = 0; t < b->nstates; t++) {
-		s = t == 0 ? 0 : order[t - 1];
+		s = inv[t];
 		off[t] = k;
 		for (i = pf->outoff[s]; i < pf->outoff[s + 1]; i++)
 			outs[k++] = pf->outs[i];
 	}
 	off[b->nstates] = k;
 	pf->small = b->nstates <= PF_OUT16;
-	if (pf->small && (pf->delta16 = calloc(n, sizeof(uint16_t))) == NULL)
+	for (pf->shift = 0; (1U << pf->shift) < b->nclass; pf->shift++)
+		;
+	if (pf->small && (pf->delta16 = calloc((size_t)b->nstates <<
+	    pf->shift, sizeof(uint16_t))) == NULL)
 		goto done;
 	for (s = 0; s < b->nstates; s++)
 		for (c = 0; c < b->nclass; c++) {
 			t = perm[b->go[(size_t)s * b->nclass + c]];
 			if (pf->small)
-				pf->delta16[(size_t)perm[s] * b->nclass + c] =
-				    t | (off[t + 1] > off[t] ? PF_OUT16 : 0);
+				pf->delta16[((size_t)perm[s] << pf->shift) +
+				    c] = (uint16_t)t;
 			else
 				b->go[(size_t)perm[s] * b->nclass + c] = t *
 				    b->nclass | (off[t + 1] > off[t] ?
@@ -839,6 +873,7 @@ pf_compact(struct acbuild *b, struct prefilter *pf, const uint32_t *order)
 	rv = 0;
  done:
 	free(perm);
+	free(inv);
 	free(off);
 	free(outs);
 	return (rv);
@@ -1222,67 +1257,126 @@ pf_out(const struct prefilter *pf, uint32_t st, size_t i, uint64_t *bits,
 }
 
 /*
- * Four lanes over four quarters of a long text at once, so that the
- * table lookups of one lane overlap those of the others instead of
- * waiting on each other.  A lane starts PF_LITMAX - 1 bytes early in the
- * root state, which finds every literal ending in its quarter (no
- * literal in the table is longer), and reports only those.
+ * Long texts, a 512-byte block at a time: eight lanes over its eight
+ * 64-byte parts at once, so that the table lookups of one lane overlap
+ * those of the others instead of waiting on each other.  A lane starts
+ * in the state the PF_LITMAX - 1 bytes before its part lead to from the
+ * root, which finds every literal ending in its part (no literal in the
+ * table is longer).  The lanes write down their state at every byte,
+ * without a branch; then, lane by lane, the bytes whose state has
+ * outputs are reported, so that the places come out in increasing order.
  */
 #define PF_LANES	8
+#define PF_LANELEN	64	/* bytes: the bits of a uint64_t */
+#define PF_BLOCK	(PF_LANES * PF_LANELEN)
 
+/* the state the PF_LITMAX - 1 bytes before s[at] lead to (s[0] on) */
+static uint32_t
+pf_warm(const struct prefilter *pf, const uint8_t *s, size_t at)
+{
+	size_t		a = at < PF_LITMAX - 1 ? 0 : at - (PF_LITMAX - 1);
+	uint32_t	st = 0;
+
+	for (; a < at; a++)
+		st = pf->delta16[(st << pf->shift) + pf->cls[s[a]]];
+	return (st);
+}
+
+/* the state of each lane of the block at s[at], byte by byte */
 static void
-pf_scan_lanes(const struct prefilter *pf, const char *s, size_t len,
-    uint64_t *bits, uint32_t *pos, uint8_t *npos, struct pflog *log)
+pf_block(const struct prefilter *pf, const uint8_t *s, size_t at,
+    uint16_t *log)
 {
 	const uint8_t	*cls = pf->cls;
 	const uint16_t	*d = pf->delta16;
-	size_t		 from[PF_LANES], n[PF_LANES], a, j, k, step;
-	uint32_t	 st[PF_LANES], nc = pf->nclass, t;
+	uint32_t	 st[PF_LANES], sh = pf->shift, j, k;
+
+	for (k = 0; k < PF_LANES; k++)
+		st[k] = pf_warm(pf, s, at + k * PF_LANELEN);
+	s += at;
+	for (j = 0; j < PF_LANELEN; j++) {
+#pragma GCC unroll 8
+		for (k = 0; k < PF_LANES; k++) {
+			st[k] = d[(st[k] << sh) + cls[s[k * PF_LANELEN + j]]];
+			log[k * PF_LANELEN + j] = (uint16_t)st[k];
+		}
+	}
+}
+
+/* the bytes of a lane whose state has outputs, byte j in bit j */
+#ifdef __SSE2__
+static uint64_t
+pf_hits(const struct prefilter *pf, const uint16_t *log)
+{
+	__m128i		t = _mm_set1_epi16((short)(pf->outfirst - 1)), a, b;
+	uint64_t	m = 0;
+	uint32_t	j;
+
+	/* states are below 32768: a signed compare will do */
+	for (j = 0; j < PF_LANELEN; j += 16) {
+		a = _mm_cmpgt_epi16(_mm_loadu_si128((const void *)(log + j)),
+		    t);
+		b = _mm_cmpgt_epi16(_mm_loadu_si128((const void *)(log + j +
+		    8)), t);
+		m |= (uint64_t)_mm_movemask_epi8(_mm_packs_epi16(a, b)) << j;
+	}
+	return (m);
+}
+#else
+static uint64_t
+pf_hits(const struct prefilter *pf, const uint16_t *log)
+{
+	uint64_t	m = 0;
+	uint32_t	j;
+
+	for (j = 0; j < PF_LANELEN; j++)
+		m |= (uint64_t)(log[j] >= pf->outfirst) << j;
+	return (m);
+}
+#endif
+
+/* the outputs of the block at at, in the bytes from done on */
+static void
+pf_report(const struct prefilter *pf, const uint16_t *log, size_t at,
+    size_t done, uint64_t *bits, uint32_t *pos, uint8_t *npos)
+{
+	uint64_t	m;
+	size_t		k, j, from;
 
 	for (k = 0; k < PF_LANES; k++) {
-		from[k] = len / PF_LANES * k;
-		n[k] = 0;
-		st[k] = 0;
-		/* warm up on the bytes before the lane; nothing reported */
-		for (a = k == 0 ? 0 : from[k] - (PF_LITMAX - 1); a < from[k];
-		    a++)
-			st[k] = d[st[k] * nc + cls[(unsigned char)s[a]]] &
-			    ~PF_OUT16;
-	}
-	/*
-	 * Every byte: the state and the place are written to the lane's
-	 * part of the log, which moves on only when the state has outputs;
-	 * no branch to mispredict.
-	 */
-	step = len / PF_LANES;
-	for (j = 0; j < step; j++)
-		for (k = 0; k < PF_LANES; k++) {
-			a = from[k] + j;
-			t = d[st[k] * nc + cls[(unsigned char)s[a]]];
-			st[k] = t & ~PF_OUT16;
-			log->st[from[k] + n[k]] = (uint16_t)st[k];
-			log->at[from[k] + n[k]] = (uint32_t)a;
-			n[k] += t >> 15;
+		from = at + k * PF_LANELEN;
+		m = pf_hits(pf, log + k * PF_LANELEN);
+		if (done >= from + PF_LANELEN)
+			m = 0;
+		else if (done > from)
+			m &= ~0ULL << (done - from);
+		for (; m != 0; m &= m - 1) {
+			j = (size_t)__builtin_ctzll(m);
+			pf_out(pf, log[k * PF_LANELEN + j], from + j, bits,
+			    pos, npos);
 		}
-	k = PF_LANES - 1;
-	for (a = from[k] + step; a < len; a++) {
-		t = d[st[k] * nc + cls[(unsigned char)s[a]]];
-		st[k] = t & ~PF_OUT16;
-		log->st[from[k] + n[k]] = (uint16_t)st[k];
-		log->at[from[k] + n[k]] = (uint32_t)a;
-		n[k] += t >> 15;
 	}
-	/* lane by lane: the places come out in increasing order */
-	for (k = 0; k < PF_LANES; k++)
-		for (j = 0; j < n[k]; j++)
-			pf_out(pf, log->st[from[k] + j], log->at[from[k] + j],
-			    bits, pos, npos);
+}
+
+/* len >= PF_BLOCK: the last block may overlap the one before */
+static void
+pf_scan_lanes(const struct prefilter *pf, const char *s, size_t len,
+    uint64_t *bits, uint32_t *pos, uint8_t *npos)
+{
+	uint16_t	log[PF_BLOCK];
+	size_t		at, done;
+
+	for (done = 0; done < len; done = at + PF_BLOCK) {
+		at = len - done < PF_BLOCK ? len - PF_BLOCK : done;
+		pf_block(pf, (const uint8_t *)s, at, log);
+		pf_report(pf, log, at, done, bits, pos, npos);
+	}
 }
 
 /*
  * Set the bit of every id whose literal occurs in s, and note where
- * (up to PF_MAXPOS places an id, in no particular order; one more
- * means "many").  pos and npos may be NULL.
+ * (up to PF_MAXPOS places an id, the first ones; one more means
+ * "many").  pos and npos may be NULL; log is not used.
  */
 void
 prefilter_scan(const struct prefilter *pf, const char *s, size_t len,
@@ -1292,18 +1386,17 @@ prefilter_scan(const struct prefilter *pf, const char *s, size_t len,
 	uint32_t	 row = 0, st = 0, nc = pf->nclass;
 	size_t		 i;
 
-	if (pf->small && len >= PF_LANES * 64 && log != NULL &&
-	    log->cap >= len) {
-		pf_scan_lanes(pf, s, len, bits, pos, npos, log);
+	(void)log;
+	if (pf->small && len >= PF_BLOCK) {
+		pf_scan_lanes(pf, s, len, bits, pos, npos);
 		return;
 	}
 	if (pf->small) {
 		for (i = 0; i < len; i++) {
-			st = pf->delta16[st * nc + cls[(unsigned char)s[i]]];
-			if (st & PF_OUT16) {
-				st &= ~PF_OUT16;
+			st = pf->delta16[(st << pf->shift) +
+			    cls[(unsigned char)s[i]]];
+			if (st >= pf->outfirst)
 				pf_out(pf, st, i, bits, pos, npos);
-			}
 		}
 		return;
 	}
