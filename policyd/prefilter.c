@@ -837,7 +837,8 @@ pf_compact(struct acbuild *b, struct prefilter *pf, const uint32_t *order)
 	perm = calloc(b->nstates, sizeof(*perm));
 	inv = calloc(b->nstates, sizeof(*inv));
 	off = calloc(b->nstates + 1, sizeof(*off));
-	outs = calloc(pf->outoff[b->nstates] + 1, sizeof(*outs));
+	/* room for pf_pend() to read PF_OUT4 outputs past the last */
+	outs = calloc(pf->outoff[b->nstates] + 4, sizeof(*outs));
 	if (perm == NULL || inv == NULL || off == NULL || outs == NULL)
 		goto done;
 	pf_number(pf, b->nstates, order, perm, inv);
@@ -1237,23 +1238,36 @@ prefilter_rules(const struct prefilter *pf, size_t id, const uint32_t **v)
 	return (pf->idoff[id + 1] - pf->idoff[id]);
 }
 
-/* the literals that end at i, in state st */
+/* output o (an id and a literal length) of a state, at i */
 static inline void
-pf_out(const struct prefilter *pf, uint32_t st, size_t i, uint64_t *bits,
+pf_note(uint32_t o, size_t i, uint64_t *bits, uint32_t *pos, uint8_t *npos)
+{
+	uint32_t	id = o & PF_IDMASK, n;
+
+	bits[id / 64] |= 1ULL << (id % 64);
+	if (npos == NULL || (n = npos[id]) > PF_MAXPOS)
+		return;
+	if (n < PF_MAXPOS)
+		pos[id * PF_MAXPOS + n] = (uint32_t)(i + 1 - (o >> PF_IDBITS));
+	npos[id] = (uint8_t)(n + 1);
+}
+
+/* the literals that end at i: the outputs o to e of its state */
+static inline void
+pf_out(const uint32_t *o, const uint32_t *e, size_t i, uint64_t *bits,
     uint32_t *pos, uint8_t *npos)
 {
-	uint32_t	k, id, l;
+	for (; o < e; o++)
+		pf_note(*o, i, bits, pos, npos);
+}
 
-	for (k = pf->outoff[st]; k < pf->outoff[st + 1]; k++) {
-		id = pf->outs[k] & PF_IDMASK;
-		l = pf->outs[k] >> PF_IDBITS;
-		bits[id / 64] |= 1ULL << (id % 64);
-		if (npos == NULL || npos[id] > PF_MAXPOS)
-			continue;
-		if (npos[id] < PF_MAXPOS)
-			pos[id * PF_MAXPOS + npos[id]] = (uint32_t)(i + 1 - l);
-		npos[id]++;
-	}
+/* the outputs of state st, at i */
+static inline void
+pf_outs(const struct prefilter *pf, uint32_t st, size_t i, uint64_t *bits,
+    uint32_t *pos, uint8_t *npos)
+{
+	pf_out(pf->outs + pf->outoff[st], pf->outs + pf->outoff[st + 1], i,
+	    bits, pos, npos);
 }
 
 /*
@@ -1291,9 +1305,17 @@ pf_block(const struct prefilter *pf, const uint8_t *s, size_t at,
 	const uint16_t	*d = pf->delta16;
 	uint32_t	 st[PF_LANES], sh = pf->shift, j, k;
 
-	for (k = 0; k < PF_LANES; k++)
-		st[k] = pf_warm(pf, s, at + k * PF_LANELEN);
+	/* lanes 1 on start PF_LANELEN in: warm them up side by side */
+	st[0] = pf_warm(pf, s, at);
+	for (k = 1; k < PF_LANES; k++)
+		st[k] = 0;
 	s += at;
+	for (j = 0; j < PF_LITMAX - 1; j++) {
+#pragma GCC unroll 8
+		for (k = 1; k < PF_LANES; k++)
+			st[k] = d[(st[k] << sh) + cls[s[k * PF_LANELEN -
+			    (PF_LITMAX - 1) + j]]];
+	}
 	for (j = 0; j < PF_LANELEN; j++) {
 #pragma GCC unroll 8
 		for (k = 0; k < PF_LANES; k++) {
@@ -1335,13 +1357,61 @@ pf_hits(const struct prefilter *pf, const uint16_t *log)
 }
 #endif
 
+/*
+ * The outputs the lanes find wait in a list, to be noted in one loop:
+ * a state's outputs go in PF_OUT4 at a time (outs[] has room past its
+ * end), without a loop whose length the processor must guess.
+ */
+#define PF_OUT4		4
+#define PF_PENDING	256
+
+struct pfpend {
+	uint32_t	 o[PF_PENDING];
+	uint32_t	 at[PF_PENDING];
+	size_t		 n;
+	uint64_t	*bits;
+	uint32_t	*pos;
+	uint8_t		*npos;
+};
+
+static void
+pf_flush(struct pfpend *p)
+{
+	size_t	k;
+
+	for (k = 0; k < p->n; k++)
+		pf_note(p->o[k], p->at[k], p->bits, p->pos, p->npos);
+	p->n = 0;
+}
+
+/* the n outputs o of the state at i */
+static inline void
+pf_pend(struct pfpend *p, const uint32_t *o, uint32_t n, size_t i)
+{
+	size_t	k;
+
+	if (p->n + PF_OUT4 > PF_PENDING || n > PF_OUT4) {
+		pf_flush(p);
+		if (n > PF_OUT4) {
+			pf_out(o, o + n, i, p->bits, p->pos, p->npos);
+			return;
+		}
+	}
+	memcpy(p->o + p->n, o, PF_OUT4 * sizeof(*o));
+	for (k = 0; k < PF_OUT4; k++)
+		p->at[p->n + k] = (uint32_t)i;
+	p->n += n;
+}
+
 /* the outputs of the block at at, in the bytes from done on */
 static void
 pf_report(const struct prefilter *pf, const uint16_t *log, size_t at,
-    size_t done, uint64_t *bits, uint32_t *pos, uint8_t *npos)
+    size_t done, struct pfpend *p)
 {
-	uint64_t	m;
-	size_t		k, j, from;
+	const uint32_t	*outs = pf->outs, *off = pf->outoff;
+	uint64_t	 m;
+	size_t		 k, j, from;
+	uint16_t	 st;
 
 	for (k = 0; k < PF_LANES; k++) {
 		from = at + k * PF_LANELEN;
@@ -1352,8 +1422,9 @@ pf_report(const struct prefilter *pf, const uint16_t *log, size_t at,
 			m &= ~0ULL << (done - from);
 		for (; m != 0; m &= m - 1) {
 			j = (size_t)__builtin_ctzll(m);
-			pf_out(pf, log[k * PF_LANELEN + j], from + j, bits,
-			    pos, npos);
+			st = log[k * PF_LANELEN + j];
+			pf_pend(p, outs + off[st], off[st + 1] - off[st],
+			    from + j);
 		}
 	}
 }
@@ -1363,14 +1434,20 @@ static void
 pf_scan_lanes(const struct prefilter *pf, const char *s, size_t len,
     uint64_t *bits, uint32_t *pos, uint8_t *npos)
 {
+	struct pfpend	p;
 	uint16_t	log[PF_BLOCK];
 	size_t		at, done;
 
+	p.n = 0;
+	p.bits = bits;
+	p.pos = pos;
+	p.npos = npos;
 	for (done = 0; done < len; done = at + PF_BLOCK) {
 		at = len - done < PF_BLOCK ? len - PF_BLOCK : done;
 		pf_block(pf, (const uint8_t *)s, at, log);
-		pf_report(pf, log, at, done, bits, pos, npos);
+		pf_report(pf, log, at, done, &p);
 	}
+	pf_flush(&p);
 }
 
 /*
@@ -1396,7 +1473,7 @@ prefilter_scan(const struct prefilter *pf, const char *s, size_t len,
 			st = pf->delta16[(st << pf->shift) +
 			    cls[(unsigned char)s[i]]];
 			if (st >= pf->outfirst)
-				pf_out(pf, st, i, bits, pos, npos);
+				pf_outs(pf, st, i, bits, pos, npos);
 		}
 		return;
 	}
@@ -1404,7 +1481,7 @@ prefilter_scan(const struct prefilter *pf, const char *s, size_t len,
 		row = pf->delta[row + cls[(unsigned char)s[i]]];
 		if (row & PF_OUT) {
 			row &= ~PF_OUT;
-			pf_out(pf, row / nc, i, bits, pos, npos);
+			pf_outs(pf, row / nc, i, bits, pos, npos);
 		}
 	}
 }
