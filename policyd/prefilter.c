@@ -33,6 +33,7 @@
 #define PF_OUT16	0x8000U
 #define PF_LITMAX	8	/* longer literals: their first bytes */
 #define PF_IDMASK	((1U << PF_IDBITS) - 1)
+#define PF_OUT4		4	/* outputs a state copied at once */
 
 struct litset {
 	char		**v;
@@ -60,7 +61,7 @@ struct prefilter {
 	uint16_t	*delta16;	/* the same as state numbers */
 	int		 small;		/* delta16 is used */
 	uint32_t	 shift;		/* delta16: 1 << shift entries a row */
-	uint32_t	 outfirst;	/* delta16: states from here have outputs */
+	uint32_t	 outfirst;	/* first state with outputs (delta16) */
 	uint32_t	*outoff;	/* nstates + 1 */
 	uint32_t	*outs;
 	size_t		 nalways;
@@ -821,24 +822,57 @@ pf_number(struct prefilter *pf, uint32_t n, const uint32_t *order,
 }
 
 /*
- * The scan's table.  With fewer than 32768 states an entry is a 16-bit
- * state number (half the cache) and a row has a power of two entries,
- * so that finding one takes a shift rather than a multiply; otherwise
- * an entry is the next state's row offset (state * nclass), its top bit
- * saying that the state has outputs.
+ * The scan's table, in the new state numbers.  With fewer than 32768
+ * states an entry is a 16-bit state number (half the cache) and a row
+ * has a power of two entries, so that finding one takes a shift rather
+ * than a multiply; otherwise an entry is the next state's row offset
+ * (state * nclass), its top bit saying that the state has outputs.
+ * off: where each state's outputs start.
  */
+static int
+pf_table(const struct acbuild *b, struct prefilter *pf, const uint32_t *perm,
+    const uint32_t *off)
+{
+	uint32_t	s, t;
+	size_t		c;
+
+	pf->small = b->nstates <= PF_OUT16;
+	for (pf->shift = 0; (1U << pf->shift) < b->nclass; pf->shift++)
+		;
+	if (pf->small)
+		pf->delta16 = calloc((size_t)b->nstates << pf->shift,
+		    sizeof(*pf->delta16));
+	else
+		pf->delta = calloc((size_t)b->nstates * b->nclass,
+		    sizeof(*pf->delta));
+	if (pf->small ? pf->delta16 == NULL : pf->delta == NULL)
+		return (-1);
+	for (s = 0; s < b->nstates; s++)
+		for (c = 0; c < b->nclass; c++) {
+			t = perm[b->go[(size_t)s * b->nclass + c]];
+			if (pf->small)
+				pf->delta16[((size_t)perm[s] << pf->shift) +
+				    c] = (uint16_t)t;
+			else
+				pf->delta[(size_t)perm[s] * b->nclass + c] =
+				    t * b->nclass | (off[t + 1] > off[t] ?
+				    PF_OUT : 0);
+		}
+	return (0);
+}
+
+/* the automaton renumbered (pf_number()), its outputs in that order */
 static int
 pf_compact(struct acbuild *b, struct prefilter *pf, const uint32_t *order)
 {
 	uint32_t	*perm, *inv, *off, *outs, s, t, k, i;
-	size_t		 c;
 	int		 rv = -1;
 
 	perm = calloc(b->nstates, sizeof(*perm));
 	inv = calloc(b->nstates, sizeof(*inv));
 	off = calloc(b->nstates + 1, sizeof(*off));
 	/* room for pf_pend() to read PF_OUT4 outputs past the last */
-	outs = calloc(pf->outoff[b->nstates] + 4, sizeof(*outs));
+	outs = calloc(pf->outoff[b->nstates] + PF_OUT4, sizeof(*outs));
 	if (perm == NULL || inv == NULL || off == NULL || outs == NULL)
 		goto done;
 	pf_number(pf, b->nstates, order, perm, inv);
@@ -849,23 +883,8 @@ pf_compact(struct acbuild *b, struct prefilter *pf, const uint32_t *order)
 			outs[k++] = pf->outs[i];
 	}
 	off[b->nstates] = k;
-	pf->small = b->nstates <= PF_OUT16;
-	for (pf->shift = 0; (1U << pf->shift) < b->nclass; pf->shift++)
-		;
-	if (pf->small && (pf->delta16 = calloc((size_t)b->nstates <<
-	    pf->shift, sizeof(uint16_t))) == NULL)
+	if (pf_table(b, pf, perm, off) == -1)
 		goto done;
-	for (s = 0; s < b->nstates; s++)
-		for (c = 0; c < b->nclass; c++) {
-			t = perm[b->go[(size_t)s * b->nclass + c]];
-			if (pf->small)
-				pf->delta16[((size_t)perm[s] << pf->shift) +
-				    c] = (uint16_t)t;
-			else
-				b->go[(size_t)perm[s] * b->nclass + c] = t *
-				    b->nclass | (off[t + 1] > off[t] ?
-				    PF_OUT : 0);
-		}
 	free(pf->outoff);
 	free(pf->outs);
 	pf->outoff = off;
@@ -932,10 +951,6 @@ ac_link(struct acbuild *b, struct prefilter *pf)
 	pf->outoff[b->nstates] = k;
 	if (qt + 1 != b->nstates || pf_compact(b, pf, queue) == -1)
 		goto done;
-	if (!pf->small) {
-		pf->delta = b->go;
-		b->go = NULL;
-	}
 	pf->nstates = b->nstates;
 	rv = 0;
  done:
@@ -1271,18 +1286,20 @@ pf_outs(const struct prefilter *pf, uint32_t st, size_t i, uint64_t *bits,
 }
 
 /*
- * Long texts, a 512-byte block at a time: eight lanes over its eight
- * 64-byte parts at once, so that the table lookups of one lane overlap
- * those of the others instead of waiting on each other.  A lane starts
- * in the state the PF_LITMAX - 1 bytes before its part lead to from the
- * root, which finds every literal ending in its part (no literal in the
- * table is longer).  The lanes write down their state at every byte,
- * without a branch; then, lane by lane, the bytes whose state has
- * outputs are reported, so that the places come out in increasing order.
+ * Texts of PF_SHORT bytes on, a 512-byte block at a time: eight lanes
+ * over its eight 64-byte parts at once, so that the table lookups of one
+ * lane overlap those of the others instead of waiting on each other.  A
+ * lane starts in the state the PF_LITMAX - 1 bytes before its part lead
+ * to from the root, which finds every literal ending in its part (no
+ * literal in the table is longer).  The lanes write down their state at
+ * every byte, without a branch; then, lane by lane, the bytes whose state
+ * has outputs are reported, so that the places come out in increasing
+ * order.
  */
 #define PF_LANES	8
 #define PF_LANELEN	64	/* bytes: the bits of a uint64_t */
 #define PF_BLOCK	(PF_LANES * PF_LANELEN)
+#define PF_SHORT	192	/* shorter texts: one byte after another */
 
 /* the state the PF_LITMAX - 1 bytes before s[at] lead to (s[0] on) */
 static uint32_t
@@ -1325,7 +1342,10 @@ pf_block(const struct prefilter *pf, const uint8_t *s, size_t at,
 	}
 }
 
-/* the bytes of a lane whose state has outputs, byte j in bit j */
+/*
+ * The bytes of a lane whose state has outputs, byte j in bit j.  SSE2
+ * is part of x86-64, so no run-time check is needed.
+ */
 #ifdef __SSE2__
 static uint64_t
 pf_hits(const struct prefilter *pf, const uint16_t *log)
@@ -1362,7 +1382,6 @@ pf_hits(const struct prefilter *pf, const uint16_t *log)
  * a state's outputs go in PF_OUT4 at a time (outs[] has room past its
  * end), without a loop whose length the processor must guess.
  */
-#define PF_OUT4		4
 #define PF_PENDING	256
 
 struct pfpend {
@@ -1403,10 +1422,25 @@ pf_pend(struct pfpend *p, const uint32_t *o, uint32_t n, size_t i)
 	p->n += n;
 }
 
-/* the outputs of the block at at, in the bytes from done on */
+/* which of the bytes of the lane at from lie in [done, end) */
+static uint64_t
+pf_window(size_t from, size_t done, size_t end)
+{
+	uint64_t	m = ~0ULL;
+
+	if (done >= from + PF_LANELEN || end <= from)
+		return (0);
+	if (done > from)
+		m &= ~0ULL << (done - from);
+	if (end < from + PF_LANELEN)
+		m &= ~(~0ULL << (end - from));
+	return (m);
+}
+
+/* the outputs of the block at at, in the bytes from done to end */
 static void
 pf_report(const struct prefilter *pf, const uint16_t *log, size_t at,
-    size_t done, struct pfpend *p)
+    size_t done, size_t end, struct pfpend *p)
 {
 	const uint32_t	*outs = pf->outs, *off = pf->outoff;
 	uint64_t	 m;
@@ -1415,11 +1449,8 @@ pf_report(const struct prefilter *pf, const uint16_t *log, size_t at,
 
 	for (k = 0; k < PF_LANES; k++) {
 		from = at + k * PF_LANELEN;
-		m = pf_hits(pf, log + k * PF_LANELEN);
-		if (done >= from + PF_LANELEN)
-			m = 0;
-		else if (done > from)
-			m &= ~0ULL << (done - from);
+		m = pf_hits(pf, log + k * PF_LANELEN) &
+		    pf_window(from, done, end);
 		for (; m != 0; m &= m - 1) {
 			j = (size_t)__builtin_ctzll(m);
 			st = log[k * PF_LANELEN + j];
@@ -1429,23 +1460,35 @@ pf_report(const struct prefilter *pf, const uint16_t *log, size_t at,
 	}
 }
 
-/* len >= PF_BLOCK: the last block may overlap the one before */
+/*
+ * The blocks of a text: the last one may overlap the one before; a
+ * text shorter than a block is copied into one, the bytes after it
+ * scanned but not reported.
+ */
 static void
 pf_scan_lanes(const struct prefilter *pf, const char *s, size_t len,
     uint64_t *bits, uint32_t *pos, uint8_t *npos)
 {
-	struct pfpend	p;
-	uint16_t	log[PF_BLOCK];
-	size_t		at, done;
+	struct pfpend	 p;
+	uint16_t	 log[PF_BLOCK];
+	uint8_t		 pad[PF_BLOCK];
+	const uint8_t	*t = (const uint8_t *)s;
+	size_t		 at, done, n = len;
 
 	p.n = 0;
 	p.bits = bits;
 	p.pos = pos;
 	p.npos = npos;
-	for (done = 0; done < len; done = at + PF_BLOCK) {
-		at = len - done < PF_BLOCK ? len - PF_BLOCK : done;
-		pf_block(pf, (const uint8_t *)s, at, log);
-		pf_report(pf, log, at, done, &p);
+	if (len < PF_BLOCK) {
+		memcpy(pad, s, len);
+		memset(pad + len, 0, PF_BLOCK - len);
+		t = pad;
+		n = PF_BLOCK;
+	}
+	for (done = 0; done < n; done = at + PF_BLOCK) {
+		at = n - done < PF_BLOCK ? n - PF_BLOCK : done;
+		pf_block(pf, t, at, log);
+		pf_report(pf, log, at, done, len, &p);
 	}
 	pf_flush(&p);
 }
@@ -1464,7 +1507,7 @@ prefilter_scan(const struct prefilter *pf, const char *s, size_t len,
 	size_t		 i;
 
 	(void)log;
-	if (pf->small && len >= PF_BLOCK) {
+	if (pf->small && len >= PF_SHORT) {
 		pf_scan_lanes(pf, s, len, bits, pos, npos);
 		return;
 	}
