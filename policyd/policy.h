@@ -241,7 +241,7 @@ fnv1a(const char *s, size_t len)
 }
 struct prefilter *prefilter_build(struct rule **, size_t);
 void		 prefilter_free(struct prefilter *);
-/* scratch for long texts: a state and a place for each byte */
+/* no longer used: prefilter_scan() ignores it (NULL will do) */
 struct pflog {
 	uint16_t	*st;
 	uint32_t	*at;

@@ -15,6 +15,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "policy.h"
 
@@ -30,6 +33,7 @@
 #define PF_OUT16	0x8000U
 #define PF_LITMAX	8	/* longer literals: their first bytes */
 #define PF_IDMASK	((1U << PF_IDBITS) - 1)
+#define PF_OUT4		4	/* outputs a state copied at once */
 
 struct litset {
 	char		**v;
@@ -56,6 +60,8 @@ struct prefilter {
 	uint32_t	*delta;		/* nstates * nclass: row offsets */
 	uint16_t	*delta16;	/* the same as state numbers */
 	int		 small;		/* delta16 is used */
+	uint32_t	 shift;		/* delta16: 1 << shift entries a row */
+	uint32_t	 outfirst;	/* first state with outputs (delta16) */
 	uint32_t	*outoff;	/* nstates + 1 */
 	uint32_t	*outs;
 	size_t		 nalways;
@@ -789,48 +795,96 @@ ac_insert(struct acbuild *b, const struct prefilter *pf, const char *lit,
 }
 
 /*
- * The scan's table, states renumbered breadth-first so that the shallow
- * states the scan spends its time in sit together.  With fewer than
- * 32768 states an entry is a 16-bit state number (half the cache);
- * otherwise the next state's row offset (state * nclass).  Either way
- * the top bit says the state has outputs, so the scan looks at the
- * outputs of few states.
+ * New state numbers, breadth-first so that the shallow states the scan
+ * spends its time in sit together: the root, the states without outputs,
+ * then those with outputs (from pf->outfirst on), so that the scan sees
+ * from the state number alone whether to look at outputs.  The root has
+ * none: no literal is empty.
  */
+static void
+pf_number(struct prefilter *pf, uint32_t n, const uint32_t *order,
+    uint32_t *perm, uint32_t *inv)
+{
+	uint32_t	i, s, t = 1, has;
+
+	perm[0] = inv[0] = 0;
+	for (has = 0; has < 2; has++) {
+		if (has)
+			pf->outfirst = t;
+		for (i = 0; i + 1 < n; i++) {
+			s = order[i];
+			if ((pf->outoff[s + 1] > pf->outoff[s]) == has) {
+				perm[s] = t;
+				inv[t++] = s;
+			}
+		}
+	}
+}
+
+/*
+ * The scan's table, in the new state numbers.  With fewer than 32768
+ * states an entry is a 16-bit state number (half the cache) and a row
+ * has a power of two entries, so that finding one takes a shift rather
+ * than a multiply; otherwise an entry is the next state's row offset
+ * (state * nclass), its top bit saying that the state has outputs.
+ * off: where each state's outputs start.
+ */
+static int
+pf_table(const struct acbuild *b, struct prefilter *pf, const uint32_t *perm,
+    const uint32_t *off)
+{
+	uint32_t	s, t;
+	size_t		c;
+
+	pf->small = b->nstates <= PF_OUT16;
+	for (pf->shift = 0; (1U << pf->shift) < b->nclass; pf->shift++)
+		;
+	if (pf->small)
+		pf->delta16 = calloc((size_t)b->nstates << pf->shift,
+		    sizeof(*pf->delta16));
+	else
+		pf->delta = calloc((size_t)b->nstates * b->nclass,
+		    sizeof(*pf->delta));
+	if (pf->small ? pf->delta16 == NULL : pf->delta == NULL)
+		return (-1);
+	for (s = 0; s < b->nstates; s++)
+		for (c = 0; c < b->nclass; c++) {
+			t = perm[b->go[(size_t)s * b->nclass + c]];
+			if (pf->small)
+				pf->delta16[((size_t)perm[s] << pf->shift) +
+				    c] = (uint16_t)t;
+			else
+				pf->delta[(size_t)perm[s] * b->nclass + c] =
+				    t * b->nclass | (off[t + 1] > off[t] ?
+				    PF_OUT : 0);
+		}
+	return (0);
+}
+
+/* the automaton renumbered (pf_number()), its outputs in that order */
 static int
 pf_compact(struct acbuild *b, struct prefilter *pf, const uint32_t *order)
 {
-	uint32_t	*perm, *off, *outs, s, t, k, i;
-	size_t		 n = (size_t)b->nstates * b->nclass, c;
+	uint32_t	*perm, *inv, *off, *outs, s, t, k, i;
 	int		 rv = -1;
 
 	perm = calloc(b->nstates, sizeof(*perm));
+	inv = calloc(b->nstates, sizeof(*inv));
 	off = calloc(b->nstates + 1, sizeof(*off));
-	outs = calloc(pf->outoff[b->nstates] + 1, sizeof(*outs));
-	if (perm == NULL || off == NULL || outs == NULL)
+	/* room for pf_pend() to read PF_OUT4 outputs past the last */
+	outs = calloc(pf->outoff[b->nstates] + PF_OUT4, sizeof(*outs));
+	if (perm == NULL || inv == NULL || off == NULL || outs == NULL)
 		goto done;
-	for (i = 0; i + 1 < b->nstates; i++)
-		perm[order[i]] = i + 1;
+	pf_number(pf, b->nstates, order, perm, inv);
 	for (t = 0, k = 0; t < b->nstates; t++) {
-		s = t == 0 ? 0 : order[t - 1];
+		s = inv[t];
 		off[t] = k;
 		for (i = pf->outoff[s]; i < pf->outoff[s + 1]; i++)
 			outs[k++] = pf->outs[i];
 	}
 	off[b->nstates] = k;
-	pf->small = b->nstates <= PF_OUT16;
-	if (pf->small && (pf->delta16 = calloc(n, sizeof(uint16_t))) == NULL)
+	if (pf_table(b, pf, perm, off) == -1)
 		goto done;
-	for (s = 0; s < b->nstates; s++)
-		for (c = 0; c < b->nclass; c++) {
-			t = perm[b->go[(size_t)s * b->nclass + c]];
-			if (pf->small)
-				pf->delta16[(size_t)perm[s] * b->nclass + c] =
-				    t | (off[t + 1] > off[t] ? PF_OUT16 : 0);
-			else
-				b->go[(size_t)perm[s] * b->nclass + c] = t *
-				    b->nclass | (off[t + 1] > off[t] ?
-				    PF_OUT : 0);
-		}
 	free(pf->outoff);
 	free(pf->outs);
 	pf->outoff = off;
@@ -839,6 +893,7 @@ pf_compact(struct acbuild *b, struct prefilter *pf, const uint32_t *order)
 	rv = 0;
  done:
 	free(perm);
+	free(inv);
 	free(off);
 	free(outs);
 	return (rv);
@@ -896,10 +951,6 @@ ac_link(struct acbuild *b, struct prefilter *pf)
 	pf->outoff[b->nstates] = k;
 	if (qt + 1 != b->nstates || pf_compact(b, pf, queue) == -1)
 		goto done;
-	if (!pf->small) {
-		pf->delta = b->go;
-		b->go = NULL;
-	}
 	pf->nstates = b->nstates;
 	rv = 0;
  done:
@@ -1202,87 +1253,250 @@ prefilter_rules(const struct prefilter *pf, size_t id, const uint32_t **v)
 	return (pf->idoff[id + 1] - pf->idoff[id]);
 }
 
-/* the literals that end at i, in state st */
+/* output o (an id and a literal length) of a state, at i */
 static inline void
-pf_out(const struct prefilter *pf, uint32_t st, size_t i, uint64_t *bits,
+pf_note(uint32_t o, size_t i, uint64_t *bits, uint32_t *pos, uint8_t *npos)
+{
+	uint32_t	id = o & PF_IDMASK, n;
+
+	bits[id / 64] |= 1ULL << (id % 64);
+	if (npos == NULL || (n = npos[id]) > PF_MAXPOS)
+		return;
+	if (n < PF_MAXPOS)
+		pos[id * PF_MAXPOS + n] = (uint32_t)(i + 1 - (o >> PF_IDBITS));
+	npos[id] = (uint8_t)(n + 1);
+}
+
+/* the literals that end at i: the outputs o to e of its state */
+static inline void
+pf_out(const uint32_t *o, const uint32_t *e, size_t i, uint64_t *bits,
     uint32_t *pos, uint8_t *npos)
 {
-	uint32_t	k, id, l;
+	for (; o < e; o++)
+		pf_note(*o, i, bits, pos, npos);
+}
 
-	for (k = pf->outoff[st]; k < pf->outoff[st + 1]; k++) {
-		id = pf->outs[k] & PF_IDMASK;
-		l = pf->outs[k] >> PF_IDBITS;
-		bits[id / 64] |= 1ULL << (id % 64);
-		if (npos == NULL || npos[id] > PF_MAXPOS)
-			continue;
-		if (npos[id] < PF_MAXPOS)
-			pos[id * PF_MAXPOS + npos[id]] = (uint32_t)(i + 1 - l);
-		npos[id]++;
+/* the outputs of state st, at i */
+static inline void
+pf_outs(const struct prefilter *pf, uint32_t st, size_t i, uint64_t *bits,
+    uint32_t *pos, uint8_t *npos)
+{
+	pf_out(pf->outs + pf->outoff[st], pf->outs + pf->outoff[st + 1], i,
+	    bits, pos, npos);
+}
+
+/*
+ * Texts of PF_SHORT bytes on, a 512-byte block at a time: eight lanes
+ * over its eight 64-byte parts at once, so that the table lookups of one
+ * lane overlap those of the others instead of waiting on each other.  A
+ * lane starts in the state the PF_LITMAX - 1 bytes before its part lead
+ * to from the root, which finds every literal ending in its part (no
+ * literal in the table is longer).  The lanes write down their state at
+ * every byte, without a branch; then, lane by lane, the bytes whose state
+ * has outputs are reported, so that the places come out in increasing
+ * order.
+ */
+#define PF_LANES	8
+#define PF_LANELEN	64	/* bytes: the bits of a uint64_t */
+#define PF_BLOCK	(PF_LANES * PF_LANELEN)
+#define PF_SHORT	192	/* shorter texts: one byte after another */
+
+/* the state the PF_LITMAX - 1 bytes before s[at] lead to (s[0] on) */
+static uint32_t
+pf_warm(const struct prefilter *pf, const uint8_t *s, size_t at)
+{
+	size_t		a = at < PF_LITMAX - 1 ? 0 : at - (PF_LITMAX - 1);
+	uint32_t	st = 0;
+
+	for (; a < at; a++)
+		st = pf->delta16[(st << pf->shift) + pf->cls[s[a]]];
+	return (st);
+}
+
+/* the state of each lane of the block at s[at], byte by byte */
+static void
+pf_block(const struct prefilter *pf, const uint8_t *s, size_t at,
+    uint16_t *log)
+{
+	const uint8_t	*cls = pf->cls;
+	const uint16_t	*d = pf->delta16;
+	uint32_t	 st[PF_LANES], sh = pf->shift, j, k;
+
+	/* lanes 1 on start PF_LANELEN in: warm them up side by side */
+	st[0] = pf_warm(pf, s, at);
+	for (k = 1; k < PF_LANES; k++)
+		st[k] = 0;
+	s += at;
+	for (j = 0; j < PF_LITMAX - 1; j++) {
+#pragma GCC unroll 8
+		for (k = 1; k < PF_LANES; k++)
+			st[k] = d[(st[k] << sh) + cls[s[k * PF_LANELEN -
+			    (PF_LITMAX - 1) + j]]];
+	}
+	for (j = 0; j < PF_LANELEN; j++) {
+#pragma GCC unroll 8
+		for (k = 0; k < PF_LANES; k++) {
+			st[k] = d[(st[k] << sh) + cls[s[k * PF_LANELEN + j]]];
+			log[k * PF_LANELEN + j] = (uint16_t)st[k];
+		}
 	}
 }
 
 /*
- * Four lanes over four quarters of a long text at once, so that the
- * table lookups of one lane overlap those of the others instead of
- * waiting on each other.  A lane starts PF_LITMAX - 1 bytes early in the
- * root state, which finds every literal ending in its quarter (no
- * literal in the table is longer), and reports only those.
+ * The bytes of a lane whose state has outputs, byte j in bit j.  SSE2
+ * is part of x86-64, so no run-time check is needed.
  */
-#define PF_LANES	8
+#ifdef __SSE2__
+static uint64_t
+pf_hits(const struct prefilter *pf, const uint16_t *log)
+{
+	__m128i		t = _mm_set1_epi16((short)(pf->outfirst - 1)), a, b;
+	uint64_t	m = 0;
+	uint32_t	j;
+
+	/* states are below 32768: a signed compare will do */
+	for (j = 0; j < PF_LANELEN; j += 16) {
+		a = _mm_cmpgt_epi16(_mm_loadu_si128((const void *)(log + j)),
+		    t);
+		b = _mm_cmpgt_epi16(_mm_loadu_si128((const void *)(log + j +
+		    8)), t);
+		m |= (uint64_t)_mm_movemask_epi8(_mm_packs_epi16(a, b)) << j;
+	}
+	return (m);
+}
+#else
+static uint64_t
+pf_hits(const struct prefilter *pf, const uint16_t *log)
+{
+	uint64_t	m = 0;
+	uint32_t	j;
+
+	for (j = 0; j < PF_LANELEN; j++)
+		m |= (uint64_t)(log[j] >= pf->outfirst) << j;
+	return (m);
+}
+#endif
+
+/*
+ * The outputs the lanes find wait in a list, to be noted in one loop:
+ * a state's outputs go in PF_OUT4 at a time (outs[] has room past its
+ * end), without a loop whose length the processor must guess.
+ */
+#define PF_PENDING	256
+
+struct pfpend {
+	uint32_t	 o[PF_PENDING];
+	uint32_t	 at[PF_PENDING];
+	size_t		 n;
+	uint64_t	*bits;
+	uint32_t	*pos;
+	uint8_t		*npos;
+};
 
 static void
-pf_scan_lanes(const struct prefilter *pf, const char *s, size_t len,
-    uint64_t *bits, uint32_t *pos, uint8_t *npos, struct pflog *log)
+pf_flush(struct pfpend *p)
 {
-	const uint8_t	*cls = pf->cls;
-	const uint16_t	*d = pf->delta16;
-	size_t		 from[PF_LANES], n[PF_LANES], a, j, k, step;
-	uint32_t	 st[PF_LANES], nc = pf->nclass, t;
+	size_t	k;
+
+	for (k = 0; k < p->n; k++)
+		pf_note(p->o[k], p->at[k], p->bits, p->pos, p->npos);
+	p->n = 0;
+}
+
+/* the n outputs o of the state at i */
+static inline void
+pf_pend(struct pfpend *p, const uint32_t *o, uint32_t n, size_t i)
+{
+	size_t	k;
+
+	if (p->n + PF_OUT4 > PF_PENDING || n > PF_OUT4) {
+		pf_flush(p);
+		if (n > PF_OUT4) {
+			pf_out(o, o + n, i, p->bits, p->pos, p->npos);
+			return;
+		}
+	}
+	memcpy(p->o + p->n, o, PF_OUT4 * sizeof(*o));
+	for (k = 0; k < PF_OUT4; k++)
+		p->at[p->n + k] = (uint32_t)i;
+	p->n += n;
+}
+
+/* which of the bytes of the lane at from lie in [done, end) */
+static uint64_t
+pf_window(size_t from, size_t done, size_t end)
+{
+	uint64_t	m = ~0ULL;
+
+	if (done >= from + PF_LANELEN || end <= from)
+		return (0);
+	if (done > from)
+		m &= ~0ULL << (done - from);
+	if (end < from + PF_LANELEN)
+		m &= ~(~0ULL << (end - from));
+	return (m);
+}
+
+/* the outputs of the block at at, in the bytes from done to end */
+static void
+pf_report(const struct prefilter *pf, const uint16_t *log, size_t at,
+    size_t done, size_t end, struct pfpend *p)
+{
+	const uint32_t	*outs = pf->outs, *off = pf->outoff;
+	uint64_t	 m;
+	size_t		 k, j, from;
+	uint16_t	 st;
 
 	for (k = 0; k < PF_LANES; k++) {
-		from[k] = len / PF_LANES * k;
-		n[k] = 0;
-		st[k] = 0;
-		/* warm up on the bytes before the lane; nothing reported */
-		for (a = k == 0 ? 0 : from[k] - (PF_LITMAX - 1); a < from[k];
-		    a++)
-			st[k] = d[st[k] * nc + cls[(unsigned char)s[a]]] &
-			    ~PF_OUT16;
-	}
-	/*
-	 * Every byte: the state and the place are written to the lane's
-	 * part of the log, which moves on only when the state has outputs;
-	 * no branch to mispredict.
-	 */
-	step = len / PF_LANES;
-	for (j = 0; j < step; j++)
-		for (k = 0; k < PF_LANES; k++) {
-			a = from[k] + j;
-			t = d[st[k] * nc + cls[(unsigned char)s[a]]];
-			st[k] = t & ~PF_OUT16;
-			log->st[from[k] + n[k]] = (uint16_t)st[k];
-			log->at[from[k] + n[k]] = (uint32_t)a;
-			n[k] += t >> 15;
+		from = at + k * PF_LANELEN;
+		m = pf_hits(pf, log + k * PF_LANELEN) &
+		    pf_window(from, done, end);
+		for (; m != 0; m &= m - 1) {
+			j = (size_t)__builtin_ctzll(m);
+			st = log[k * PF_LANELEN + j];
+			pf_pend(p, outs + off[st], off[st + 1] - off[st],
+			    from + j);
 		}
-	k = PF_LANES - 1;
-	for (a = from[k] + step; a < len; a++) {
-		t = d[st[k] * nc + cls[(unsigned char)s[a]]];
-		st[k] = t & ~PF_OUT16;
-		log->st[from[k] + n[k]] = (uint16_t)st[k];
-		log->at[from[k] + n[k]] = (uint32_t)a;
-		n[k] += t >> 15;
 	}
-	/* lane by lane: the places come out in increasing order */
-	for (k = 0; k < PF_LANES; k++)
-		for (j = 0; j < n[k]; j++)
-			pf_out(pf, log->st[from[k] + j], log->at[from[k] + j],
-			    bits, pos, npos);
+}
+
+/*
+ * The blocks of a text: the last one may overlap the one before; a
+ * text shorter than a block is copied into one, the bytes after it
+ * scanned but not reported.
+ */
+static void
+pf_scan_lanes(const struct prefilter *pf, const char *s, size_t len,
+    uint64_t *bits, uint32_t *pos, uint8_t *npos)
+{
+	struct pfpend	 p;
+	uint16_t	 log[PF_BLOCK];
+	uint8_t		 pad[PF_BLOCK];
+	const uint8_t	*t = (const uint8_t *)s;
+	size_t		 at, done, n = len;
+
+	p.n = 0;
+	p.bits = bits;
+	p.pos = pos;
+	p.npos = npos;
+	if (len < PF_BLOCK) {
+		memcpy(pad, s, len);
+		memset(pad + len, 0, PF_BLOCK - len);
+		t = pad;
+		n = PF_BLOCK;
+	}
+	for (done = 0; done < n; done = at + PF_BLOCK) {
+		at = n - done < PF_BLOCK ? n - PF_BLOCK : done;
+		pf_block(pf, t, at, log);
+		pf_report(pf, log, at, done, len, &p);
+	}
+	pf_flush(&p);
 }
 
 /*
  * Set the bit of every id whose literal occurs in s, and note where
- * (up to PF_MAXPOS places an id, in no particular order; one more
- * means "many").  pos and npos may be NULL.
+ * (up to PF_MAXPOS places an id, the first ones; one more means
+ * "many").  pos and npos may be NULL; log is not used.
  */
 void
 prefilter_scan(const struct prefilter *pf, const char *s, size_t len,
@@ -1292,18 +1506,17 @@ prefilter_scan(const struct prefilter *pf, const char *s, size_t len,
 	uint32_t	 row = 0, st = 0, nc = pf->nclass;
 	size_t		 i;
 
-	if (pf->small && len >= PF_LANES * 64 && log != NULL &&
-	    log->cap >= len) {
-		pf_scan_lanes(pf, s, len, bits, pos, npos, log);
+	(void)log;
+	if (pf->small && len >= PF_SHORT) {
+		pf_scan_lanes(pf, s, len, bits, pos, npos);
 		return;
 	}
 	if (pf->small) {
 		for (i = 0; i < len; i++) {
-			st = pf->delta16[st * nc + cls[(unsigned char)s[i]]];
-			if (st & PF_OUT16) {
-				st &= ~PF_OUT16;
-				pf_out(pf, st, i, bits, pos, npos);
-			}
+			st = pf->delta16[(st << pf->shift) +
+			    cls[(unsigned char)s[i]]];
+			if (st >= pf->outfirst)
+				pf_outs(pf, st, i, bits, pos, npos);
 		}
 		return;
 	}
@@ -1311,7 +1524,7 @@ prefilter_scan(const struct prefilter *pf, const char *s, size_t len,
 		row = pf->delta[row + cls[(unsigned char)s[i]]];
 		if (row & PF_OUT) {
 			row &= ~PF_OUT;
-			pf_out(pf, row / nc, i, bits, pos, npos);
+			pf_outs(pf, row / nc, i, bits, pos, npos);
 		}
 	}
 }
