@@ -142,7 +142,6 @@ struct ruleset {
 	size_t		 nids;		/* prefilter ids: rules, follow sets */
 	uint64_t	*cand;		/* prefilter hits, one bit an id */
 	uint64_t	*always;	/* the regex rules without a literal */
-	struct pflog	*pflog;
 	struct {
 		uint32_t	 gen;
 		uint32_t	 idx;
@@ -193,7 +192,6 @@ int		 rule_re_match_at(struct ruleset *, pcre2_code *, const char *,
 int		 rule_re_match_upto(struct ruleset *, pcre2_code *,
 		    const char *, size_t, size_t, size_t);
 void		 regex_scan(struct ruleset *, const char *, size_t);
-void		 pflog_free(struct pflog *);
 int		 regex_candidate(const struct ruleset *, size_t);
 int		 regex_rule_matches(struct ruleset *, size_t, const char *,
 		    size_t);
@@ -241,14 +239,8 @@ fnv1a(const char *s, size_t len)
 }
 struct prefilter *prefilter_build(struct rule **, size_t);
 void		 prefilter_free(struct prefilter *);
-/* no longer used: prefilter_scan() ignores it (NULL will do) */
-struct pflog {
-	uint16_t	*st;
-	uint32_t	*at;
-	size_t		 cap;
-};
 void		 prefilter_scan(const struct prefilter *, const char *, size_t,
-		    uint64_t *, uint32_t *, uint8_t *, struct pflog *);
+		    uint64_t *, uint32_t *, uint8_t *);
 size_t		 prefilter_always(const struct prefilter *);
 size_t		 prefilter_nids(const struct prefilter *);
 int		 prefilter_chain(const char *, uint32_t, struct litchain *,

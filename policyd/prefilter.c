@@ -1496,17 +1496,16 @@ pf_scan_lanes(const struct prefilter *pf, const char *s, size_t len,
 /*
  * Set the bit of every id whose literal occurs in s, and note where
  * (up to PF_MAXPOS places an id, the first ones; one more means
- * "many").  pos and npos may be NULL; log is not used.
+ * "many").  pos and npos may be NULL.
  */
 void
 prefilter_scan(const struct prefilter *pf, const char *s, size_t len,
-    uint64_t *bits, uint32_t *pos, uint8_t *npos, struct pflog *log)
+    uint64_t *bits, uint32_t *pos, uint8_t *npos)
 {
 	const uint8_t	*cls = pf->cls;
 	uint32_t	 row = 0, st = 0, nc = pf->nclass;
 	size_t		 i;
 
-	(void)log;
 	if (pf->small && len >= PF_SHORT) {
 		pf_scan_lanes(pf, s, len, bits, pos, npos);
 		return;

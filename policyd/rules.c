@@ -112,7 +112,6 @@ ruleset_free(struct ruleset *rs)
 	pcre2_jit_stack_free(rs->jstack);
 	pcre2_match_context_free(rs->mctx);
 	free(rs->cand);
-	pflog_free(rs->pflog);
 	free(rs->always);
 	free(rs->pos);
 	free(rs->npos);

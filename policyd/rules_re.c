@@ -155,50 +155,13 @@ rule_re_match_upto(struct ruleset *rs, pcre2_code *re, const char *s,
 	return (m);
 }
 
-/* room for the prefilter's log of a text of len bytes; NULL: none */
-static struct pflog *
-pflog_reserve(struct ruleset *rs, size_t len)
-{
-	struct pflog	*l;
-	uint16_t	*st;
-	uint32_t	*at;
-	size_t		 cap;
-
-	if (rs->pflog == NULL && (rs->pflog = calloc(1,
-	    sizeof(*rs->pflog))) == NULL)
-		return (NULL);
-	l = rs->pflog;
-	if (len <= l->cap)
-		return (l);
-	cap = len < 4096 ? 4096 : len;
-	if ((st = reallocarray(l->st, cap, sizeof(*st))) == NULL)
-		return (NULL);
-	l->st = st;
-	if ((at = reallocarray(l->at, cap, sizeof(*at))) == NULL)
-		return (NULL);
-	l->at = at;
-	l->cap = cap;
-	return (l);
-}
-
-void
-pflog_free(struct pflog *l)
-{
-	if (l == NULL)
-		return;
-	free(l->st);
-	free(l->at);
-	free(l);
-}
-
 /* which rules' literals occur in s, and where (rs->cand, pos, npos) */
 void
 regex_scan(struct ruleset *rs, const char *s, size_t len)
 {
 	memset(rs->cand, 0, (rs->nids / 64 + 1) * sizeof(*rs->cand));
 	memset(rs->npos, 0, rs->nids);
-	prefilter_scan(rs->pf, s, len, rs->cand, rs->pos, rs->npos,
-	    pflog_reserve(rs, len));
+	prefilter_scan(rs->pf, s, len, rs->cand, rs->pos, rs->npos);
 }
 
 /* may regex rule i match the text regex_scan() saw? */
