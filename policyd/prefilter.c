@@ -603,10 +603,11 @@ branch_follow(const char *branch, struct litset *out)
  * prefilter looks for (for \bgit\b[^|;&]*\bpush\b, "push"; for a|b,
  * those of each branch, after that branch's own literal).  A match
  * holding that literal at p then holds one of these at or after p.
- * 0: none found.
+ * 0: none found, or none with a score of at least min.
  */
 int
-prefilter_follow(const char *pattern, uint32_t flags, char ***v, size_t *n)
+prefilter_follow(const char *pattern, uint32_t flags, size_t min, char ***v,
+    size_t *n)
 {
 	struct litset	 out = { NULL, 0, 0, SIZE_MAX, SIZE_MAX };
 	size_t		 ends[16], nb, k, from = 0;
@@ -626,7 +627,7 @@ prefilter_follow(const char *pattern, uint32_t flags, char ***v, size_t *n)
 		free(branch);
 		from = ends[k] + 1;
 	}
-	if (!ok || out.n == 0 || ls_score(&out) < FOLLOW_MIN) {
+	if (!ok || out.n == 0 || ls_score(&out) < min) {
 		ls_free(&out);
 		return (0);
 	}
@@ -1018,6 +1019,24 @@ ls_canon(char **v, size_t *n)
 	*n = m;
 }
 
+/* the id of a canonical literal set already filed; -1 none */
+static int
+pf_find(const struct prefilter *pf, char ***lits, const size_t *nlits,
+    char **v, size_t n)
+{
+	size_t	id, i;
+
+	for (id = 0; id < pf->nids; id++) {
+		if (nlits[id] != n)
+			continue;
+		for (i = 0; i < n && strcmp(lits[id][i], v[i]) == 0; i++)
+			;
+		if (i == n)
+			return ((int)id);
+	}
+	return (-1);
+}
+
 /*
  * The id of a literal set: one already filed if it is the same set
  * (eight rules looking for "git" share one id, so each "git" in a text
@@ -1026,20 +1045,15 @@ ls_canon(char **v, size_t *n)
 static int
 pf_file(struct prefilter *pf, char ***lits, size_t *nlits, char **v, size_t n)
 {
-	size_t	id, i;
+	size_t	i;
+	int	id;
 
 	ls_canon(v, &n);
-	for (id = 0; id < pf->nids; id++) {
-		if (nlits[id] != n)
-			continue;
-		for (i = 0; i < n && strcmp(lits[id][i], v[i]) == 0; i++)
-			;
-		if (i == n) {
-			for (i = 0; i < n; i++)
-				free(v[i]);
-			free(v);
-			return ((int)id);
-		}
+	if ((id = pf_find(pf, lits, nlits, v, n)) != -1) {
+		for (i = 0; i < n; i++)
+			free(v[i]);
+		free(v);
+		return (id);
 	}
 	lits[pf->nids] = v;
 	nlits[pf->nids] = n;
@@ -1134,6 +1148,30 @@ pf_chain(struct prefilter *pf, struct rule *r, char ***lits, size_t *nlits)
 }
 
 /*
+ * Follow literals too weak to be worth a place in the automaton (the
+ * "|" of curl[^;&]*\|\s*sh) cost the scan nothing when another rule
+ * looks for the same set: that id is used.
+ */
+static void
+pf_weak_follow(struct prefilter *pf, struct rule *r, char ***lits,
+    size_t *nlits)
+{
+	char	**v;
+	size_t	  nv, i;
+	int	  id;
+
+	if (r->always || r->follow != -1 ||
+	    !prefilter_follow(r->pattern, r->reflags, 1, &v, &nv))
+		return;
+	ls_canon(v, &nv);
+	if ((id = pf_find(pf, lits, nlits, v, nv)) != -1 && id != r->lit)
+		r->follow = id;
+	for (i = 0; i < nv; i++)
+		free(v[i]);
+	free(v);
+}
+
+/*
  * The literals of every rule (rule->lit) and, where the pattern gives
  * them, its follow literals (prefilter_follow(), rule->follow), each
  * set under an id; -1 for none.
@@ -1165,11 +1203,14 @@ pf_literals(struct prefilter *pf, struct rule **rules, size_t n,
 		if (rx_dotstar(r->pattern))
 			pf_chain(pf, r, lits, nlits);
 		r->lit = pf_file(pf, lits, nlits, v, nv);
-		if (prefilter_follow(r->pattern, r->reflags, &v, &nv))
+		if (prefilter_follow(r->pattern, r->reflags, FOLLOW_MIN, &v,
+		    &nv))
 			r->follow = pf_file(pf, lits, nlits, v, nv);
 		if (r->follow == r->lit)
 			r->follow = -1;
 	}
+	for (i = 0; i < n; i++)
+		pf_weak_follow(pf, rules[i], lits, nlits);
 	return (pf_idrules(pf, rules, n));
 }
 

@@ -162,7 +162,7 @@ check_claims(const char *pat, const char *subj, size_t len)
 				freev(v, n);
 			}
 			check_chain(pat, subj, m, e);
-			if (prefilter_follow(pat, 0, &v, &n)) {
+			if (prefilter_follow(pat, 0, 1, &v, &n)) {
 				if (!holds(v, n, subj, m, e, 0))
 					__builtin_trap();
 				freev(v, n);
