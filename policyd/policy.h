@@ -93,6 +93,8 @@ struct rule {
 	int		 follow;	/* prefilter id of later literals */
 	int		 spanned;	/* span leaves some byte out */
 	uint8_t		 span[32];	/* the bytes a match can hold */
+	uint8_t		 gap[32];	/* and before its follow literal */
+	int		 gapped;	/* gap leaves some byte out */
 	int		 rspanned;	/* rspan leaves some byte out */
 	uint8_t		 rspan[32];	/* and lookarounds too: rx_readspan */
 	uint32_t	 behind;	/* bytes read before a start, >= 1 */
@@ -250,7 +252,7 @@ size_t		 prefilter_rules(const struct prefilter *, size_t,
 		    const uint32_t **);
 /* literals every match holds past its first atoms (prefix rules) */
 int		 prefilter_follow(const char *, uint32_t, size_t, char ***,
-		    size_t *);
+		    size_t *, uint8_t *);
 
 /* rxspan.c: the bytes a match can hold; 0 when that is every byte */
 int		 rx_span(const char *, uint32_t, uint8_t *);

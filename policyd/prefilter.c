@@ -576,9 +576,45 @@ rx_branches(const char *s, size_t *ends, size_t max)
 	return (n);
 }
 
-/* the follow literals of one top-level branch, added to out; 0 none */
+/*
+ * The bytes the pattern's atoms before offset end can consume, added to
+ * gap (all of them when that cannot be cut out).
+ */
+static void
+gap_add(const char *branch, size_t end, uint8_t *gap)
+{
+	uint8_t	 set[32];
+	char	*head;
+	size_t	 k;
+
+	if (end == SIZE_MAX || (head = strndup(branch, end)) == NULL) {
+		memset(gap, 0xff, 32);
+		return;
+	}
+	(void)rx_span(head, 0, set);
+	free(head);
+	for (k = 0; k < 32; k++)
+		gap[k] |= set[k];
+}
+
+/* does the gap leave some byte out? */
 static int
-branch_follow(const char *branch, struct litset *out)
+gap_partial(const uint8_t *gap)
+{
+	size_t	k;
+
+	for (k = 0; k < 32; k++)
+		if (gap[k] != 0xff)
+			return (1);
+	return (0);
+}
+
+/*
+ * The follow literals of one top-level branch, added to out, and the
+ * bytes a match can hold before them, added to gap; 0 none.
+ */
+static int
+branch_follow(const char *branch, struct litset *out, uint8_t *gap)
 {
 	struct litset	first, rest;
 	size_t		i;
@@ -592,6 +628,8 @@ branch_follow(const char *branch, struct litset *out)
 		for (i = 0; i < rest.n; i++)
 			if (ls_add(out, rest.v[i], strlen(rest.v[i])) == -1)
 				ok = 0;
+		gap_add(branch, rest.start == SIZE_MAX ? SIZE_MAX :
+		    first.end + rest.start, gap);
 		ls_free(&rest);
 	}
 	ls_free(&first);
@@ -602,20 +640,24 @@ branch_follow(const char *branch, struct litset *out)
  * Literals one of which every match must contain after the literal the
  * prefilter looks for (for \bgit\b[^|;&]*\bpush\b, "push"; for a|b,
  * those of each branch, after that branch's own literal).  A match
- * holding that literal at p then holds one of these at or after p.
- * 0: none found, or none with a score of at least min.
+ * holding that literal at p then holds one of these at or after p, and
+ * nothing but gap bytes from p up to the first of them (gap: the bytes
+ * the atoms before them can consume, case-closed; may be NULL).  0:
+ * none found, or none with a score of at least min.
  */
 int
 prefilter_follow(const char *pattern, uint32_t flags, size_t min, char ***v,
-    size_t *n)
+    size_t *n, uint8_t *gap)
 {
 	struct litset	 out = { NULL, 0, 0, SIZE_MAX, SIZE_MAX };
 	size_t		 ends[16], nb, k, from = 0;
+	uint8_t		 g[32];
 	char		*branch;
 	int		 ok = 1;
 
 	*v = NULL;
 	*n = 0;
+	memset(g, 0, sizeof(g));
 	if ((flags & PCRE2_EXTENDED) ||
 	    (nb = rx_branches(pattern, ends, 16)) == 0)
 		return (0);
@@ -623,7 +665,7 @@ prefilter_follow(const char *pattern, uint32_t flags, size_t min, char ***v,
 		if ((branch = strndup(pattern + from, ends[k] - from)) == NULL)
 			ok = 0;
 		else
-			ok = branch_follow(branch, &out);
+			ok = branch_follow(branch, &out, g);
 		free(branch);
 		from = ends[k] + 1;
 	}
@@ -633,6 +675,16 @@ prefilter_follow(const char *pattern, uint32_t flags, size_t min, char ***v,
 	}
 	*v = out.v;
 	*n = out.n;
+	if (gap != NULL) {
+		/*
+		 * A newline is the one byte whose place in a span depends on
+		 * the flags, (?s) anywhere included: the whole pattern's
+		 * span says.
+		 */
+		(void)rx_span(pattern, flags, gap);
+		g['\n' / 8] |= gap['\n' / 8] & (1 << ('\n' % 8));
+		memcpy(gap, g, sizeof(g));
+	}
 	return (1);
 }
 
@@ -1161,7 +1213,7 @@ pf_weak_follow(struct prefilter *pf, struct rule *r, char ***lits,
 	int	  id;
 
 	if (r->always || r->follow != -1 ||
-	    !prefilter_follow(r->pattern, r->reflags, 1, &v, &nv))
+	    !prefilter_follow(r->pattern, r->reflags, 1, &v, &nv, r->gap))
 		return;
 	ls_canon(v, &nv);
 	if ((id = pf_find(pf, lits, nlits, v, nv)) != -1 && id != r->lit)
@@ -1204,13 +1256,16 @@ pf_literals(struct prefilter *pf, struct rule **rules, size_t n,
 			pf_chain(pf, r, lits, nlits);
 		r->lit = pf_file(pf, lits, nlits, v, nv);
 		if (prefilter_follow(r->pattern, r->reflags, FOLLOW_MIN, &v,
-		    &nv))
+		    &nv, r->gap))
 			r->follow = pf_file(pf, lits, nlits, v, nv);
 		if (r->follow == r->lit)
 			r->follow = -1;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		pf_weak_follow(pf, rules[i], lits, nlits);
+		rules[i]->gapped = rules[i]->follow >= 0 &&
+		    gap_partial(rules[i]->gap);
+	}
 	return (pf_idrules(pf, rules, n));
 }
 

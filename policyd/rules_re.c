@@ -189,6 +189,12 @@ in_span(const struct rule *r, unsigned char c)
 	return (r->span[c / 8] & (1 << (c % 8)));
 }
 
+static int
+in_gap(const struct rule *r, unsigned char c)
+{
+	return (r->gap[c / 8] & (1 << (c % 8)));
+}
+
 /* the places id's literals were seen, in increasing order; n of them */
 static size_t
 places(const struct ruleset *rs, size_t id, uint32_t *v)
@@ -224,7 +230,8 @@ first_from(const uint32_t *fv, size_t nf, size_t p)
 /*
  * Can a match of rule r start at p?  It holds one of the follow
  * literals at or after p (fv: the nf places they were seen, in
- * increasing order), and every byte up to there is in its span.
+ * increasing order), and every byte up to the first of them is one
+ * the pattern can hold before them (r->gap).
  */
 static int
 follow_ok(const struct rule *r, const char *s, size_t p, const uint32_t *fv,
@@ -234,9 +241,9 @@ follow_ok(const struct rule *r, const char *s, size_t p, const uint32_t *fv,
 
 	if ((k = first_from(fv, nf, p)) == nf)
 		return (0);
-	if (r->spanned && fv[k] - p <= SPAN_MAXLOOK)
+	if (r->gapped && fv[k] - p <= SPAN_MAXLOOK)
 		for (j = p; j < fv[k]; j++)
-			if (!in_span(r, (unsigned char)s[j]))
+			if (!in_gap(r, (unsigned char)s[j]))
 				return (0);
 	return (1);
 }

@@ -5,7 +5,8 @@
  * input as "pattern\nsubject": where pcre2 finds a match, the claims the
  * engine's pattern analysis makes about every match must hold (its
  * bytes lie in rx_span(), it holds a prefilter literal, at its start
- * for a prefix rule, and a follow literal); and an attempt anchored at
+ * for a prefix rule, and a follow literal after nothing but the bytes
+ * prefilter_follow() says can come before it); and an attempt anchored at
  * any place reads nothing outside what rx_readspan() and the longest
  * lookbehind say: changing every other byte never changes its answer.
  */
@@ -35,6 +36,28 @@ holds(char **v, size_t n, const char *s, size_t from, size_t to, int at)
 			if (at)
 				break;
 		}
+	}
+	return (0);
+}
+
+/*
+ * Does one of the n literals occur in s[from, to) with nothing but gap
+ * bytes before it from from on?
+ */
+static int
+holds_after_gap(char **v, size_t n, const char *s, size_t from, size_t to,
+    const uint8_t *gap)
+{
+	size_t	i, k, l;
+
+	for (k = from; k <= to; k++) {
+		for (i = 0; i < n; i++)
+			if ((l = strlen(v[i])) <= to - k &&
+			    strncasecmp(s + k, v[i], l) == 0)
+				return (1);
+		if (k == to || !(gap[(unsigned char)s[k] / 8] &
+		    (1 << ((unsigned char)s[k] % 8))))
+			return (0);
 	}
 	return (0);
 }
@@ -132,7 +155,7 @@ check_claims(const char *pat, const char *subj, size_t len)
 	pcre2_code		*re;
 	pcre2_match_data	*md;
 	PCRE2_SIZE		*ov, off;
-	uint8_t			 span[32];
+	uint8_t			 span[32], gap[32];
 	char			**v;
 	size_t			 n, k, m, e;
 	int			 code, prefix;
@@ -162,8 +185,8 @@ check_claims(const char *pat, const char *subj, size_t len)
 				freev(v, n);
 			}
 			check_chain(pat, subj, m, e);
-			if (prefilter_follow(pat, 0, 1, &v, &n)) {
-				if (!holds(v, n, subj, m, e, 0))
+			if (prefilter_follow(pat, 0, 1, &v, &n, gap)) {
+				if (!holds_after_gap(v, n, subj, m, e, gap))
 					__builtin_trap();
 				freev(v, n);
 			}

@@ -726,6 +726,53 @@ t_repeat_edges(void)
 	}
 }
 
+/*
+ * A follow literal counts only after bytes the pattern can hold before
+ * it (its gap); a newline is one of them when the rule has flag s.
+ */
+static void
+t_follow_gap(void)
+{
+	static const struct {
+		const char	*rule;
+		const char	*line;
+		const char	*want;
+	} cases[] = {
+		{ "pattern 'abcdefg.*hijklmn' flags s", "abcdefg\nhijklmn",
+		    "deny r" },
+		{ "pattern 'abcdefg.*hijklmn'", "abcdefg\nhijklmn",
+		    "allow -" },
+		{ "pattern 'abcdefg[^;]*hijklmn'", "abcdefg x hijklmn",
+		    "deny r" },
+		{ "pattern 'abcdefg[^;]*hijklmn'", "abcdefg; hijklmn",
+		    "allow -" },
+		{ "pattern 'abcdefg\\s+(?:hijklmn|opqrstu)' flags i",
+		    "ABCDEFG \t OPQRSTU", "deny r" },
+		{ "pattern 'abcdefg\\s+(?:hijklmn|opqrstu)'",
+		    "abcdefg x opqrstu", "allow -" },
+	};
+	struct ruleset	 rs;
+	struct cferrs	 errs;
+	char		 rule[256];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(rule, sizeof(rule), "block r category c %s message "
+		    "m\n", cases[i].rule);
+		if (load(&rs, rule, &errs) == -1) {
+			cferrs_print(&errs, stdout);
+			ok(0, "%s loads", cases[i].rule);
+			continue;
+		}
+		ok(rs.regex[0]->follow >= 0, "%s: has follow literals",
+		    cases[i].rule);
+		is_str(cmd(&rs, cases[i].line), cases[i].want, "%s on %s",
+		    cases[i].rule, cases[i].line);
+		ruleset_free(&rs);
+		cferrs_free(&errs);
+	}
+}
+
 /* which bytes rx_span() lets a match hold */
 static void
 t_span(void)
@@ -1071,6 +1118,7 @@ main(void)
 	t_literals();
 	t_span();
 	t_repeat_edges();
+	t_follow_gap();
 	t_shipped();
 	t_cmdindex_globs();
 	t_reload();
