@@ -65,6 +65,13 @@ struct portrange {
 	int		 hi;
 };
 
+/* rxnext.c: the bytes that can follow the literal a match starts with */
+struct rxnext {
+	size_t		 len;		/* the literal's; 0: nothing known */
+	int		 skipws;	/* after the spaces there */
+	uint8_t		 set[32];
+};
+
 struct rule {
 	enum rule_kind	 kind;
 	enum pol_decision decision;
@@ -86,6 +93,7 @@ struct rule {
 	pcre2_code	*re_lim;	/* the same, with an offset limit */
 	int		 lit;		/* prefilter id of its literals */
 	int		 wordstart;	/* \b then a word byte starts a match */
+	struct rxnext	 next;		/* prefix rules: what follows it */
 	int		 preid[PF_MAXCHAIN];	/* .* rules: literal sets */
 	size_t		 npre;		/* before lit, by prefilter id */
 	int		 postid[PF_MAXCHAIN];	/* and after it */
@@ -258,6 +266,11 @@ int		 prefilter_follow(const char *, uint32_t, size_t, char ***,
 int		 rx_span(const char *, uint32_t, uint8_t *);
 /* and what lookarounds consume: the bytes an attempt can read */
 int		 rx_readspan(const char *, uint32_t, uint8_t *);
+int		 rx_next(const char *, uint32_t, struct rxnext *);
+int		 rx_next_ok(const struct rxnext *, const char *, size_t, size_t);
+/* prefilter.c, for rxnext.c */
+int		 prefilter_lead(const char *, size_t *, size_t *);
+size_t		 prefilter_branches(const char *, size_t *, size_t);
 /* a literal that any match of the pattern must contain; 0 none */
 int		 prefilter_literals(const char *, uint32_t, char ***, size_t *,
 		    int *);

@@ -522,6 +522,25 @@ lit_analyse(const char *pattern, int noprefix, struct litset *ls)
 	return (1);
 }
 
+/*
+ * Where the literal that starts every match of pattern (a single
+ * branch) lies in it: s[*start..*end); 0 when there is none.
+ */
+int
+prefilter_lead(const char *pattern, size_t *start, size_t *end)
+{
+	struct litset	ls;
+	int		ok;
+
+	if (!lit_analyse(pattern, 0, &ls))
+		return (0);
+	ok = ls.prefix && ls.start != SIZE_MAX && ls.end != SIZE_MAX;
+	*start = ls.start;
+	*end = ls.end;
+	ls_free(&ls);
+	return (ok);
+}
+
 int
 prefilter_literals(const char *pattern, uint32_t flags, char ***v, size_t *n,
     int *prefix)
@@ -574,6 +593,13 @@ rx_branches(const char *s, size_t *ends, size_t max)
 		return (0);
 	ends[n++] = x.n;
 	return (n);
+}
+
+/* where the top-level branches of pattern end; 0 when unsure */
+size_t
+prefilter_branches(const char *pattern, size_t *ends, size_t max)
+{
+	return (rx_branches(pattern, ends, max));
 }
 
 /*
@@ -1247,6 +1273,8 @@ pf_literals(struct prefilter *pf, struct rule **rules, size_t n,
 			continue;
 		}
 		r->wordstart = r->prefix && pf_wordstart(r->pattern, v, nv);
+		if (r->prefix)
+			(void)rx_next(r->pattern, r->reflags, &r->next);
 		/*
 		 * A rule with .* costs pcre2 the rest of a long line each
 		 * time it is tried: the literal sets its matches hold in

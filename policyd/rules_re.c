@@ -386,6 +386,8 @@ match_anchored(struct ruleset *rs, size_t i, const char *s, size_t len)
 	for (k = 0; k < rs->npos[r->lit]; k++) {
 		if (r->wordstart && v[k] > 0 && is_word(s[v[k] - 1]))
 			continue;	/* no \b before it */
+		if (r->next.len > 0 && !rx_next_ok(&r->next, s, len, v[k]))
+			continue;	/* not what follows its literal */
 		if (follow && !follow_ok(r, s, v[k], fv, nf))
 			continue;
 		if (v[k] > upto)

@@ -6,7 +6,8 @@
  * engine's pattern analysis makes about every match must hold (its
  * bytes lie in rx_span(), it holds a prefilter literal, at its start
  * for a prefix rule, and a follow literal after nothing but the bytes
- * prefilter_follow() says can come before it); and an attempt anchored at
+ * prefilter_follow() says can come before it, and what follows a
+ * leading literal is what rx_next() says); and an attempt anchored at
  * any place reads nothing outside what rx_readspan() and the longest
  * lookbehind say: changing every other byte never changes its answer.
  */
@@ -149,6 +150,22 @@ check_reads(const char *pat, pcre2_code *re, pcre2_match_data *md,
 	free(t);
 }
 
+/* an anchored match at any place: what follows its literal is in rx_next */
+static void
+check_next(const char *pat, pcre2_code *re, pcre2_match_data *md,
+    const char *subj, size_t len)
+{
+	struct rxnext	nx;
+	size_t		p;
+
+	if (!rx_next(pat, 0, &nx))
+		return;
+	for (p = 0; p <= len && p < 32; p++)
+		if (pcre2_match(re, (PCRE2_SPTR)subj, len, p, PCRE2_ANCHORED,
+		    md, NULL) >= 0 && !rx_next_ok(&nx, subj, len, p))
+			__builtin_trap();
+}
+
 static void
 check_claims(const char *pat, const char *subj, size_t len)
 {
@@ -166,8 +183,10 @@ check_claims(const char *pat, const char *subj, size_t len)
 	    &code, &off, NULL)) == NULL)
 		return;
 	md = pcre2_match_data_create_from_pattern(re, NULL);
-	if (md != NULL)
+	if (md != NULL) {
 		check_reads(pat, re, md, subj, len);
+		check_next(pat, re, md, subj, len);
+	}
 	if (md != NULL && pcre2_match(re, (PCRE2_SPTR)subj, len, 0, 0, md,
 	    NULL) >= 0) {
 		ov = pcre2_get_ovector_pointer(md);

@@ -773,6 +773,46 @@ t_follow_gap(void)
 	}
 }
 
+static int
+next_has(const struct rxnext *nx, int c)
+{
+	return ((nx->set[c / 8] >> (c % 8)) & 1);
+}
+
+/* what rx_next() says follows a leading literal, and a rule using it */
+static void
+t_next(void)
+{
+	struct rxnext	 nx;
+	struct ruleset	 rs;
+	struct cferrs	 errs;
+
+	ok(!rx_next("ab+c", 0, &nx) || next_has(&nx, 'b'),
+	    "ab+c: a quantified literal byte is not skipped");
+	ok(rx_next("\\bgit\\s+(?:checkout|stash)\\b", PCRE2_CASELESS,
+	    &nx) && nx.len == 3 && nx.skipws && next_has(&nx, 'c') &&
+	    next_has(&nx, 'C') && next_has(&nx, 'S') && !next_has(&nx, 'x'),
+	    "git\\s+(?:checkout|stash): c or s after the spaces, any case");
+	ok(rx_next("(?:curl|wget)x", 0, &nx) && nx.len == 4 &&
+	    next_has(&nx, 'x') && !next_has(&nx, 'y'), "(?:curl|wget)x");
+	ok(!rx_next("(?:ba|zsh)x", 0, &nx), "literals of two lengths: none");
+	ok(!rx_next("ab(?i)c", 0, &nx), "an inline option: none");
+	ok(!rx_next("ab\\s*\\sc", 0, &nx) || !nx.skipws,
+	    "a rest that starts with a space does not skip spaces");
+	if (load(&rs, "block r category c pattern 'abcd\\s+efgh' flags i "
+	    "message m\n", &errs) == -1) {
+		cferrs_print(&errs, stdout);
+		ok(0, "caseless rule loads");
+		return;
+	}
+	ok(rs.regex[0]->next.len == 4, "the rule knows what follows abcd");
+	is_str(cmd(&rs, "x ABCD \t EFGH"), "deny r", "caseless: EFGH after "
+	    "ABCD and spaces");
+	is_str(cmd(&rs, "abcd efgx; abcd"), "allow -", "and nothing else");
+	ruleset_free(&rs);
+	cferrs_free(&errs);
+}
+
 /* which bytes rx_span() lets a match hold */
 static void
 t_span(void)
@@ -1119,6 +1159,7 @@ main(void)
 	t_span();
 	t_repeat_edges();
 	t_follow_gap();
+	t_next();
 	t_shipped();
 	t_cmdindex_globs();
 	t_reload();

@@ -1,0 +1,209 @@
+/*
+ * rxnext.c - what can come right after the literal that starts every
+ * match of a pattern.
+ *
+ * A rule whose matches start at its literal is tried with one anchored
+ * pcre2 call at each place the literal was seen, and most of those
+ * calls fail on the very next byte: \$\{?IFS\b at "$HOME", \bgit\s+
+ * (?:checkout|restore) at "git status".  When every branch of the
+ * pattern is \b, a plain literal of one length and a rest R, pcre2
+ * itself says which bytes any match of R can start with (its start
+ * bitmap); a place whose next byte is not one of them is not tried.
+ * When R starts with \s* or \s+ and cannot start with a space itself,
+ * the spaces are skipped first.  Anything else: no such set.
+ */
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+
+#define NEXT_MAXBRANCH	16
+
+/* the bytes \s matches in pcre2 without UCP (and two more, to be safe) */
+static int
+is_ws(int c)
+{
+	return ((c >= 9 && c <= 13) || c == ' ' || c == 0x85 || c == 0xa0);
+}
+
+/*
+ * Nothing that makes a rest compiled on its own differ from the rest in
+ * its pattern: inline options, named or numbered references, verbs,
+ * \Q...\E quoting.
+ */
+static int
+next_safe(const char *p)
+{
+	for (; *p != '\0'; p++) {
+		if (p[0] == '\\' && p[1] != '\0') {
+			if (isdigit((unsigned char)p[1]) ||
+			    strchr("gkKQE", p[1]) != NULL)
+				return (0);
+			p++;
+			continue;
+		}
+		if (p[0] == '(' && (p[1] == '*' || (p[1] == '?' &&
+		    strchr(":=!<>", p[2]) == NULL) || (p[1] == '?' &&
+		    p[2] == '<' && p[3] != '=' && p[3] != '!')))
+			return (0);
+	}
+	return (1);
+}
+
+/*
+ * How many bytes s[0..n) matches when it is a plain literal or a group
+ * of plain alternatives of one length ((?:curl|wget)); SIZE_MAX when it
+ * is anything else.
+ */
+static size_t
+plain_len(const char *s, size_t n)
+{
+	size_t	i = 0, l = 0, alt = SIZE_MAX;
+	int	group = 0;
+
+	if (n >= 4 && strncmp(s, "(?:", 3) == 0 && s[n - 1] == ')') {
+		group = 1;
+		i = 3;
+		n--;
+	} else if (n >= 2 && s[0] == '(' && s[1] != '?' && s[n - 1] == ')') {
+		group = 1;
+		i = 1;
+		n--;
+	}
+	for (; i < n; i++) {
+		if (s[i] == '|' && group) {
+			if (alt != SIZE_MAX && alt != l)
+				return (SIZE_MAX);
+			alt = l;
+			l = 0;
+			continue;
+		}
+		if (s[i] == '\\') {
+			if (i + 1 >= n || isalnum((unsigned char)s[i + 1]))
+				return (SIZE_MAX);
+			i++;
+		} else if (strchr("()[]{}|*+?.^$", s[i]) != NULL)
+			return (SIZE_MAX);
+		l++;
+	}
+	if ((alt != SIZE_MAX && alt != l) || l == 0)
+		return (SIZE_MAX);
+	return (l);
+}
+
+/* the bytes any match of rest starts with, added to set; 0 unknown */
+static int
+first_bytes(const char *rest, uint32_t flags, int skipws, uint8_t *set)
+{
+	pcre2_code	*re;
+	const uint8_t	*map = NULL;
+	uint8_t		 s[32];
+	uint32_t	 type, cu;
+	PCRE2_SIZE	 off;
+	int		 code, c, ok = 0;
+
+	if ((re = pcre2_compile((PCRE2_SPTR)rest, PCRE2_ZERO_TERMINATED, flags,
+	    &code, &off, NULL)) == NULL)
+		return (0);
+	memset(s, 0, sizeof(s));
+	if (pcre2_pattern_info(re, PCRE2_INFO_FIRSTCODETYPE, &type) == 0 &&
+	    type == 1 &&
+	    pcre2_pattern_info(re, PCRE2_INFO_FIRSTCODEUNIT, &cu) == 0 &&
+	    cu < 256) {
+		/* both cases: a caseless first unit is not flagged here */
+		s[cu / 8] |= 1 << (cu % 8);
+		c = isupper((int)cu) ? tolower((int)cu) : toupper((int)cu);
+		s[c / 8] |= 1 << (c % 8);
+		ok = 1;
+	} else if (pcre2_pattern_info(re, PCRE2_INFO_FIRSTBITMAP, &map) == 0 &&
+	    map != NULL) {
+		memcpy(s, map, sizeof(s));
+		ok = 1;
+	}
+	pcre2_code_free(re);
+	for (c = 0; ok && skipws && c < 256; c++)
+		if (is_ws(c) && (s[c / 8] & (1 << (c % 8))))
+			ok = 0;		/* it can start with a space */
+	for (c = 0; ok && c < 32; c++)
+		set[c] |= s[c];
+	return (ok);
+}
+
+/* one top-level branch: its literal's length, what follows it */
+static int
+branch_next(const char *b, uint32_t flags, struct rxnext *nx, int *ws)
+{
+	const char	*rest;
+	size_t		 start, end, i, l;
+	int		 bw;
+
+	if (!prefilter_lead(b, &start, &end))
+		return (0);
+	for (i = 0; i < start; i += 2)
+		if (strncmp(b + i, "\\b", 2) != 0)
+			return (0);	/* something before the literal */
+	if ((l = plain_len(b + start, end - start)) == SIZE_MAX ||
+	    (nx->len != 0 && nx->len != l))
+		return (0);
+	nx->len = l;
+	for (rest = b + end; strncmp(rest, "\\b", 2) == 0; rest += 2)
+		;		/* dropping a zero-width test: more bytes */
+	bw = (strncmp(rest, "\\s*", 3) == 0 || strncmp(rest, "\\s+", 3) == 0) &&
+	    rest[3] != '{';
+	if (bw) {
+		rest += 3;
+		if (*rest == '?' || *rest == '+')
+			rest++;
+	}
+	if (*ws != -1 && *ws != bw)
+		return (0);
+	*ws = bw;
+	return (first_bytes(rest, flags, bw, nx->set));
+}
+
+/*
+ * The length of the literal that starts every match of pattern and the
+ * bytes that can come right after it (after spaces when nx->skipws):
+ * 1, or 0 when that cannot be said.
+ */
+int
+rx_next(const char *pattern, uint32_t flags, struct rxnext *nx)
+{
+	size_t	 ends[NEXT_MAXBRANCH], nb, k, from = 0;
+	char	*b;
+	int	 ws = -1, ok = 1;
+
+	memset(nx, 0, sizeof(*nx));
+	if ((flags & PCRE2_EXTENDED) || !next_safe(pattern) ||
+	    (nb = prefilter_branches(pattern, ends, NEXT_MAXBRANCH)) == 0)
+		return (0);
+	for (k = 0; k < nb && ok; k++) {
+		if ((b = strndup(pattern + from, ends[k] - from)) == NULL)
+			ok = 0;
+		else
+			ok = branch_next(b, flags, nx, &ws);
+		free(b);
+		from = ends[k] + 1;
+	}
+	nx->skipws = ws == 1;
+	if (!ok)
+		memset(nx, 0, sizeof(*nx));
+	return (ok);
+}
+
+/* may a match of the pattern nx was made for start at p? */
+int
+rx_next_ok(const struct rxnext *nx, const char *s, size_t len, size_t p)
+{
+	size_t	q = p + nx->len;
+
+	if (nx->skipws)
+		while (q < len && is_ws((unsigned char)s[q]))
+			q++;
+	return (q < len && (nx->set[(unsigned char)s[q] / 8] &
+	    (1 << ((unsigned char)s[q] % 8))));
+}
