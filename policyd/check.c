@@ -18,6 +18,8 @@
 
 #include "policy.h"
 
+#define CMD_LOOKBACK	4	/* commands a repeated one is looked for in */
+
 struct best {
 	const struct rule	*r;
 };
@@ -242,6 +244,30 @@ command_match(struct ruleset *rs, uint32_t i, const struct rule *r,
 }
 
 /*
+ * Are command k's words those of one of the few commands before it
+ * (rm -f a && rm -f a ...)?  The same words get the same rules.
+ */
+static int
+cmd_repeats(const struct shparse *sp, size_t k)
+{
+	const struct shcmd	*c = &sp->cmds[k], *d;
+	size_t			 j;
+	int			 i;
+
+	for (j = k > CMD_LOOKBACK ? k - CMD_LOOKBACK : 0; j < k; j++) {
+		d = &sp->cmds[j];
+		if (d->argc != c->argc)
+			continue;
+		for (i = 0; i < c->argc && strcmp(c->argv[i], d->argv[i]) == 0;
+		    i++)
+			;
+		if (i == c->argc)
+			return (1);
+	}
+	return (0);
+}
+
+/*
  * Every simple command against the command rules whose globs match its
  * name (cmdindex.c).  Returns how many commands no rule matched: under
  * a default other than allow, each of them gets the default.
@@ -257,6 +283,8 @@ check_commands(struct ruleset *rs, struct best *b)
 
 	track = rs->def[RK_COMMAND] != POL_ALLOW;
 	for (k = 0; k < rs->sp.ncmds; k++) {
+		if (cmd_repeats(&rs->sp, k))
+			continue;	/* counted, if unmatched, already */
 		a.c = &rs->sp.cmds[k];
 		a.lit.argv = a.c->argv + 1;
 		a.lit.argc = a.c->argc - 1;
