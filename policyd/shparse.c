@@ -77,6 +77,21 @@ struct sbuf {
 	size_t		 cap;
 };
 
+/*
+ * What one nesting level needs while it reads a line: the words of its
+ * simple command, the buffer a word is decoded into and the
+ * here-documents still to read.  The parses of one line nest strictly,
+ * each one level deeper than the one that started it, so the depth
+ * names a level; levels are kept between lines so that a $(...) or an
+ * inline script costs no malloc.
+ */
+struct shlevel {
+	char		**words;
+	int		  capwords;
+	struct sbuf	  wb;
+	struct heredoc	  hd[SH_MAXHEREDOCS];
+};
+
 struct word {
 	const char	*raw;		/* where it starts in the source */
 	char		*s;
@@ -112,17 +127,18 @@ struct lex {
 	enum lexmode	 mode;
 	int		 casedepth;
 	int		 timeopts;	/* after `time': skip -p */
-	char		**words;
+	struct shlevel	*lv;		/* words, wb and hd of this depth */
 	int		 nwords;
-	int		 capwords;
 	int		 dyn0;
 	int		 quoted;	/* some word of the command was quoted */
 	char		*herestr;
 	size_t		 herelen;
-	struct heredoc	 hd[SH_MAXHEREDOCS];
 	int		 nhd;
-	struct sbuf	 wb;
 };
+
+/* nested(): what the caller's text is */
+#define NEST_TEXT	0x01	/* an inline script: keep it in texts */
+#define NEST_COPY	0x02	/* may change or go away: copy it first */
 
 static int	parse_seq(struct lex *);
 static int	lex_dollar(struct lex *, struct sbuf *, struct word *);
@@ -216,6 +232,40 @@ shparse_init(struct shparse *p, int maxdepth)
 	p->maxdepth = maxdepth > 0 ? maxdepth : SH_MAXDEPTH;
 }
 
+/* a word buffer a huge word grew is not kept for the next line */
+static void
+levels_trim(struct shparse *p)
+{
+	struct shlevel	*lv;
+	int		 d;
+
+	for (d = 0; d < p->nlevels; d++) {
+		if ((lv = p->levels[d]) == NULL ||
+		    lv->wb.cap <= SH_ARENAKEEP)
+			continue;
+		free(lv->wb.b);
+		memset(&lv->wb, 0, sizeof(lv->wb));
+	}
+}
+
+/* the scratch of a depth, made the first time a line goes that deep */
+static struct shlevel *
+level_get(struct shparse *p, int depth)
+{
+	struct shlevel	**v;
+
+	if (depth < p->nlevels && p->levels[depth] != NULL)
+		return (p->levels[depth]);
+	if (depth >= p->nlevels) {
+		if ((v = recallocarray(p->levels, p->nlevels, depth + 1,
+		    sizeof(*v))) == NULL)
+			return (NULL);
+		p->levels = v;
+		p->nlevels = depth + 1;
+	}
+	return (p->levels[depth] = calloc(1, sizeof(**v)));
+}
+
 void
 shparse_reset(struct shparse *p)
 {
@@ -245,6 +295,7 @@ shparse_reset(struct shparse *p)
 		}
 		a->used = 0;
 	}
+	levels_trim(p);
 	p->ncmds = 0;
 	p->ntexts = 0;
 	p->error = SH_OK;
@@ -256,11 +307,20 @@ void
 shparse_free(struct shparse *p)
 {
 	struct sharena	*a, *next;
+	int		 d;
 
 	for (a = p->arena; a != NULL; a = next) {
 		next = a->next;
 		free(a);
 	}
+	for (d = 0; d < p->nlevels; d++) {
+		if (p->levels[d] == NULL)
+			continue;
+		free(p->levels[d]->words);
+		free(p->levels[d]->wb.b);
+		free(p->levels[d]);
+	}
+	free(p->levels);
 	free(p->cmds);
 	free(p->texts);
 	memset(p, 0, sizeof(*p));
@@ -355,30 +415,48 @@ skip_arith(struct lex *lx, size_t *pos)
 	return (syntax(lx, "unterminated arithmetic (( ))"));
 }
 
+/* a parse of s at depth, its words cut from cut */
+static int
+lex_start(struct lex *lx, struct shparse *p, const char *s, char *cut,
+    size_t len, int depth)
+{
+	memset(lx, 0, sizeof(*lx));
+	if ((lx->lv = level_get(p, depth)) == NULL) {
+		sh_seterr(p, SH_ELIMIT, "out of memory");
+		return (-1);
+	}
+	lx->p = p;
+	lx->s = s;
+	lx->cut = cut;
+	lx->n = len;
+	lx->depth = depth;
+	return (0);
+}
+
 /*
  * Parse an inline script (from sh -c, eval, a here-string or a
- * here-document for a shell, a backquote) one level deeper.
+ * here-document for a shell, a backquote) one level deeper.  Unless
+ * flags has NEST_COPY, s[len] is a NUL and s stays as it is until the
+ * next line: it is read in place and kept as the text.
  */
 static int
-nested(struct shparse *p, const char *s, size_t len, int depth, int keep)
+nested(struct shparse *p, const char *s, size_t len, int depth, int flags)
 {
 	struct lex	 lx;
-	char		*copy, **v;
+	char		*cut, **v;
 	size_t		 ncap;
-	int		 rv;
 
 	if (depth > p->maxdepth) {
 		sh_seterr(p, SH_EDEPTH, "shell nesting deeper than %d levels",
 		    p->maxdepth);
 		return (-1);
 	}
-	memset(&lx, 0, sizeof(lx));
-	if ((copy = arena_strndup(p, s, len)) == NULL ||
-	    (lx.cut = arena_strndup(p, s, len)) == NULL) {
+	if (((flags & NEST_COPY) && (s = arena_strndup(p, s, len)) == NULL) ||
+	    (cut = arena_strndup(p, s, len)) == NULL) {
 		sh_seterr(p, SH_ELIMIT, "out of memory");
 		return (-1);
 	}
-	if (keep) {
+	if (flags & NEST_TEXT) {
 		if (p->ntexts == p->captexts) {
 			ncap = p->captexts ? p->captexts * 2 : 8;
 			if ((v = reallocarray(p->texts, ncap,
@@ -389,28 +467,26 @@ nested(struct shparse *p, const char *s, size_t len, int depth, int keep)
 			p->texts = v;
 			p->captexts = ncap;
 		}
-		p->texts[p->ntexts++] = copy;
+		/* texts are read only: the caller's string will do */
+		p->texts[p->ntexts++] = (char *)s;
 	}
-	lx.p = p;
-	lx.s = copy;
-	lx.n = len;
-	lx.depth = depth;
-	rv = parse_seq(&lx);
-	free(lx.wb.b);
-	free(lx.words);
-	return (rv);
+	if (lex_start(&lx, p, s, cut, len, depth) == -1)
+		return (-1);
+	return (parse_seq(&lx));
 }
 
 int
 sh_nested(struct shparse *p, const char *s, size_t len, int depth)
 {
-	return (nested(p, s, len, depth, 1));
+	/* argv words and join_nested()'s string live as long as the line */
+	return (nested(p, s, len, depth, NEST_TEXT));
 }
 
 static inline int
 push_word(struct lex *lx, const struct word *w)
 {
-	char	**v;
+	struct shlevel	 *lv = lx->lv;
+	char		**v;
 	int	  ncap;
 
 	if (lx->nwords >= SH_MAXWORDS) {
@@ -418,21 +494,21 @@ push_word(struct lex *lx, const struct word *w)
 		    SH_MAXWORDS);
 		return (-1);
 	}
-	if (lx->nwords + 1 >= lx->capwords) {
-		ncap = lx->capwords ? lx->capwords * 2 : 16;
-		if ((v = reallocarray(lx->words, ncap, sizeof(*v))) == NULL) {
+	if (lx->nwords + 1 >= lv->capwords) {
+		ncap = lv->capwords ? lv->capwords * 2 : 16;
+		if ((v = reallocarray(lv->words, ncap, sizeof(*v))) == NULL) {
 			sh_seterr(lx->p, SH_ELIMIT, "out of memory");
 			return (-1);
 		}
-		lx->words = v;
-		lx->capwords = ncap;
+		lv->words = v;
+		lv->capwords = ncap;
 	}
 	if (lx->nwords == 0)
 		lx->dyn0 = w->subst;
 	if (w->quoted)
 		lx->quoted |= split_quoted(w);
-	lx->words[lx->nwords++] = w->s;
-	lx->words[lx->nwords] = NULL;
+	lv->words[lx->nwords++] = w->s;
+	lv->words[lx->nwords] = NULL;
 	return (0);
 }
 
@@ -447,18 +523,20 @@ finish(struct lex *lx)
 		if ((argv = arena_alloc(lx->p, (lx->nwords + 1) *
 		    sizeof(*argv))) == NULL)
 			return (syntax(lx, "out of memory"));
-		memcpy(argv, lx->words, (lx->nwords + 1) * sizeof(*argv));
+		memcpy(argv, lx->lv->words, (lx->nwords + 1) *
+		    sizeof(*argv));
 		if (sh_emit(lx->p, argv, lx->nwords, lx->depth,
 		    lx->dyn0, lx->quoted, &shell) == -1)
 			return (-1);
 	}
-	if (lx->herestr != NULL && shell &&
-	    nested(lx->p, lx->herestr, lx->herelen, lx->depth + 1, 1) == -1)
+	/* a here-string is a word: NUL-terminated, kept for the line */
+	if (lx->herestr != NULL && shell && nested(lx->p, lx->herestr,
+	    lx->herelen, lx->depth + 1, NEST_TEXT) == -1)
 		return (-1);
 	for (i = 0; i < lx->nhd; i++) {
-		if (!lx->hd[i].owned) {
-			lx->hd[i].owned = 1;
-			lx->hd[i].shell = shell;
+		if (!lx->lv->hd[i].owned) {
+			lx->lv->hd[i].owned = 1;
+			lx->lv->hd[i].shell = shell;
 		}
 	}
 	lx->nwords = 0;
@@ -516,7 +594,7 @@ read_heredocs(struct lex *lx)
 	int		 i;
 
 	for (i = 0; i < lx->nhd; i++) {
-		hd = &lx->hd[i];
+		hd = &lx->lv->hd[i];
 		body = lx->s + lx->i;
 		blen = 0;
 		for (;;) {
@@ -542,7 +620,7 @@ read_heredocs(struct lex *lx)
 		if (!hd->quoted && scan_expansions(lx, body, blen) == -1)
 			return (-1);
 		if (hd->shell && nested(lx->p, body, blen, lx->depth + 1,
-		    1) == -1)
+		    NEST_TEXT | NEST_COPY) == -1)
 			return (-1);
 	}
 	lx->nhd = 0;
@@ -631,34 +709,32 @@ lex_ansic(struct lex *lx, struct sbuf *sb)
 	return (0);
 }
 
-/* $(...) at lx->i: parse it as commands one level deeper */
+/*
+ * $(...) at lx->i: parse it as commands one level deeper, in place.
+ * The word gets it as written, unless sb is NULL.
+ */
 static int
 lex_subst(struct lex *lx, struct sbuf *sb, struct word *w)
 {
 	struct lex	sub;
 	size_t		start = lx->i;
-	int		rv;
 
 	if (lx->depth + 1 > lx->p->maxdepth) {
 		sh_seterr(lx->p, SH_EDEPTH, "shell nesting deeper than %d "
 		    "levels", lx->p->maxdepth);
 		return (-1);
 	}
-	memset(&sub, 0, sizeof(sub));
-	sub.p = lx->p;
-	sub.s = lx->s;
-	sub.cut = lx->cut;
-	sub.n = lx->n;
+	if (lex_start(&sub, lx->p, lx->s, lx->cut, lx->n,
+	    lx->depth + 1) == -1)
+		return (-1);
 	sub.i = lx->i + 2;
-	sub.depth = lx->depth + 1;
 	sub.term = ')';
-	rv = parse_seq(&sub);
-	free(sub.wb.b);
-	free(sub.words);
-	if (rv == -1)
+	if (parse_seq(&sub) == -1)
 		return (-1);
 	lx->i = sub.i;
 	w->subst = 1;
+	if (sb == NULL)
+		return (0);
 	return (sb_add(lx, sb, lx->s + start, lx->i - start));
 }
 
@@ -708,33 +784,42 @@ lex_dollar(struct lex *lx, struct sbuf *sb, struct word *w)
 	}
 }
 
+/*
+ * In backquotes a backslash escapes \, ` and $ (and a NUL, as strchr()
+ * finds the terminator too); i is at a backslash.
+ */
+static inline int
+bq_escape(const struct lex *lx, size_t i)
+{
+	return (i + 1 < lx->n && strchr("\\`$", lx->s[i + 1]) != NULL);
+}
+
 /* `...`: unescape, then parse one level deeper */
 static int
 lex_backtick(struct lex *lx, struct sbuf *sb, struct word *w)
 {
-	struct sbuf	 in;
-	size_t		 i, start = lx->i;
-	int		 rv;
+	const char	*s = lx->s;
+	char		*in;
+	size_t		 i, k, len = 0, start = lx->i;
 
-	memset(&in, 0, sizeof(in));
-	for (i = lx->i + 1; i < lx->n && lx->s[i] != '`'; i++) {
-		if (lx->s[i] == '\\' && i + 1 < lx->n &&
-		    strchr("\\`$", lx->s[i + 1]) != NULL)
+	for (i = start + 1; i < lx->n && s[i] != '`'; i++, len++)
+		if (s[i] == '\\' && bq_escape(lx, i))
 			i++;
-		if (sb_addc(lx, &in, lx->s[i]) == -1) {
-			free(in.b);
-			return (-1);
-		}
-	}
-	if (i >= lx->n) {
-		free(in.b);
+	if (i >= lx->n)
 		return (syntax(lx, "unterminated backquote"));
+	/* unescaped straight into the arena, where nested() reads it */
+	if ((in = arena_alloc(lx->p, len + 1)) == NULL) {
+		sh_seterr(lx->p, SH_ELIMIT, "out of memory");
+		return (-1);
 	}
+	for (i = start + 1, k = 0; k < len; i++, k++) {
+		if (s[i] == '\\' && bq_escape(lx, i))
+			i++;
+		in[k] = s[i];
+	}
+	in[len] = '\0';
 	lx->i = i + 1;
-	rv = nested(lx->p, in.b != NULL ? in.b : "", in.len, lx->depth + 1,
-	    0);
-	free(in.b);
-	if (rv == -1)
+	if (nested(lx->p, in, len, lx->depth + 1, 0) == -1)
 		return (-1);
 	w->subst = 1;
 	return (sb_add(lx, sb, lx->s + start, lx->i - start));
@@ -845,7 +930,7 @@ lex_plain(struct lex *lx, struct word *w)
 static __attribute__((__noinline__)) int
 lex_parts(struct lex *lx, struct word *w)
 {
-	struct sbuf	*sb = &lx->wb;
+	struct sbuf	*sb = &lx->lv->wb;
 	size_t		 start;
 	int		 c;
 
@@ -963,22 +1048,19 @@ static int
 lex_procsubst(struct lex *lx)
 {
 	struct word	w;
-	struct sbuf	sb;
-	int		rv;
+	size_t		start = lx->i;
 
 	memset(&w, 0, sizeof(w));
-	memset(&sb, 0, sizeof(sb));
 	/* lex_subst skips two characters, here the < or > and the ( */
-	rv = lex_subst(lx, &sb, &w);
-	if (rv == 0) {
-		w.s = sh_strndup(lx->p, sb.b, sb.len);
-		if (w.s == NULL)
-			rv = syntax(lx, "out of memory");
-		else if (lx->mode == M_CMD)
-			rv = push_word(lx, &w);
-	}
-	free(sb.b);
-	return (rv);
+	if (lex_subst(lx, NULL, &w) == -1)
+		return (-1);
+	/* the word is the text as written */
+	if ((w.s = arena_strndup(lx->p, lx->s + start,
+	    lx->i - start)) == NULL)
+		return (syntax(lx, "out of memory"));
+	if (lx->mode == M_CMD)
+		return (push_word(lx, &w));
+	return (0);
 }
 
 static int
@@ -1030,7 +1112,7 @@ lex_redirect(struct lex *lx)
 	} else if (heredoc) {
 		if (lx->nhd >= SH_MAXHEREDOCS)
 			return (syntax(lx, "too many here-documents"));
-		hd = &lx->hd[lx->nhd++];
+		hd = &lx->lv->hd[lx->nhd++];
 		memset(hd, 0, sizeof(*hd));
 		hd->delim = w.s;
 		hd->quoted = w.quoted;
@@ -1372,5 +1454,5 @@ shparse(struct shparse *p, const char *s, size_t len)
 		sh_seterr(p, SH_ESYNTAX, "NUL byte in command");
 		return (-1);
 	}
-	return (nested(p, s, len, 0, 0));
+	return (nested(p, s, len, 0, NEST_COPY));
 }

@@ -40,6 +40,7 @@ struct shcmd {
 };
 
 struct sharena;
+struct shlevel;
 
 struct shparse {
 	struct shcmd	 *cmds;
@@ -53,6 +54,8 @@ struct shparse {
 	int		  maxdepth;
 	int		  dynamic;	/* some command name is computed */
 	struct sharena	 *arena;
+	struct shlevel	**levels;	/* scratch of each depth, kept */
+	int		  nlevels;
 };
 
 void	 shparse_init(struct shparse *, int);
