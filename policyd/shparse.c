@@ -47,7 +47,15 @@ enum lexmode {
 #define CH_BLANKS	(CH_BLANK | CH_META | CH_WORD | CH_TOKEN)
 #define CH_METAS	(CH_META | CH_WORD | CH_TOKEN)
 
+/*
+ * Every string the lexer reads has a NUL at its end (lex_start()), and a
+ * NUL counts as CH_WORD so that the loops over a plain word and over
+ * blanks stop there without a bounds test of their own.  A NUL inside
+ * a string (decoded from $'\0' and the like) then sends its word to
+ * lex_parts(), which reads it the same.
+ */
 static const unsigned char chclass[256] = {
+	['\0'] = CH_WORD,
 	[' '] = CH_BLANKS, ['\t'] = CH_BLANKS, ['\r'] = CH_BLANKS,
 	['\n'] = CH_METAS, [';'] = CH_METAS, ['&'] = CH_METAS,
 	['|'] = CH_METAS, ['<'] = CH_METAS, ['>'] = CH_METAS,
@@ -415,7 +423,7 @@ skip_arith(struct lex *lx, size_t *pos)
 	return (syntax(lx, "unterminated arithmetic (( ))"));
 }
 
-/* a parse of s at depth, its words cut from cut */
+/* a parse of s at depth, its words cut from cut; s[len] is a NUL */
 static int
 lex_start(struct lex *lx, struct shparse *p, const char *s, char *cut,
     size_t len, int depth)
@@ -482,33 +490,46 @@ sh_nested(struct shparse *p, const char *s, size_t len, int depth)
 	return (nested(p, s, len, depth, NEST_TEXT));
 }
 
-static inline int
-push_word(struct lex *lx, const struct word *w)
+/*
+ * Room for one more word and the NULL after the last.  The list grows
+ * to SH_MAXWORDS + 1 at most, so that push_word() finds both its limit
+ * and a full list with one test.
+ */
+static int
+words_grow(struct lex *lx)
 {
 	struct shlevel	 *lv = lx->lv;
 	char		**v;
-	int	  ncap;
+	int		  ncap;
 
 	if (lx->nwords >= SH_MAXWORDS) {
 		sh_seterr(lx->p, SH_ELIMIT, "more than %d words in a command",
 		    SH_MAXWORDS);
 		return (-1);
 	}
-	if (lx->nwords + 1 >= lv->capwords) {
-		ncap = lv->capwords ? lv->capwords * 2 : 16;
-		if ((v = reallocarray(lv->words, ncap, sizeof(*v))) == NULL) {
-			sh_seterr(lx->p, SH_ELIMIT, "out of memory");
-			return (-1);
-		}
-		lv->words = v;
-		lv->capwords = ncap;
+	ncap = lv->capwords ? lv->capwords * 2 : 16;
+	if (ncap > SH_MAXWORDS + 1)
+		ncap = SH_MAXWORDS + 1;
+	if ((v = reallocarray(lv->words, ncap, sizeof(*v))) == NULL) {
+		sh_seterr(lx->p, SH_ELIMIT, "out of memory");
+		return (-1);
 	}
+	lv->words = v;
+	lv->capwords = ncap;
+	return (0);
+}
+
+static inline int
+push_word(struct lex *lx, const struct word *w)
+{
+	if (lx->nwords + 1 >= lx->lv->capwords && words_grow(lx) == -1)
+		return (-1);
 	if (lx->nwords == 0)
 		lx->dyn0 = w->subst;
 	if (w->quoted)
 		lx->quoted |= split_quoted(w);
-	lv->words[lx->nwords++] = w->s;
-	lv->words[lx->nwords] = NULL;
+	/* finish() puts the NULL after the last */
+	lx->lv->words[lx->nwords++] = w->s;
 	return (0);
 }
 
@@ -523,8 +544,8 @@ finish(struct lex *lx)
 		if ((argv = arena_alloc(lx->p, (lx->nwords + 1) *
 		    sizeof(*argv))) == NULL)
 			return (syntax(lx, "out of memory"));
-		memcpy(argv, lx->lv->words, (lx->nwords + 1) *
-		    sizeof(*argv));
+		memcpy(argv, lx->lv->words, lx->nwords * sizeof(*argv));
+		argv[lx->nwords] = NULL;
 		if (sh_emit(lx->p, argv, lx->nwords, lx->depth,
 		    lx->dyn0, lx->quoted, &shell) == -1)
 			return (-1);
@@ -561,12 +582,16 @@ scan_expansions(struct lex *lx, const char *body, size_t len)
 	memset(&sb, 0, sizeof(sb));
 	memset(&w, 0, sizeof(w));
 	sub.p = lx->p;
-	sub.s = body;
+	/* a $(...) in it is read up to len: a NUL must end the text there */
+	if ((sub.s = arena_strndup(lx->p, body, len)) == NULL) {
+		sh_seterr(lx->p, SH_ELIMIT, "out of memory");
+		return (-1);
+	}
 	sub.cut = lx->cut + (body - lx->s);
 	sub.n = len;
 	sub.depth = lx->depth;
 	while (sub.i < sub.n && rv == 0) {
-		switch (body[sub.i]) {
+		switch (sub.s[sub.i]) {
 		case '\\':
 			sub.i += 2;
 			break;
@@ -899,8 +924,8 @@ lex_plain(struct lex *lx, struct word *w)
 	size_t		 start = lx->i, end;
 	int		 cl, seen = 0;
 
-	for (end = start; end < lx->n &&
-	    ((cl = CHCLASS(s[end])) & CH_WORD) == 0; end++)
+	/* s[lx->n] is a NUL, which is CH_WORD */
+	for (end = start; ((cl = CHCLASS(s[end])) & CH_WORD) == 0; end++)
 		seen |= cl;
 	/* a=(...) is an array assignment: not plain */
 	if (end == start || (end < lx->n && (!is_meta(s[end]) ||
@@ -1206,8 +1231,9 @@ keyword(struct lex *lx, const struct word *w)
 	return (0);
 }
 
+/* a word outside a simple command: it may end the construct */
 static int
-add_word(struct lex *lx, const struct word *w)
+add_other(struct lex *lx, const struct word *w)
 {
 	switch (lx->mode) {
 	case M_SKIP:
@@ -1230,9 +1256,17 @@ add_word(struct lex *lx, const struct word *w)
 			lx->mode = M_CMD;
 		}
 		return (0);
-	case M_CMD:
+	case M_CMD:		/* add_word()'s */
 		break;
 	}
+	return (0);
+}
+
+static inline int
+add_word(struct lex *lx, const struct word *w)
+{
+	if (lx->mode != M_CMD)
+		return (add_other(lx, w));
 	if (lx->nwords == 0) {
 		if (keyword(lx, w))
 			return (0);
@@ -1347,7 +1381,8 @@ skip_blanks(struct lex *lx)
 	const char	*s = lx->s;
 	size_t		 i = lx->i;
 
-	while (i < lx->n) {
+	/* the NUL at s[lx->n] is no blank */
+	for (;;) {
 		if (is_blank(s[i]))
 			i++;
 		else if (s[i] == '\\' && i + 1 < lx->n && s[i + 1] == '\n')

@@ -79,50 +79,114 @@ static int	emit(struct shparse *, char **, int, int, int, int, int,
 #define NWRAPPERS	(sizeof(wrappers) / sizeof(wrappers[0]))
 
 /*
- * The table is sorted, so the wrappers starting with one character are
- * neighbours: index them by that character ([0]: first, [1]: end).
+ * Most commands are no wrapper: a hash of the basename's first two and
+ * last bytes and its length finds the one candidate, or an empty slot,
+ * in a table with room to spare (open addressing, linear probing; a
+ * slot holds an index into wrappers[] plus one).
  */
-static uint8_t	wrapper_index[256][2];
+#define WRAP_SLOTS	256
+#define WRAP_MAXLEN	8		/* "busybox", "unbuffer" */
+
+static uint8_t	wrapper_slot[WRAP_SLOTS];
+
+/* b[len] is a NUL, so b[1] can be read when len is 1 */
+static inline size_t
+wrapper_hash(const char *b, size_t len)
+{
+	return ((((unsigned char)b[0] * 31 + (unsigned char)b[1]) * 31 +
+	    (unsigned char)b[len - 1] + len) & (WRAP_SLOTS - 1));
+}
 
 static void
-wrapper_index_init(void)
+wrapper_slots_init(void)
 {
-	size_t	i;
-	int	c;
+	const char	*name;
+	size_t		 i, k;
 
-	for (i = NWRAPPERS; i-- > 0; ) {
-		c = (unsigned char)wrappers[i].name[0];
-		if (wrapper_index[c][1] == 0)
-			wrapper_index[c][1] = i + 1;
-		wrapper_index[c][0] = i;
+	for (i = 0; i < NWRAPPERS; i++) {
+		name = wrappers[i].name;
+		k = wrapper_hash(name, strlen(name));
+		while (wrapper_slot[k] != 0)
+			k = (k + 1) & (WRAP_SLOTS - 1);
+		wrapper_slot[k] = i + 1;
 	}
+}
+
+/*
+ * sh_basename() of a long word, and its length if it is no longer
+ * than a wrapper's name (0 if it is).
+ */
+static const char *
+long_basename(const char *s, size_t *len)
+{
+	const char	*b;
+	size_t		 n;
+
+	if ((b = strrchr(s, '/')) == NULL || b[1] == '\0')
+		b = s;
+	else
+		b++;
+	for (n = 0; n <= WRAP_MAXLEN && b[n] != '\0'; n++)
+		;
+	*len = n <= WRAP_MAXLEN ? n : 0;
+	return (b);
+}
+
+/*
+ * sh_basename() and the basename's length in one pass, inline: this
+ * runs for every command, and a command name is short, too short for
+ * a call to strrchr() and strlen() to pay.
+ */
+static inline const char *
+wrapper_basename(const char *s, size_t *len)
+{
+	const char	*e, *slash = NULL, *b = s;
+
+	for (e = s; *e != '\0'; e++) {
+		if (e - s == 64)
+			return (long_basename(s, len));
+		if (*e == '/')
+			slash = e;
+	}
+	if (slash != NULL && slash[1] != '\0')
+		b = slash + 1;
+	*len = e - b <= WRAP_MAXLEN ? e - b : 0;
+	return (b);
 }
 
 static const struct wrapper *
 wrapper_find(const char *argv0)
 {
-	static int	 init;
-	const char	*b;
-	size_t		 i;
-	int		 c;
+	static int		 init;
+	const struct wrapper	*w;
+	const char		*b;
+	size_t			 len, k;
 
-	/* sh_basename(), inline: this runs for every command */
-	if ((b = strrchr(argv0, '/')) == NULL || b[1] == '\0')
-		b = argv0;
-	else
-		b++;
-	c = (unsigned char)b[0];
-
+	b = wrapper_basename(argv0, &len);
+	if (len == 0)
+		return (NULL);
 	if (!init) {
-		wrapper_index_init();
+		wrapper_slots_init();
 		init = 1;
 	}
-	/* the names in one slot share b[0]: compare b[1] before the rest */
-	for (i = wrapper_index[c][0]; i < wrapper_index[c][1]; i++)
-		if (wrappers[i].name[1] == b[1] &&
-		    strcmp(wrappers[i].name + 1, b + 1) == 0)
-			return (&wrappers[i]);
+	for (k = wrapper_hash(b, len); wrapper_slot[k] != 0;
+	    k = (k + 1) & (WRAP_SLOTS - 1)) {
+		w = &wrappers[wrapper_slot[k] - 1];
+		/* b[len] is argv0's NUL: a string */
+		if (w->name[0] == b[0] && strcmp(w->name, b) == 0)
+			return (w);
+	}
 	return (NULL);
+}
+
+/* strchr(set, c) != NULL for a c that is no NUL, without the call */
+static inline int
+opt_in(const char *set, int c)
+{
+	for (; *set != '\0'; set++)
+		if (*set == c)
+			return (1);
+	return (0);
 }
 
 /*
@@ -137,7 +201,8 @@ skip_opts(char **argv, int argc, int i, const char *argopts, int *dashc)
 
 	while (i < argc && (argv[i][0] == '-' || argv[i][0] == '+') &&
 	    argv[i][1] != '\0') {
-		if (strcmp(argv[i], "--") == 0)
+		if (argv[i][0] == '-' && argv[i][1] == '-' &&
+		    argv[i][2] == '\0')
 			return (i + 1);
 		if (argv[i][1] == '-') {
 			if (dashc != NULL && strcmp(argv[i], "--command") == 0)
@@ -147,11 +212,11 @@ skip_opts(char **argv, int argc, int i, const char *argopts, int *dashc)
 		}
 		for (o = argv[i] + 1; *o != '\0'; o++) {
 			if (*o == 'c' && dashc != NULL &&
-			    strchr(argopts, 'c') == NULL) {
+			    !opt_in(argopts, 'c')) {
 				*dashc = 1;
 				continue;
 			}
-			if (strchr(argopts, *o) != NULL) {
+			if (opt_in(argopts, *o)) {
 				if (o[1] == '\0')
 					i++;
 				break;
@@ -340,11 +405,14 @@ emit(struct shparse *p, char **argv, int argc, int depth, int dynamic,
 	c->quoted = quoted;
 	if (dynamic)
 		p->dynamic = 1;
-	w = wrapper_find(argv[0]);
+	if ((w = wrapper_find(argv[0])) == NULL) {
+		/* the common case: no wrapper, so no shell reading stdin */
+		if (shell != NULL)
+			*shell = 0;
+		return (0);
+	}
 	if (shell != NULL)
 		*shell = reads_script(w, argv, argc);
-	if (w == NULL)
-		return (0);
 	return (unwrap(p, w, argv, argc, depth, wraps));
 }
 
