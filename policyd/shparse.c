@@ -43,6 +43,7 @@ enum lexmode {
 #define CH_DQUOTE	0x08	/* special in "...": " \ $ ` */
 #define CH_TOKEN	0x10	/* may start something else than a word */
 #define CH_ASSIGN	0x20	/* = and [, found in NAME=value and a[i]= */
+#define CH_SLASH	0x40	/* /, so a command name is its basename */
 
 #define CH_BLANKS	(CH_BLANK | CH_META | CH_WORD | CH_TOKEN)
 #define CH_METAS	(CH_META | CH_WORD | CH_TOKEN)
@@ -67,6 +68,7 @@ static const unsigned char chclass[256] = {
 	['3'] = CH_TOKEN, ['4'] = CH_TOKEN, ['5'] = CH_TOKEN,
 	['6'] = CH_TOKEN, ['7'] = CH_TOKEN, ['8'] = CH_TOKEN,
 	['9'] = CH_TOKEN, ['='] = CH_ASSIGN, ['['] = CH_ASSIGN,
+	['/'] = CH_SLASH,
 };
 
 #define CHCLASS(c)	chclass[(unsigned char)(c)]
@@ -110,6 +112,7 @@ struct word {
 	int		 plain;		/* unquoted characters too */
 	int		 escaped;	/* a backslash or $'...' */
 	int		 noassign;	/* surely not NAME=value */
+	int		 noslash;	/* plain, no '/': len is strlen(s) */
 };
 
 /*
@@ -127,6 +130,7 @@ struct lex {
 	struct shparse	*p;
 	const char	*s;
 	char		*cut;		/* a copy of s to cut plain words from */
+					/* (s[n] and cut[n] are NULs) */
 	size_t		 i;
 	size_t		 n;
 	int		 depth;
@@ -138,6 +142,7 @@ struct lex {
 	struct shlevel	*lv;		/* words, wb and hd of this depth */
 	int		 nwords;
 	int		 dyn0;
+	size_t		 len0;		/* for sh_emit() */
 	int		 quoted;	/* some word of the command was quoted */
 	char		*herestr;
 	size_t		 herelen;
@@ -423,7 +428,10 @@ skip_arith(struct lex *lx, size_t *pos)
 	return (syntax(lx, "unterminated arithmetic (( ))"));
 }
 
-/* a parse of s at depth, its words cut from cut; s[len] is a NUL */
+/*
+ * A parse of s at depth, its words cut from cut, a copy of s; s[len]
+ * and cut[len] are NULs.
+ */
 static int
 lex_start(struct lex *lx, struct shparse *p, const char *s, char *cut,
     size_t len, int depth)
@@ -524,8 +532,10 @@ push_word(struct lex *lx, const struct word *w)
 {
 	if (lx->nwords + 1 >= lx->lv->capwords && words_grow(lx) == -1)
 		return (-1);
-	if (lx->nwords == 0)
+	if (lx->nwords == 0) {
 		lx->dyn0 = w->subst;
+		lx->len0 = w->noslash ? w->len : 0;
+	}
 	if (w->quoted)
 		lx->quoted |= split_quoted(w);
 	/* finish() puts the NULL after the last */
@@ -547,7 +557,7 @@ finish(struct lex *lx)
 		memcpy(argv, lx->lv->words, lx->nwords * sizeof(*argv));
 		argv[lx->nwords] = NULL;
 		if (sh_emit(lx->p, argv, lx->nwords, lx->depth,
-		    lx->dyn0, lx->quoted, &shell) == -1)
+		    lx->dyn0, lx->quoted, lx->len0, &shell) == -1)
 			return (-1);
 	}
 	/* a here-string is a word: NUL-terminated, kept for the line */
@@ -582,12 +592,12 @@ scan_expansions(struct lex *lx, const char *body, size_t len)
 	memset(&sb, 0, sizeof(sb));
 	memset(&w, 0, sizeof(w));
 	sub.p = lx->p;
-	/* a $(...) in it is read up to len: a NUL must end the text there */
-	if ((sub.s = arena_strndup(lx->p, body, len)) == NULL) {
+	/* a $(...) in it is read up to len: a NUL must end both there */
+	if ((sub.s = arena_strndup(lx->p, body, len)) == NULL ||
+	    (sub.cut = arena_strndup(lx->p, body, len)) == NULL) {
 		sh_seterr(lx->p, SH_ELIMIT, "out of memory");
 		return (-1);
 	}
-	sub.cut = lx->cut + (body - lx->s);
 	sub.n = len;
 	sub.depth = lx->depth;
 	while (sub.i < sub.n && rv == 0) {
@@ -915,7 +925,7 @@ is_assignment(const char *s)
 /*
  * The common word: plain characters only, the same in the source and
  * in argv, so it is cut out of lx->cut instead of being copied.
- * Returns 1 when it was one, 0 if not, -1 on error.
+ * Returns 1 when it was one, 0 if not.
  */
 static int
 lex_plain(struct lex *lx, struct word *w)
@@ -928,23 +938,21 @@ lex_plain(struct lex *lx, struct word *w)
 	for (end = start; ((cl = CHCLASS(s[end])) & CH_WORD) == 0; end++)
 		seen |= cl;
 	/* a=(...) is an array assignment: not plain */
-	if (end == start || (end < lx->n && (!is_meta(s[end]) ||
+	if (end == start || (end < lx->n && ((cl & CH_META) == 0 ||
 	    s[end] == '(')))
 		return (0);
 	w->plain = 1;
 	/* is_assignment() looks no further than the end of the word */
 	w->noassign = (seen & CH_ASSIGN) == 0 && end < lx->n;
+	w->noslash = (seen & CH_SLASH) == 0;
 	w->len = end - start;
 	lx->i = end;
-	if (end < lx->n) {
-		/*
-		 * The metacharacter after the word is in no word: end the
-		 * word there in the copy.
-		 */
-		lx->cut[end] = '\0';
-		w->s = lx->cut + start;
-	} else if ((w->s = arena_strndup(lx->p, w->raw, w->len)) == NULL)
-		return (syntax(lx, "out of memory"));
+	/*
+	 * The metacharacter after the word is in no word: end the word
+	 * there in the copy, which has a NUL at lx->n already.
+	 */
+	lx->cut[end] = '\0';
+	w->s = lx->cut + start;
 	return (1);
 }
 
@@ -1059,12 +1067,10 @@ lex_parts(struct lex *lx, struct word *w)
 static inline int
 lex_word(struct lex *lx, struct word *w)
 {
-	int	r;
-
 	memset(w, 0, sizeof(*w));
 	w->raw = lx->s + lx->i;
-	if ((r = lex_plain(lx, w)) != 0)
-		return (r == 1 ? 0 : -1);
+	if (lex_plain(lx, w))
+		return (0);
 	return (lex_parts(lx, w));
 }
 
@@ -1169,13 +1175,28 @@ kw_is(const char *s, const char *kw)
 	return (s[1] == kw[1] && strcmp(s + 1, kw + 1) == 0);
 }
 
+/*
+ * The first two bytes of every reserved word keyword() knows, as a bit
+ * for the second (its low five bits) in a mask for the first: most
+ * command names are rejected by one test instead of the switch.
+ */
+#define KB(c)	(1U << ((c) & 31))
+static const uint32_t kwpairs[256] = {
+	['!'] = KB('\0'), ['{'] = KB('\0'), ['}'] = KB('\0'),
+	['c'] = KB('a'), ['d'] = KB('o'), ['e'] = KB('s') | KB('l'),
+	['f'] = KB('o') | KB('u') | KB('i'), ['i'] = KB('f'),
+	['s'] = KB('e'), ['t'] = KB('i') | KB('h'), ['u'] = KB('n'),
+	['w'] = KB('h'), ['['] = KB('['),
+};
+
 /* the reserved words, switched on the first character */
 static int
 keyword(struct lex *lx, const struct word *w)
 {
 	const char	*s = w->s;
 
-	if (w->quoted || w->subst || w->len > 8)
+	if (w->quoted || w->subst || w->len > 8 || s[0] == '\0' ||
+	    (kwpairs[(unsigned char)s[0]] & KB(s[1])) == 0)
 		return (0);
 	switch (s[0]) {
 	case '!':
@@ -1381,7 +1402,11 @@ skip_blanks(struct lex *lx)
 	const char	*s = lx->s;
 	size_t		 i = lx->i;
 
-	/* the NUL at s[lx->n] is no blank */
+	/*
+	 * Most runs are one blank or none: step over one without a
+	 * branch to mispredict, then loop for the rest.  The NUL at
+	 * s[lx->n] is no blank.
+	 */
 	for (;;) {
 		if (is_blank(s[i]))
 			i++;
@@ -1408,6 +1433,9 @@ lex_token(struct lex *lx, int c)
 {
 	int	r;
 
+	/* the list and pipeline operators, the most common, first */
+	if ((c == '&' && !is_redirect(lx)) || c == '|' || c == ';')
+		return (lex_operator(lx, c) == -1 ? TOK_ERROR : TOK_NEXT);
 	switch (c) {
 	case '#':
 		while (lx->i < lx->n && lx->s[lx->i] != '\n')

@@ -154,16 +154,18 @@ wrapper_basename(const char *s, size_t *len)
 	return (b);
 }
 
-static const struct wrapper *
-wrapper_find(const char *argv0)
+/* len0 is strlen(argv0) if the lexer saw no '/' in it, else 0 */
+static inline const struct wrapper *
+wrapper_find(const char *argv0, size_t len0)
 {
 	static int		 init;
 	const struct wrapper	*w;
-	const char		*b;
-	size_t			 len, k;
+	const char		*b = argv0;
+	size_t			 len = len0, k;
 
-	b = wrapper_basename(argv0, &len);
-	if (len == 0)
+	if (len0 == 0)
+		b = wrapper_basename(argv0, &len);
+	if (len == 0 || len > WRAP_MAXLEN)
 		return (NULL);
 	if (!init) {
 		wrapper_slots_init();
@@ -357,7 +359,7 @@ reads_script(const struct wrapper *w, char **argv, int argc)
 	if (w == NULL)
 		return (0);
 	for (i = 0; i < argc; i++) {
-		if (i > 0 && (w = wrapper_find(argv[i])) == NULL)
+		if (i > 0 && (w = wrapper_find(argv[i], 0)) == NULL)
 			continue;
 		if (w->kind != W_SHELL)
 			continue;
@@ -367,17 +369,14 @@ reads_script(const struct wrapper *w, char **argv, int argc)
 	return (0);
 }
 
-/* shell, if not NULL, is set as reads_script() tells */
-static int
-emit(struct shparse *p, char **argv, int argc, int depth, int dynamic,
-    int quoted, int wraps, int *shell)
+/* store a command; 0 ok, -1 error */
+static inline int
+record(struct shparse *p, char **argv, int argc, int depth, int dynamic,
+    int quoted, int wraps)
 {
-	const struct wrapper	*w;
-	struct shcmd		*c;
-	size_t			 ncap;
+	struct shcmd	*c;
+	size_t		 ncap;
 
-	if (argc <= 0)
-		return (0);
 	if (wraps > SH_MAXWRAPS) {
 		sh_seterr(p, SH_EDEPTH, "more than %d nested wrappers",
 		    SH_MAXWRAPS);
@@ -405,7 +404,18 @@ emit(struct shparse *p, char **argv, int argc, int depth, int dynamic,
 	c->quoted = quoted;
 	if (dynamic)
 		p->dynamic = 1;
-	if ((w = wrapper_find(argv[0])) == NULL) {
+	return (0);
+}
+
+/*
+ * What a recorded command wraps, w being its wrapper or NULL; shell,
+ * if not NULL, is set as reads_script() tells.
+ */
+static inline int
+wrapped(struct shparse *p, const struct wrapper *w, char **argv, int argc,
+    int depth, int wraps, int *shell)
+{
+	if (w == NULL) {
 		/* the common case: no wrapper, so no shell reading stdin */
 		if (shell != NULL)
 			*shell = 0;
@@ -416,9 +426,26 @@ emit(struct shparse *p, char **argv, int argc, int depth, int dynamic,
 	return (unwrap(p, w, argv, argc, depth, wraps));
 }
 
+static int
+emit(struct shparse *p, char **argv, int argc, int depth, int dynamic,
+    int quoted, int wraps, int *shell)
+{
+	if (argc <= 0)
+		return (0);
+	if (record(p, argv, argc, depth, dynamic, quoted, wraps) == -1)
+		return (-1);
+	return (wrapped(p, wrapper_find(argv[0], 0), argv, argc, depth,
+	    wraps, shell));
+}
+
 int
 sh_emit(struct shparse *p, char **argv, int argc, int depth, int dynamic,
-    int quoted, int *shell)
+    int quoted, size_t len0, int *shell)
 {
-	return (emit(p, argv, argc, depth, dynamic, quoted, 0, shell));
+	if (argc <= 0)
+		return (0);
+	if (record(p, argv, argc, depth, dynamic, quoted, 0) == -1)
+		return (-1);
+	return (wrapped(p, wrapper_find(argv[0], len0), argv, argc, depth,
+	    0, shell));
 }
