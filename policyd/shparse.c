@@ -925,9 +925,11 @@ is_assignment(const char *s)
 /*
  * The common word: plain characters only, the same in the source and
  * in argv, so it is cut out of lx->cut instead of being copied.
- * Returns 1 when it was one, 0 if not.
+ * Returns 1 when it was one, 0 if not.  Only a command's first word
+ * needs to know whether it has a '/', '=' or '['; the others are
+ * scanned for their end alone.
  */
-static int
+static inline int
 lex_plain(struct lex *lx, struct word *w)
 {
 	const char	*s = lx->s;
@@ -935,16 +937,29 @@ lex_plain(struct lex *lx, struct word *w)
 	int		 cl, seen = 0;
 
 	/* s[lx->n] is a NUL, which is CH_WORD */
-	for (end = start; ((cl = CHCLASS(s[end])) & CH_WORD) == 0; end++)
-		seen |= cl;
+	if (lx->nwords == 0) {
+		for (end = start; ((cl = CHCLASS(s[end])) & CH_WORD) == 0;
+		    end++)
+			seen |= cl;
+	} else {
+		for (end = start; ((cl = CHCLASS(s[end])) & CH_WORD) == 0;
+		    end++)
+			;
+	}
 	/* a=(...) is an array assignment: not plain */
 	if (end == start || (end < lx->n && ((cl & CH_META) == 0 ||
 	    s[end] == '(')))
 		return (0);
 	w->plain = 1;
-	/* is_assignment() looks no further than the end of the word */
-	w->noassign = (seen & CH_ASSIGN) == 0 && end < lx->n;
-	w->noslash = (seen & CH_SLASH) == 0;
+	if (lx->nwords == 0) {
+		/*
+		 * Without = or [ it is no NAME=value: is_assignment()
+		 * would look no further than the end of the word, or the
+		 * NUL at lx->n.
+		 */
+		w->noassign = (seen & CH_ASSIGN) == 0;
+		w->noslash = (seen & CH_SLASH) == 0;
+	}
 	w->len = end - start;
 	lx->i = end;
 	/*

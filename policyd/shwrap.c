@@ -415,11 +415,20 @@ static inline int
 wrapped(struct shparse *p, const struct wrapper *w, char **argv, int argc,
     int depth, int wraps, int *shell)
 {
+	int	i, dashc = 0;
+
 	if (w == NULL) {
 		/* the common case: no wrapper, so no shell reading stdin */
 		if (shell != NULL)
 			*shell = 0;
 		return (0);
+	}
+	if (w->kind == W_SHELL) {
+		/* reads_script() and unwrap() would skip the same options */
+		i = skip_opts(argv, argc, 1, w->argopts, &dashc);
+		if (shell != NULL)
+			*shell = !dashc && i >= argc;
+		return (dashc ? script_arg(p, argv, argc, i, depth) : 0);
 	}
 	if (shell != NULL)
 		*shell = reads_script(w, argv, argc);
