@@ -527,20 +527,27 @@ words_grow(struct lex *lx)
 	return (0);
 }
 
+/* a word that is neither the first nor quoted nor a substitution */
 static inline int
-push_word(struct lex *lx, const struct word *w)
+push_arg(struct lex *lx, char *s)
 {
 	if (lx->nwords + 1 >= lx->lv->capwords && words_grow(lx) == -1)
 		return (-1);
+	/* finish() puts the NULL after the last */
+	lx->lv->words[lx->nwords++] = s;
+	return (0);
+}
+
+static inline int
+push_word(struct lex *lx, const struct word *w)
+{
 	if (lx->nwords == 0) {
 		lx->dyn0 = w->subst;
 		lx->len0 = w->noslash ? w->len : 0;
 	}
 	if (w->quoted)
 		lx->quoted |= split_quoted(w);
-	/* finish() puts the NULL after the last */
-	lx->lv->words[lx->nwords++] = w->s;
-	return (0);
+	return (push_arg(lx, w->s));
 }
 
 /* the current simple command is complete */
@@ -923,32 +930,60 @@ is_assignment(const char *s)
 }
 
 /*
- * The common word: plain characters only, the same in the source and
- * in argv, so it is cut out of lx->cut instead of being copied.
- * Returns 1 when it was one, 0 if not.  Only a command's first word
- * needs to know whether it has a '/', '=' or '['; the others are
- * scanned for their end alone.
+ * The end of the plain word at lx->i, or lx->i if the word there is
+ * not plain: plain characters only, up to a metacharacter other than
+ * '(' (a=(...) is an array assignment) or the end of the string.  If
+ * seen is not NULL, it gets the classes of the characters; only a
+ * command's first word needs to know whether it has a '/', '=' or '['.
  */
+static inline size_t
+plain_end(const struct lex *lx, int *seen)
+{
+	const char	*s = lx->s;
+	size_t		 end = lx->i;
+	int		 cl, all = 0;
+
+	/* s[lx->n] is a NUL, which is CH_WORD */
+	if (seen != NULL) {
+		for (; ((cl = CHCLASS(s[end])) & CH_WORD) == 0; end++)
+			all |= cl;
+		*seen = all;
+	} else {
+		for (; ((cl = CHCLASS(s[end])) & CH_WORD) == 0; end++)
+			;
+	}
+	if (end < lx->n && ((cl & CH_META) == 0 || s[end] == '('))
+		return (lx->i);
+	return (end);
+}
+
+/*
+ * A plain word is the same in the source and in argv, so it is cut out
+ * of lx->cut instead of being copied: the metacharacter after it is in
+ * no word, and the copy has a NUL at lx->n already.
+ */
+static inline char *
+cut_word(struct lex *lx, size_t end)
+{
+	char	*w = lx->cut + lx->i;
+
+	lx->cut[end] = '\0';
+	lx->i = end;
+	return (w);
+}
+
+/* the common word, plain; returns 1 when it was one, 0 if not */
 static inline int
 lex_plain(struct lex *lx, struct word *w)
 {
-	const char	*s = lx->s;
-	size_t		 start = lx->i, end;
-	int		 cl, seen = 0;
+	size_t	end;
+	int	seen = 0;
 
-	/* s[lx->n] is a NUL, which is CH_WORD */
-	if (lx->nwords == 0) {
-		for (end = start; ((cl = CHCLASS(s[end])) & CH_WORD) == 0;
-		    end++)
-			seen |= cl;
-	} else {
-		for (end = start; ((cl = CHCLASS(s[end])) & CH_WORD) == 0;
-		    end++)
-			;
-	}
-	/* a=(...) is an array assignment: not plain */
-	if (end == start || (end < lx->n && ((cl & CH_META) == 0 ||
-	    s[end] == '(')))
+	if (lx->nwords == 0)
+		end = plain_end(lx, &seen);
+	else
+		end = plain_end(lx, NULL);
+	if (end == lx->i)
 		return (0);
 	w->plain = 1;
 	if (lx->nwords == 0) {
@@ -960,14 +995,8 @@ lex_plain(struct lex *lx, struct word *w)
 		w->noassign = (seen & CH_ASSIGN) == 0;
 		w->noslash = (seen & CH_SLASH) == 0;
 	}
-	w->len = end - start;
-	lx->i = end;
-	/*
-	 * The metacharacter after the word is in no word: end the word
-	 * there in the copy, which has a NUL at lx->n already.
-	 */
-	lx->cut[end] = '\0';
-	w->s = lx->cut + start;
+	w->len = end - lx->i;
+	w->s = cut_word(lx, end);
 	return (1);
 }
 
@@ -1492,6 +1521,7 @@ static int
 parse_seq(struct lex *lx)
 {
 	struct word	w;
+	size_t		end;
 	int		c, r;
 
 	for (;;) {
@@ -1517,6 +1547,13 @@ parse_seq(struct lex *lx)
 				return (-1);
 			if (r == TOK_END)
 				return (0);
+			continue;
+		}
+		/* an argument of a simple command: most are plain */
+		if (lx->mode == M_CMD && lx->nwords > 0 &&
+		    (end = plain_end(lx, NULL)) != lx->i) {
+			if (push_arg(lx, cut_word(lx, end)) == -1)
+				return (-1);
 			continue;
 		}
 		if (lex_word(lx, &w) == -1 || add_word(lx, &w) == -1)
