@@ -555,7 +555,7 @@ static int
 finish(struct lex *lx)
 {
 	char	**argv;
-	int	  i, shell = 0;
+	int	  i, shell = 0, *shellp;
 
 	if (lx->nwords > 0) {
 		if ((argv = arena_alloc(lx->p, (lx->nwords + 1) *
@@ -563,8 +563,10 @@ finish(struct lex *lx)
 			return (syntax(lx, "out of memory"));
 		memcpy(argv, lx->lv->words, lx->nwords * sizeof(*argv));
 		argv[lx->nwords] = NULL;
+		/* whether it reads stdin as a script matters to these only */
+		shellp = lx->herestr != NULL || lx->nhd > 0 ? &shell : NULL;
 		if (sh_emit(lx->p, argv, lx->nwords, lx->depth,
-		    lx->dyn0, lx->quoted, lx->len0, &shell) == -1)
+		    lx->dyn0, lx->quoted, lx->len0, shellp) == -1)
 			return (-1);
 	}
 	/* a here-string is a word: NUL-terminated, kept for the line */

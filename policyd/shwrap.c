@@ -154,19 +154,14 @@ wrapper_basename(const char *s, size_t *len)
 	return (b);
 }
 
-/* len0 is strlen(argv0) if the lexer saw no '/' in it, else 0 */
+/* the wrapper named b, len bytes long and NUL-terminated, or NULL */
 static inline const struct wrapper *
-wrapper_find(const char *argv0, size_t len0)
+wrapper_lookup(const char *b, size_t len)
 {
 	static int		 init;
 	const struct wrapper	*w;
-	const char		*b = argv0;
-	size_t			 len = len0, k;
+	size_t			 k;
 
-	if (len0 == 0)
-		b = wrapper_basename(argv0, &len);
-	if (len == 0 || len > WRAP_MAXLEN)
-		return (NULL);
 	if (!init) {
 		wrapper_slots_init();
 		init = 1;
@@ -174,11 +169,23 @@ wrapper_find(const char *argv0, size_t len0)
 	for (k = wrapper_hash(b, len); wrapper_slot[k] != 0;
 	    k = (k + 1) & (WRAP_SLOTS - 1)) {
 		w = &wrappers[wrapper_slot[k] - 1];
-		/* b[len] is argv0's NUL: a string */
 		if (w->name[0] == b[0] && strcmp(w->name, b) == 0)
 			return (w);
 	}
 	return (NULL);
+}
+
+static const struct wrapper *
+wrapper_find(const char *argv0)
+{
+	const char	*b;
+	size_t		 len;
+
+	b = wrapper_basename(argv0, &len);
+	if (len == 0)
+		return (NULL);
+	/* b runs to argv0's end */
+	return (wrapper_lookup(b, len));
 }
 
 /* strchr(set, c) != NULL for a c that is no NUL, without the call */
@@ -359,7 +366,7 @@ reads_script(const struct wrapper *w, char **argv, int argc)
 	if (w == NULL)
 		return (0);
 	for (i = 0; i < argc; i++) {
-		if (i > 0 && (w = wrapper_find(argv[i], 0)) == NULL)
+		if (i > 0 && (w = wrapper_find(argv[i])) == NULL)
 			continue;
 		if (w->kind != W_SHELL)
 			continue;
@@ -443,7 +450,7 @@ emit(struct shparse *p, char **argv, int argc, int depth, int dynamic,
 		return (0);
 	if (record(p, argv, argc, depth, dynamic, quoted, wraps) == -1)
 		return (-1);
-	return (wrapped(p, wrapper_find(argv[0], 0), argv, argc, depth,
+	return (wrapped(p, wrapper_find(argv[0]), argv, argc, depth,
 	    wraps, shell));
 }
 
@@ -451,10 +458,16 @@ int
 sh_emit(struct shparse *p, char **argv, int argc, int depth, int dynamic,
     int quoted, size_t len0, int *shell)
 {
+	const struct wrapper	*w;
+
 	if (argc <= 0)
 		return (0);
 	if (record(p, argv, argc, depth, dynamic, quoted, 0) == -1)
 		return (-1);
-	return (wrapped(p, wrapper_find(argv[0], len0), argv, argc, depth,
-	    0, shell));
+	/* the lexer knows the length of a name without a '/' */
+	if (len0 != 0)
+		w = len0 <= WRAP_MAXLEN ? wrapper_lookup(argv[0], len0) : NULL;
+	else
+		w = wrapper_find(argv[0]);
+	return (wrapped(p, w, argv, argc, depth, 0, shell));
 }
