@@ -561,8 +561,14 @@ finish(struct lex *lx)
 		if ((argv = arena_alloc(lx->p, (lx->nwords + 1) *
 		    sizeof(*argv))) == NULL)
 			return (syntax(lx, "out of memory"));
-		memcpy(argv, lx->lv->words, lx->nwords * sizeof(*argv));
-		argv[lx->nwords] = NULL;
+		/*
+		 * Word by word: memcpy() would read the list with wider
+		 * loads than push_arg() stored it with, just before, and
+		 * stall on store forwarding.
+		 */
+		for (i = 0; i < lx->nwords; i++)
+			argv[i] = lx->lv->words[i];
+		argv[i] = NULL;
 		/* whether it reads stdin as a script matters to these only */
 		shellp = lx->herestr != NULL || lx->nhd > 0 ? &shell : NULL;
 		if (sh_emit(lx->p, argv, lx->nwords, lx->depth,
@@ -1448,11 +1454,7 @@ skip_blanks(struct lex *lx)
 	const char	*s = lx->s;
 	size_t		 i = lx->i;
 
-	/*
-	 * Most runs are one blank or none: step over one without a
-	 * branch to mispredict, then loop for the rest.  The NUL at
-	 * s[lx->n] is no blank.
-	 */
+	/* the NUL at s[lx->n] is no blank */
 	for (;;) {
 		if (is_blank(s[i]))
 			i++;
