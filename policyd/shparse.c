@@ -449,9 +449,20 @@ lex_start(struct lex *lx, struct shparse *p, const char *s, char *cut,
 	return (0);
 }
 
+/* a parse at depth would be one too many */
+static int
+too_deep(struct shparse *p, int depth)
+{
+	if (depth <= p->maxdepth)
+		return (0);
+	sh_seterr(p, SH_EDEPTH, "shell nesting deeper than %d levels",
+	    p->maxdepth);
+	return (1);
+}
+
 /*
  * Parse an inline script (from sh -c, eval, a here-string or a
- * here-document for a shell, a backquote) one level deeper.  Unless
+ * here-document for a shell) one level deeper.  Unless
  * flags has NEST_COPY, s[len] is a NUL and s stays as it is until the
  * next line: it is read in place and kept as the text.
  */
@@ -462,11 +473,8 @@ nested(struct shparse *p, const char *s, size_t len, int depth, int flags)
 	char		*cut, **v;
 	size_t		 ncap;
 
-	if (depth > p->maxdepth) {
-		sh_seterr(p, SH_EDEPTH, "shell nesting deeper than %d levels",
-		    p->maxdepth);
+	if (too_deep(p, depth))
 		return (-1);
-	}
 	if (((flags & NEST_COPY) && (s = arena_strndup(p, s, len)) == NULL) ||
 	    (cut = arena_strndup(p, s, len)) == NULL) {
 		sh_seterr(p, SH_ELIMIT, "out of memory");
@@ -769,11 +777,8 @@ lex_subst(struct lex *lx, struct sbuf *sb, struct word *w)
 	struct lex	sub;
 	size_t		start = lx->i;
 
-	if (lx->depth + 1 > lx->p->maxdepth) {
-		sh_seterr(lx->p, SH_EDEPTH, "shell nesting deeper than %d "
-		    "levels", lx->p->maxdepth);
+	if (too_deep(lx->p, lx->depth + 1))
 		return (-1);
-	}
 	if (lex_start(&sub, lx->p, lx->s, lx->cut, lx->n,
 	    lx->depth + 1) == -1)
 		return (-1);
@@ -848,8 +853,9 @@ bq_escape(const struct lex *lx, size_t i)
 static int
 lex_backtick(struct lex *lx, struct sbuf *sb, struct word *w)
 {
+	struct lex	 sub;
 	const char	*s = lx->s;
-	char		*in;
+	char		*in, *cut;
 	size_t		 i, k, len = 0, start = lx->i;
 
 	for (i = start + 1; i < lx->n && s[i] != '`'; i++, len++)
@@ -857,19 +863,27 @@ lex_backtick(struct lex *lx, struct sbuf *sb, struct word *w)
 			i++;
 	if (i >= lx->n)
 		return (syntax(lx, "unterminated backquote"));
-	/* unescaped straight into the arena, where nested() reads it */
-	if ((in = arena_alloc(lx->p, len + 1)) == NULL) {
+	if (too_deep(lx->p, lx->depth + 1))
+		return (-1);
+	/*
+	 * Unescaped straight into the arena, twice: the text and the
+	 * copy to cut words from, written together rather than the copy
+	 * made by memcpy() from bytes stored a moment before.
+	 */
+	if ((in = arena_alloc(lx->p, len + 1)) == NULL ||
+	    (cut = arena_alloc(lx->p, len + 1)) == NULL) {
 		sh_seterr(lx->p, SH_ELIMIT, "out of memory");
 		return (-1);
 	}
 	for (i = start + 1, k = 0; k < len; i++, k++) {
 		if (s[i] == '\\' && bq_escape(lx, i))
 			i++;
-		in[k] = s[i];
+		in[k] = cut[k] = s[i];
 	}
-	in[len] = '\0';
+	in[len] = cut[len] = '\0';
 	lx->i = i + 1;
-	if (nested(lx->p, in, len, lx->depth + 1, 0) == -1)
+	if (lex_start(&sub, lx->p, in, cut, len, lx->depth + 1) == -1 ||
+	    parse_seq(&sub) == -1)
 		return (-1);
 	w->subst = 1;
 	return (sb_add(lx, sb, lx->s + start, lx->i - start));
