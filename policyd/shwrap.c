@@ -154,7 +154,23 @@ wrapper_basename(const char *s, size_t *len)
 	return (b);
 }
 
-/* the wrapper named b, len bytes long and NUL-terminated, or NULL */
+/*
+ * name is b, len bytes long.  Byte by byte, not strcmp(): its wide
+ * loads would wait for the NUL the lexer stored after the word a
+ * moment before.  A shorter name differs at its NUL.
+ */
+static inline int
+name_is(const char *name, const char *b, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (name[i] != b[i])
+			return (0);
+	return (name[len] == '\0');
+}
+
+/* the wrapper named b, len bytes long, or NULL */
 static inline const struct wrapper *
 wrapper_lookup(const char *b, size_t len)
 {
@@ -169,7 +185,7 @@ wrapper_lookup(const char *b, size_t len)
 	for (k = wrapper_hash(b, len); wrapper_slot[k] != 0;
 	    k = (k + 1) & (WRAP_SLOTS - 1)) {
 		w = &wrappers[wrapper_slot[k] - 1];
-		if (w->name[0] == b[0] && strcmp(w->name, b) == 0)
+		if (name_is(w->name, b, len))
 			return (w);
 	}
 	return (NULL);
