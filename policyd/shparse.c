@@ -508,7 +508,7 @@ sh_nested(struct shparse *p, const char *s, size_t len, int depth)
 
 /*
  * Room for one more word and the NULL after the last.  The list grows
- * to SH_MAXWORDS + 1 at most, so that push_word() finds both its limit
+ * to SH_MAXWORDS + 1 at most, so that push_arg() finds both its limit
  * and a full list with one test.
  */
 static int

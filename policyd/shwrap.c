@@ -32,7 +32,7 @@ struct wrapper {
 	int		 npos;		/* positionals before the command */
 };
 
-/* sorted by name */
+/* sorted by name, none longer than WRAP_MAXLEN */
 static const struct wrapper wrappers[] = {
 	{ "ash", W_SHELL, "oO", 0 },
 	{ "bash", W_SHELL, "oO", 0 },
@@ -85,7 +85,7 @@ static int	emit(struct shparse *, char **, int, int, int, int, int,
  * slot holds an index into wrappers[] plus one).
  */
 #define WRAP_SLOTS	256
-#define WRAP_MAXLEN	8		/* "busybox", "unbuffer" */
+#define WRAP_MAXLEN	8		/* "unbuffer", the longest name */
 
 static uint8_t	wrapper_slot[WRAP_SLOTS];
 
