@@ -126,6 +126,7 @@ split_quoted(const struct word *w)
 	    (w->nquotes == 1 && w->plain));
 }
 
+/* lex_start() sets every field */
 struct lex {
 	struct shparse	*p;
 	const char	*s;
@@ -436,16 +437,33 @@ static int
 lex_start(struct lex *lx, struct shparse *p, const char *s, char *cut,
     size_t len, int depth)
 {
-	memset(lx, 0, sizeof(*lx));
+	/*
+	 * Every field, one by one: the compiler makes a memset() of a
+	 * struct this big a rep stos, slow to start, and this runs for
+	 * every $(...), backquote and inline script.
+	 */
+	lx->p = p;
+	lx->s = s;
+	lx->cut = cut;
+	lx->i = 0;
+	lx->n = len;
+	lx->depth = depth;
+	lx->term = 0;
+	lx->paren = 0;
+	lx->mode = M_CMD;
+	lx->casedepth = 0;
+	lx->timeopts = 0;
+	lx->nwords = 0;
+	lx->dyn0 = 0;
+	lx->len0 = 0;
+	lx->quoted = 0;
+	lx->herestr = NULL;
+	lx->herelen = 0;
+	lx->nhd = 0;
 	if ((lx->lv = level_get(p, depth)) == NULL) {
 		sh_seterr(p, SH_ELIMIT, "out of memory");
 		return (-1);
 	}
-	lx->p = p;
-	lx->s = s;
-	lx->cut = cut;
-	lx->n = len;
-	lx->depth = depth;
 	return (0);
 }
 
