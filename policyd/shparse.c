@@ -666,13 +666,14 @@ read_heredocs(struct lex *lx)
 {
 	struct heredoc	*hd;
 	const char	*line, *eol, *body;
-	size_t		 blen, llen;
+	size_t		 blen, llen, dlen;
 	int		 i;
 
 	for (i = 0; i < lx->nhd; i++) {
 		hd = &lx->lv->hd[i];
 		body = lx->s + lx->i;
 		blen = 0;
+		dlen = strlen(hd->delim);
 		for (;;) {
 			if (lx->i >= lx->n) {
 				blen = (lx->s + lx->n) - body;
@@ -689,8 +690,7 @@ read_heredocs(struct lex *lx)
 					line++;
 					llen--;
 				}
-			if (llen == strlen(hd->delim) &&
-			    memcmp(line, hd->delim, llen) == 0)
+			if (llen == dlen && memcmp(line, hd->delim, llen) == 0)
 				break;
 		}
 		if (!hd->quoted && scan_expansions(lx, body, blen) == -1)
