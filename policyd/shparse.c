@@ -43,11 +43,20 @@ enum lexmode {
 #define CH_DQUOTE	0x08	/* special in "...": " \ $ ` */
 #define CH_TOKEN	0x10	/* may start something else than a word */
 #define CH_ASSIGN	0x20	/* = and [, found in NAME=value and a[i]= */
+#define CH_SLASH	0x40	/* /, so a command name is its basename */
 
 #define CH_BLANKS	(CH_BLANK | CH_META | CH_WORD | CH_TOKEN)
 #define CH_METAS	(CH_META | CH_WORD | CH_TOKEN)
 
+/*
+ * Every string the lexer reads has a NUL at its end (lex_start()), and a
+ * NUL counts as CH_WORD so that the loops over a plain word and over
+ * blanks stop there without a bounds test of their own.  A NUL inside
+ * a string (decoded from $'\0' and the like) then sends its word to
+ * lex_parts(), which reads it the same.
+ */
 static const unsigned char chclass[256] = {
+	['\0'] = CH_WORD,
 	[' '] = CH_BLANKS, ['\t'] = CH_BLANKS, ['\r'] = CH_BLANKS,
 	['\n'] = CH_METAS, [';'] = CH_METAS, ['&'] = CH_METAS,
 	['|'] = CH_METAS, ['<'] = CH_METAS, ['>'] = CH_METAS,
@@ -59,6 +68,7 @@ static const unsigned char chclass[256] = {
 	['3'] = CH_TOKEN, ['4'] = CH_TOKEN, ['5'] = CH_TOKEN,
 	['6'] = CH_TOKEN, ['7'] = CH_TOKEN, ['8'] = CH_TOKEN,
 	['9'] = CH_TOKEN, ['='] = CH_ASSIGN, ['['] = CH_ASSIGN,
+	['/'] = CH_SLASH,
 };
 
 #define CHCLASS(c)	chclass[(unsigned char)(c)]
@@ -77,6 +87,21 @@ struct sbuf {
 	size_t		 cap;
 };
 
+/*
+ * What one nesting level needs while it reads a line: the words of its
+ * simple command, the buffer a word is decoded into and the
+ * here-documents still to read.  The parses of one line nest strictly,
+ * each one level deeper than the one that started it, so the depth
+ * names a level; levels are kept between lines so that a $(...) or an
+ * inline script costs no malloc.
+ */
+struct shlevel {
+	char		**words;
+	int		  capwords;
+	struct sbuf	  wb;
+	struct heredoc	  hd[SH_MAXHEREDOCS];
+};
+
 struct word {
 	const char	*raw;		/* where it starts in the source */
 	char		*s;
@@ -87,6 +112,7 @@ struct word {
 	int		 plain;		/* unquoted characters too */
 	int		 escaped;	/* a backslash or $'...' */
 	int		 noassign;	/* surely not NAME=value */
+	int		 noslash;	/* plain, no '/': len is strlen(s) */
 };
 
 /*
@@ -100,10 +126,12 @@ split_quoted(const struct word *w)
 	    (w->nquotes == 1 && w->plain));
 }
 
+/* lex_start() sets every field */
 struct lex {
 	struct shparse	*p;
 	const char	*s;
 	char		*cut;		/* a copy of s to cut plain words from */
+					/* (s[n] and cut[n] are NULs) */
 	size_t		 i;
 	size_t		 n;
 	int		 depth;
@@ -112,17 +140,19 @@ struct lex {
 	enum lexmode	 mode;
 	int		 casedepth;
 	int		 timeopts;	/* after `time': skip -p */
-	char		**words;
+	struct shlevel	*lv;		/* words, wb and hd of this depth */
 	int		 nwords;
-	int		 capwords;
 	int		 dyn0;
+	size_t		 len0;		/* for sh_emit() */
 	int		 quoted;	/* some word of the command was quoted */
 	char		*herestr;
 	size_t		 herelen;
-	struct heredoc	 hd[SH_MAXHEREDOCS];
 	int		 nhd;
-	struct sbuf	 wb;
 };
+
+/* nested(): what the caller's text is */
+#define NEST_TEXT	0x01	/* an inline script: keep it in texts */
+#define NEST_COPY	0x02	/* may change or go away: copy it first */
 
 static int	parse_seq(struct lex *);
 static int	lex_dollar(struct lex *, struct sbuf *, struct word *);
@@ -216,6 +246,40 @@ shparse_init(struct shparse *p, int maxdepth)
 	p->maxdepth = maxdepth > 0 ? maxdepth : SH_MAXDEPTH;
 }
 
+/* a word buffer a huge word grew is not kept for the next line */
+static void
+levels_trim(struct shparse *p)
+{
+	struct shlevel	*lv;
+	int		 d;
+
+	for (d = 0; d < p->nlevels; d++) {
+		if ((lv = p->levels[d]) == NULL ||
+		    lv->wb.cap <= SH_ARENAKEEP)
+			continue;
+		free(lv->wb.b);
+		memset(&lv->wb, 0, sizeof(lv->wb));
+	}
+}
+
+/* the scratch of a depth, made the first time a line goes that deep */
+static struct shlevel *
+level_get(struct shparse *p, int depth)
+{
+	struct shlevel	**v;
+
+	if (depth < p->nlevels && p->levels[depth] != NULL)
+		return (p->levels[depth]);
+	if (depth >= p->nlevels) {
+		if ((v = recallocarray(p->levels, p->nlevels, depth + 1,
+		    sizeof(*v))) == NULL)
+			return (NULL);
+		p->levels = v;
+		p->nlevels = depth + 1;
+	}
+	return (p->levels[depth] = calloc(1, sizeof(**v)));
+}
+
 void
 shparse_reset(struct shparse *p)
 {
@@ -245,6 +309,7 @@ shparse_reset(struct shparse *p)
 		}
 		a->used = 0;
 	}
+	levels_trim(p);
 	p->ncmds = 0;
 	p->ntexts = 0;
 	p->error = SH_OK;
@@ -256,11 +321,20 @@ void
 shparse_free(struct shparse *p)
 {
 	struct sharena	*a, *next;
+	int		 d;
 
 	for (a = p->arena; a != NULL; a = next) {
 		next = a->next;
 		free(a);
 	}
+	for (d = 0; d < p->nlevels; d++) {
+		if (p->levels[d] == NULL)
+			continue;
+		free(p->levels[d]->words);
+		free(p->levels[d]->wb.b);
+		free(p->levels[d]);
+	}
+	free(p->levels);
 	free(p->cmds);
 	free(p->texts);
 	memset(p, 0, sizeof(*p));
@@ -356,29 +430,75 @@ skip_arith(struct lex *lx, size_t *pos)
 }
 
 /*
- * Parse an inline script (from sh -c, eval, a here-string or a
- * here-document for a shell, a backquote) one level deeper.
+ * A parse of s at depth, its words cut from cut, a copy of s; s[len]
+ * and cut[len] are NULs.
  */
 static int
-nested(struct shparse *p, const char *s, size_t len, int depth, int keep)
+lex_start(struct lex *lx, struct shparse *p, const char *s, char *cut,
+    size_t len, int depth)
 {
-	struct lex	 lx;
-	char		*copy, **v;
-	size_t		 ncap;
-	int		 rv;
-
-	if (depth > p->maxdepth) {
-		sh_seterr(p, SH_EDEPTH, "shell nesting deeper than %d levels",
-		    p->maxdepth);
-		return (-1);
-	}
-	memset(&lx, 0, sizeof(lx));
-	if ((copy = arena_strndup(p, s, len)) == NULL ||
-	    (lx.cut = arena_strndup(p, s, len)) == NULL) {
+	/*
+	 * Every field, one by one: the compiler makes a memset() of a
+	 * struct this big a rep stos, slow to start, and this runs for
+	 * every $(...), backquote and inline script.
+	 */
+	lx->p = p;
+	lx->s = s;
+	lx->cut = cut;
+	lx->i = 0;
+	lx->n = len;
+	lx->depth = depth;
+	lx->term = 0;
+	lx->paren = 0;
+	lx->mode = M_CMD;
+	lx->casedepth = 0;
+	lx->timeopts = 0;
+	lx->nwords = 0;
+	lx->dyn0 = 0;
+	lx->len0 = 0;
+	lx->quoted = 0;
+	lx->herestr = NULL;
+	lx->herelen = 0;
+	lx->nhd = 0;
+	if ((lx->lv = level_get(p, depth)) == NULL) {
 		sh_seterr(p, SH_ELIMIT, "out of memory");
 		return (-1);
 	}
-	if (keep) {
+	return (0);
+}
+
+/* a parse at depth would be one too many */
+static int
+too_deep(struct shparse *p, int depth)
+{
+	if (depth <= p->maxdepth)
+		return (0);
+	sh_seterr(p, SH_EDEPTH, "shell nesting deeper than %d levels",
+	    p->maxdepth);
+	return (1);
+}
+
+/*
+ * Parse an inline script (from sh -c, eval, a here-string or a
+ * here-document for a shell) one level deeper.  Unless
+ * flags has NEST_COPY, s[len] is a NUL and s stays as it is until the
+ * next line: it is read in place and kept as the text.
+ */
+static int
+nested(struct shparse *p, const char *s, size_t len, int depth, int flags)
+{
+	struct lex	 lx;
+	char		*cut, **v;
+	size_t		 ncap;
+
+	if (too_deep(p, depth))
+		return (-1);
+	if (((flags & NEST_COPY) && (s = arena_strndup(p, s, len)) == NULL) ||
+	    (cut = arena_strndup(p, s, len)) == NULL) {
+		sh_seterr(p, SH_ELIMIT, "out of memory");
+		return (-1);
+	}
+	if (flags & NEST_TEXT) {
 		if (p->ntexts == p->captexts) {
 			ncap = p->captexts ? p->captexts * 2 : 8;
 			if ((v = reallocarray(p->texts, ncap,
@@ -389,51 +509,71 @@ nested(struct shparse *p, const char *s, size_t len, int depth, int keep)
 			p->texts = v;
 			p->captexts = ncap;
 		}
-		p->texts[p->ntexts++] = copy;
+		/* texts are read only: the caller's string will do */
+		p->texts[p->ntexts++] = (char *)s;
 	}
-	lx.p = p;
-	lx.s = copy;
-	lx.n = len;
-	lx.depth = depth;
-	rv = parse_seq(&lx);
-	free(lx.wb.b);
-	free(lx.words);
-	return (rv);
+	if (lex_start(&lx, p, s, cut, len, depth) == -1)
+		return (-1);
+	return (parse_seq(&lx));
 }
 
 int
 sh_nested(struct shparse *p, const char *s, size_t len, int depth)
 {
-	return (nested(p, s, len, depth, 1));
+	/* argv words and join_nested()'s string live as long as the line */
+	return (nested(p, s, len, depth, NEST_TEXT));
 }
 
-static inline int
-push_word(struct lex *lx, const struct word *w)
+/*
+ * Room for one more word and the NULL after the last.  The list grows
+ * to SH_MAXWORDS + 1 at most, so that push_arg() finds both its limit
+ * and a full list with one test.
+ */
+static int
+words_grow(struct lex *lx)
 {
-	char	**v;
-	int	  ncap;
+	struct shlevel	 *lv = lx->lv;
+	char		**v;
+	int		  ncap;
 
 	if (lx->nwords >= SH_MAXWORDS) {
 		sh_seterr(lx->p, SH_ELIMIT, "more than %d words in a command",
 		    SH_MAXWORDS);
 		return (-1);
 	}
-	if (lx->nwords + 1 >= lx->capwords) {
-		ncap = lx->capwords ? lx->capwords * 2 : 16;
-		if ((v = reallocarray(lx->words, ncap, sizeof(*v))) == NULL) {
-			sh_seterr(lx->p, SH_ELIMIT, "out of memory");
-			return (-1);
-		}
-		lx->words = v;
-		lx->capwords = ncap;
+	ncap = lv->capwords ? lv->capwords * 2 : 16;
+	if (ncap > SH_MAXWORDS + 1)
+		ncap = SH_MAXWORDS + 1;
+	if ((v = reallocarray(lv->words, ncap, sizeof(*v))) == NULL) {
+		sh_seterr(lx->p, SH_ELIMIT, "out of memory");
+		return (-1);
 	}
-	if (lx->nwords == 0)
+	lv->words = v;
+	lv->capwords = ncap;
+	return (0);
+}
+
+/* a word that is neither the first nor quoted nor a substitution */
+static inline int
+push_arg(struct lex *lx, char *s)
+{
+	if (lx->nwords + 1 >= lx->lv->capwords && words_grow(lx) == -1)
+		return (-1);
+	/* finish() puts the NULL after the last */
+	lx->lv->words[lx->nwords++] = s;
+	return (0);
+}
+
+static inline int
+push_word(struct lex *lx, const struct word *w)
+{
+	if (lx->nwords == 0) {
 		lx->dyn0 = w->subst;
+		lx->len0 = w->noslash ? w->len : 0;
+	}
 	if (w->quoted)
 		lx->quoted |= split_quoted(w);
-	lx->words[lx->nwords++] = w->s;
-	lx->words[lx->nwords] = NULL;
-	return (0);
+	return (push_arg(lx, w->s));
 }
 
 /* the current simple command is complete */
@@ -441,24 +581,34 @@ static int
 finish(struct lex *lx)
 {
 	char	**argv;
-	int	  i, shell = 0;
+	int	  i, shell = 0, *shellp;
 
 	if (lx->nwords > 0) {
 		if ((argv = arena_alloc(lx->p, (lx->nwords + 1) *
 		    sizeof(*argv))) == NULL)
 			return (syntax(lx, "out of memory"));
-		memcpy(argv, lx->words, (lx->nwords + 1) * sizeof(*argv));
+		/*
+		 * Word by word: memcpy() would read the list with wider
+		 * loads than push_arg() stored it with, just before, and
+		 * stall on store forwarding.
+		 */
+		for (i = 0; i < lx->nwords; i++)
+			argv[i] = lx->lv->words[i];
+		argv[i] = NULL;
+		/* whether it reads stdin as a script matters to these only */
+		shellp = lx->herestr != NULL || lx->nhd > 0 ? &shell : NULL;
 		if (sh_emit(lx->p, argv, lx->nwords, lx->depth,
-		    lx->dyn0, lx->quoted, &shell) == -1)
+		    lx->dyn0, lx->quoted, lx->len0, shellp) == -1)
 			return (-1);
 	}
-	if (lx->herestr != NULL && shell &&
-	    nested(lx->p, lx->herestr, lx->herelen, lx->depth + 1, 1) == -1)
+	/* a here-string is a word: NUL-terminated, kept for the line */
+	if (lx->herestr != NULL && shell && nested(lx->p, lx->herestr,
+	    lx->herelen, lx->depth + 1, NEST_TEXT) == -1)
 		return (-1);
 	for (i = 0; i < lx->nhd; i++) {
-		if (!lx->hd[i].owned) {
-			lx->hd[i].owned = 1;
-			lx->hd[i].shell = shell;
+		if (!lx->lv->hd[i].owned) {
+			lx->lv->hd[i].owned = 1;
+			lx->lv->hd[i].shell = shell;
 		}
 	}
 	lx->nwords = 0;
@@ -483,12 +633,16 @@ scan_expansions(struct lex *lx, const char *body, size_t len)
 	memset(&sb, 0, sizeof(sb));
 	memset(&w, 0, sizeof(w));
 	sub.p = lx->p;
-	sub.s = body;
-	sub.cut = lx->cut + (body - lx->s);
+	/* a $(...) in it is read up to len: a NUL must end both there */
+	if ((sub.s = arena_strndup(lx->p, body, len)) == NULL ||
+	    (sub.cut = arena_strndup(lx->p, body, len)) == NULL) {
+		sh_seterr(lx->p, SH_ELIMIT, "out of memory");
+		return (-1);
+	}
 	sub.n = len;
 	sub.depth = lx->depth;
 	while (sub.i < sub.n && rv == 0) {
-		switch (body[sub.i]) {
+		switch (sub.s[sub.i]) {
 		case '\\':
 			sub.i += 2;
 			break;
@@ -512,13 +666,14 @@ read_heredocs(struct lex *lx)
 {
 	struct heredoc	*hd;
 	const char	*line, *eol, *body;
-	size_t		 blen, llen;
+	size_t		 blen, llen, dlen;
 	int		 i;
 
 	for (i = 0; i < lx->nhd; i++) {
-		hd = &lx->hd[i];
+		hd = &lx->lv->hd[i];
 		body = lx->s + lx->i;
 		blen = 0;
+		dlen = strlen(hd->delim);
 		for (;;) {
 			if (lx->i >= lx->n) {
 				blen = (lx->s + lx->n) - body;
@@ -535,14 +690,13 @@ read_heredocs(struct lex *lx)
 					line++;
 					llen--;
 				}
-			if (llen == strlen(hd->delim) &&
-			    memcmp(line, hd->delim, llen) == 0)
+			if (llen == dlen && memcmp(line, hd->delim, llen) == 0)
 				break;
 		}
 		if (!hd->quoted && scan_expansions(lx, body, blen) == -1)
 			return (-1);
 		if (hd->shell && nested(lx->p, body, blen, lx->depth + 1,
-		    1) == -1)
+		    NEST_TEXT | NEST_COPY) == -1)
 			return (-1);
 	}
 	lx->nhd = 0;
@@ -631,34 +785,29 @@ lex_ansic(struct lex *lx, struct sbuf *sb)
 	return (0);
 }
 
-/* $(...) at lx->i: parse it as commands one level deeper */
+/*
+ * $(...) at lx->i: parse it as commands one level deeper, in place.
+ * The word gets it as written, unless sb is NULL.
+ */
 static int
 lex_subst(struct lex *lx, struct sbuf *sb, struct word *w)
 {
 	struct lex	sub;
 	size_t		start = lx->i;
-	int		rv;
 
-	if (lx->depth + 1 > lx->p->maxdepth) {
-		sh_seterr(lx->p, SH_EDEPTH, "shell nesting deeper than %d "
-		    "levels", lx->p->maxdepth);
+	if (too_deep(lx->p, lx->depth + 1))
 		return (-1);
-	}
-	memset(&sub, 0, sizeof(sub));
-	sub.p = lx->p;
-	sub.s = lx->s;
-	sub.cut = lx->cut;
-	sub.n = lx->n;
+	if (lex_start(&sub, lx->p, lx->s, lx->cut, lx->n,
+	    lx->depth + 1) == -1)
+		return (-1);
 	sub.i = lx->i + 2;
-	sub.depth = lx->depth + 1;
 	sub.term = ')';
-	rv = parse_seq(&sub);
-	free(sub.wb.b);
-	free(sub.words);
-	if (rv == -1)
+	if (parse_seq(&sub) == -1)
 		return (-1);
 	lx->i = sub.i;
 	w->subst = 1;
+	if (sb == NULL)
+		return (0);
 	return (sb_add(lx, sb, lx->s + start, lx->i - start));
 }
 
@@ -708,33 +857,51 @@ lex_dollar(struct lex *lx, struct sbuf *sb, struct word *w)
 	}
 }
 
+/*
+ * In backquotes a backslash escapes \, ` and $ (and a NUL, as strchr()
+ * finds the terminator too); i is at a backslash.
+ */
+static inline int
+bq_escape(const struct lex *lx, size_t i)
+{
+	return (i + 1 < lx->n && strchr("\\`$", lx->s[i + 1]) != NULL);
+}
+
 /* `...`: unescape, then parse one level deeper */
 static int
 lex_backtick(struct lex *lx, struct sbuf *sb, struct word *w)
 {
-	struct sbuf	 in;
-	size_t		 i, start = lx->i;
-	int		 rv;
+	struct lex	 sub;
+	const char	*s = lx->s;
+	char		*in, *cut;
+	size_t		 i, k, len = 0, start = lx->i;
 
-	memset(&in, 0, sizeof(in));
-	for (i = lx->i + 1; i < lx->n && lx->s[i] != '`'; i++) {
-		if (lx->s[i] == '\\' && i + 1 < lx->n &&
-		    strchr("\\`$", lx->s[i + 1]) != NULL)
+	for (i = start + 1; i < lx->n && s[i] != '`'; i++, len++)
+		if (s[i] == '\\' && bq_escape(lx, i))
 			i++;
-		if (sb_addc(lx, &in, lx->s[i]) == -1) {
-			free(in.b);
-			return (-1);
-		}
-	}
-	if (i >= lx->n) {
-		free(in.b);
+	if (i >= lx->n)
 		return (syntax(lx, "unterminated backquote"));
+	if (too_deep(lx->p, lx->depth + 1))
+		return (-1);
+	/*
+	 * Unescaped straight into the arena, twice: the text and the
+	 * copy to cut words from, written together rather than the copy
+	 * made by memcpy() from bytes stored a moment before.
+	 */
+	if ((in = arena_alloc(lx->p, len + 1)) == NULL ||
+	    (cut = arena_alloc(lx->p, len + 1)) == NULL) {
+		sh_seterr(lx->p, SH_ELIMIT, "out of memory");
+		return (-1);
 	}
+	for (i = start + 1, k = 0; k < len; i++, k++) {
+		if (s[i] == '\\' && bq_escape(lx, i))
+			i++;
+		in[k] = cut[k] = s[i];
+	}
+	in[len] = cut[len] = '\0';
 	lx->i = i + 1;
-	rv = nested(lx->p, in.b != NULL ? in.b : "", in.len, lx->depth + 1,
-	    0);
-	free(in.b);
-	if (rv == -1)
+	if (lex_start(&sub, lx->p, in, cut, len, lx->depth + 1) == -1 ||
+	    parse_seq(&sub) == -1)
 		return (-1);
 	w->subst = 1;
 	return (sb_add(lx, sb, lx->s + start, lx->i - start));
@@ -803,38 +970,73 @@ is_assignment(const char *s)
 }
 
 /*
- * The common word: plain characters only, the same in the source and
- * in argv, so it is cut out of lx->cut instead of being copied.
- * Returns 1 when it was one, 0 if not, -1 on error.
+ * The end of the plain word at lx->i, or lx->i if the word there is
+ * not plain: plain characters only, up to a metacharacter other than
+ * '(' (a=(...) is an array assignment) or the end of the string.  If
+ * seen is not NULL, it gets the classes of the characters; only a
+ * command's first word needs to know whether it has a '/', '=' or '['.
  */
-static int
-lex_plain(struct lex *lx, struct word *w)
+static inline size_t
+plain_end(const struct lex *lx, int *seen)
 {
 	const char	*s = lx->s;
-	size_t		 start = lx->i, end;
-	int		 cl, seen = 0;
+	size_t		 end = lx->i;
+	int		 cl, all = 0;
 
-	for (end = start; end < lx->n &&
-	    ((cl = CHCLASS(s[end])) & CH_WORD) == 0; end++)
-		seen |= cl;
-	/* a=(...) is an array assignment: not plain */
-	if (end == start || (end < lx->n && (!is_meta(s[end]) ||
-	    s[end] == '(')))
+	/* s[lx->n] is a NUL, which is CH_WORD */
+	if (seen != NULL) {
+		for (; ((cl = CHCLASS(s[end])) & CH_WORD) == 0; end++)
+			all |= cl;
+		*seen = all;
+	} else {
+		for (; ((cl = CHCLASS(s[end])) & CH_WORD) == 0; end++)
+			;
+	}
+	if (end < lx->n && ((cl & CH_META) == 0 || s[end] == '('))
+		return (lx->i);
+	return (end);
+}
+
+/*
+ * A plain word is the same in the source and in argv, so it is cut out
+ * of lx->cut instead of being copied: the metacharacter after it is in
+ * no word, and the copy has a NUL at lx->n already.
+ */
+static inline char *
+cut_word(struct lex *lx, size_t end)
+{
+	char	*w = lx->cut + lx->i;
+
+	lx->cut[end] = '\0';
+	lx->i = end;
+	return (w);
+}
+
+/* the common word, plain; returns 1 when it was one, 0 if not */
+static inline int
+lex_plain(struct lex *lx, struct word *w)
+{
+	size_t	end;
+	int	seen = 0;
+
+	if (lx->nwords == 0)
+		end = plain_end(lx, &seen);
+	else
+		end = plain_end(lx, NULL);
+	if (end == lx->i)
 		return (0);
 	w->plain = 1;
-	/* is_assignment() looks no further than the end of the word */
-	w->noassign = (seen & CH_ASSIGN) == 0 && end < lx->n;
-	w->len = end - start;
-	lx->i = end;
-	if (end < lx->n) {
+	if (lx->nwords == 0) {
 		/*
-		 * The metacharacter after the word is in no word: end the
-		 * word there in the copy.
+		 * Without = or [ it is no NAME=value: is_assignment()
+		 * would look no further than the end of the word, or the
+		 * NUL at lx->n.
 		 */
-		lx->cut[end] = '\0';
-		w->s = lx->cut + start;
-	} else if ((w->s = arena_strndup(lx->p, w->raw, w->len)) == NULL)
-		return (syntax(lx, "out of memory"));
+		w->noassign = (seen & CH_ASSIGN) == 0;
+		w->noslash = (seen & CH_SLASH) == 0;
+	}
+	w->len = end - lx->i;
+	w->s = cut_word(lx, end);
 	return (1);
 }
 
@@ -845,7 +1047,7 @@ lex_plain(struct lex *lx, struct word *w)
 static __attribute__((__noinline__)) int
 lex_parts(struct lex *lx, struct word *w)
 {
-	struct sbuf	*sb = &lx->wb;
+	struct sbuf	*sb = &lx->lv->wb;
 	size_t		 start;
 	int		 c;
 
@@ -949,12 +1151,10 @@ lex_parts(struct lex *lx, struct word *w)
 static inline int
 lex_word(struct lex *lx, struct word *w)
 {
-	int	r;
-
 	memset(w, 0, sizeof(*w));
 	w->raw = lx->s + lx->i;
-	if ((r = lex_plain(lx, w)) != 0)
-		return (r == 1 ? 0 : -1);
+	if (lex_plain(lx, w))
+		return (0);
 	return (lex_parts(lx, w));
 }
 
@@ -963,22 +1163,19 @@ static int
 lex_procsubst(struct lex *lx)
 {
 	struct word	w;
-	struct sbuf	sb;
-	int		rv;
+	size_t		start = lx->i;
 
 	memset(&w, 0, sizeof(w));
-	memset(&sb, 0, sizeof(sb));
 	/* lex_subst skips two characters, here the < or > and the ( */
-	rv = lex_subst(lx, &sb, &w);
-	if (rv == 0) {
-		w.s = sh_strndup(lx->p, sb.b, sb.len);
-		if (w.s == NULL)
-			rv = syntax(lx, "out of memory");
-		else if (lx->mode == M_CMD)
-			rv = push_word(lx, &w);
-	}
-	free(sb.b);
-	return (rv);
+	if (lex_subst(lx, NULL, &w) == -1)
+		return (-1);
+	/* the word is the text as written */
+	if ((w.s = arena_strndup(lx->p, lx->s + start,
+	    lx->i - start)) == NULL)
+		return (syntax(lx, "out of memory"));
+	if (lx->mode == M_CMD)
+		return (push_word(lx, &w));
+	return (0);
 }
 
 static int
@@ -1030,7 +1227,7 @@ lex_redirect(struct lex *lx)
 	} else if (heredoc) {
 		if (lx->nhd >= SH_MAXHEREDOCS)
 			return (syntax(lx, "too many here-documents"));
-		hd = &lx->hd[lx->nhd++];
+		hd = &lx->lv->hd[lx->nhd++];
 		memset(hd, 0, sizeof(*hd));
 		hd->delim = w.s;
 		hd->quoted = w.quoted;
@@ -1062,13 +1259,28 @@ kw_is(const char *s, const char *kw)
 	return (s[1] == kw[1] && strcmp(s + 1, kw + 1) == 0);
 }
 
+/*
+ * The first two bytes of every reserved word keyword() knows, as a bit
+ * for the second (its low five bits) in a mask for the first: most
+ * command names are rejected by one test instead of the switch.
+ */
+#define KB(c)	(1U << ((c) & 31))
+static const uint32_t kwpairs[256] = {
+	['!'] = KB('\0'), ['{'] = KB('\0'), ['}'] = KB('\0'),
+	['c'] = KB('a'), ['d'] = KB('o'), ['e'] = KB('s') | KB('l'),
+	['f'] = KB('o') | KB('u') | KB('i'), ['i'] = KB('f'),
+	['s'] = KB('e'), ['t'] = KB('i') | KB('h'), ['u'] = KB('n'),
+	['w'] = KB('h'), ['['] = KB('['),
+};
+
 /* the reserved words, switched on the first character */
 static int
 keyword(struct lex *lx, const struct word *w)
 {
 	const char	*s = w->s;
 
-	if (w->quoted || w->subst || w->len > 8)
+	if (w->quoted || w->subst || w->len > 8 || s[0] == '\0' ||
+	    (kwpairs[(unsigned char)s[0]] & KB(s[1])) == 0)
 		return (0);
 	switch (s[0]) {
 	case '!':
@@ -1124,8 +1336,9 @@ keyword(struct lex *lx, const struct word *w)
 	return (0);
 }
 
+/* a word outside a simple command: it may end the construct */
 static int
-add_word(struct lex *lx, const struct word *w)
+add_other(struct lex *lx, const struct word *w)
 {
 	switch (lx->mode) {
 	case M_SKIP:
@@ -1148,9 +1361,17 @@ add_word(struct lex *lx, const struct word *w)
 			lx->mode = M_CMD;
 		}
 		return (0);
-	case M_CMD:
+	case M_CMD:		/* add_word()'s */
 		break;
 	}
+	return (0);
+}
+
+static inline int
+add_word(struct lex *lx, const struct word *w)
+{
+	if (lx->mode != M_CMD)
+		return (add_other(lx, w));
 	if (lx->nwords == 0) {
 		if (keyword(lx, w))
 			return (0);
@@ -1265,7 +1486,8 @@ skip_blanks(struct lex *lx)
 	const char	*s = lx->s;
 	size_t		 i = lx->i;
 
-	while (i < lx->n) {
+	/* the NUL at s[lx->n] is no blank */
+	for (;;) {
 		if (is_blank(s[i]))
 			i++;
 		else if (s[i] == '\\' && i + 1 < lx->n && s[i + 1] == '\n')
@@ -1291,6 +1513,9 @@ lex_token(struct lex *lx, int c)
 {
 	int	r;
 
+	/* the list and pipeline operators, the most common, first */
+	if ((c == '&' && !is_redirect(lx)) || c == '|' || c == ';')
+		return (lex_operator(lx, c) == -1 ? TOK_ERROR : TOK_NEXT);
 	switch (c) {
 	case '#':
 		while (lx->i < lx->n && lx->s[lx->i] != '\n')
@@ -1332,6 +1557,7 @@ static int
 parse_seq(struct lex *lx)
 {
 	struct word	w;
+	size_t		end;
 	int		c, r;
 
 	for (;;) {
@@ -1359,6 +1585,13 @@ parse_seq(struct lex *lx)
 				return (0);
 			continue;
 		}
+		/* an argument of a simple command: most are plain */
+		if (lx->mode == M_CMD && lx->nwords > 0 &&
+		    (end = plain_end(lx, NULL)) != lx->i) {
+			if (push_arg(lx, cut_word(lx, end)) == -1)
+				return (-1);
+			continue;
+		}
 		if (lex_word(lx, &w) == -1 || add_word(lx, &w) == -1)
 			return (-1);
 	}
@@ -1372,5 +1605,5 @@ shparse(struct shparse *p, const char *s, size_t len)
 		sh_seterr(p, SH_ESYNTAX, "NUL byte in command");
 		return (-1);
 	}
-	return (nested(p, s, len, 0, 0));
+	return (nested(p, s, len, 0, NEST_COPY));
 }

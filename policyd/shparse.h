@@ -40,6 +40,7 @@ struct shcmd {
 };
 
 struct sharena;
+struct shlevel;
 
 struct shparse {
 	struct shcmd	 *cmds;
@@ -53,6 +54,8 @@ struct shparse {
 	int		  maxdepth;
 	int		  dynamic;	/* some command name is computed */
 	struct sharena	 *arena;
+	struct shlevel	**levels;	/* scratch of each depth, kept */
+	int		  nlevels;
 };
 
 void	 shparse_init(struct shparse *, int);
@@ -72,9 +75,11 @@ char	*sh_strndup(struct shparse *, const char *, size_t);
 
 /*
  * shwrap.c: record a simple command and what it wraps; 0 ok, -1 error.
- * The last argument is set when the command reads a script from stdin
- * (sh without -c or file).
+ * The size_t is strlen(argv[0]) when the lexer knows it holds no '/',
+ * else 0.  The last argument is set when the command reads a script
+ * from stdin (sh without -c or file).
  */
-int	 sh_emit(struct shparse *, char **, int, int, int, int, int *);
+int	 sh_emit(struct shparse *, char **, int, int, int, int, size_t,
+	    int *);
 
 #endif

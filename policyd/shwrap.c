@@ -32,7 +32,7 @@ struct wrapper {
 	int		 npos;		/* positionals before the command */
 };
 
-/* sorted by name */
+/* sorted by name, none longer than WRAP_MAXLEN */
 static const struct wrapper wrappers[] = {
 	{ "ash", W_SHELL, "oO", 0 },
 	{ "bash", W_SHELL, "oO", 0 },
@@ -79,50 +79,139 @@ static int	emit(struct shparse *, char **, int, int, int, int, int,
 #define NWRAPPERS	(sizeof(wrappers) / sizeof(wrappers[0]))
 
 /*
- * The table is sorted, so the wrappers starting with one character are
- * neighbours: index them by that character ([0]: first, [1]: end).
+ * Most commands are no wrapper: a hash of the basename's first two and
+ * last bytes and its length finds the one candidate, or an empty slot,
+ * in a table with room to spare (open addressing, linear probing; a
+ * slot holds an index into wrappers[] plus one).
  */
-static uint8_t	wrapper_index[256][2];
+#define WRAP_SLOTS	256
+#define WRAP_MAXLEN	8		/* "unbuffer", the longest name */
+
+static uint8_t	wrapper_slot[WRAP_SLOTS];
+
+/* b[len] is a NUL, so b[1] can be read when len is 1 */
+static inline size_t
+wrapper_hash(const char *b, size_t len)
+{
+	return ((((unsigned char)b[0] * 31 + (unsigned char)b[1]) * 31 +
+	    (unsigned char)b[len - 1] + len) & (WRAP_SLOTS - 1));
+}
 
 static void
-wrapper_index_init(void)
+wrapper_slots_init(void)
+{
+	const char	*name;
+	size_t		 i, k;
+
+	for (i = 0; i < NWRAPPERS; i++) {
+		name = wrappers[i].name;
+		k = wrapper_hash(name, strlen(name));
+		while (wrapper_slot[k] != 0)
+			k = (k + 1) & (WRAP_SLOTS - 1);
+		wrapper_slot[k] = i + 1;
+	}
+}
+
+/*
+ * sh_basename() of a long word, and its length if it is no longer
+ * than a wrapper's name (0 if it is).
+ */
+static const char *
+long_basename(const char *s, size_t *len)
+{
+	const char	*b;
+	size_t		 n;
+
+	if ((b = strrchr(s, '/')) == NULL || b[1] == '\0')
+		b = s;
+	else
+		b++;
+	for (n = 0; n <= WRAP_MAXLEN && b[n] != '\0'; n++)
+		;
+	*len = n <= WRAP_MAXLEN ? n : 0;
+	return (b);
+}
+
+/*
+ * sh_basename() and the basename's length in one pass, inline: this
+ * runs for every command, and a command name is short, too short for
+ * a call to strrchr() and strlen() to pay.
+ */
+static inline const char *
+wrapper_basename(const char *s, size_t *len)
+{
+	const char	*e, *slash = NULL, *b = s;
+
+	for (e = s; *e != '\0'; e++) {
+		if (e - s == 64)
+			return (long_basename(s, len));
+		if (*e == '/')
+			slash = e;
+	}
+	if (slash != NULL && slash[1] != '\0')
+		b = slash + 1;
+	*len = e - b <= WRAP_MAXLEN ? e - b : 0;
+	return (b);
+}
+
+/*
+ * name is b, len bytes long.  Byte by byte, not strcmp(): its wide
+ * loads would wait for the NUL the lexer stored after the word a
+ * moment before.  A shorter name differs at its NUL.
+ */
+static inline int
+name_is(const char *name, const char *b, size_t len)
 {
 	size_t	i;
-	int	c;
 
-	for (i = NWRAPPERS; i-- > 0; ) {
-		c = (unsigned char)wrappers[i].name[0];
-		if (wrapper_index[c][1] == 0)
-			wrapper_index[c][1] = i + 1;
-		wrapper_index[c][0] = i;
+	for (i = 0; i < len; i++)
+		if (name[i] != b[i])
+			return (0);
+	return (name[len] == '\0');
+}
+
+/* the wrapper named b, len bytes long, or NULL */
+static inline const struct wrapper *
+wrapper_lookup(const char *b, size_t len)
+{
+	static int		 init;
+	const struct wrapper	*w;
+	size_t			 k;
+
+	if (!init) {
+		wrapper_slots_init();
+		init = 1;
 	}
+	for (k = wrapper_hash(b, len); wrapper_slot[k] != 0;
+	    k = (k + 1) & (WRAP_SLOTS - 1)) {
+		w = &wrappers[wrapper_slot[k] - 1];
+		if (name_is(w->name, b, len))
+			return (w);
+	}
+	return (NULL);
 }
 
 static const struct wrapper *
 wrapper_find(const char *argv0)
 {
-	static int	 init;
 	const char	*b;
-	size_t		 i;
-	int		 c;
+	size_t		 len;
 
-	/* sh_basename(), inline: this runs for every command */
-	if ((b = strrchr(argv0, '/')) == NULL || b[1] == '\0')
-		b = argv0;
-	else
-		b++;
-	c = (unsigned char)b[0];
+	b = wrapper_basename(argv0, &len);
+	if (len == 0)
+		return (NULL);
+	/* b runs to argv0's end */
+	return (wrapper_lookup(b, len));
+}
 
-	if (!init) {
-		wrapper_index_init();
-		init = 1;
-	}
-	/* the names in one slot share b[0]: compare b[1] before the rest */
-	for (i = wrapper_index[c][0]; i < wrapper_index[c][1]; i++)
-		if (wrappers[i].name[1] == b[1] &&
-		    strcmp(wrappers[i].name + 1, b + 1) == 0)
-			return (&wrappers[i]);
-	return (NULL);
+/* strchr(set, c) != NULL for a c that is no NUL, without the call */
+static inline int
+opt_in(const char *set, int c)
+{
+	for (; *set != '\0'; set++)
+		if (*set == c)
+			return (1);
+	return (0);
 }
 
 /*
@@ -137,7 +226,8 @@ skip_opts(char **argv, int argc, int i, const char *argopts, int *dashc)
 
 	while (i < argc && (argv[i][0] == '-' || argv[i][0] == '+') &&
 	    argv[i][1] != '\0') {
-		if (strcmp(argv[i], "--") == 0)
+		if (argv[i][0] == '-' && argv[i][1] == '-' &&
+		    argv[i][2] == '\0')
 			return (i + 1);
 		if (argv[i][1] == '-') {
 			if (dashc != NULL && strcmp(argv[i], "--command") == 0)
@@ -147,11 +237,11 @@ skip_opts(char **argv, int argc, int i, const char *argopts, int *dashc)
 		}
 		for (o = argv[i] + 1; *o != '\0'; o++) {
 			if (*o == 'c' && dashc != NULL &&
-			    strchr(argopts, 'c') == NULL) {
+			    !opt_in(argopts, 'c')) {
 				*dashc = 1;
 				continue;
 			}
-			if (strchr(argopts, *o) != NULL) {
+			if (opt_in(argopts, *o)) {
 				if (o[1] == '\0')
 					i++;
 				break;
@@ -302,17 +392,14 @@ reads_script(const struct wrapper *w, char **argv, int argc)
 	return (0);
 }
 
-/* shell, if not NULL, is set as reads_script() tells */
-static int
-emit(struct shparse *p, char **argv, int argc, int depth, int dynamic,
-    int quoted, int wraps, int *shell)
+/* store a command; 0 ok, -1 error */
+static inline int
+record(struct shparse *p, char **argv, int argc, int depth, int dynamic,
+    int quoted, int wraps)
 {
-	const struct wrapper	*w;
-	struct shcmd		*c;
-	size_t			 ncap;
+	struct shcmd	*c;
+	size_t		 ncap;
 
-	if (argc <= 0)
-		return (0);
 	if (wraps > SH_MAXWRAPS) {
 		sh_seterr(p, SH_EDEPTH, "more than %d nested wrappers",
 		    SH_MAXWRAPS);
@@ -340,17 +427,63 @@ emit(struct shparse *p, char **argv, int argc, int depth, int dynamic,
 	c->quoted = quoted;
 	if (dynamic)
 		p->dynamic = 1;
-	w = wrapper_find(argv[0]);
+	return (0);
+}
+
+/*
+ * What a recorded command wraps, w being its wrapper or NULL; shell,
+ * if not NULL, is set as reads_script() tells.
+ */
+static inline int
+wrapped(struct shparse *p, const struct wrapper *w, char **argv, int argc,
+    int depth, int wraps, int *shell)
+{
+	int	i, dashc = 0;
+
+	if (w == NULL) {
+		/* the common case: no wrapper, so no shell reading stdin */
+		if (shell != NULL)
+			*shell = 0;
+		return (0);
+	}
+	if (w->kind == W_SHELL) {
+		/* reads_script() and unwrap() would skip the same options */
+		i = skip_opts(argv, argc, 1, w->argopts, &dashc);
+		if (shell != NULL)
+			*shell = !dashc && i >= argc;
+		return (dashc ? script_arg(p, argv, argc, i, depth) : 0);
+	}
 	if (shell != NULL)
 		*shell = reads_script(w, argv, argc);
-	if (w == NULL)
-		return (0);
 	return (unwrap(p, w, argv, argc, depth, wraps));
+}
+
+static int
+emit(struct shparse *p, char **argv, int argc, int depth, int dynamic,
+    int quoted, int wraps, int *shell)
+{
+	if (argc <= 0)
+		return (0);
+	if (record(p, argv, argc, depth, dynamic, quoted, wraps) == -1)
+		return (-1);
+	return (wrapped(p, wrapper_find(argv[0]), argv, argc, depth,
+	    wraps, shell));
 }
 
 int
 sh_emit(struct shparse *p, char **argv, int argc, int depth, int dynamic,
-    int quoted, int *shell)
+    int quoted, size_t len0, int *shell)
 {
-	return (emit(p, argv, argc, depth, dynamic, quoted, 0, shell));
+	const struct wrapper	*w;
+
+	if (argc <= 0)
+		return (0);
+	if (record(p, argv, argc, depth, dynamic, quoted, 0) == -1)
+		return (-1);
+	/* the lexer knows the length of a name without a '/' */
+	if (len0 != 0)
+		w = len0 <= WRAP_MAXLEN ? wrapper_lookup(argv[0], len0) : NULL;
+	else
+		w = wrapper_find(argv[0]);
+	return (wrapped(p, w, argv, argc, depth, 0, shell));
 }

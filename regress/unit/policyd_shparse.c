@@ -225,6 +225,48 @@ t_limits(void)
 	is_str(sh_basename("curl"), "curl", "basename without a slash");
 }
 
+/* the shortcuts of the lexer and the wrapper lookup read the same */
+static void
+t_shortcuts(void)
+{
+	char	*s;
+	size_t	 i, n;
+
+	is_str(cmds("bash <<< $'id\\0 rm'"), "bash|1:id rm",
+	    "a NUL inside an inline script does not end its word");
+	is_str(cmds("cat <<E\n$(id)"), "cat|1:id",
+	    "a substitution ending an unterminated here-document");
+	is_str(cmds("sh -c 'ls -l'"), "sh -c ls -l|1:ls -l",
+	    "the last word of an inline script");
+	is_str(cmds("echo `echo \\`id\\``"),
+	    "2:id|1:echo `id`|echo `echo \\`id\\``",
+	    "escaped backquotes inside backquotes");
+	is_str(cmds("/usr/bin/sudo ls"), "/usr/bin/sudo ls|ls",
+	    "a wrapper named by its path");
+	is_str(cmds("'sudo' ls"), "sudo ls|ls", "a quoted wrapper name");
+	is_str(cmds("/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/u/v/w/x/y/z/"
+	    "0123456789/nice ls"), "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/"
+	    "u/v/w/x/y/z/0123456789/nice ls|ls", "a long path to a wrapper");
+	is_str(cmds("sh/ ls"), "sh/ ls", "a trailing slash is no basename");
+	is_str(cmds("sh +- -c id"), "sh +- -c id|1:id", "+- is no --");
+	is_str(cmds("functions x; dont y; fi"), "functions x|dont y",
+	    "words that start like reserved words");
+	is_str(cmds("a=1 b[2]=3 c+=4 ls"), "ls", "assignments in front");
+	is_str(cmds("ls a=(1) b(2)"), "ERROR: syntax error near \"(\"",
+	    "a=(...) is one word, b( is not");
+
+	n = 2 * (SH_MAXWORDS + 1);
+	s = malloc(n + 1);
+	for (i = 0; i < n; i += 2)
+		memcpy(s + i, "a ", 2);
+	s[n] = '\0';
+	ok(shparse(&sp, s, n - 2) == 0 && sp.ncmds == 1 &&
+	    sp.cmds[0].argc == SH_MAXWORDS, "SH_MAXWORDS words");
+	ok(shparse(&sp, s, n) == -1 && sp.error == SH_ELIMIT,
+	    "one more word is too many");
+	free(s);
+}
+
 int
 main(void)
 {
@@ -237,6 +279,7 @@ main(void)
 	t_wrappers();
 	t_nesting();
 	t_limits();
+	t_shortcuts();
 	shparse_free(&sp);
 	return (done_testing());
 }
