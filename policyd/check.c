@@ -256,8 +256,8 @@ cmd_repeats(const struct shparse *sp, size_t k)
 
 	for (j = k > CMD_LOOKBACK ? k - CMD_LOOKBACK : 0; j < k; j++) {
 		d = &sp->cmds[j];
-		if (d->argc != c->argc)
-			continue;
+		if (d->argc != c->argc || d->argv[0][0] != c->argv[0][0])
+			continue;	/* most differ here */
 		for (i = 0; i < c->argc && strcmp(c->argv[i], d->argv[i]) == 0;
 		    i++)
 			;

@@ -259,8 +259,8 @@ void		 litchain_free(struct litchain *);
 size_t		 prefilter_rules(const struct prefilter *, size_t,
 		    const uint32_t **);
 /* literals every match holds past its first atoms (prefix rules) */
-int		 prefilter_follow(const char *, uint32_t, size_t, char ***,
-		    size_t *, uint8_t *);
+int		 prefilter_follow(const char *, uint32_t, size_t, int,
+		    char ***, size_t *, uint8_t *);
 
 /* rxspan.c: the bytes a match can hold; 0 when that is every byte */
 int		 rx_span(const char *, uint32_t, uint8_t *);

@@ -640,7 +640,7 @@ gap_partial(const uint8_t *gap)
  * bytes a match can hold before them, added to gap; 0 none.
  */
 static int
-branch_follow(const char *branch, struct litset *out, uint8_t *gap)
+branch_follow(const char *branch, int near, struct litset *out, uint8_t *gap)
 {
 	struct litset	first, rest;
 	size_t		i;
@@ -649,7 +649,7 @@ branch_follow(const char *branch, struct litset *out, uint8_t *gap)
 	if (!lit_analyse(branch, 0, &first))
 		return (0);
 	if (first.end != SIZE_MAX && first.end < strlen(branch) &&
-	    lit_analyse(branch + first.end, 1, &rest)) {
+	    lit_analyse(branch + first.end, near ? 2 : 1, &rest)) {
 		ok = 1;
 		for (i = 0; i < rest.n; i++)
 			if (ls_add(out, rest.v[i], strlen(rest.v[i])) == -1)
@@ -672,8 +672,8 @@ branch_follow(const char *branch, struct litset *out, uint8_t *gap)
  * none found, or none with a score of at least min.
  */
 int
-prefilter_follow(const char *pattern, uint32_t flags, size_t min, char ***v,
-    size_t *n, uint8_t *gap)
+prefilter_follow(const char *pattern, uint32_t flags, size_t min, int near,
+    char ***v, size_t *n, uint8_t *gap)
 {
 	struct litset	 out = { NULL, 0, 0, SIZE_MAX, SIZE_MAX };
 	size_t		 ends[16], nb, k, from = 0;
@@ -691,7 +691,7 @@ prefilter_follow(const char *pattern, uint32_t flags, size_t min, char ***v,
 		if ((branch = strndup(pattern + from, ends[k] - from)) == NULL)
 			ok = 0;
 		else
-			ok = branch_follow(branch, &out, g);
+			ok = branch_follow(branch, near, &out, g);
 		free(branch);
 		from = ends[k] + 1;
 	}
@@ -1226,6 +1226,42 @@ pf_chain(struct prefilter *pf, struct rule *r, char ***lits, size_t *nlits)
 }
 
 /*
+ * The literals right after the first ones (the | of (?:rev|tr\s)\b
+ * [^;&]*\|\s*sh) prune more than the best ones (sh) when only a few
+ * bytes can come before them: used instead when nothing but any byte
+ * can come before the best ones.
+ */
+static void
+pf_near_follow(struct prefilter *pf, struct rule *r, char ***lits,
+    size_t *nlits)
+{
+	uint8_t	  gap[32];
+	char	**v;
+	size_t	  nv, i;
+	int	  id;
+
+	if (r->always || (r->follow != -1 && gap_partial(r->gap)) ||
+	    !prefilter_follow(r->pattern, r->reflags, 1, 1, &v, &nv, gap))
+		return;
+	if (!gap_partial(gap)) {
+		for (i = 0; i < nv; i++)
+			free(v[i]);
+		free(v);
+		return;
+	}
+	/* only a set another rule looks for: a new one costs the scan more */
+	ls_canon(v, &nv);
+	id = pf_find(pf, lits, nlits, v, nv);
+	for (i = 0; i < nv; i++)
+		free(v[i]);
+	free(v);
+	if (id != -1 && id != r->lit) {
+		r->follow = id;
+		memcpy(r->gap, gap, sizeof(gap));
+	}
+}
+
+/*
  * Follow literals too weak to be worth a place in the automaton (the
  * "|" of curl[^;&]*\|\s*sh) cost the scan nothing when another rule
  * looks for the same set: that id is used.
@@ -1239,7 +1275,7 @@ pf_weak_follow(struct prefilter *pf, struct rule *r, char ***lits,
 	int	  id;
 
 	if (r->always || r->follow != -1 ||
-	    !prefilter_follow(r->pattern, r->reflags, 1, &v, &nv, r->gap))
+	    !prefilter_follow(r->pattern, r->reflags, 1, 0, &v, &nv, r->gap))
 		return;
 	ls_canon(v, &nv);
 	if ((id = pf_find(pf, lits, nlits, v, nv)) != -1 && id != r->lit)
@@ -1283,7 +1319,7 @@ pf_literals(struct prefilter *pf, struct rule **rules, size_t n,
 		if (rx_dotstar(r->pattern))
 			pf_chain(pf, r, lits, nlits);
 		r->lit = pf_file(pf, lits, nlits, v, nv);
-		if (prefilter_follow(r->pattern, r->reflags, FOLLOW_MIN, &v,
+		if (prefilter_follow(r->pattern, r->reflags, FOLLOW_MIN, 0, &v,
 		    &nv, r->gap))
 			r->follow = pf_file(pf, lits, nlits, v, nv);
 		if (r->follow == r->lit)
@@ -1291,6 +1327,7 @@ pf_literals(struct prefilter *pf, struct rule **rules, size_t n,
 	}
 	for (i = 0; i < n; i++) {
 		pf_weak_follow(pf, rules[i], lits, nlits);
+		pf_near_follow(pf, rules[i], lits, nlits);
 		rules[i]->gapped = rules[i]->follow >= 0 &&
 		    gap_partial(rules[i]->gap);
 	}

@@ -175,7 +175,7 @@ check_claims(const char *pat, const char *subj, size_t len)
 	uint8_t			 span[32], gap[32];
 	char			**v;
 	size_t			 n, k, m, e;
-	int			 code, prefix;
+	int			 code, prefix, near;
 
 	if (strstr(pat, "\\K") != NULL || strstr(pat, "(*") != NULL)
 		return;		/* the match start can move */
@@ -204,11 +204,14 @@ check_claims(const char *pat, const char *subj, size_t len)
 				freev(v, n);
 			}
 			check_chain(pat, subj, m, e);
-			if (prefilter_follow(pat, 0, 1, &v, &n, gap)) {
-				if (!holds_after_gap(v, n, subj, m, e, gap))
-					__builtin_trap();
-				freev(v, n);
-			}
+			for (near = 0; near < 2; near++)
+				if (prefilter_follow(pat, 0, 1, near, &v, &n,
+				    gap)) {
+					if (!holds_after_gap(v, n, subj, m, e,
+					    gap))
+						__builtin_trap();
+					freev(v, n);
+				}
 		}
 	}
 	pcre2_match_data_free(md);
