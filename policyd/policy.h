@@ -52,6 +52,7 @@ struct litchain {
 	char		***sets;
 	size_t		 *nset;
 	size_t		  n;
+	size_t		  start;	/* where the first set is in the text */
 };
 
 struct cidr {
@@ -94,8 +95,11 @@ struct rule {
 	int		 lit;		/* prefilter id of its literals */
 	int		 wordstart;	/* \b then a word byte starts a match */
 	struct rxnext	 next;		/* prefix rules: what follows it */
+	size_t		 lead;		/* most bytes a match has before it */
 	int		 preid[PF_MAXCHAIN];	/* .* rules: literal sets */
 	size_t		 npre;		/* before lit, by prefilter id */
+	size_t		 prelead;	/* most bytes a match has before */
+					/* the first of them */
 	int		 postid[PF_MAXCHAIN];	/* and after it */
 	size_t		 npost;
 	int		 follow;	/* prefilter id of later literals */
@@ -268,8 +272,10 @@ int		 rx_span(const char *, uint32_t, uint8_t *);
 int		 rx_readspan(const char *, uint32_t, uint8_t *);
 int		 rx_next(const char *, uint32_t, struct rxnext *);
 int		 rx_next_ok(const struct rxnext *, const char *, size_t, size_t);
+size_t		 rx_lead(const char *, uint32_t);
+size_t		 rx_maxlen(const char *, size_t);
 /* prefilter.c, for rxnext.c */
-int		 prefilter_lead(const char *, size_t *, size_t *);
+int		 prefilter_lead(const char *, int, size_t *, size_t *);
 size_t		 prefilter_branches(const char *, size_t *, size_t);
 /* a literal that any match of the pattern must contain; 0 none */
 int		 prefilter_literals(const char *, uint32_t, char ***, size_t *,

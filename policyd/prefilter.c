@@ -523,18 +523,20 @@ lit_analyse(const char *pattern, int noprefix, struct litset *ls)
 }
 
 /*
- * Where the literal that starts every match of pattern (a single
- * branch) lies in it: s[*start..*end); 0 when there is none.
+ * Where the literal the prefilter looks for lies in pattern (a single
+ * branch): s[*start..*end); 0 when that is not known, or, with prefix
+ * set, when it does not start every match.
  */
 int
-prefilter_lead(const char *pattern, size_t *start, size_t *end)
+prefilter_lead(const char *pattern, int prefix, size_t *start, size_t *end)
 {
 	struct litset	ls;
 	int		ok;
 
 	if (!lit_analyse(pattern, 0, &ls))
 		return (0);
-	ok = ls.prefix && ls.start != SIZE_MAX && ls.end != SIZE_MAX;
+	ok = (ls.prefix || !prefix) && ls.start != SIZE_MAX &&
+	    ls.end != SIZE_MAX;
 	*start = ls.start;
 	*end = ls.end;
 	ls_free(&ls);
@@ -719,9 +721,11 @@ static int
 chain_collect(const char *s, struct litchain *c)
 {
 	struct litset	 ls;
+	const char	*from = s;
 	char		***sets;
 	size_t		*ns;
 
+	c->start = SIZE_MAX;
 	while (*s != '\0' && c->n < PF_MAXCHAIN) {
 		if (!lit_analyse(s, 2, &ls))
 			return (0);
@@ -729,6 +733,8 @@ chain_collect(const char *s, struct litchain *c)
 			ls_free(&ls);
 			return (0);
 		}
+		if (c->n == 0 && ls.start != SIZE_MAX)
+			c->start = (size_t)(s - from) + ls.start;
 		sets = reallocarray(c->sets, c->n + 1, sizeof(*sets));
 		ns = reallocarray(c->nset, c->n + 1, sizeof(*ns));
 		if (sets != NULL)
@@ -1215,6 +1221,8 @@ pf_chain(struct prefilter *pf, struct rule *r, char ***lits, size_t *nlits)
 	for (k = 0; k < pre.n; k++)
 		r->preid[r->npre++] = pf_file(pf, lits, nlits, pre.sets[k],
 		    pre.nset[k]);
+	r->prelead = pre.n > 0 && pre.start != SIZE_MAX ?
+	    rx_maxlen(r->pattern, pre.start) : SIZE_MAX;
 	for (k = 0; k < post.n; k++)
 		r->postid[r->npost++] = pf_file(pf, lits, nlits,
 		    post.sets[k], post.nset[k]);
@@ -1311,6 +1319,8 @@ pf_literals(struct prefilter *pf, struct rule **rules, size_t n,
 		r->wordstart = r->prefix && pf_wordstart(r->pattern, v, nv);
 		if (r->prefix)
 			(void)rx_next(r->pattern, r->reflags, &r->next);
+		else
+			r->lead = rx_lead(r->pattern, r->reflags);
 		/*
 		 * A rule with .* costs pcre2 the rest of a long line each
 		 * time it is tried: the literal sets its matches hold in

@@ -402,6 +402,40 @@ match_anchored(struct ruleset *rs, size_t i, const char *s, size_t len)
 }
 
 /*
+ * A rule with a pre chain whose first set comes at most r->prelead
+ * bytes into any match (\b(?:ba|z)?sh\s+-i\b.*>&: 2 before "sh"):
+ * matches start only that far before a place of that set, and not
+ * after last.  Those few starts are all pcre2 tries, however far .*
+ * would take it from anywhere else.
+ */
+static int
+match_pre(struct ruleset *rs, const struct rule *r, const char *s,
+    size_t len, size_t last)
+{
+	uint32_t	q[PF_MAXPOS];
+	size_t		n, k, a, b, from = 0, to = 0;
+	int		open = 0;
+
+	n = places(rs, (size_t)r->preid[0], q);
+	for (k = 0; k < n; k++) {
+		a = q[k] > r->prelead ? q[k] - r->prelead : 0;
+		b = q[k] < last ? q[k] : last;
+		if (a > b)
+			continue;
+		if (open && a <= to + 1) {
+			to = b > to ? b : to;
+			continue;
+		}
+		if (open && rule_re_match_upto(rs, r->re_lim, s, len, to, from))
+			return (1);
+		from = a;
+		to = b;
+		open = 1;
+	}
+	return (open && rule_re_match_upto(rs, r->re_lim, s, len, to, from));
+}
+
+/*
  * Any other rule: a match holds a place p where its literal was seen
  * and lies within the run of span bytes around p, so it starts between
  * the start of that run and p.  Those windows, merged, are all pcre2
@@ -432,6 +466,9 @@ match_windows(struct ruleset *rs, size_t i, const char *s, size_t len)
 	if (r->npost > 0 && (upto = chain_back(rs, r->postid, r->npost,
 	    len)) == SIZE_MAX)
 		return (0);
+	if (r->npre > 0 && r->prelead != SIZE_MAX &&
+	    rs->npos[r->preid[0]] <= FEWPOS)
+		return (match_pre(rs, r, s, len, last));
 	/* the places a match can hold, and the last start for each */
 	for (k = 0, m = 0; k < n; k++) {
 		if (follow && !follow_ok(r, s, v[k], fv, nf))

@@ -11,6 +11,10 @@
  * bitmap); a place whose next byte is not one of them is not tried.
  * When R starts with \s* or \s+ and cannot start with a space itself,
  * the spaces are skipped first.  Anything else: no such set.
+ *
+ * For any other rule: how many bytes at most a match holds before the
+ * literal (2 in \b(?:ba|z)?sh\s+-i\b.*>&), so pcre2 need not try
+ * starts farther back.
  */
 #include <sys/types.h>
 
@@ -22,6 +26,8 @@
 #include "policy.h"
 
 #define NEXT_MAXBRANCH	16
+
+static size_t	maxlen_atom(const char *, size_t *, size_t, int);
 
 /* the bytes \s matches in pcre2 without UCP (and two more, to be safe) */
 static int
@@ -141,7 +147,7 @@ branch_next(const char *b, uint32_t flags, struct rxnext *nx, int *ws)
 	size_t		 start, end, i, l;
 	int		 bw;
 
-	if (!prefilter_lead(b, &start, &end))
+	if (!prefilter_lead(b, 1, &start, &end))
 		return (0);
 	for (i = 0; i < start; i += 2)
 		if (strncmp(b + i, "\\b", 2) != 0)
@@ -206,4 +212,147 @@ rx_next_ok(const struct rxnext *nx, const char *s, size_t len, size_t p)
 			q++;
 	return (q < len && (nx->set[(unsigned char)s[q] / 8] &
 	    (1 << ((unsigned char)s[q] % 8))));
+}
+
+/*
+ * The most bytes s[*i..n) can match, up to an unmatched ) or | at depth
+ * 0 (left at *i); SIZE_MAX when unbounded or not understood.
+ */
+static size_t
+maxlen_alt(const char *s, size_t *i, size_t n, int depth)
+{
+	size_t	best = 0, cur = 0, atom, m, k;
+
+	while (*i < n) {
+		if (s[*i] == '|') {
+			best = cur > best ? cur : best;
+			cur = 0;
+			(*i)++;
+			continue;
+		}
+		if (s[*i] == ')')
+			break;
+		if ((atom = maxlen_atom(s, i, n, depth)) == SIZE_MAX)
+			return (SIZE_MAX);
+		/* a quantifier: ? {n} {n,m} keep it bounded */
+		if (*i < n && (s[*i] == '*' || s[*i] == '+'))
+			return (SIZE_MAX);
+		m = 1;
+		if (*i < n && s[*i] == '?')
+			(*i)++;
+		else if (*i < n && s[*i] == '{') {
+			k = *i + 1;
+			for (m = 0; k < n && isdigit((unsigned char)s[k]); k++)
+				m = m * 10 + (size_t)(s[k] - '0');
+			if (k < n && s[k] == ',') {
+				if (k + 1 < n && s[k + 1] == '}')
+					return (SIZE_MAX);
+				for (m = 0, k++; k < n &&
+				    isdigit((unsigned char)s[k]); k++)
+					m = m * 10 + (size_t)(s[k] - '0');
+			}
+			if (k >= n || s[k] != '}' || m > 1000)
+				return (SIZE_MAX);
+			*i = k + 1;
+		}
+		if (*i < n && (s[*i] == '?' || s[*i] == '+'))
+			(*i)++;		/* lazy, possessive */
+		cur += atom * m;
+	}
+	return (cur > best ? cur : best);
+}
+
+/* one atom at s[*i], *i moved past it: the most bytes it matches */
+static size_t
+maxlen_atom(const char *s, size_t *i, size_t n, int depth)
+{
+	size_t	m;
+	int	look;
+
+	switch (s[*i]) {
+	case '\\':
+		if (++(*i) >= n)
+			return (SIZE_MAX);
+		if (strchr("bBAzZG", s[*i]) != NULL) {
+			(*i)++;
+			return (0);
+		}
+		if (isdigit((unsigned char)s[*i]) ||
+		    strchr("xpPgkcoNRXQEK", s[*i]) != NULL)
+			return (SIZE_MAX);	/* not worth understanding */
+		(*i)++;
+		return (1);
+	case '[':
+		if (++(*i) < n && s[*i] == '^')
+			(*i)++;
+		if (*i < n && s[*i] == ']')
+			(*i)++;
+		for (; *i < n && s[*i] != ']'; (*i)++)
+			if (s[*i] == '\\')
+				(*i)++;
+			else if (s[*i] == '[')
+				return (SIZE_MAX);
+		if (*i >= n)
+			return (SIZE_MAX);
+		(*i)++;
+		return (1);
+	case '(':
+		look = 0;
+		if (depth > 16)
+			return (SIZE_MAX);
+		(*i)++;
+		if (*i + 1 < n && s[*i] == '?') {
+			if (s[*i + 1] == '<' && *i + 2 < n &&
+			    (s[*i + 2] == '=' || s[*i + 2] == '!'))
+				(*i)++;
+			if (s[*i + 1] == '=' || s[*i + 1] == '!')
+				look = 1;	/* looks, consumes nothing */
+			else if (s[*i + 1] != ':' && s[*i + 1] != '>')
+				return (SIZE_MAX);
+			*i += 2;
+		}
+		m = maxlen_alt(s, i, n, depth + 1);
+		if (m == SIZE_MAX || *i >= n || s[*i] != ')')
+			return (SIZE_MAX);
+		(*i)++;
+		return (look ? 0 : m);
+	case '^': case '$':
+		(*i)++;
+		return (0);
+	case '*': case '+': case '?': case '{': case ')': case '|':
+		return (SIZE_MAX);
+	default:
+		(*i)++;
+		return (1);
+	}
+}
+
+/*
+ * The most bytes a match of pattern (one top-level branch) can hold
+ * before the prefilter's literal; SIZE_MAX when unbounded or unknown.
+ */
+size_t
+rx_lead(const char *pattern, uint32_t flags)
+{
+	size_t	start, end, ends[2];
+
+	if ((flags & PCRE2_EXTENDED) || prefilter_branches(pattern, ends,
+	    2) != 1 || !prefilter_lead(pattern, 0, &start, &end))
+		return (SIZE_MAX);
+	return (rx_maxlen(pattern, start));
+}
+
+/*
+ * The most bytes pattern[0..end) can match (pattern: one top-level
+ * branch); SIZE_MAX when unbounded or unknown.
+ */
+size_t
+rx_maxlen(const char *pattern, size_t end)
+{
+	size_t	i = 0, m;
+
+	if (!next_safe(pattern))
+		return (SIZE_MAX);
+	m = maxlen_alt(pattern, &i, end, 0);
+	return (i == end ? m : SIZE_MAX);
 }

@@ -96,10 +96,19 @@ static void
 check_chain(const char *pat, const char *s, size_t m, size_t e)
 {
 	struct litchain	 pre, post;
-	size_t		 k, at = m;
+	size_t		 k, at = m, lead;
 
 	if (prefilter_chain(pat, 0, &pre, &post) == -1)
 		return;
+	/* the first set comes at most rx_maxlen() bytes into the match */
+	if (pre.n > 0 && pre.start != SIZE_MAX &&
+	    (lead = rx_maxlen(pat, pre.start)) != SIZE_MAX) {
+		for (k = m; k <= m + lead && k < e; k++)
+			if (holds(pre.sets[0], pre.nset[0], s, k, e, 1))
+				break;
+		if (k > m + lead || k >= e)
+			__builtin_trap();
+	}
 	for (k = 0; k < pre.n && at <= e; k++)
 		at = first_end(pre.sets[k], pre.nset[k], s, at, e);
 	for (k = 0; k < post.n && at <= e; k++)

@@ -799,6 +799,13 @@ t_next(void)
 	ok(!rx_next("ab(?i)c", 0, &nx), "an inline option: none");
 	ok(!rx_next("ab\\s*\\sc", 0, &nx) || !nx.skipws,
 	    "a rest that starts with a space does not skip spaces");
+	is_int(rx_maxlen("\\b(?:ba|z|da|k)?sh", 16), 2,
+	    "at most 2 bytes before sh in \\b(?:ba|z|da|k)?sh");
+	is_int(rx_maxlen("(?:ab|c){2,3}(?<=b)x", 19), 6,
+	    "a bounded repeat and a lookbehind");
+	ok(rx_maxlen("a*x", 2) == SIZE_MAX && rx_maxlen("\\s+x", 3) ==
+	    SIZE_MAX && rx_maxlen("(a|b", 4) == SIZE_MAX,
+	    "unbounded or cut heads have no bound");
 	if (load(&rs, "block r category c pattern 'abcd\\s+efgh' flags i "
 	    "message m\n", &errs) == -1) {
 		cferrs_print(&errs, stdout);
