@@ -95,7 +95,6 @@ struct rule {
 	int		 lit;		/* prefilter id of its literals */
 	int		 wordstart;	/* \b then a word byte starts a match */
 	struct rxnext	 next;		/* prefix rules: what follows it */
-	size_t		 lead;		/* most bytes a match has before it */
 	int		 preid[PF_MAXCHAIN];	/* .* rules: literal sets */
 	size_t		 npre;		/* before lit, by prefilter id */
 	size_t		 prelead;	/* most bytes a match has before */
@@ -272,7 +271,6 @@ int		 rx_span(const char *, uint32_t, uint8_t *);
 int		 rx_readspan(const char *, uint32_t, uint8_t *);
 int		 rx_next(const char *, uint32_t, struct rxnext *);
 int		 rx_next_ok(const struct rxnext *, const char *, size_t, size_t);
-size_t		 rx_lead(const char *, uint32_t);
 size_t		 rx_maxlen(const char *, size_t);
 /* prefilter.c, for rxnext.c */
 int		 prefilter_lead(const char *, int, size_t *, size_t *);

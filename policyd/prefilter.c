@@ -1319,8 +1319,6 @@ pf_literals(struct prefilter *pf, struct rule **rules, size_t n,
 		r->wordstart = r->prefix && pf_wordstart(r->pattern, v, nv);
 		if (r->prefix)
 			(void)rx_next(r->pattern, r->reflags, &r->next);
-		else
-			r->lead = rx_lead(r->pattern, r->reflags);
 		/*
 		 * A rule with .* costs pcre2 the rest of a long line each
 		 * time it is tried: the literal sets its matches hold in

@@ -12,9 +12,9 @@
  * When R starts with \s* or \s+ and cannot start with a space itself,
  * the spaces are skipped first.  Anything else: no such set.
  *
- * For any other rule: how many bytes at most a match holds before the
- * literal (2 in \b(?:ba|z)?sh\s+-i\b.*>&), so pcre2 need not try
- * starts farther back.
+ * For a rule with a chain of literal sets: how many bytes at most a
+ * match holds before the first set (2 in \b(?:ba|z)?sh\s+-i\b.*>&), so
+ * pcre2 need not try starts farther back.
  */
 #include <sys/types.h>
 
@@ -325,21 +325,6 @@ maxlen_atom(const char *s, size_t *i, size_t n, int depth)
 		(*i)++;
 		return (1);
 	}
-}
-
-/*
- * The most bytes a match of pattern (one top-level branch) can hold
- * before the prefilter's literal; SIZE_MAX when unbounded or unknown.
- */
-size_t
-rx_lead(const char *pattern, uint32_t flags)
-{
-	size_t	start, end, ends[2];
-
-	if ((flags & PCRE2_EXTENDED) || prefilter_branches(pattern, ends,
-	    2) != 1 || !prefilter_lead(pattern, 0, &start, &end))
-		return (SIZE_MAX);
-	return (rx_maxlen(pattern, start));
 }
 
 /*
