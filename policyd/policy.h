@@ -205,7 +205,6 @@ int		 rule_re_match_at(struct ruleset *, pcre2_code *, const char *,
 int		 rule_re_match_upto(struct ruleset *, pcre2_code *,
 		    const char *, size_t, size_t, size_t);
 void		 regex_scan(struct ruleset *, const char *, size_t);
-int		 regex_candidate(const struct ruleset *, size_t);
 int		 regex_rule_matches(struct ruleset *, size_t, const char *,
 		    size_t);
 int		 rule_re_flags(const char *, uint32_t *);
@@ -250,6 +249,38 @@ fnv1a(const char *s, size_t len)
 		h = (h ^ (unsigned char)s[i]) * FNV_PRIME;
 	return (h);
 }
+/* may regex rule i match the text regex_scan() saw? */
+static inline int
+regex_candidate(const struct ruleset *rs, size_t i)
+{
+	const struct rule	*r = rs->regex[i];
+
+	if (r->always)
+		return (1);
+	return (pf_bit(rs->cand, (size_t)r->lit) &&
+	    (r->follow < 0 || pf_bit(rs->cand, (size_t)r->follow)));
+}
+
+/* the bytes \s matches in pcre2 without UCP (and two more, to be safe) */
+static inline int
+rx_is_ws(int c)
+{
+	return ((c >= 9 && c <= 13) || c == ' ' || c == 0x85 || c == 0xa0);
+}
+
+/* may a match of the pattern nx was made for (rx_next()) start at p? */
+static inline int
+rx_next_ok(const struct rxnext *nx, const char *s, size_t len, size_t p)
+{
+	size_t	q = p + nx->len;
+
+	if (nx->skipws)
+		while (q < len && rx_is_ws((unsigned char)s[q]))
+			q++;
+	return (q < len && (nx->set[(unsigned char)s[q] / 8] &
+	    (1 << ((unsigned char)s[q] % 8))));
+}
+
 struct prefilter *prefilter_build(struct rule **, size_t);
 void		 prefilter_free(struct prefilter *);
 void		 prefilter_scan(const struct prefilter *, const char *, size_t,
@@ -270,7 +301,6 @@ int		 rx_span(const char *, uint32_t, uint8_t *);
 /* and what lookarounds consume: the bytes an attempt can read */
 int		 rx_readspan(const char *, uint32_t, uint8_t *);
 int		 rx_next(const char *, uint32_t, struct rxnext *);
-int		 rx_next_ok(const struct rxnext *, const char *, size_t, size_t);
 size_t		 rx_maxlen(const char *, size_t);
 /* prefilter.c, for rxnext.c */
 int		 prefilter_lead(const char *, int, size_t *, size_t *);

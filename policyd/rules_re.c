@@ -164,18 +164,6 @@ regex_scan(struct ruleset *rs, const char *s, size_t len)
 	prefilter_scan(rs->pf, s, len, rs->cand, rs->pos, rs->npos);
 }
 
-/* may regex rule i match the text regex_scan() saw? */
-int
-regex_candidate(const struct ruleset *rs, size_t i)
-{
-	const struct rule	*r = rs->regex[i];
-
-	if (r->always)
-		return (1);
-	return (pf_bit(rs->cand, (size_t)r->lit) &&
-	    (r->follow < 0 || pf_bit(rs->cand, (size_t)r->follow)));
-}
-
 /* a byte \b counts as part of a word */
 static int
 is_word(char c)

@@ -29,13 +29,6 @@
 
 static size_t	maxlen_atom(const char *, size_t *, size_t, int);
 
-/* the bytes \s matches in pcre2 without UCP (and two more, to be safe) */
-static int
-is_ws(int c)
-{
-	return ((c >= 9 && c <= 13) || c == ' ' || c == 0x85 || c == 0xa0);
-}
-
 /*
  * Nothing that makes a rest compiled on its own differ from the rest in
  * its pattern: inline options, named or numbered references, verbs,
@@ -132,7 +125,7 @@ first_bytes(const char *rest, uint32_t flags, int skipws, uint8_t *set)
 	}
 	pcre2_code_free(re);
 	for (c = 0; ok && skipws && c < 256; c++)
-		if (is_ws(c) && (s[c / 8] & (1 << (c % 8))))
+		if (rx_is_ws(c) && (s[c / 8] & (1 << (c % 8))))
 			ok = 0;		/* it can start with a space */
 	for (c = 0; ok && c < 32; c++)
 		set[c] |= s[c];
@@ -199,19 +192,6 @@ rx_next(const char *pattern, uint32_t flags, struct rxnext *nx)
 	if (!ok)
 		memset(nx, 0, sizeof(*nx));
 	return (ok);
-}
-
-/* may a match of the pattern nx was made for start at p? */
-int
-rx_next_ok(const struct rxnext *nx, const char *s, size_t len, size_t p)
-{
-	size_t	q = p + nx->len;
-
-	if (nx->skipws)
-		while (q < len && is_ws((unsigned char)s[q]))
-			q++;
-	return (q < len && (nx->set[(unsigned char)s[q] / 8] &
-	    (1 << ((unsigned char)s[q] % 8))));
 }
 
 /*
