@@ -32,6 +32,12 @@ SANFLAGS =
 OPT ?=		-O2 -g
 endif
 
+# The rule engine is the hot path policyd exists for: -O3 measured 3.5%
+# faster on 4 KiB command lines (bench/results/policy.md).
+ifneq ($(SAN),1)
+$(B)/policyd/%.o: OPT = -O3 -g
+endif
+
 PKG_CFLAGS :=	$(shell pkg-config --cflags $(PKGS))
 PKG_LIBS :=	$(shell pkg-config --libs $(PKGS))
 
