@@ -687,6 +687,22 @@ t_repeats(struct ruleset *rs)
 	inputs_free(&in);
 }
 
+/* a set of one rule, "block r category c BODY message m"; -1 failed */
+static int
+load_one(struct ruleset *rs, struct cferrs *errs, const char *body)
+{
+	char	rule[256];
+
+	snprintf(rule, sizeof(rule), "block r category c %s message m\n",
+	    body);
+	if (load(rs, rule, errs) == -1) {
+		cferrs_print(errs, stdout);
+		ok(0, "%s loads", body);
+		return (-1);
+	}
+	return (0);
+}
+
 /*
  * The same bytes read twice, but the second time at the text's end
  * ($ matches before a final newline), or after a different byte that a
@@ -706,17 +722,13 @@ t_repeat_edges(void)
 	};
 	struct ruleset	 rs;
 	struct cferrs	 errs;
-	char		 rule[256];
+	char		 body[128];
 	size_t		 i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(rule, sizeof(rule), "block r category c pattern "
-		    "'%s' message m\n", cases[i].pattern);
-		if (load(&rs, rule, &errs) == -1) {
-			cferrs_print(&errs, stdout);
-			ok(0, "%s loads", cases[i].pattern);
+		snprintf(body, sizeof(body), "pattern '%s'", cases[i].pattern);
+		if (load_one(&rs, &errs, body) == -1)
 			continue;
-		}
 		ok(rs.regex[0]->rspanned, "%s: reads can be compared",
 		    cases[i].pattern);
 		is_str(cmd(&rs, cases[i].line), "deny r", "%s matches the "
@@ -753,17 +765,11 @@ t_follow_gap(void)
 	};
 	struct ruleset	 rs;
 	struct cferrs	 errs;
-	char		 rule[256];
 	size_t		 i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(rule, sizeof(rule), "block r category c %s message "
-		    "m\n", cases[i].rule);
-		if (load(&rs, rule, &errs) == -1) {
-			cferrs_print(&errs, stdout);
-			ok(0, "%s loads", cases[i].rule);
+		if (load_one(&rs, &errs, cases[i].rule) == -1)
 			continue;
-		}
 		ok(rs.regex[0]->follow >= 0, "%s: has follow literals",
 		    cases[i].rule);
 		is_str(cmd(&rs, cases[i].line), cases[i].want, "%s on %s",
@@ -806,12 +812,8 @@ t_next(void)
 	ok(rx_maxlen("a*x", 2) == SIZE_MAX && rx_maxlen("\\s+x", 3) ==
 	    SIZE_MAX && rx_maxlen("(a|b", 4) == SIZE_MAX,
 	    "unbounded or cut heads have no bound");
-	if (load(&rs, "block r category c pattern 'abcd\\s+efgh' flags i "
-	    "message m\n", &errs) == -1) {
-		cferrs_print(&errs, stdout);
-		ok(0, "caseless rule loads");
+	if (load_one(&rs, &errs, "pattern 'abcd\\s+efgh' flags i") == -1)
 		return;
-	}
 	ok(rs.regex[0]->next.len == 4, "the rule knows what follows abcd");
 	is_str(cmd(&rs, "x ABCD \t EFGH"), "deny r", "caseless: EFGH after "
 	    "ABCD and spaces");
