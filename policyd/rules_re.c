@@ -164,11 +164,17 @@ regex_scan(struct ruleset *rs, const char *s, size_t len)
 	prefilter_scan(rs->pf, s, len, rs->cand, rs->pos, rs->npos);
 }
 
-/* a byte \b counts as part of a word */
-static int
+/*
+ * A byte \b counts as part of a word (pcre2's \w without UCP: ASCII
+ * letters, digits, _), without the locale lookup isalnum() makes.
+ */
+static inline int
 is_word(char c)
 {
-	return (isalnum((unsigned char)c) || c == '_');
+	unsigned char	u = (unsigned char)c;
+
+	return ((u >= '0' && u <= '9') || ((u | 0x20) >= 'a' &&
+	    (u | 0x20) <= 'z') || u == '_');
 }
 
 static int
