@@ -268,6 +268,15 @@ rx_is_ws(int c)
 	return ((c >= 9 && c <= 13) || c == ' ' || c == 0x85 || c == 0xa0);
 }
 
+/* is c in the 256-bit set (span, gap, rspan, rxnext's bytes)? */
+static inline int
+byte_in(const uint8_t *set, char c)
+{
+	unsigned char	u = (unsigned char)c;
+
+	return ((set[u / 8] >> (u % 8)) & 1);
+}
+
 /* may a match of the pattern nx was made for (rx_next()) start at p? */
 static inline int
 rx_next_ok(const struct rxnext *nx, const char *s, size_t len, size_t p)
@@ -277,8 +286,7 @@ rx_next_ok(const struct rxnext *nx, const char *s, size_t len, size_t p)
 	if (nx->skipws)
 		while (q < len && rx_is_ws((unsigned char)s[q]))
 			q++;
-	return (q < len && (nx->set[(unsigned char)s[q] / 8] &
-	    (1 << ((unsigned char)s[q] % 8))));
+	return (q < len && byte_in(nx->set, s[q]));
 }
 
 struct prefilter *prefilter_build(struct rule **, size_t);
@@ -303,7 +311,7 @@ int		 rx_readspan(const char *, uint32_t, uint8_t *);
 int		 rx_next(const char *, uint32_t, struct rxnext *);
 size_t		 rx_maxlen(const char *, size_t);
 /* prefilter.c, for rxnext.c */
-int		 prefilter_lead(const char *, int, size_t *, size_t *);
+int		 prefilter_lead(const char *, size_t *, size_t *);
 size_t		 prefilter_branches(const char *, size_t *, size_t);
 /* a literal that any match of the pattern must contain; 0 none */
 int		 prefilter_literals(const char *, uint32_t, char ***, size_t *,

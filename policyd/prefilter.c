@@ -523,20 +523,18 @@ lit_analyse(const char *pattern, int noprefix, struct litset *ls)
 }
 
 /*
- * Where the literal the prefilter looks for lies in pattern (a single
- * branch): s[*start..*end); 0 when that is not known, or, with prefix
- * set, when it does not start every match.
+ * Where the literal that starts every match of pattern (a single
+ * branch) lies in it: s[*start..*end); 0 when there is none.
  */
 int
-prefilter_lead(const char *pattern, int prefix, size_t *start, size_t *end)
+prefilter_lead(const char *pattern, size_t *start, size_t *end)
 {
 	struct litset	ls;
 	int		ok;
 
 	if (!lit_analyse(pattern, 0, &ls))
 		return (0);
-	ok = (ls.prefix || !prefix) && ls.start != SIZE_MAX &&
-	    ls.end != SIZE_MAX;
+	ok = ls.prefix && ls.start != SIZE_MAX && ls.end != SIZE_MAX;
 	*start = ls.start;
 	*end = ls.end;
 	ls_free(&ls);

@@ -177,18 +177,6 @@ is_word(char c)
 	    (u | 0x20) <= 'z') || u == '_');
 }
 
-static int
-in_span(const struct rule *r, unsigned char c)
-{
-	return (r->span[c / 8] & (1 << (c % 8)));
-}
-
-static int
-in_gap(const struct rule *r, unsigned char c)
-{
-	return (r->gap[c / 8] & (1 << (c % 8)));
-}
-
 /* the places id's literals were seen, in increasing order; n of them */
 static size_t
 places(const struct ruleset *rs, size_t id, uint32_t *v)
@@ -237,7 +225,7 @@ follow_ok(const struct rule *r, const char *s, size_t p, const uint32_t *fv,
 		return (0);
 	if (r->gapped && fv[k] - p <= SPAN_MAXLOOK)
 		for (j = p; j < fv[k]; j++)
-			if (!in_gap(r, (unsigned char)s[j]))
+			if (!byte_in(r->gap, s[j]))
 				return (0);
 	return (1);
 }
@@ -274,10 +262,15 @@ chain_back(const struct ruleset *rs, const int *ids, size_t n, size_t end)
 	return (end);
 }
 
-static int
-in_rspan(const struct rule *r, unsigned char c)
+/* for a rule with n places: where to note failed reads; NULL, none */
+static struct lastread *
+lastread_start(const struct rule *r, size_t n, struct lastread *l)
 {
-	return (r->rspan[c / 8] & (1 << (c % 8)));
+	if (!r->rspanned || n < SAME_MINPOS)
+		return (NULL);	/* no reads to compare, or too few places */
+	l->valid = 0;
+	l->calls = 0;
+	return (l);
 }
 
 /*
@@ -315,7 +308,7 @@ same_read(const struct rule *r, const struct lastread *l, const char *s,
 		if (j == len || s[j] != s[l->a + k])
 			return (0);
 		if (k >= l->start + l->upto &&
-		    !in_rspan(r, (unsigned char)s[j]))
+		    !byte_in(r->rspan, s[j]))
 			return (j + 1 < len);
 	}
 	return (0);
@@ -362,14 +355,10 @@ match_anchored(struct ruleset *rs, size_t i, const char *s, size_t len)
 	const uint32_t		*v = rs->pos + (size_t)r->lit * PF_MAXPOS;
 	uint32_t		 fv[PF_MAXPOS];
 	size_t			 k, nf = 0, upto = SIZE_MAX;
-	struct lastread		 last, *l = NULL;
+	struct lastread		 last, *l;
 	int			 follow, m;
 
-	if (r->rspanned && rs->npos[r->lit] >= SAME_MINPOS) {
-		l = &last;
-		l->valid = 0;
-		l->calls = 0;
-	}
+	l = lastread_start(r, rs->npos[r->lit], &last);
 	follow = r->follow >= 0 && rs->npos[r->follow] <= FEWPOS;
 	if (follow)
 		nf = places(rs, (size_t)r->follow, fv);
@@ -395,6 +384,46 @@ match_anchored(struct ruleset *rs, size_t i, const char *s, size_t len)
 	return (0);
 }
 
+/* the starts merged so far into one window for pcre2 */
+struct window {
+	size_t	from;
+	size_t	to;
+	int	open;
+};
+
+/*
+ * Starts a to b: they join the open window when they touch it;
+ * otherwise that window is tried first (try_from()'s answer, 0 when
+ * there was none) and they open the next one.
+ */
+static int
+window_add(struct ruleset *rs, const struct rule *r, struct lastread *l,
+    struct window *wd, const char *s, size_t len, size_t a, size_t b)
+{
+	int	m;
+
+	if (wd->open && a <= wd->to + 1) {
+		if (b > wd->to)
+			wd->to = b;
+		return (0);
+	}
+	if (wd->open && (m = try_from(rs, r, l, s, len, wd->from, wd->to)) !=
+	    0)
+		return (m);
+	wd->from = a;
+	wd->to = b;
+	wd->open = 1;
+	return (0);
+}
+
+/* the last window: 1 match, 0 none, -1 search the whole text */
+static int
+window_end(struct ruleset *rs, const struct rule *r, struct lastread *l,
+    struct window *wd, const char *s, size_t len)
+{
+	return (wd->open ? try_from(rs, r, l, s, len, wd->from, wd->to) : 0);
+}
+
 /*
  * A rule with a pre chain whose first set comes at most r->prelead
  * bytes into any match (\b(?:ba|z)?sh\s+-i\b.*>&: 2 before "sh"):
@@ -403,30 +432,24 @@ match_anchored(struct ruleset *rs, size_t i, const char *s, size_t len)
  * would take it from anywhere else.
  */
 static int
-match_pre(struct ruleset *rs, const struct rule *r, const char *s,
-    size_t len, size_t last)
+match_pre(struct ruleset *rs, const struct rule *r, struct lastread *l,
+    const char *s, size_t len, size_t last)
 {
+	struct window	wd = { 0, 0, 0 };
 	uint32_t	q[PF_MAXPOS];
-	size_t		n, k, a, b, from = 0, to = 0;
-	int		open = 0;
+	size_t		n, k, a, b;
+	int		m = 0;
 
 	n = places(rs, (size_t)r->preid[0], q);
-	for (k = 0; k < n; k++) {
+	for (k = 0; k < n && m == 0; k++) {
 		a = q[k] > r->prelead ? q[k] - r->prelead : 0;
 		b = q[k] < last ? q[k] : last;
-		if (a > b)
-			continue;
-		if (open && a <= to + 1) {
-			to = b > to ? b : to;
-			continue;
-		}
-		if (open && rule_re_match_upto(rs, r->re_lim, s, len, to, from))
-			return (1);
-		from = a;
-		to = b;
-		open = 1;
+		if (a <= b)
+			m = window_add(rs, r, l, &wd, s, len, a, b);
 	}
-	return (open && rule_re_match_upto(rs, r->re_lim, s, len, to, from));
+	if (m == 0)
+		m = window_end(rs, r, l, &wd, s, len);
+	return (m == 1 || (m == -1 && rule_re_match(rs, r->re, s, len)));
 }
 
 /*
@@ -441,10 +464,11 @@ match_windows(struct ruleset *rs, size_t i, const char *s, size_t len)
 	const struct rule	*r = rs->regex[i];
 	uint32_t		 v[PF_MAXPOS], fv[PF_MAXPOS];
 	size_t			 lim[PF_MAXPOS], n, k, m, w, nf = 0;
-	size_t			 from = 0, to = 0, prev = 0, lastw = 0;
+	size_t			 prev = 0, lastw = 0;
 	size_t			 upto = SIZE_MAX, last = SIZE_MAX;
-	struct lastread		 lr, *l = NULL;
-	int			 open = 0, follow, hit;
+	struct lastread		 lr, *l;
+	struct window		 wd = { 0, 0, 0 };
+	int			 follow, hit = 0;
 
 	n = places(rs, (size_t)r->lit, v);
 	follow = r->follow >= 0 && rs->npos[r->follow] <= FEWPOS;
@@ -460,9 +484,10 @@ match_windows(struct ruleset *rs, size_t i, const char *s, size_t len)
 	if (r->npost > 0 && (upto = chain_back(rs, r->postid, r->npost,
 	    len)) == SIZE_MAX)
 		return (0);
+	l = lastread_start(r, n, &lr);
 	if (r->npre > 0 && r->prelead != SIZE_MAX &&
 	    rs->npos[r->preid[0]] <= FEWPOS)
-		return (match_pre(rs, r, s, len, last));
+		return (match_pre(rs, r, l, s, len, last));
 	/* the places a match can hold, and the last start for each */
 	for (k = 0, m = 0; k < n; k++) {
 		if (follow && !follow_ok(r, s, v[k], fv, nf))
@@ -477,35 +502,20 @@ match_windows(struct ruleset *rs, size_t i, const char *s, size_t len)
 	if (!r->spanned)
 		return (rule_re_match_upto(rs, r->re_lim, s, len, lim[n - 1],
 		    0));
-	if (r->rspanned && n >= SAME_MINPOS) {
-		l = &lr;
-		l->valid = 0;
-		l->calls = 0;
-	}
-	for (k = 0; k < n; k++) {
+	for (k = 0; k < n && hit == 0; k++) {
 		w = v[k];
-		while (w > prev && in_span(r, (unsigned char)s[w - 1]))
+		while (w > prev && byte_in(r->span, s[w - 1]))
 			w--;
 		if (k > 0 && w == prev)
 			w = lastw;	/* the run goes on from the last place */
 		lastw = w;
 		prev = v[k];
-		if (w > lim[k])
-			continue;	/* no start left for this place */
-		if (open && w <= to) {
-			if (lim[k] > to)
-				to = lim[k];
-			continue;
-		}
-		if (open && (hit = try_from(rs, r, l, s, len, from, to)) != 0)
-			return (hit == 1 || rule_re_match(rs, r->re, s, len));
-		from = w;
-		to = lim[k];
-		open = 1;
+		if (w <= lim[k])	/* a start is left for this place */
+			hit = window_add(rs, r, l, &wd, s, len, w, lim[k]);
 	}
-	if (!open || (hit = try_from(rs, r, l, s, len, from, to)) == 0)
-		return (0);
-	return (hit == 1 || rule_re_match(rs, r->re, s, len));
+	if (hit == 0)
+		hit = window_end(rs, r, l, &wd, s, len);
+	return (hit == 1 || (hit == -1 && rule_re_match(rs, r->re, s, len)));
 }
 
 /*

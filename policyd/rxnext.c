@@ -125,7 +125,7 @@ first_bytes(const char *rest, uint32_t flags, int skipws, uint8_t *set)
 	}
 	pcre2_code_free(re);
 	for (c = 0; ok && skipws && c < 256; c++)
-		if (rx_is_ws(c) && (s[c / 8] & (1 << (c % 8))))
+		if (rx_is_ws(c) && byte_in(s, (char)c))
 			ok = 0;		/* it can start with a space */
 	for (c = 0; ok && c < 32; c++)
 		set[c] |= s[c];
@@ -140,7 +140,7 @@ branch_next(const char *b, uint32_t flags, struct rxnext *nx, int *ws)
 	size_t		 start, end, i, l;
 	int		 bw;
 
-	if (!prefilter_lead(b, 1, &start, &end))
+	if (!prefilter_lead(b, &start, &end))
 		return (0);
 	for (i = 0; i < start; i += 2)
 		if (strncmp(b + i, "\\b", 2) != 0)
