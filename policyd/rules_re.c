@@ -14,7 +14,6 @@
 
 #define RE_MATCH_LIMIT	200000	/* bounds a runaway backtrack */
 #define RE_DEPTH_LIMIT	10000
-#define SPAN_MAXLOOK	256	/* farther follow literals: let pcre2 see */
 #define READ_MAX	256	/* longer reads are not compared */
 #define FEWPOS		32	/* more places: search the text, unless */
 				/* repeated reads can be skipped */
@@ -210,23 +209,59 @@ first_from(const uint32_t *fv, size_t nf, size_t p)
 }
 
 /*
+ * A rule's follow literals in one text: the nf places they were seen,
+ * in increasing order, and what follow_ok() learnt of the bytes before
+ * each: from lo[k] up to place k they are all gap bytes, and when
+ * blocked[k] the one before lo[k] is not.  Each byte is read once a
+ * rule, however many places ask and however far the literal is.
+ */
+struct follow {
+	uint32_t	fv[FEWPOS];
+	size_t		nf;
+	uint32_t	lo[FEWPOS];
+	uint8_t		blocked[FEWPOS];
+};
+
+/* r's follow places, when the prefilter noted them all; 0 otherwise */
+static int
+follow_start(const struct ruleset *rs, const struct rule *r,
+    struct follow *fw)
+{
+	size_t	k;
+
+	if (r->follow < 0 || rs->npos[r->follow] > FEWPOS)
+		return (0);
+	fw->nf = places(rs, (size_t)r->follow, fw->fv);
+	for (k = 0; k < fw->nf; k++) {
+		fw->lo[k] = fw->fv[k];
+		fw->blocked[k] = 0;
+	}
+	return (1);
+}
+
+/*
  * Can a match of rule r start at p?  It holds one of the follow
- * literals at or after p (fv: the nf places they were seen, in
- * increasing order), and every byte up to the first of them is one
+ * literals at or after p, and every byte up to the first of them is one
  * the pattern can hold before them (r->gap).
  */
 static int
-follow_ok(const struct rule *r, const char *s, size_t p, const uint32_t *fv,
-    size_t nf)
+follow_ok(const struct rule *r, const char *s, size_t p, struct follow *fw)
 {
 	size_t	j, k;
 
-	if ((k = first_from(fv, nf, p)) == nf)
+	if ((k = first_from(fw->fv, fw->nf, p)) == fw->nf)
 		return (0);
-	if (r->gapped && fv[k] - p <= SPAN_MAXLOOK)
-		for (j = p; j < fv[k]; j++)
-			if (!byte_in(r->gap, s[j]))
-				return (0);
+	if (!r->gapped || p >= fw->lo[k])
+		return (1);
+	if (fw->blocked[k])
+		return (0);
+	for (j = fw->lo[k]; j > p; j--)
+		if (!byte_in(r->gap, s[j - 1])) {
+			fw->lo[k] = (uint32_t)j;
+			fw->blocked[k] = 1;
+			return (0);
+		}
+	fw->lo[k] = (uint32_t)p;
 	return (1);
 }
 
@@ -353,15 +388,13 @@ match_anchored(struct ruleset *rs, size_t i, const char *s, size_t len)
 {
 	const struct rule	*r = rs->regex[i];
 	const uint32_t		*v = rs->pos + (size_t)r->lit * PF_MAXPOS;
-	uint32_t		 fv[PF_MAXPOS];
-	size_t			 k, nf = 0, upto = SIZE_MAX;
+	size_t			 k, upto = SIZE_MAX;
 	struct lastread		 last, *l;
+	struct follow		 fw;
 	int			 follow, m;
 
 	l = lastread_start(r, rs->npos[r->lit], &last);
-	follow = r->follow >= 0 && rs->npos[r->follow] <= FEWPOS;
-	if (follow)
-		nf = places(rs, (size_t)r->follow, fv);
+	follow = follow_start(rs, r, &fw);
 	/* a rule with a chain: the places after upto cannot start one */
 	if (r->npost > 0 && (upto = chain_back(rs, r->postid, r->npost,
 	    len)) == SIZE_MAX)
@@ -371,7 +404,7 @@ match_anchored(struct ruleset *rs, size_t i, const char *s, size_t len)
 			continue;	/* no \b before it */
 		if (r->next.len > 0 && !rx_next_ok(&r->next, s, len, v[k]))
 			continue;	/* not what follows its literal */
-		if (follow && !follow_ok(r, s, v[k], fv, nf))
+		if (follow && !follow_ok(r, s, v[k], &fw))
 			continue;
 		if (v[k] > upto)
 			continue;
@@ -462,18 +495,17 @@ static int
 match_windows(struct ruleset *rs, size_t i, const char *s, size_t len)
 {
 	const struct rule	*r = rs->regex[i];
-	uint32_t		 v[PF_MAXPOS], fv[PF_MAXPOS];
-	size_t			 lim[PF_MAXPOS], n, k, m, w, nf = 0;
+	uint32_t		 v[PF_MAXPOS];
+	size_t			 lim[PF_MAXPOS], n, k, m, w;
 	size_t			 prev = 0, lastw = 0;
 	size_t			 upto = SIZE_MAX, last = SIZE_MAX;
 	struct lastread		 lr, *l;
 	struct window		 wd = { 0, 0, 0 };
+	struct follow		 fw;
 	int			 follow, hit = 0;
 
 	n = places(rs, (size_t)r->lit, v);
-	follow = r->follow >= 0 && rs->npos[r->follow] <= FEWPOS;
-	if (follow)
-		nf = places(rs, (size_t)r->follow, fv);
+	follow = follow_start(rs, r, &fw);
 	/*
 	 * No match starts after the pre chain found back from the last
 	 * place; none at all without one.
@@ -490,7 +522,7 @@ match_windows(struct ruleset *rs, size_t i, const char *s, size_t len)
 		return (match_pre(rs, r, l, s, len, last));
 	/* the places a match can hold, and the last start for each */
 	for (k = 0, m = 0; k < n; k++) {
-		if (follow && !follow_ok(r, s, v[k], fv, nf))
+		if (follow && !follow_ok(r, s, v[k], &fw))
 			continue;
 		if (v[k] > upto)
 			break;	/* nor any later place */
