@@ -106,6 +106,9 @@ struct rule {
 	uint8_t		 span[32];	/* the bytes a match can hold */
 	uint8_t		 gap[32];	/* and before its follow literal */
 	int		 gapped;	/* gap leaves some byte out */
+	int		 follow2;	/* prefilter id of literals after */
+					/* the follow ones; -1 none */
+	uint8_t		 gap2[32];	/* the bytes from those to these */
 	int		 rspanned;	/* rspan leaves some byte out */
 	uint8_t		 rspan[32];	/* and lookarounds too: rx_readspan */
 	uint32_t	 behind;	/* bytes read before a start, >= 1 */
@@ -303,6 +306,8 @@ size_t		 prefilter_rules(const struct prefilter *, size_t,
 /* literals every match holds past its first atoms (prefix rules) */
 int		 prefilter_follow(const char *, uint32_t, size_t, int,
 		    char ***, size_t *, uint8_t *);
+int		 prefilter_follow2(const char *, uint32_t, int, char ***,
+		    size_t *, char ***, size_t *, uint8_t *);
 
 /* rxspan.c: the bytes a match can hold; 0 when that is every byte */
 int		 rx_span(const char *, uint32_t, uint8_t *);

@@ -714,6 +714,71 @@ prefilter_follow(const char *pattern, uint32_t flags, size_t min, int near,
 	return (1);
 }
 
+/*
+ * For a one-branch pattern: the follow literals prefilter_follow()
+ * finds (near as there) in fv, and the last literal set every match
+ * holds after them in v (for \bcurl\b[^|;&]*https?://[^\s]*(?:\$\(|`):
+ * "http", then "$(" and "`").  gap: the bytes the pattern can hold from
+ * where the follow literals' atoms start to where that set's atoms end,
+ * case-closed; a match whose follow literal starts at f holds one of v
+ * at some g >= f with nothing but gap bytes from f to g.  0: none.
+ */
+int
+prefilter_follow2(const char *pattern, uint32_t flags, int near, char ***fv,
+    size_t *fn, char ***v, size_t *n, uint8_t *gap)
+{
+	struct litset	 first, rest, ls, last = { NULL, 0, 0, 0, 0 };
+	size_t		 ends[2], off, from, to = SIZE_MAX, len;
+	uint8_t		 whole[32];
+	char		*head;
+
+	*fv = *v = NULL;
+	*fn = *n = 0;
+	len = strlen(pattern);
+	if ((flags & PCRE2_EXTENDED) || rx_branches(pattern, ends, 2) != 1 ||
+	    !lit_analyse(pattern, 0, &first))
+		return (0);
+	if (first.end == SIZE_MAX || first.end >= len ||
+	    !lit_analyse(pattern + first.end, near ? 2 : 1, &rest)) {
+		ls_free(&first);
+		return (0);
+	}
+	ls_free(&first);
+	if (rest.start == SIZE_MAX || rest.end == SIZE_MAX) {
+		ls_free(&rest);
+		return (0);
+	}
+	from = first.end + rest.start;
+	/* the sets after the follow literals, in order (chain_collect()) */
+	for (off = first.end + rest.end; off < len; off += ls.end) {
+		if (!lit_analyse(pattern + off, 2, &ls))
+			break;
+		if (ls.end == SIZE_MAX || ls.end == 0 || ls.start == SIZE_MAX) {
+			ls_free(&ls);
+			break;
+		}
+		ls_free(&last);
+		last = ls;
+		to = off + ls.end;
+	}
+	if (to == SIZE_MAX || (head = strndup(pattern + from, to - from)) ==
+	    NULL) {
+		ls_free(&rest);
+		ls_free(&last);
+		return (0);
+	}
+	(void)rx_span(head, 0, gap);
+	free(head);
+	/* a newline as the whole pattern's flags say (prefilter_follow()) */
+	(void)rx_span(pattern, flags, whole);
+	gap['\n' / 8] |= whole['\n' / 8] & (1 << ('\n' % 8));
+	*fv = rest.v;
+	*fn = rest.n;
+	*v = last.v;
+	*n = last.n;
+	return (1);
+}
+
 /* sets of literals, in the order a match holds them */
 static int
 chain_collect(const char *s, struct litchain *c)
@@ -1292,6 +1357,44 @@ pf_weak_follow(struct prefilter *pf, struct rule *r, char ***lits,
 }
 
 /*
+ * A second set after a rule's follow literals (prefilter_follow2()),
+ * when another rule already looks for it: for exfil-url-subst,
+ * "$(" or "`" after "http" with no space between.
+ */
+static void
+pf_follow2(struct prefilter *pf, struct rule *r, char ***lits,
+    size_t *nlits)
+{
+	uint8_t	  gap[32];
+	char	**fv, **v;
+	size_t	  fn, nv, i;
+	int	  near, id;
+
+	r->follow2 = -1;
+	if (r->always || r->follow < 0)
+		return;
+	for (near = 0; near < 2 && r->follow2 == -1; near++) {
+		if (!prefilter_follow2(r->pattern, r->reflags, near, &fv, &fn,
+		    &v, &nv, gap))
+			continue;
+		ls_canon(fv, &fn);
+		ls_canon(v, &nv);
+		if (pf_find(pf, lits, nlits, fv, fn) == r->follow &&
+		    (id = pf_find(pf, lits, nlits, v, nv)) != -1 &&
+		    id != r->follow && gap_partial(gap)) {
+			r->follow2 = id;
+			memcpy(r->gap2, gap, sizeof(gap));
+		}
+		for (i = 0; i < fn; i++)
+			free(fv[i]);
+		free(fv);
+		for (i = 0; i < nv; i++)
+			free(v[i]);
+		free(v);
+	}
+}
+
+/*
  * The literals of every rule (rule->lit) and, where the pattern gives
  * them, its follow literals (prefilter_follow(), rule->follow), each
  * set under an id; -1 for none.
@@ -1336,6 +1439,7 @@ pf_literals(struct prefilter *pf, struct rule **rules, size_t n,
 		pf_near_follow(pf, rules[i], lits, nlits);
 		rules[i]->gapped = rules[i]->follow >= 0 &&
 		    gap_partial(rules[i]->gap);
+		pf_follow2(pf, rules[i], lits, nlits);
 	}
 	return (pf_idrules(pf, rules, n));
 }

@@ -209,60 +209,103 @@ first_from(const uint32_t *fv, size_t nf, size_t p)
 }
 
 /*
- * A rule's follow literals in one text: the nf places they were seen,
- * in increasing order, and what follow_ok() learnt of the bytes before
- * each: from lo[k] up to place k they are all gap bytes, and when
- * blocked[k] the one before lo[k] is not.  Each byte is read once a
- * rule, however many places ask and however far the literal is.
+ * The places of a literal set in one text, nf of them in increasing
+ * order, and what gap_clean() learnt of the bytes before each: from
+ * lo[k] up to place k they are all in the gap, and when blocked[k] the
+ * one before lo[k] is not.  Each byte is read once a rule, however many
+ * places ask and however far the literal is.
  */
-struct follow {
+struct gapped {
 	uint32_t	fv[FEWPOS];
 	size_t		nf;
 	uint32_t	lo[FEWPOS];
 	uint8_t		blocked[FEWPOS];
 };
 
-/* r's follow places, when the prefilter noted them all; 0 otherwise */
+/* id's places, when the prefilter noted them all; 0 otherwise */
+static int
+gapped_start(const struct ruleset *rs, int id, struct gapped *g)
+{
+	size_t	k;
+
+	if (id < 0 || rs->npos[id] > FEWPOS)
+		return (0);
+	g->nf = places(rs, (size_t)id, g->fv);
+	for (k = 0; k < g->nf; k++) {
+		g->lo[k] = g->fv[k];
+		g->blocked[k] = 0;
+	}
+	return (1);
+}
+
+/* are the bytes from p up to place k all in gap? */
+static int
+gap_clean(const uint8_t *gap, const char *s, size_t p, size_t k,
+    struct gapped *g)
+{
+	size_t	j;
+
+	if (p >= g->lo[k])
+		return (1);
+	if (g->blocked[k])
+		return (0);
+	for (j = g->lo[k]; j > p; j--)
+		if (!byte_in(gap, s[j - 1])) {
+			g->lo[k] = (uint32_t)j;
+			g->blocked[k] = 1;
+			return (0);
+		}
+	g->lo[k] = (uint32_t)p;
+	return (1);
+}
+
+/* a rule's follow literals, and the second set after them (follow2) */
+struct follow {
+	struct gapped	f1;
+	struct gapped	f2;
+	int		two;
+};
+
 static int
 follow_start(const struct ruleset *rs, const struct rule *r,
     struct follow *fw)
 {
-	size_t	k;
-
-	if (r->follow < 0 || rs->npos[r->follow] > FEWPOS)
+	if (!gapped_start(rs, r->follow, &fw->f1))
 		return (0);
-	fw->nf = places(rs, (size_t)r->follow, fw->fv);
-	for (k = 0; k < fw->nf; k++) {
-		fw->lo[k] = fw->fv[k];
-		fw->blocked[k] = 0;
-	}
+	fw->two = gapped_start(rs, r->follow2, &fw->f2);
 	return (1);
 }
 
 /*
  * Can a match of rule r start at p?  It holds one of the follow
- * literals at or after p, and every byte up to the first of them is one
- * the pattern can hold before them (r->gap).
+ * literals at or after p, and every byte up to it is one the pattern
+ * can hold before them (r->gap); with a second set, one of that at or
+ * after such a follow literal, with nothing but r->gap2 bytes between.
+ * The first follow place after p tells whether any will do; with a
+ * second set, each follow place up to the first byte outside r->gap is
+ * asked for the first place of that set after it.
  */
 static int
 follow_ok(const struct rule *r, const char *s, size_t p, struct follow *fw)
 {
-	size_t	j, k;
+	struct gapped	*f1 = &fw->f1, *f2 = &fw->f2;
+	size_t		 k, m;
 
-	if ((k = first_from(fw->fv, fw->nf, p)) == fw->nf)
+	if ((k = first_from(f1->fv, f1->nf, p)) == f1->nf)
 		return (0);
-	if (!r->gapped || p >= fw->lo[k])
+	if (r->gapped && !gap_clean(r->gap, s, p, k, f1))
+		return (0);
+	if (!fw->two)
 		return (1);
-	if (fw->blocked[k])
-		return (0);
-	for (j = fw->lo[k]; j > p; j--)
-		if (!byte_in(r->gap, s[j - 1])) {
-			fw->lo[k] = (uint32_t)j;
-			fw->blocked[k] = 1;
-			return (0);
-		}
-	fw->lo[k] = (uint32_t)p;
-	return (1);
+	for (; k < f1->nf; k++) {
+		if (r->gapped && !gap_clean(r->gap, s, p, k, f1))
+			return (0);	/* nor any later one */
+		if ((m = first_from(f2->fv, f2->nf, f1->fv[k])) == f2->nf)
+			return (0);	/* nor after any later one */
+		if (gap_clean(r->gap2, s, f1->fv[k], m, f2))
+			return (1);
+	}
+	return (0);
 }
 
 /*

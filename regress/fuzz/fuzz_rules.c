@@ -6,10 +6,12 @@
  * engine's pattern analysis makes about every match must hold (its
  * bytes lie in rx_span(), it holds a prefilter literal, at its start
  * for a prefix rule, and a follow literal after nothing but the bytes
- * prefilter_follow() says can come before it, and what follows a
- * leading literal is what rx_next() says); and an attempt anchored at
- * any place reads nothing outside what rx_readspan() and the longest
- * lookbehind say: changing every other byte never changes its answer.
+ * prefilter_follow() says can come before it, then one of the second
+ * set prefilter_follow2() gives with nothing but its gap between, and
+ * what follows a leading literal is what rx_next() says); and an
+ * attempt anchored at any place reads nothing outside what
+ * rx_readspan() and the longest lookbehind say: changing every other
+ * byte never changes its answer.
  */
 #include <ctype.h>
 #include <stddef.h>
@@ -119,6 +121,38 @@ check_chain(const char *pat, const char *s, size_t m, size_t e)
 	litchain_free(&post);
 }
 
+/*
+ * The match s[m, e) holds one of the follow literals after nothing but
+ * follow gap bytes (prefilter_follow(), all bytes when it finds none),
+ * and one of the second set at or after it with nothing but gap2 bytes
+ * between (prefilter_follow2()).
+ */
+static void
+check_follow2(const char *pat, const char *s, size_t m, size_t e, int near)
+{
+	uint8_t	  gap[32], gap2[32];
+	char	**fv, **v, **v1;
+	size_t	  fn, n, n1, f;
+	int	  ok = 0, g1;
+
+	if (!prefilter_follow2(pat, 0, near, &fv, &fn, &v, &n, gap2))
+		return;
+	if ((g1 = prefilter_follow(pat, 0, 1, near, &v1, &n1, gap)))
+		freev(v1, n1);
+	for (f = m; f <= e && !ok; f++) {
+		if (holds(fv, fn, s, f, e, 1) &&
+		    holds_after_gap(v, n, s, f, e, gap2))
+			ok = 1;
+		if (f == e || (g1 && !(gap[(unsigned char)s[f] / 8] &
+		    (1 << ((unsigned char)s[f] % 8)))))
+			break;
+	}
+	if (!ok)
+		__builtin_trap();
+	freev(fv, fn);
+	freev(v, n);
+}
+
 static int
 anchored_at(pcre2_code *re, pcre2_match_data *md, const char *s, size_t len,
     size_t p)
@@ -213,6 +247,8 @@ check_claims(const char *pat, const char *subj, size_t len)
 				freev(v, n);
 			}
 			check_chain(pat, subj, m, e);
+			check_follow2(pat, subj, m, e, 0);
+			check_follow2(pat, subj, m, e, 1);
 			for (near = 0; near < 2; near++)
 				if (prefilter_follow(pat, 0, 1, near, &v, &n,
 				    gap)) {
