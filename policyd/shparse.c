@@ -1252,12 +1252,14 @@ is_redirect(struct lex *lx)
 	return (c == '<' || c == '>');
 }
 
-/* s is kw; the first characters are known to be equal */
-static inline int
-kw_is(const char *s, const char *kw)
-{
-	return (s[1] == kw[1] && strcmp(s + 1, kw + 1) == 0);
-}
+/*
+ * s, len bytes and a NUL, is the string literal kw: strcmp() would say
+ * so, as s may hold a NUL of its own (a here-string's $'\0'), and this
+ * compares the same bytes, kw's NUL included, in a memcmp() of a
+ * constant size that the compiler makes a few loads.
+ */
+#define KW_IS(s, len, kw) \
+	((len) >= sizeof(kw) - 1 && memcmp((s), (kw), sizeof(kw)) == 0)
 
 /*
  * The first two bytes of every reserved word keyword() knows, as a bit
@@ -1274,12 +1276,11 @@ static const uint32_t kwpairs[256] = {
 };
 
 /* the reserved words, switched on the first character */
+/* s, len bytes and a NUL, is a word without quotes or substitutions */
 static int
-keyword(struct lex *lx, const struct word *w)
+keyword(struct lex *lx, const char *s, size_t len)
 {
-	const char	*s = w->s;
-
-	if (w->quoted || w->subst || w->len > 8 || s[0] == '\0' ||
+	if (len > 8 || s[0] == '\0' ||
 	    (kwpairs[(unsigned char)s[0]] & KB(s[1])) == 0)
 		return (0);
 	switch (s[0]) {
@@ -1288,47 +1289,47 @@ keyword(struct lex *lx, const struct word *w)
 	case '}':
 		return (s[1] == '\0');
 	case 'c':
-		if (!kw_is(s, "case"))
+		if (!KW_IS(s, len, "case"))
 			return (0);
 		lx->casedepth++;
 		lx->mode = M_CASESUBJ;
 		return (1);
 	case 'd':
-		return (kw_is(s, "do") || kw_is(s, "done"));
+		return (KW_IS(s, len, "do") || KW_IS(s, len, "done"));
 	case 'e':
-		if (kw_is(s, "esac")) {
+		if (KW_IS(s, len, "esac")) {
 			if (lx->casedepth > 0)
 				lx->casedepth--;
 			return (1);
 		}
-		return (kw_is(s, "elif") || kw_is(s, "else"));
+		return (KW_IS(s, len, "elif") || KW_IS(s, len, "else"));
 	case 'f':
-		if (kw_is(s, "for"))
+		if (KW_IS(s, len, "for"))
 			lx->mode = M_SKIP;
-		else if (kw_is(s, "function"))
+		else if (KW_IS(s, len, "function"))
 			lx->mode = M_FUNCNAME;
 		else
-			return (kw_is(s, "fi"));
+			return (KW_IS(s, len, "fi"));
 		return (1);
 	case 'i':
-		return (kw_is(s, "if"));
+		return (KW_IS(s, len, "if"));
 	case 's':
-		if (!kw_is(s, "select"))
+		if (!KW_IS(s, len, "select"))
 			return (0);
 		lx->mode = M_SKIP;
 		return (1);
 	case 't':
-		if (kw_is(s, "time")) {
+		if (KW_IS(s, len, "time")) {
 			lx->timeopts = 1;
 			return (1);
 		}
-		return (kw_is(s, "then"));
+		return (KW_IS(s, len, "then"));
 	case 'u':
-		return (kw_is(s, "until"));
+		return (KW_IS(s, len, "until"));
 	case 'w':
-		return (kw_is(s, "while"));
+		return (KW_IS(s, len, "while"));
 	case '[':
-		if (!kw_is(s, "[["))
+		if (!KW_IS(s, len, "[["))
 			return (0);
 		lx->mode = M_DBRACKET;
 		return (1);
@@ -1373,7 +1374,7 @@ add_word(struct lex *lx, const struct word *w)
 	if (lx->mode != M_CMD)
 		return (add_other(lx, w));
 	if (lx->nwords == 0) {
-		if (keyword(lx, w))
+		if (!w->quoted && !w->subst && keyword(lx, w->s, w->len))
 			return (0);
 		if (lx->timeopts && w->s[0] == '-' && !w->quoted)
 			return (0);
@@ -1499,6 +1500,75 @@ skip_blanks(struct lex *lx)
 }
 
 /*
+ * A plain word at lx->i that starts a simple command, the first word
+ * of most: what lex_word() and add_word() do with it, without a
+ * struct word.  Returns 0, having changed nothing, when the word is
+ * not plain; 1 when it took it, -1 on error.
+ */
+static inline int
+lex_name(struct lex *lx)
+{
+	const char	*raw = lx->s + lx->i;
+	char		*w;
+	size_t		 end, len;
+	int		 seen;
+
+	if ((end = plain_end(lx, &seen)) == lx->i)
+		return (0);
+	len = end - lx->i;
+	w = cut_word(lx, end);
+	if (keyword(lx, w, len))
+		return (1);
+	if (lx->timeopts && w[0] == '-')
+		return (1);
+	/* without = or [ it is no NAME=value */
+	if ((seen & CH_ASSIGN) && is_assignment(raw))
+		return (1);
+	lx->dyn0 = 0;
+	lx->len0 = (seen & CH_SLASH) ? 0 : len;
+	return (push_arg(lx, w) == -1 ? -1 : 1);
+}
+
+/*
+ * The plain arguments of a simple command from lx->i on, the most
+ * common words, in a loop of their own that keeps the lexer's state
+ * in registers; parse_seq() calls out for everything else and so
+ * reloads it for every word.  It stops, for parse_seq() to go on, at
+ * the first word or byte it does not take (quotes, an operator, a
+ * digit that may start a redirection, a backslash, the end) or when
+ * the list of words is full.  Returns whether it took a word.
+ */
+static inline int
+lex_args(struct lex *lx)
+{
+	const char	*s = lx->s;
+	char		*cut = lx->cut, **words = lx->lv->words;
+	size_t		 i = lx->i, n = lx->n, end;
+	int		 nw = lx->nwords, cl;
+
+	/* push_arg()'s room for the word and the NULL after it */
+	while (nw + 1 < lx->lv->capwords) {
+		/* s[n] is a NUL, which is CH_WORD */
+		for (end = i; ((cl = CHCLASS(s[end])) & CH_WORD) == 0; end++)
+			;
+		if (end == i || (end < n && ((cl & CH_META) == 0 ||
+		    s[end] == '(')))
+			break;
+		cut[end] = '\0';
+		words[nw++] = cut + i;
+		for (i = end; is_blank(s[i]); i++)
+			;
+		if (CHCLASS(s[i]) & (CH_WORD | CH_TOKEN))
+			break;
+	}
+	if (nw == lx->nwords)
+		return (0);
+	lx->i = i;
+	lx->nwords = nw;
+	return (1);
+}
+
+/*
  * What lex_token() found: TOK_NEXT when it handled something, TOK_WORD
  * when c starts a word after all, TOK_END at the end of a $(...).
  */
@@ -1557,7 +1627,6 @@ static int
 parse_seq(struct lex *lx)
 {
 	struct word	w;
-	size_t		end;
 	int		c, r;
 
 	for (;;) {
@@ -1585,12 +1654,14 @@ parse_seq(struct lex *lx)
 				return (0);
 			continue;
 		}
-		/* an argument of a simple command: most are plain */
-		if (lx->mode == M_CMD && lx->nwords > 0 &&
-		    (end = plain_end(lx, NULL)) != lx->i) {
-			if (push_arg(lx, cut_word(lx, end)) == -1)
+		/* most words are plain, in a simple command */
+		if (lx->mode == M_CMD) {
+			if (lx->nwords > 0)
+				r = lex_args(lx);
+			else if ((r = lex_name(lx)) == -1)
 				return (-1);
-			continue;
+			if (r == 1)
+				continue;
 		}
 		if (lex_word(lx, &w) == -1 || add_word(lx, &w) == -1)
 			return (-1);
