@@ -1455,7 +1455,7 @@ lex_close(struct lex *lx)
 static int
 lex_operator(struct lex *lx, int c)
 {
-	int	next = lx->i + 1 < lx->n ? lx->s[lx->i + 1] : '\0';
+	int	next = lx->s[lx->i + 1];	/* lx->i < lx->n */
 
 	if (lx->mode == M_DBRACKET) {
 		lx->i += (next == c) ? 2 : 1;
@@ -1583,8 +1583,11 @@ lex_token(struct lex *lx, int c)
 {
 	int	r;
 
-	/* the list and pipeline operators, the most common, first */
-	if ((c == '&' && !is_redirect(lx)) || c == '|' || c == ';')
+	/*
+	 * The list and pipeline operators, the most common, first; &> is
+	 * a redirection.  s[lx->n] is a NUL, so s[lx->i + 1] can be read.
+	 */
+	if (c == '|' || c == ';' || (c == '&' && lx->s[lx->i + 1] != '>'))
 		return (lex_operator(lx, c) == -1 ? TOK_ERROR : TOK_NEXT);
 	switch (c) {
 	case '#':
@@ -1616,10 +1619,9 @@ lex_token(struct lex *lx, int c)
 		lx->i++;
 		return (TOK_NEXT);
 	}
+	/* the operators were taken above, but for &> */
 	if (is_redirect(lx))
 		return (lex_redirect(lx) == -1 ? TOK_ERROR : TOK_NEXT);
-	if (c == ';' || c == '&' || c == '|')
-		return (lex_operator(lx, c) == -1 ? TOK_ERROR : TOK_NEXT);
 	return (TOK_WORD);
 }
 
