@@ -18,6 +18,7 @@
 #define SH_MAXHEREDOCS	16
 #define SH_ARENACHUNK	8192
 #define SH_ARENAKEEP	(256 * 1024)	/* most memory kept between lines */
+#define SH_WORDCHUNK	256		/* word slots taken from the arena at once */
 
 struct sharena {
 	struct sharena	*next;
@@ -88,16 +89,21 @@ struct sbuf {
 };
 
 /*
- * What one nesting level needs while it reads a line: the words of its
- * simple command, the buffer a word is decoded into and the
- * here-documents still to read.  The parses of one line nest strictly,
- * each one level deeper than the one that started it, so the depth
- * names a level; levels are kept between lines so that a $(...) or an
- * inline script costs no malloc.
+ * What one nesting level needs while it reads a line: room for the
+ * words of its simple commands, the buffer a word is decoded into and
+ * the here-documents still to read.  The parses of one line nest
+ * strictly, each one level deeper than the one that started it, so the
+ * depth names a level; levels are kept between lines so that a $(...)
+ * or an inline script costs no malloc.
+ *
+ * The words of a command go straight into the slots of a chunk of the
+ * arena, one command after the other, and stay there as its argv: no
+ * copy when the command ends.  A command that does not fit in what is
+ * left of a chunk moves to a new one.
  */
 struct shlevel {
-	char		**words;
-	int		  capwords;
+	char		**wfree;	/* the free slots, in the arena */
+	size_t		  nfree;
 	struct sbuf	  wb;
 	struct heredoc	  hd[SH_MAXHEREDOCS];
 };
@@ -140,8 +146,10 @@ struct lex {
 	enum lexmode	 mode;
 	int		 casedepth;
 	int		 timeopts;	/* after `time': skip -p */
-	struct shlevel	*lv;		/* words, wb and hd of this depth */
+	struct shlevel	*lv;		/* word slots, wb and hd of this depth */
+	char		**argv;		/* the words of the command, in lv's */
 	int		 nwords;
+	int		 wroom;		/* nwords + 1 must stay below */
 	int		 dyn0;
 	size_t		 len0;		/* for sh_emit() */
 	int		 quoted;	/* some word of the command was quoted */
@@ -246,16 +254,22 @@ shparse_init(struct shparse *p, int maxdepth)
 	p->maxdepth = maxdepth > 0 ? maxdepth : SH_MAXDEPTH;
 }
 
-/* a word buffer a huge word grew is not kept for the next line */
+/*
+ * For the next line: the word slots were in the arena, which starts
+ * over, and a word buffer a huge word grew is not kept.
+ */
 static void
-levels_trim(struct shparse *p)
+levels_reset(struct shparse *p)
 {
 	struct shlevel	*lv;
 	int		 d;
 
 	for (d = 0; d < p->nlevels; d++) {
-		if ((lv = p->levels[d]) == NULL ||
-		    lv->wb.cap <= SH_ARENAKEEP)
+		if ((lv = p->levels[d]) == NULL)
+			continue;
+		lv->wfree = NULL;
+		lv->nfree = 0;
+		if (lv->wb.cap <= SH_ARENAKEEP)
 			continue;
 		free(lv->wb.b);
 		memset(&lv->wb, 0, sizeof(lv->wb));
@@ -309,7 +323,7 @@ shparse_reset(struct shparse *p)
 		}
 		a->used = 0;
 	}
-	levels_trim(p);
+	levels_reset(p);
 	p->ncmds = 0;
 	p->ntexts = 0;
 	p->error = SH_OK;
@@ -330,7 +344,6 @@ shparse_free(struct shparse *p)
 	for (d = 0; d < p->nlevels; d++) {
 		if (p->levels[d] == NULL)
 			continue;
-		free(p->levels[d]->words);
 		free(p->levels[d]->wb.b);
 		free(p->levels[d]);
 	}
@@ -430,6 +443,22 @@ skip_arith(struct lex *lx, size_t *pos)
 }
 
 /*
+ * The next command's words start at the level's first free slot.  It
+ * may have SH_MAXWORDS at most: wroom is the room left in the chunk,
+ * but no more than that and the NULL after them, so that push_arg()
+ * finds both the limit and a full chunk with one test.
+ */
+static inline void
+words_next(struct lex *lx)
+{
+	struct shlevel	*lv = lx->lv;
+
+	lx->argv = lv->wfree;
+	lx->wroom = lv->nfree < SH_MAXWORDS + 1 ? (int)lv->nfree :
+	    SH_MAXWORDS + 1;
+}
+
+/*
  * A parse of s at depth, its words cut from cut, a copy of s; s[len]
  * and cut[len] are NULs.
  */
@@ -464,6 +493,7 @@ lex_start(struct lex *lx, struct shparse *p, const char *s, char *cut,
 		sh_seterr(p, SH_ELIMIT, "out of memory");
 		return (-1);
 	}
+	words_next(lx);
 	return (0);
 }
 
@@ -525,31 +555,33 @@ sh_nested(struct shparse *p, const char *s, size_t len, int depth)
 }
 
 /*
- * Room for one more word and the NULL after the last.  The list grows
- * to SH_MAXWORDS + 1 at most, so that push_arg() finds both its limit
- * and a full list with one test.
+ * Room for one more word and the NULL after the last: the command's
+ * words so far move to a new chunk of slots, at least twice as many.
  */
 static int
 words_grow(struct lex *lx)
 {
 	struct shlevel	 *lv = lx->lv;
 	char		**v;
-	int		  ncap;
+	size_t		  ncap;
 
 	if (lx->nwords >= SH_MAXWORDS) {
 		sh_seterr(lx->p, SH_ELIMIT, "more than %d words in a command",
 		    SH_MAXWORDS);
 		return (-1);
 	}
-	ncap = lv->capwords ? lv->capwords * 2 : 16;
-	if (ncap > SH_MAXWORDS + 1)
-		ncap = SH_MAXWORDS + 1;
-	if ((v = reallocarray(lv->words, ncap, sizeof(*v))) == NULL) {
+	ncap = 2 * ((size_t)lx->nwords + 1);
+	if (ncap < SH_WORDCHUNK)
+		ncap = SH_WORDCHUNK;
+	if ((v = arena_alloc(lx->p, ncap * sizeof(*v))) == NULL) {
 		sh_seterr(lx->p, SH_ELIMIT, "out of memory");
 		return (-1);
 	}
-	lv->words = v;
-	lv->capwords = ncap;
+	if (lx->nwords > 0)
+		memcpy(v, lx->argv, lx->nwords * sizeof(*v));
+	lv->wfree = v;
+	lv->nfree = ncap;
+	words_next(lx);
 	return (0);
 }
 
@@ -557,10 +589,10 @@ words_grow(struct lex *lx)
 static inline int
 push_arg(struct lex *lx, char *s)
 {
-	if (lx->nwords + 1 >= lx->lv->capwords && words_grow(lx) == -1)
+	if (lx->nwords + 1 >= lx->wroom && words_grow(lx) == -1)
 		return (-1);
 	/* finish() puts the NULL after the last */
-	lx->lv->words[lx->nwords++] = s;
+	lx->argv[lx->nwords++] = s;
 	return (0);
 }
 
@@ -580,21 +612,17 @@ push_word(struct lex *lx, const struct word *w)
 static int
 finish(struct lex *lx)
 {
-	char	**argv;
-	int	  i, shell = 0, *shellp;
+	struct shlevel	 *lv = lx->lv;
+	char		**argv;
+	int		  i, shell = 0, *shellp;
 
 	if (lx->nwords > 0) {
-		if ((argv = arena_alloc(lx->p, (lx->nwords + 1) *
-		    sizeof(*argv))) == NULL)
-			return (syntax(lx, "out of memory"));
-		/*
-		 * Word by word: memcpy() would read the list with wider
-		 * loads than push_arg() stored it with, just before, and
-		 * stall on store forwarding.
-		 */
-		for (i = 0; i < lx->nwords; i++)
-			argv[i] = lx->lv->words[i];
-		argv[i] = NULL;
+		/* the words are in place: their slots are argv's now */
+		argv = lx->argv;
+		argv[lx->nwords] = NULL;
+		lv->wfree += lx->nwords + 1;
+		lv->nfree -= lx->nwords + 1;
+		words_next(lx);
 		/* whether it reads stdin as a script matters to these only */
 		shellp = lx->herestr != NULL || lx->nhd > 0 ? &shell : NULL;
 		if (sh_emit(lx->p, argv, lx->nwords, lx->depth,
@@ -1542,12 +1570,12 @@ static inline int
 lex_args(struct lex *lx)
 {
 	const char	*s = lx->s;
-	char		*cut = lx->cut, **words = lx->lv->words;
+	char		*cut = lx->cut, **words = lx->argv;
 	size_t		 i = lx->i, n = lx->n, end;
 	int		 nw = lx->nwords, cl;
 
 	/* push_arg()'s room for the word and the NULL after it */
-	while (nw + 1 < lx->lv->capwords) {
+	while (nw + 1 < lx->wroom) {
 		/* s[n] is a NUL, which is CH_WORD */
 		for (end = i; ((cl = CHCLASS(s[end])) & CH_WORD) == 0; end++)
 			;
