@@ -1304,12 +1304,22 @@ static const uint32_t kwpairs[256] = {
 };
 
 /* the reserved words, switched on the first character */
+/*
+ * Whether s, len bytes and a NUL, may be a reserved word: one test,
+ * inline, that rejects most command names before keyword()'s switch.
+ */
+static inline int
+maybe_keyword(const char *s, size_t len)
+{
+	return (len <= 8 && s[0] != '\0' &&
+	    (kwpairs[(unsigned char)s[0]] & KB(s[1])) != 0);
+}
+
 /* s, len bytes and a NUL, is a word without quotes or substitutions */
 static int
 keyword(struct lex *lx, const char *s, size_t len)
 {
-	if (len > 8 || s[0] == '\0' ||
-	    (kwpairs[(unsigned char)s[0]] & KB(s[1])) == 0)
+	if (!maybe_keyword(s, len))
 		return (0);
 	switch (s[0]) {
 	case '!':
@@ -1545,7 +1555,7 @@ lex_name(struct lex *lx)
 		return (0);
 	len = end - lx->i;
 	w = cut_word(lx, end);
-	if (keyword(lx, w, len))
+	if (maybe_keyword(w, len) && keyword(lx, w, len))
 		return (1);
 	if (lx->timeopts && w[0] == '-')
 		return (1);
