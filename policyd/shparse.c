@@ -18,6 +18,7 @@
 #define SH_MAXHEREDOCS	16
 #define SH_ARENACHUNK	8192
 #define SH_ARENAKEEP	(256 * 1024)	/* most memory kept between lines */
+#define SH_WORDCHUNK	256		/* word slots taken from the arena at once */
 
 struct sharena {
 	struct sharena	*next;
@@ -88,16 +89,21 @@ struct sbuf {
 };
 
 /*
- * What one nesting level needs while it reads a line: the words of its
- * simple command, the buffer a word is decoded into and the
- * here-documents still to read.  The parses of one line nest strictly,
- * each one level deeper than the one that started it, so the depth
- * names a level; levels are kept between lines so that a $(...) or an
- * inline script costs no malloc.
+ * What one nesting level needs while it reads a line: room for the
+ * words of its simple commands, the buffer a word is decoded into and
+ * the here-documents still to read.  The parses of one line nest
+ * strictly, each one level deeper than the one that started it, so the
+ * depth names a level; levels are kept between lines so that a $(...)
+ * or an inline script costs no malloc.
+ *
+ * The words of a command go straight into the slots of a chunk of the
+ * arena, one command after the other, and stay there as its argv: no
+ * copy when the command ends.  A command that does not fit in what is
+ * left of a chunk moves to a new one.
  */
 struct shlevel {
-	char		**words;
-	int		  capwords;
+	char		**wfree;	/* the free slots, in the arena */
+	size_t		  nfree;
 	struct sbuf	  wb;
 	struct heredoc	  hd[SH_MAXHEREDOCS];
 };
@@ -140,8 +146,10 @@ struct lex {
 	enum lexmode	 mode;
 	int		 casedepth;
 	int		 timeopts;	/* after `time': skip -p */
-	struct shlevel	*lv;		/* words, wb and hd of this depth */
+	struct shlevel	*lv;		/* word slots, wb and hd of this depth */
+	char		**argv;		/* the words of the command, in lv's */
 	int		 nwords;
+	int		 wroom;		/* nwords + 1 must stay below */
 	int		 dyn0;
 	size_t		 len0;		/* for sh_emit() */
 	int		 quoted;	/* some word of the command was quoted */
@@ -246,16 +254,22 @@ shparse_init(struct shparse *p, int maxdepth)
 	p->maxdepth = maxdepth > 0 ? maxdepth : SH_MAXDEPTH;
 }
 
-/* a word buffer a huge word grew is not kept for the next line */
+/*
+ * For the next line: the word slots were in the arena, which starts
+ * over, and a word buffer a huge word grew is not kept.
+ */
 static void
-levels_trim(struct shparse *p)
+levels_reset(struct shparse *p)
 {
 	struct shlevel	*lv;
 	int		 d;
 
 	for (d = 0; d < p->nlevels; d++) {
-		if ((lv = p->levels[d]) == NULL ||
-		    lv->wb.cap <= SH_ARENAKEEP)
+		if ((lv = p->levels[d]) == NULL)
+			continue;
+		lv->wfree = NULL;
+		lv->nfree = 0;
+		if (lv->wb.cap <= SH_ARENAKEEP)
 			continue;
 		free(lv->wb.b);
 		memset(&lv->wb, 0, sizeof(lv->wb));
@@ -309,7 +323,7 @@ shparse_reset(struct shparse *p)
 		}
 		a->used = 0;
 	}
-	levels_trim(p);
+	levels_reset(p);
 	p->ncmds = 0;
 	p->ntexts = 0;
 	p->error = SH_OK;
@@ -330,7 +344,6 @@ shparse_free(struct shparse *p)
 	for (d = 0; d < p->nlevels; d++) {
 		if (p->levels[d] == NULL)
 			continue;
-		free(p->levels[d]->words);
 		free(p->levels[d]->wb.b);
 		free(p->levels[d]);
 	}
@@ -430,6 +443,22 @@ skip_arith(struct lex *lx, size_t *pos)
 }
 
 /*
+ * The next command's words start at the level's first free slot.  It
+ * may have SH_MAXWORDS at most: wroom is the room left in the chunk,
+ * but no more than that and the NULL after them, so that push_arg()
+ * finds both the limit and a full chunk with one test.
+ */
+static inline void
+words_next(struct lex *lx)
+{
+	struct shlevel	*lv = lx->lv;
+
+	lx->argv = lv->wfree;
+	lx->wroom = lv->nfree < SH_MAXWORDS + 1 ? (int)lv->nfree :
+	    SH_MAXWORDS + 1;
+}
+
+/*
  * A parse of s at depth, its words cut from cut, a copy of s; s[len]
  * and cut[len] are NULs.
  */
@@ -464,6 +493,7 @@ lex_start(struct lex *lx, struct shparse *p, const char *s, char *cut,
 		sh_seterr(p, SH_ELIMIT, "out of memory");
 		return (-1);
 	}
+	words_next(lx);
 	return (0);
 }
 
@@ -525,31 +555,33 @@ sh_nested(struct shparse *p, const char *s, size_t len, int depth)
 }
 
 /*
- * Room for one more word and the NULL after the last.  The list grows
- * to SH_MAXWORDS + 1 at most, so that push_arg() finds both its limit
- * and a full list with one test.
+ * Room for one more word and the NULL after the last: the command's
+ * words so far move to a new chunk of slots, at least twice as many.
  */
 static int
 words_grow(struct lex *lx)
 {
 	struct shlevel	 *lv = lx->lv;
 	char		**v;
-	int		  ncap;
+	size_t		  ncap;
 
 	if (lx->nwords >= SH_MAXWORDS) {
 		sh_seterr(lx->p, SH_ELIMIT, "more than %d words in a command",
 		    SH_MAXWORDS);
 		return (-1);
 	}
-	ncap = lv->capwords ? lv->capwords * 2 : 16;
-	if (ncap > SH_MAXWORDS + 1)
-		ncap = SH_MAXWORDS + 1;
-	if ((v = reallocarray(lv->words, ncap, sizeof(*v))) == NULL) {
+	ncap = 2 * ((size_t)lx->nwords + 1);
+	if (ncap < SH_WORDCHUNK)
+		ncap = SH_WORDCHUNK;
+	if ((v = arena_alloc(lx->p, ncap * sizeof(*v))) == NULL) {
 		sh_seterr(lx->p, SH_ELIMIT, "out of memory");
 		return (-1);
 	}
-	lv->words = v;
-	lv->capwords = ncap;
+	if (lx->nwords > 0)
+		memcpy(v, lx->argv, lx->nwords * sizeof(*v));
+	lv->wfree = v;
+	lv->nfree = ncap;
+	words_next(lx);
 	return (0);
 }
 
@@ -557,10 +589,10 @@ words_grow(struct lex *lx)
 static inline int
 push_arg(struct lex *lx, char *s)
 {
-	if (lx->nwords + 1 >= lx->lv->capwords && words_grow(lx) == -1)
+	if (lx->nwords + 1 >= lx->wroom && words_grow(lx) == -1)
 		return (-1);
 	/* finish() puts the NULL after the last */
-	lx->lv->words[lx->nwords++] = s;
+	lx->argv[lx->nwords++] = s;
 	return (0);
 }
 
@@ -580,21 +612,17 @@ push_word(struct lex *lx, const struct word *w)
 static int
 finish(struct lex *lx)
 {
-	char	**argv;
-	int	  i, shell = 0, *shellp;
+	struct shlevel	 *lv = lx->lv;
+	char		**argv;
+	int		  i, shell = 0, *shellp;
 
 	if (lx->nwords > 0) {
-		if ((argv = arena_alloc(lx->p, (lx->nwords + 1) *
-		    sizeof(*argv))) == NULL)
-			return (syntax(lx, "out of memory"));
-		/*
-		 * Word by word: memcpy() would read the list with wider
-		 * loads than push_arg() stored it with, just before, and
-		 * stall on store forwarding.
-		 */
-		for (i = 0; i < lx->nwords; i++)
-			argv[i] = lx->lv->words[i];
-		argv[i] = NULL;
+		/* the words are in place: their slots are argv's now */
+		argv = lx->argv;
+		argv[lx->nwords] = NULL;
+		lv->wfree += lx->nwords + 1;
+		lv->nfree -= lx->nwords + 1;
+		words_next(lx);
 		/* whether it reads stdin as a script matters to these only */
 		shellp = lx->herestr != NULL || lx->nhd > 0 ? &shell : NULL;
 		if (sh_emit(lx->p, argv, lx->nwords, lx->depth,
@@ -1252,12 +1280,14 @@ is_redirect(struct lex *lx)
 	return (c == '<' || c == '>');
 }
 
-/* s is kw; the first characters are known to be equal */
-static inline int
-kw_is(const char *s, const char *kw)
-{
-	return (s[1] == kw[1] && strcmp(s + 1, kw + 1) == 0);
-}
+/*
+ * s, len bytes and a NUL, is the string literal kw: strcmp() would say
+ * so, as s may hold a NUL of its own (a here-string's $'\0'), and this
+ * compares the same bytes, kw's NUL included, in a memcmp() of a
+ * constant size that the compiler makes a few loads.
+ */
+#define KW_IS(s, len, kw) \
+	((len) >= sizeof(kw) - 1 && memcmp((s), (kw), sizeof(kw)) == 0)
 
 /*
  * The first two bytes of every reserved word keyword() knows, as a bit
@@ -1274,13 +1304,22 @@ static const uint32_t kwpairs[256] = {
 };
 
 /* the reserved words, switched on the first character */
-static int
-keyword(struct lex *lx, const struct word *w)
+/*
+ * Whether s, len bytes and a NUL, may be a reserved word: one test,
+ * inline, that rejects most command names before keyword()'s switch.
+ */
+static inline int
+maybe_keyword(const char *s, size_t len)
 {
-	const char	*s = w->s;
+	return (len <= 8 && s[0] != '\0' &&
+	    (kwpairs[(unsigned char)s[0]] & KB(s[1])) != 0);
+}
 
-	if (w->quoted || w->subst || w->len > 8 || s[0] == '\0' ||
-	    (kwpairs[(unsigned char)s[0]] & KB(s[1])) == 0)
+/* s, len bytes and a NUL, is a word without quotes or substitutions */
+static int
+keyword(struct lex *lx, const char *s, size_t len)
+{
+	if (!maybe_keyword(s, len))
 		return (0);
 	switch (s[0]) {
 	case '!':
@@ -1288,47 +1327,47 @@ keyword(struct lex *lx, const struct word *w)
 	case '}':
 		return (s[1] == '\0');
 	case 'c':
-		if (!kw_is(s, "case"))
+		if (!KW_IS(s, len, "case"))
 			return (0);
 		lx->casedepth++;
 		lx->mode = M_CASESUBJ;
 		return (1);
 	case 'd':
-		return (kw_is(s, "do") || kw_is(s, "done"));
+		return (KW_IS(s, len, "do") || KW_IS(s, len, "done"));
 	case 'e':
-		if (kw_is(s, "esac")) {
+		if (KW_IS(s, len, "esac")) {
 			if (lx->casedepth > 0)
 				lx->casedepth--;
 			return (1);
 		}
-		return (kw_is(s, "elif") || kw_is(s, "else"));
+		return (KW_IS(s, len, "elif") || KW_IS(s, len, "else"));
 	case 'f':
-		if (kw_is(s, "for"))
+		if (KW_IS(s, len, "for"))
 			lx->mode = M_SKIP;
-		else if (kw_is(s, "function"))
+		else if (KW_IS(s, len, "function"))
 			lx->mode = M_FUNCNAME;
 		else
-			return (kw_is(s, "fi"));
+			return (KW_IS(s, len, "fi"));
 		return (1);
 	case 'i':
-		return (kw_is(s, "if"));
+		return (KW_IS(s, len, "if"));
 	case 's':
-		if (!kw_is(s, "select"))
+		if (!KW_IS(s, len, "select"))
 			return (0);
 		lx->mode = M_SKIP;
 		return (1);
 	case 't':
-		if (kw_is(s, "time")) {
+		if (KW_IS(s, len, "time")) {
 			lx->timeopts = 1;
 			return (1);
 		}
-		return (kw_is(s, "then"));
+		return (KW_IS(s, len, "then"));
 	case 'u':
-		return (kw_is(s, "until"));
+		return (KW_IS(s, len, "until"));
 	case 'w':
-		return (kw_is(s, "while"));
+		return (KW_IS(s, len, "while"));
 	case '[':
-		if (!kw_is(s, "[["))
+		if (!KW_IS(s, len, "[["))
 			return (0);
 		lx->mode = M_DBRACKET;
 		return (1);
@@ -1373,7 +1412,7 @@ add_word(struct lex *lx, const struct word *w)
 	if (lx->mode != M_CMD)
 		return (add_other(lx, w));
 	if (lx->nwords == 0) {
-		if (keyword(lx, w))
+		if (!w->quoted && !w->subst && keyword(lx, w->s, w->len))
 			return (0);
 		if (lx->timeopts && w->s[0] == '-' && !w->quoted)
 			return (0);
@@ -1454,7 +1493,7 @@ lex_close(struct lex *lx)
 static int
 lex_operator(struct lex *lx, int c)
 {
-	int	next = lx->i + 1 < lx->n ? lx->s[lx->i + 1] : '\0';
+	int	next = lx->s[lx->i + 1];	/* lx->i < lx->n */
 
 	if (lx->mode == M_DBRACKET) {
 		lx->i += (next == c) ? 2 : 1;
@@ -1499,6 +1538,75 @@ skip_blanks(struct lex *lx)
 }
 
 /*
+ * A plain word at lx->i that starts a simple command, the first word
+ * of most: what lex_word() and add_word() do with it, without a
+ * struct word.  Returns 0, having changed nothing, when the word is
+ * not plain; 1 when it took it, -1 on error.
+ */
+static inline int
+lex_name(struct lex *lx)
+{
+	const char	*raw = lx->s + lx->i;
+	char		*w;
+	size_t		 end, len;
+	int		 seen;
+
+	if ((end = plain_end(lx, &seen)) == lx->i)
+		return (0);
+	len = end - lx->i;
+	w = cut_word(lx, end);
+	if (maybe_keyword(w, len) && keyword(lx, w, len))
+		return (1);
+	if (lx->timeopts && w[0] == '-')
+		return (1);
+	/* without = or [ it is no NAME=value */
+	if ((seen & CH_ASSIGN) && is_assignment(raw))
+		return (1);
+	lx->dyn0 = 0;
+	lx->len0 = (seen & CH_SLASH) ? 0 : len;
+	return (push_arg(lx, w) == -1 ? -1 : 1);
+}
+
+/*
+ * The plain arguments of a simple command from lx->i on, the most
+ * common words, in a loop of their own that keeps the lexer's state
+ * in registers; parse_seq() calls out for everything else and so
+ * reloads it for every word.  It stops, for parse_seq() to go on, at
+ * the first word or byte it does not take (quotes, an operator, a
+ * digit that may start a redirection, a backslash, the end) or when
+ * the list of words is full.  Returns whether it took a word.
+ */
+static inline int
+lex_args(struct lex *lx)
+{
+	const char	*s = lx->s;
+	char		*cut = lx->cut, **words = lx->argv;
+	size_t		 i = lx->i, n = lx->n, end;
+	int		 nw = lx->nwords, cl;
+
+	/* push_arg()'s room for the word and the NULL after it */
+	while (nw + 1 < lx->wroom) {
+		/* s[n] is a NUL, which is CH_WORD */
+		for (end = i; ((cl = CHCLASS(s[end])) & CH_WORD) == 0; end++)
+			;
+		if (end == i || (end < n && ((cl & CH_META) == 0 ||
+		    s[end] == '(')))
+			break;
+		cut[end] = '\0';
+		words[nw++] = cut + i;
+		for (i = end; is_blank(s[i]); i++)
+			;
+		if (CHCLASS(s[i]) & (CH_WORD | CH_TOKEN))
+			break;
+	}
+	if (nw == lx->nwords)
+		return (0);
+	lx->i = i;
+	lx->nwords = nw;
+	return (1);
+}
+
+/*
  * What lex_token() found: TOK_NEXT when it handled something, TOK_WORD
  * when c starts a word after all, TOK_END at the end of a $(...).
  */
@@ -1513,8 +1621,11 @@ lex_token(struct lex *lx, int c)
 {
 	int	r;
 
-	/* the list and pipeline operators, the most common, first */
-	if ((c == '&' && !is_redirect(lx)) || c == '|' || c == ';')
+	/*
+	 * The list and pipeline operators, the most common, first; &> is
+	 * a redirection.  s[lx->n] is a NUL, so s[lx->i + 1] can be read.
+	 */
+	if (c == '|' || c == ';' || (c == '&' && lx->s[lx->i + 1] != '>'))
 		return (lex_operator(lx, c) == -1 ? TOK_ERROR : TOK_NEXT);
 	switch (c) {
 	case '#':
@@ -1546,10 +1657,9 @@ lex_token(struct lex *lx, int c)
 		lx->i++;
 		return (TOK_NEXT);
 	}
+	/* the operators were taken above, but for &> */
 	if (is_redirect(lx))
 		return (lex_redirect(lx) == -1 ? TOK_ERROR : TOK_NEXT);
-	if (c == ';' || c == '&' || c == '|')
-		return (lex_operator(lx, c) == -1 ? TOK_ERROR : TOK_NEXT);
 	return (TOK_WORD);
 }
 
@@ -1557,7 +1667,6 @@ static int
 parse_seq(struct lex *lx)
 {
 	struct word	w;
-	size_t		end;
 	int		c, r;
 
 	for (;;) {
@@ -1585,12 +1694,14 @@ parse_seq(struct lex *lx)
 				return (0);
 			continue;
 		}
-		/* an argument of a simple command: most are plain */
-		if (lx->mode == M_CMD && lx->nwords > 0 &&
-		    (end = plain_end(lx, NULL)) != lx->i) {
-			if (push_arg(lx, cut_word(lx, end)) == -1)
+		/* most words are plain, in a simple command */
+		if (lx->mode == M_CMD) {
+			if (lx->nwords > 0)
+				r = lex_args(lx);
+			else if ((r = lex_name(lx)) == -1)
 				return (-1);
-			continue;
+			if (r == 1)
+				continue;
 		}
 		if (lex_word(lx, &w) == -1 || add_word(lx, &w) == -1)
 			return (-1);
