@@ -244,6 +244,20 @@ command_match(struct ruleset *rs, uint32_t i, const struct rule *r,
 }
 
 /*
+ * Are two words the same?  Inline: they are a few bytes long, shorter
+ * than a call to strcmp() takes, and a line can ask a thousand times.
+ */
+static inline int
+same_word(const char *a, const char *b)
+{
+	while (*a != '\0' && *a == *b) {
+		a++;
+		b++;
+	}
+	return (*a == *b);
+}
+
+/*
  * Are command k's words those of one of the few commands before it
  * (rm -f a && rm -f a ...)?  The same words get the same rules.
  */
@@ -258,7 +272,7 @@ cmd_repeats(const struct shparse *sp, size_t k)
 		d = &sp->cmds[j];
 		if (d->argc != c->argc || d->argv[0][0] != c->argv[0][0])
 			continue;	/* most differ here */
-		for (i = 0; i < c->argc && strcmp(c->argv[i], d->argv[i]) == 0;
+		for (i = 0; i < c->argc && same_word(c->argv[i], d->argv[i]);
 		    i++)
 			;
 		if (i == c->argc)
@@ -364,7 +378,7 @@ text_seen(struct ruleset *rs, size_t i, size_t len)
 		return (0);	/* the table stays half empty */
 	for (k = fnv1a(t, len) % TEXTSLOTS; rs->textslot[k].gen == rs->textgen;
 	    k = (k + 1) % TEXTSLOTS)
-		if (strcmp(rs->sp.texts[rs->textslot[k].idx], t) == 0)
+		if (same_word(rs->sp.texts[rs->textslot[k].idx], t))
 			return (1);
 	rs->textslot[k].gen = rs->textgen;
 	rs->textslot[k].idx = (uint32_t)i;
