@@ -231,6 +231,7 @@ int		 cmdindex_args(const struct cmdindex *, uint32_t,
 
 /* prefilter.c: which regex rules may match a text */
 #define PF_MAXPOS	254	/* places noted an id; npos is a uint8_t */
+#define PF_LITMAX	8	/* longer literals: their first bytes */
 
 /* is id's bit set (prefilter hits, rules without a literal)? */
 static inline int

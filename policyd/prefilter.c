@@ -31,7 +31,6 @@
 #define PF_IDBITS	20	/* an output: rule | literal length << 20 */
 #define PF_OUT		0x80000000U	/* in the table: the state has outputs */
 #define PF_OUT16	0x8000U
-#define PF_LITMAX	8	/* longer literals: their first bytes */
 #define PF_IDMASK	((1U << PF_IDBITS) - 1)
 #define PF_OUT4		4	/* outputs a state copied at once */
 

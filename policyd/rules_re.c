@@ -423,26 +423,47 @@ try_from(struct ruleset *rs, const struct rule *r, struct lastread *l,
 }
 
 /*
+ * Where the places of a literal set the prefilter saw but did not note
+ * can start, given the n it noted (all it notes, PF_MAXPOS): it notes
+ * them in the order they end, so the others end no sooner than the last
+ * noted one, and start at most PF_LITMAX - 1 bytes before it.
+ */
+static size_t
+past_noted(const uint32_t *v, size_t n)
+{
+	size_t	k, last = 0;
+
+	for (k = 0; k < n; k++)
+		if (v[k] > last)
+			last = v[k];
+	return (last >= PF_LITMAX - 1 ? last - (PF_LITMAX - 1) : 0);
+}
+
+/*
  * A rule whose matches start at its literal: tried where it was seen,
- * and with follow literals only where one of them comes after.
+ * and with follow literals only where one of them comes after.  A
+ * literal seen in more places than the prefilter notes: the noted ones
+ * first, then one search from where the others can start (past_noted()).
  */
 static int
 match_anchored(struct ruleset *rs, size_t i, const char *s, size_t len)
 {
 	const struct rule	*r = rs->regex[i];
 	const uint32_t		*v = rs->pos + (size_t)r->lit * PF_MAXPOS;
-	size_t			 k, upto = SIZE_MAX;
+	size_t			 k, n = rs->npos[r->lit], upto = SIZE_MAX;
 	struct lastread		 last, *l;
 	struct follow		 fw;
 	int			 follow, m;
 
+	if (n > PF_MAXPOS)
+		n = PF_MAXPOS;
 	l = lastread_start(r, rs->npos[r->lit], &last);
 	follow = follow_start(rs, r, &fw);
 	/* a rule with a chain: the places after upto cannot start one */
 	if (r->npost > 0 && (upto = chain_back(rs, r->postid, r->npost,
 	    len)) == SIZE_MAX)
 		return (0);
-	for (k = 0; k < rs->npos[r->lit]; k++) {
+	for (k = 0; k < n; k++) {
 		if (r->wordstart && v[k] > 0 && is_word(s[v[k] - 1]))
 			continue;	/* no \b before it */
 		if (r->next.len > 0 && !rx_next_ok(&r->next, s, len, v[k]))
@@ -457,7 +478,9 @@ match_anchored(struct ruleset *rs, size_t i, const char *s, size_t len)
 		} else if ((m = try_from(rs, r, l, s, len, v[k], v[k])) != 0)
 			return (m == 1 || rule_re_match(rs, r->re, s, len));
 	}
-	return (0);
+	if (rs->npos[r->lit] <= PF_MAXPOS)
+		return (0);
+	return (rule_re_match_at(rs, r->re, s, len, past_noted(v, n)));
 }
 
 /* the starts merged so far into one window for pcre2 */
@@ -604,7 +627,7 @@ regex_rule_matches(struct ruleset *rs, size_t i, const char *s, size_t len)
 	const struct rule	*r = rs->regex[i];
 
 	if (r->always || rs->npos[r->lit] == 0 ||
-	    rs->npos[r->lit] > PF_MAXPOS ||
+	    (rs->npos[r->lit] > PF_MAXPOS && !r->prefix) ||
 	    (rs->npos[r->lit] > FEWPOS && !r->rspanned) ||
 	    (r->prefix ? r->re_anch : r->re_lim) == NULL)
 		return (rule_re_match(rs, r->re, s, len));

@@ -739,6 +739,35 @@ t_repeat_edges(void)
 }
 
 /*
+ * A literal seen in more places than the prefilter notes: the match is
+ * found past the noted places too, and only there.
+ */
+static void
+t_past_noted(void)
+{
+	struct ruleset	 rs;
+	struct cferrs	 errs;
+	char		 line[4200];
+	size_t		 off = 0;
+
+	if (load_one(&rs, &errs, "pattern '\\|\\s*nc\\b'") == -1)
+		return;
+	while (off < 3000) {
+		memcpy(line + off, "a | b; ", 7);
+		off += 7;
+	}
+	line[off] = '\0';
+	is_str(cmd(&rs, line), "allow -", "%zu places of |, none a match",
+	    off / 7);
+	strlcpy(line + off, "a |  nc x", sizeof(line) - off);
+	is_str(cmd(&rs, line), "deny r", "the match past the noted places");
+	line[off + 2] = 'x';
+	is_str(cmd(&rs, line), "allow -", "nor one there without its literal");
+	ruleset_free(&rs);
+	cferrs_free(&errs);
+}
+
+/*
  * A follow literal counts only after bytes the pattern can hold before
  * it (its gap); a newline is one of them when the rule has flag s.
  */
@@ -1167,6 +1196,7 @@ main(void)
 	t_literals();
 	t_span();
 	t_repeat_edges();
+	t_past_noted();
 	t_follow_gap();
 	t_next();
 	t_shipped();
