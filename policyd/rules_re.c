@@ -218,6 +218,7 @@ first_from(const uint32_t *fv, size_t nf, size_t p)
 struct gapped {
 	uint32_t	fv[FEWPOS];
 	size_t		nf;
+	size_t		cur;		/* gapped_first()'s last answer */
 	uint32_t	lo[FEWPOS];
 	uint8_t		blocked[FEWPOS];
 };
@@ -231,11 +232,28 @@ gapped_start(const struct ruleset *rs, int id, struct gapped *g)
 	if (id < 0 || rs->npos[id] > FEWPOS)
 		return (0);
 	g->nf = places(rs, (size_t)id, g->fv);
+	g->cur = 0;
 	for (k = 0; k < g->nf; k++) {
 		g->lo[k] = g->fv[k];
 		g->blocked[k] = 0;
 	}
 	return (1);
+}
+
+/*
+ * The first of g's places not before p (nf: none).  The places asked
+ * about mostly come in increasing order: on from the last answer.
+ */
+static inline size_t
+gapped_first(struct gapped *g, size_t p)
+{
+	size_t	k = g->cur;
+
+	if (k > 0 && g->fv[k - 1] >= p)
+		k = first_from(g->fv, k, p);	/* p went back */
+	while (k < g->nf && g->fv[k] < p)
+		k++;
+	return (g->cur = k);
 }
 
 /* are the bytes from p up to place k all in gap? */
@@ -291,7 +309,7 @@ follow_ok(const struct rule *r, const char *s, size_t p, struct follow *fw)
 	struct gapped	*f1 = &fw->f1, *f2 = &fw->f2;
 	size_t		 k, m;
 
-	if ((k = first_from(f1->fv, f1->nf, p)) == f1->nf)
+	if ((k = gapped_first(f1, p)) == f1->nf)
 		return (0);
 	if (r->gapped && !gap_clean(r->gap, s, p, k, f1))
 		return (0);
@@ -300,7 +318,7 @@ follow_ok(const struct rule *r, const char *s, size_t p, struct follow *fw)
 	for (; k < f1->nf; k++) {
 		if (r->gapped && !gap_clean(r->gap, s, p, k, f1))
 			return (0);	/* nor any later one */
-		if ((m = first_from(f2->fv, f2->nf, f1->fv[k])) == f2->nf)
+		if ((m = gapped_first(f2, f1->fv[k])) == f2->nf)
 			return (0);	/* nor after any later one */
 		if (gap_clean(r->gap2, s, f1->fv[k], m, f2))
 			return (1);
