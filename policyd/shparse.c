@@ -895,7 +895,10 @@ bq_escape(const struct lex *lx, size_t i)
 	return (i + 1 < lx->n && strchr("\\`$", lx->s[i + 1]) != NULL);
 }
 
-/* `...`: unescape, then parse one level deeper */
+/*
+ * `...`: unescape, then parse one level deeper.  The word gets it as
+ * written, unless sb is NULL.
+ */
 static int
 lex_backtick(struct lex *lx, struct sbuf *sb, struct word *w)
 {
@@ -903,28 +906,37 @@ lex_backtick(struct lex *lx, struct sbuf *sb, struct word *w)
 	const char	*s = lx->s;
 	char		*in, *cut;
 	size_t		 i, k, len = 0, start = lx->i;
+	int		 escaped = 0;
 
 	for (i = start + 1; i < lx->n && s[i] != '`'; i++, len++)
-		if (s[i] == '\\' && bq_escape(lx, i))
+		if (s[i] == '\\' && bq_escape(lx, i)) {
+			escaped = 1;
 			i++;
+		}
 	if (i >= lx->n)
 		return (syntax(lx, "unterminated backquote"));
 	if (too_deep(lx->p, lx->depth + 1))
 		return (-1);
 	/*
-	 * Unescaped straight into the arena, twice: the text and the
-	 * copy to cut words from, written together rather than the copy
-	 * made by memcpy() from bytes stored a moment before.
+	 * Unescaped into the arena, twice, in one allocation: the text
+	 * and the copy to cut words from.  Most have nothing to unescape
+	 * and are copied whole.  (len is less than lx->n, whose string and
+	 * its copy are in memory: 2 * (len + 1) does not overflow.)
 	 */
-	if ((in = arena_alloc(lx->p, len + 1)) == NULL ||
-	    (cut = arena_alloc(lx->p, len + 1)) == NULL) {
+	if ((in = arena_alloc(lx->p, 2 * (len + 1))) == NULL) {
 		sh_seterr(lx->p, SH_ELIMIT, "out of memory");
 		return (-1);
 	}
-	for (i = start + 1, k = 0; k < len; i++, k++) {
-		if (s[i] == '\\' && bq_escape(lx, i))
-			i++;
-		in[k] = cut[k] = s[i];
+	cut = in + len + 1;
+	if (!escaped) {
+		memcpy(in, s + start + 1, len);
+		memcpy(cut, s + start + 1, len);
+	} else {
+		for (i = start + 1, k = 0; k < len; i++, k++) {
+			if (s[i] == '\\' && bq_escape(lx, i))
+				i++;
+			in[k] = cut[k] = s[i];
+		}
 	}
 	in[len] = cut[len] = '\0';
 	lx->i = i + 1;
@@ -932,6 +944,8 @@ lex_backtick(struct lex *lx, struct sbuf *sb, struct word *w)
 	    parse_seq(&sub) == -1)
 		return (-1);
 	w->subst = 1;
+	if (sb == NULL)
+		return (0);
 	return (sb_add(lx, sb, lx->s + start, lx->i - start));
 }
 
