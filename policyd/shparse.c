@@ -1082,6 +1082,44 @@ lex_plain(struct lex *lx, struct word *w)
 	return (1);
 }
 
+/* whether the word being read ends at lx->i, for lex_parts() */
+static inline int
+word_ends(const struct lex *lx)
+{
+	/* s[lx->n] is a NUL, which is no metacharacter */
+	return (lx->i >= lx->n || is_meta(lx->s[lx->i]));
+}
+
+/*
+ * The word at lx->i starts with $(...) or a backquote, and most such
+ * words are nothing else: then the text as written goes from the
+ * source to the arena at once, not through sb first.  Returns 1 when
+ * the word ended with it, 0 when more follows (sb has the text so far),
+ * -1 on error.  (A ( after it is no array assignment: sb would end in
+ * ')' or '`', not in '='.)
+ */
+static int
+lex_subst_word(struct lex *lx, struct sbuf *sb, struct word *w)
+{
+	size_t	start = lx->i;
+
+	if (lx->s[start] == '`') {
+		if (lex_backtick(lx, NULL, w) == -1)
+			return (-1);
+	} else {
+		w->plain = 1;	/* as lex_parts() counts a '$' */
+		if (lex_subst(lx, NULL, w) == -1)
+			return (-1);
+	}
+	if (!word_ends(lx))
+		return (sb_add(lx, sb, lx->s + start, lx->i - start));
+	if ((w->s = arena_strndup(lx->p, lx->s + start,
+	    lx->i - start)) == NULL)
+		return (syntax(lx, "out of memory"));
+	w->len = lx->i - start;
+	return (1);
+}
+
 /*
  * A word with quotes, escapes or substitutions, decoded into lx->wb.
  * Kept out of line so that the hot path through lex_word() stays small.
@@ -1090,10 +1128,17 @@ static __attribute__((__noinline__)) int
 lex_parts(struct lex *lx, struct word *w)
 {
 	struct sbuf	*sb = &lx->lv->wb;
+	const char	*s = lx->s;
 	size_t		 start;
-	int		 c;
+	int		 c, r;
 
 	sb->len = 0;
+	/* s[lx->n] is a NUL: after "$(", s[lx->i + 2] can be read */
+	if (s[lx->i] == '`' || (s[lx->i] == '$' && s[lx->i + 1] == '(' &&
+	    s[lx->i + 2] != '(')) {
+		if ((r = lex_subst_word(lx, sb, w)) != 0)
+			return (r == 1 ? 0 : -1);
+	}
 	while (lx->i < lx->n) {
 		c = lx->s[lx->i];
 		if (is_meta(c)) {
