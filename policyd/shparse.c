@@ -1121,6 +1121,30 @@ lex_subst_word(struct lex *lx, struct sbuf *sb, struct word *w)
 }
 
 /*
+ * The word at lx->i starts with a single quote: if the quoted string is
+ * the whole word, as in sh -c 'ls', it goes to the arena at once.
+ * Returns as lex_subst_word() does.
+ */
+static int
+lex_squote_word(struct lex *lx, struct sbuf *sb, struct word *w)
+{
+	const char	*from = lx->s + lx->i + 1, *end;
+
+	w->quoted = 1;
+	w->nquotes++;
+	if ((end = memchr(from, '\'', lx->n - lx->i - 1)) == NULL)
+		return (syntax(lx, "unterminated single quote"));
+	lx->i = end - lx->s + 1;
+	/* 'a='(1 2) is an array assignment: lex_parts() tells */
+	if (!word_ends(lx) || lx->s[lx->i] == '(')
+		return (sb_add(lx, sb, from, end - from));
+	if ((w->s = arena_strndup(lx->p, from, end - from)) == NULL)
+		return (syntax(lx, "out of memory"));
+	w->len = end - from;
+	return (1);
+}
+
+/*
  * A word with quotes, escapes or substitutions, decoded into lx->wb.
  * Kept out of line so that the hot path through lex_word() stays small.
  */
@@ -1137,6 +1161,9 @@ lex_parts(struct lex *lx, struct word *w)
 	if (s[lx->i] == '`' || (s[lx->i] == '$' && s[lx->i + 1] == '(' &&
 	    s[lx->i + 2] != '(')) {
 		if ((r = lex_subst_word(lx, sb, w)) != 0)
+			return (r == 1 ? 0 : -1);
+	} else if (s[lx->i] == '\'') {
+		if ((r = lex_squote_word(lx, sb, w)) != 0)
 			return (r == 1 ? 0 : -1);
 	}
 	while (lx->i < lx->n) {
