@@ -1145,6 +1145,32 @@ lex_squote_word(struct lex *lx, struct sbuf *sb, struct word *w)
 }
 
 /*
+ * The word at lx->i starts with a double quote: if the string has no
+ * backslash, $ or backquote and is the whole word, as in echo "a b",
+ * it goes to the arena at once.  Returns 1 when it took the word, 0
+ * having read nothing when it did not, -1 on error.
+ */
+static int
+lex_dquote_word(struct lex *lx, struct word *w)
+{
+	const char	*from = lx->s + lx->i + 1;
+	size_t		 end;
+
+	end = run_end(lx->s, lx->i + 1, lx->n, CH_DQUOTE);
+	/* "a="(1 2) is an array assignment: lex_parts() tells */
+	if (end >= lx->n || lx->s[end] != '"' || (end + 1 < lx->n &&
+	    (!is_meta(lx->s[end + 1]) || lx->s[end + 1] == '(')))
+		return (0);
+	w->quoted = 1;
+	w->nquotes++;
+	if ((w->s = arena_strndup(lx->p, from, lx->s + end - from)) == NULL)
+		return (syntax(lx, "out of memory"));
+	w->len = lx->s + end - from;
+	lx->i = end + 1;
+	return (1);
+}
+
+/*
  * A word with quotes, escapes or substitutions, decoded into lx->wb.
  * Kept out of line so that the hot path through lex_word() stays small.
  */
@@ -1164,6 +1190,9 @@ lex_parts(struct lex *lx, struct word *w)
 			return (r == 1 ? 0 : -1);
 	} else if (s[lx->i] == '\'') {
 		if ((r = lex_squote_word(lx, sb, w)) != 0)
+			return (r == 1 ? 0 : -1);
+	} else if (s[lx->i] == '"') {
+		if ((r = lex_dquote_word(lx, w)) != 0)
 			return (r == 1 ? 0 : -1);
 	}
 	while (lx->i < lx->n) {
