@@ -895,7 +895,10 @@ bq_escape(const struct lex *lx, size_t i)
 	return (i + 1 < lx->n && strchr("\\`$", lx->s[i + 1]) != NULL);
 }
 
-/* `...`: unescape, then parse one level deeper */
+/*
+ * `...`: unescape, then parse one level deeper.  The word gets it as
+ * written, unless sb is NULL.
+ */
 static int
 lex_backtick(struct lex *lx, struct sbuf *sb, struct word *w)
 {
@@ -903,28 +906,37 @@ lex_backtick(struct lex *lx, struct sbuf *sb, struct word *w)
 	const char	*s = lx->s;
 	char		*in, *cut;
 	size_t		 i, k, len = 0, start = lx->i;
+	int		 escaped = 0;
 
 	for (i = start + 1; i < lx->n && s[i] != '`'; i++, len++)
-		if (s[i] == '\\' && bq_escape(lx, i))
+		if (s[i] == '\\' && bq_escape(lx, i)) {
+			escaped = 1;
 			i++;
+		}
 	if (i >= lx->n)
 		return (syntax(lx, "unterminated backquote"));
 	if (too_deep(lx->p, lx->depth + 1))
 		return (-1);
 	/*
-	 * Unescaped straight into the arena, twice: the text and the
-	 * copy to cut words from, written together rather than the copy
-	 * made by memcpy() from bytes stored a moment before.
+	 * Unescaped into the arena, twice, in one allocation: the text
+	 * and the copy to cut words from.  Most have nothing to unescape
+	 * and are copied whole.  (len is less than lx->n, whose string and
+	 * its copy are in memory: 2 * (len + 1) does not overflow.)
 	 */
-	if ((in = arena_alloc(lx->p, len + 1)) == NULL ||
-	    (cut = arena_alloc(lx->p, len + 1)) == NULL) {
+	if ((in = arena_alloc(lx->p, 2 * (len + 1))) == NULL) {
 		sh_seterr(lx->p, SH_ELIMIT, "out of memory");
 		return (-1);
 	}
-	for (i = start + 1, k = 0; k < len; i++, k++) {
-		if (s[i] == '\\' && bq_escape(lx, i))
-			i++;
-		in[k] = cut[k] = s[i];
+	cut = in + len + 1;
+	if (!escaped) {
+		memcpy(in, s + start + 1, len);
+		memcpy(cut, s + start + 1, len);
+	} else {
+		for (i = start + 1, k = 0; k < len; i++, k++) {
+			if (s[i] == '\\' && bq_escape(lx, i))
+				i++;
+			in[k] = cut[k] = s[i];
+		}
 	}
 	in[len] = cut[len] = '\0';
 	lx->i = i + 1;
@@ -932,6 +944,8 @@ lex_backtick(struct lex *lx, struct sbuf *sb, struct word *w)
 	    parse_seq(&sub) == -1)
 		return (-1);
 	w->subst = 1;
+	if (sb == NULL)
+		return (0);
 	return (sb_add(lx, sb, lx->s + start, lx->i - start));
 }
 
@@ -1068,6 +1082,94 @@ lex_plain(struct lex *lx, struct word *w)
 	return (1);
 }
 
+/* whether the word being read ends at lx->i, for lex_parts() */
+static inline int
+word_ends(const struct lex *lx)
+{
+	/* s[lx->n] is a NUL, which is no metacharacter */
+	return (lx->i >= lx->n || is_meta(lx->s[lx->i]));
+}
+
+/*
+ * The word at lx->i starts with $(...) or a backquote, and most such
+ * words are nothing else: then the text as written goes from the
+ * source to the arena at once, not through sb first.  Returns 1 when
+ * the word ended with it, 0 when more follows (sb has the text so far),
+ * -1 on error.  (A ( after it is no array assignment: sb would end in
+ * ')' or '`', not in '='.)
+ */
+static int
+lex_subst_word(struct lex *lx, struct sbuf *sb, struct word *w)
+{
+	size_t	start = lx->i;
+
+	if (lx->s[start] == '`') {
+		if (lex_backtick(lx, NULL, w) == -1)
+			return (-1);
+	} else {
+		w->plain = 1;	/* as lex_parts() counts a '$' */
+		if (lex_subst(lx, NULL, w) == -1)
+			return (-1);
+	}
+	if (!word_ends(lx))
+		return (sb_add(lx, sb, lx->s + start, lx->i - start));
+	if ((w->s = arena_strndup(lx->p, lx->s + start,
+	    lx->i - start)) == NULL)
+		return (syntax(lx, "out of memory"));
+	w->len = lx->i - start;
+	return (1);
+}
+
+/*
+ * The word at lx->i starts with a single quote: if the quoted string is
+ * the whole word, as in sh -c 'ls', it goes to the arena at once.
+ * Returns as lex_subst_word() does.
+ */
+static int
+lex_squote_word(struct lex *lx, struct sbuf *sb, struct word *w)
+{
+	const char	*from = lx->s + lx->i + 1, *end;
+
+	w->quoted = 1;
+	w->nquotes++;
+	if ((end = memchr(from, '\'', lx->n - lx->i - 1)) == NULL)
+		return (syntax(lx, "unterminated single quote"));
+	lx->i = end - lx->s + 1;
+	/* 'a='(1 2) is an array assignment: lex_parts() tells */
+	if (!word_ends(lx) || lx->s[lx->i] == '(')
+		return (sb_add(lx, sb, from, end - from));
+	if ((w->s = arena_strndup(lx->p, from, end - from)) == NULL)
+		return (syntax(lx, "out of memory"));
+	w->len = end - from;
+	return (1);
+}
+
+/*
+ * The word at lx->i starts with a double quote: if the string has no
+ * backslash, $ or backquote and is the whole word, as in echo "a b",
+ * it goes to the arena at once.  Returns 1 when it took the word, 0
+ * having read nothing when it did not, -1 on error.
+ */
+static int
+lex_dquote_word(struct lex *lx, struct word *w)
+{
+	const char	*from = lx->s + lx->i + 1;
+	size_t		 end;
+
+	end = run_end(lx->s, lx->i + 1, lx->n, CH_DQUOTE);
+	/* "a="(1 2) is an array assignment: lex_parts() tells */
+	if (end >= lx->n || lx->s[end] != '"' || (end + 1 < lx->n &&
+	    (!is_meta(lx->s[end + 1]) || lx->s[end + 1] == '(')))
+		return (0);
+	w->quoted = 1;
+	w->nquotes++;
+	if ((w->s = arena_strndup(lx->p, from, lx->s + end - from)) == NULL)
+		return (syntax(lx, "out of memory"));
+	w->len = lx->s + end - from;
+	lx->i = end + 1;
+	return (1);
+}
+
 /*
  * A word with quotes, escapes or substitutions, decoded into lx->wb.
  * Kept out of line so that the hot path through lex_word() stays small.
@@ -1076,10 +1178,23 @@ static __attribute__((__noinline__)) int
 lex_parts(struct lex *lx, struct word *w)
 {
 	struct sbuf	*sb = &lx->lv->wb;
+	const char	*s = lx->s;
 	size_t		 start;
-	int		 c;
+	int		 c, r;
 
 	sb->len = 0;
+	/* s[lx->n] is a NUL: after "$(", s[lx->i + 2] can be read */
+	if (s[lx->i] == '`' || (s[lx->i] == '$' && s[lx->i + 1] == '(' &&
+	    s[lx->i + 2] != '(')) {
+		if ((r = lex_subst_word(lx, sb, w)) != 0)
+			return (r == 1 ? 0 : -1);
+	} else if (s[lx->i] == '\'') {
+		if ((r = lex_squote_word(lx, sb, w)) != 0)
+			return (r == 1 ? 0 : -1);
+	} else if (s[lx->i] == '"') {
+		if ((r = lex_dquote_word(lx, w)) != 0)
+			return (r == 1 ? 0 : -1);
+	}
 	while (lx->i < lx->n) {
 		c = lx->s[lx->i];
 		if (is_meta(c)) {
