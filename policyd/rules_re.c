@@ -301,13 +301,15 @@ follow_start(const struct ruleset *rs, const struct rule *r,
  * after such a follow literal, with nothing but r->gap2 bytes between.
  * The first follow place after p tells whether any will do; with a
  * second set, each follow place up to the first byte outside r->gap is
- * asked for the first place of that set after it.
+ * asked for the first place of that set after it.  Each asks about the
+ * bytes from the place before it only (those before are known), so
+ * no byte is read twice for a rule, however the places fall.
  */
 static int
 follow_ok(const struct rule *r, const char *s, size_t p, struct follow *fw)
 {
 	struct gapped	*f1 = &fw->f1, *f2 = &fw->f2;
-	size_t		 k, m;
+	size_t		 k, m, from = p;
 
 	if ((k = gapped_first(f1, p)) == f1->nf)
 		return (0);
@@ -315,8 +317,8 @@ follow_ok(const struct rule *r, const char *s, size_t p, struct follow *fw)
 		return (0);
 	if (!fw->two)
 		return (1);
-	for (; k < f1->nf; k++) {
-		if (r->gapped && !gap_clean(r->gap, s, p, k, f1))
+	for (; k < f1->nf; from = f1->fv[k++]) {
+		if (r->gapped && !gap_clean(r->gap, s, from, k, f1))
 			return (0);	/* nor any later one */
 		if ((m = gapped_first(f2, f1->fv[k])) == f2->nf)
 			return (0);	/* nor after any later one */
