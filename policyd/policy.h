@@ -112,6 +112,8 @@ struct rule {
 	int		 rspanned;	/* rspan leaves some byte out */
 	uint8_t		 rspan[32];	/* and lookarounds too: rx_readspan */
 	uint32_t	 behind;	/* bytes read before a start, >= 1 */
+	uint8_t		 needcu[2];	/* bytes every match holds: pcre2's */
+					/* first and last code units; 0 */
 	/* RK_COMMAND */
 	char		*match;		/* globs on argv[0], comma-separated */
 	char		**globs;	/* match split at commas */

@@ -637,6 +637,28 @@ match_windows(struct ruleset *rs, size_t i, const char *s, size_t len)
 }
 
 /*
+ * Does s hold the bytes every match of r holds (r->needcu, 0: none)?
+ * A letter in either case: pcre2 does not say whether it folds case.
+ * Asked only before the costly paths, for a literal seen in many
+ * places.
+ */
+static int
+has_needed(const struct rule *r, const char *s, size_t len)
+{
+	int	k, c;
+
+	for (k = 0; k < 2; k++) {
+		if ((c = r->needcu[k]) == 0)
+			continue;
+		if (memchr(s, c, len) != NULL)
+			continue;
+		if (!isalpha(c) || memchr(s, c ^ 0x20, len) == NULL)
+			return (0);
+	}
+	return (1);
+}
+
+/*
  * Does regex rule i match s?  After regex_scan(): tried only where the
  * prefilter says a match can be; with too many places to note, over the
  * whole text.
@@ -646,6 +668,8 @@ regex_rule_matches(struct ruleset *rs, size_t i, const char *s, size_t len)
 {
 	const struct rule	*r = rs->regex[i];
 
+	if (!r->always && rs->npos[r->lit] > FEWPOS && !has_needed(r, s, len))
+		return (0);
 	if (r->always || rs->npos[r->lit] == 0 ||
 	    (rs->npos[r->lit] > PF_MAXPOS && !r->prefix) ||
 	    (rs->npos[r->lit] > FEWPOS && !r->rspanned) ||
@@ -660,6 +684,26 @@ regex_rule_matches(struct ruleset *rs, size_t i, const char *s, size_t len)
  * The twins of the rules the prefilter can place: anchored when every
  * match starts at the literal, with an offset limit otherwise.
  */
+/* pcre2's first and last code units of r's pattern, when it has them */
+static void
+need_units(struct rule *r)
+{
+	static const uint32_t	 what[2][2] = {
+		{ PCRE2_INFO_FIRSTCODETYPE, PCRE2_INFO_FIRSTCODEUNIT },
+		{ PCRE2_INFO_LASTCODETYPE, PCRE2_INFO_LASTCODEUNIT },
+	};
+	uint32_t		 type, unit;
+	int			 k;
+
+	for (k = 0; k < 2; k++) {
+		r->needcu[k] = 0;
+		if (pcre2_pattern_info(r->re, what[k][0], &type) == 0 &&
+		    type == 1 && pcre2_pattern_info(r->re, what[k][1],
+		    &unit) == 0 && unit < 256)
+			r->needcu[k] = (uint8_t)unit;
+	}
+}
+
 int
 ruleset_anchor(struct ruleset *rs, char *msg, size_t msglen)
 {
@@ -675,6 +719,7 @@ ruleset_anchor(struct ruleset *rs, char *msg, size_t msglen)
 		    (r->prefix ? PCRE2_ANCHORED : PCRE2_USE_OFFSET_LIMIT),
 		    r->prefix ? &r->re_anch : &r->re_lim, msg, msglen) == -1)
 			return (-1);
+		need_units(r);
 		if (pcre2_pattern_info(r->re, PCRE2_INFO_MAXLOOKBEHIND,
 		    &behind) != 0)
 			continue;	/* r->rspanned stays 0 */

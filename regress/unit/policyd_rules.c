@@ -765,6 +765,21 @@ t_past_noted(void)
 	is_str(cmd(&rs, line), "allow -", "nor one there without its literal");
 	ruleset_free(&rs);
 	cferrs_free(&errs);
+
+	/* many places, and a byte every match needs (pcre2's last unit) */
+	if (load_one(&rs, &errs, "pattern '\\bab\\w*:'") == -1)
+		return;
+	for (off = 0; off < 400; off += 5)
+		memcpy(line + off, "ab x ", 5);
+	line[off] = '\0';
+	is_str(cmd(&rs, line), "allow -", "%zu places of ab, no colon",
+	    off / 5);
+	strlcpy(line + off, "abc:", sizeof(line) - off);
+	is_str(cmd(&rs, line), "deny r", "the colon that one needs");
+	strlcpy(line + off, "Abc:", sizeof(line) - off);
+	is_str(cmd(&rs, line), "allow -", "a match needs its literal too");
+	ruleset_free(&rs);
+	cferrs_free(&errs);
 }
 
 /*
