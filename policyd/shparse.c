@@ -508,6 +508,87 @@ too_deep(struct shparse *p, int depth)
 	return (1);
 }
 
+static inline int	maybe_keyword(const char *, size_t);
+
+/*
+ * Most nested parses, $(date), `id`, sh -c 'ls', are one simple command
+ * of plain words and blanks, and parse_seq() with all its state is a
+ * lot of work for them.  This reads such a body from *pos at depth, up
+ * to term (')' for a $(...)) or else the end at n, and does what
+ * lex_start(), lex_name(), lex_args() and finish() would do with it:
+ * the same words cut from cut into the same slots, the same sh_emit().
+ *
+ * Anything else goes to parse_seq(): a word with quotes, $, `, \ or a
+ * metacharacter next to it, a comment, a newline, an operator, a first
+ * word that may be a reserved word or NAME=value, an empty body, an
+ * error already set, more words than the level's free slots hold (the
+ * limit and words_grow() stay parse_seq()'s), a level not made yet.
+ * Then it returns 0, having changed nothing that can be seen: it may
+ * have put NULs in cut, but only after plain words at the blanks or
+ * the terminator that end them, where parse_seq() puts them too or no
+ * word of cut ever reaches; and word pointers in free slots.
+ *
+ * Returns 1 when it parsed the body, *pos then after it, -1 on error.
+ */
+static int
+simple_body(struct shparse *p, const char *s, char *cut, size_t *pos,
+    size_t n, int depth, int term)
+{
+	struct shlevel	 *lv;
+	char		**argv;
+	size_t		  i = *pos, end, len0 = 0, room;
+	int		  nw = 0, cl, seen = 0;
+
+	if (p->error != SH_OK || depth >= p->nlevels ||
+	    (lv = p->levels[depth]) == NULL)
+		return (0);
+	/* push_arg()'s room: the words and the NULL, no words_grow() */
+	room = lv->nfree < SH_MAXWORDS + 1 ? lv->nfree : SH_MAXWORDS + 1;
+	argv = lv->wfree;
+	for (;;) {
+		/* s[n] is a NUL, which is CH_WORD and no blank */
+		while (is_blank(s[i]))
+			i++;
+		/* a '#' starting a word starts a comment */
+		if ((CHCLASS(s[i]) & CH_WORD) || s[i] == '#')
+			break;
+		if (nw + 1 >= (int)room)
+			return (0);
+		for (end = i; ((cl = CHCLASS(s[end])) & CH_WORD) == 0; end++)
+			seen |= cl;
+		/* a blank or the terminator ends it, as in lex_args() */
+		if (!is_blank(s[end]) && !(term != 0 ? end < n &&
+		    s[end] == term : end == n))
+			return (0);
+		cut[end] = '\0';
+		if (nw == 0) {
+			/* lex_name()'s tests, on the word as cut */
+			if (maybe_keyword(cut + i, end - i) ||
+			    (seen & CH_ASSIGN))
+				return (0);
+			len0 = (seen & CH_SLASH) ? 0 : end - i;
+		}
+		argv[nw++] = cut + i;
+		i = end;
+	}
+	if (nw == 0)
+		return (0);
+	if (term != 0) {
+		if (i >= n || s[i] != term)
+			return (0);
+		i++;
+	} else if (i != n)
+		return (0);
+	/* finish()'s */
+	argv[nw] = NULL;
+	lv->wfree += nw + 1;
+	lv->nfree -= nw + 1;
+	*pos = i;
+	if (sh_emit(p, argv, nw, depth, 0, 0, len0, NULL) == -1)
+		return (-1);
+	return (1);
+}
+
 /*
  * Parse an inline script (from sh -c, eval, a here-string or a
  * here-document for a shell) one level deeper.  Unless
@@ -519,7 +600,8 @@ nested(struct shparse *p, const char *s, size_t len, int depth, int flags)
 {
 	struct lex	 lx;
 	char		*cut, **v;
-	size_t		 ncap;
+	size_t		 ncap, pos = 0;
+	int		 r;
 
 	if (too_deep(p, depth))
 		return (-1);
@@ -542,6 +624,10 @@ nested(struct shparse *p, const char *s, size_t len, int depth, int flags)
 		/* texts are read only: the caller's string will do */
 		p->texts[p->ntexts++] = (char *)s;
 	}
+	/* not for a whole line: few are a plain command */
+	if (depth > 0 && (r = simple_body(p, s, cut, &pos, len, depth,
+	    0)) != 0)
+		return (r == 1 ? 0 : -1);
 	if (lex_start(&lx, p, s, cut, len, depth) == -1)
 		return (-1);
 	return (parse_seq(&lx));
@@ -821,18 +907,25 @@ static int
 lex_subst(struct lex *lx, struct sbuf *sb, struct word *w)
 {
 	struct lex	sub;
-	size_t		start = lx->i;
+	size_t		start = lx->i, pos = lx->i + 2;
+	int		r;
 
 	if (too_deep(lx->p, lx->depth + 1))
 		return (-1);
-	if (lex_start(&sub, lx->p, lx->s, lx->cut, lx->n,
-	    lx->depth + 1) == -1)
+	if ((r = simple_body(lx->p, lx->s, lx->cut, &pos, lx->n,
+	    lx->depth + 1, ')')) == -1)
 		return (-1);
-	sub.i = lx->i + 2;
-	sub.term = ')';
-	if (parse_seq(&sub) == -1)
-		return (-1);
-	lx->i = sub.i;
+	if (r == 0) {
+		if (lex_start(&sub, lx->p, lx->s, lx->cut, lx->n,
+		    lx->depth + 1) == -1)
+			return (-1);
+		sub.i = pos;
+		sub.term = ')';
+		if (parse_seq(&sub) == -1)
+			return (-1);
+		pos = sub.i;
+	}
+	lx->i = pos;
 	w->subst = 1;
 	if (sb == NULL)
 		return (0);
@@ -905,8 +998,8 @@ lex_backtick(struct lex *lx, struct sbuf *sb, struct word *w)
 	struct lex	 sub;
 	const char	*s = lx->s;
 	char		*in, *cut;
-	size_t		 i, k, len = 0, start = lx->i;
-	int		 escaped = 0;
+	size_t		 i, k, len = 0, start = lx->i, pos = 0;
+	int		 escaped = 0, r;
 
 	for (i = start + 1; i < lx->n && s[i] != '`'; i++, len++)
 		if (s[i] == '\\' && bq_escape(lx, i)) {
@@ -940,8 +1033,11 @@ lex_backtick(struct lex *lx, struct sbuf *sb, struct word *w)
 	}
 	in[len] = cut[len] = '\0';
 	lx->i = i + 1;
-	if (lex_start(&sub, lx->p, in, cut, len, lx->depth + 1) == -1 ||
-	    parse_seq(&sub) == -1)
+	if ((r = simple_body(lx->p, in, cut, &pos, len, lx->depth + 1,
+	    0)) == -1)
+		return (-1);
+	if (r == 0 && (lex_start(&sub, lx->p, in, cut, len,
+	    lx->depth + 1) == -1 || parse_seq(&sub) == -1))
 		return (-1);
 	w->subst = 1;
 	if (sb == NULL)
