@@ -989,25 +989,17 @@ bq_escape(const struct lex *lx, size_t i)
 }
 
 /*
- * `...`: unescape, then parse one level deeper.  The word gets it as
- * written, unless sb is NULL.
+ * The `...` at lx->i, len bytes unescaped: unescape, then parse one
+ * level deeper.
  */
 static int
-lex_backtick(struct lex *lx, struct sbuf *sb, struct word *w)
+bq_nested(struct lex *lx, size_t len, int escaped)
 {
 	struct lex	 sub;
 	const char	*s = lx->s;
 	char		*in, *cut;
-	size_t		 i, k, len = 0, start = lx->i, pos = 0;
-	int		 escaped = 0, r;
+	size_t		 i, k, start = lx->i;
 
-	for (i = start + 1; i < lx->n && s[i] != '`'; i++, len++)
-		if (s[i] == '\\' && bq_escape(lx, i)) {
-			escaped = 1;
-			i++;
-		}
-	if (i >= lx->n)
-		return (syntax(lx, "unterminated backquote"));
 	if (too_deep(lx->p, lx->depth + 1))
 		return (-1);
 	/*
@@ -1032,13 +1024,43 @@ lex_backtick(struct lex *lx, struct sbuf *sb, struct word *w)
 		}
 	}
 	in[len] = cut[len] = '\0';
-	lx->i = i + 1;
-	if ((r = simple_body(lx->p, in, cut, &pos, len, lx->depth + 1,
-	    0)) == -1)
+	return (lex_start(&sub, lx->p, in, cut, len, lx->depth + 1) == -1 ||
+	    parse_seq(&sub) == -1 ? -1 : 0);
+}
+
+/*
+ * `...`: parse one level deeper.  The word gets it as written, unless
+ * sb is NULL.
+ */
+static int
+lex_backtick(struct lex *lx, struct sbuf *sb, struct word *w)
+{
+	const char	*s = lx->s;
+	size_t		 i, len = 0, start = lx->i, pos = start + 1;
+	int		 escaped = 0, r = 0;
+
+	/*
+	 * Plain words, as in `id`, have no backslash to unescape: they
+	 * are read in place, cut from lx->cut as in a $(...).  Not when
+	 * too deep: too_deep() must not set its error before an
+	 * unterminated backquote has set its own.
+	 */
+	if (lx->depth + 1 <= lx->p->maxdepth && (r = simple_body(lx->p, s,
+	    lx->cut, &pos, lx->n, lx->depth + 1, '`')) == -1)
 		return (-1);
-	if (r == 0 && (lex_start(&sub, lx->p, in, cut, len,
-	    lx->depth + 1) == -1 || parse_seq(&sub) == -1))
-		return (-1);
+	if (r == 0) {
+		for (i = start + 1; i < lx->n && s[i] != '`'; i++, len++)
+			if (s[i] == '\\' && bq_escape(lx, i)) {
+				escaped = 1;
+				i++;
+			}
+		if (i >= lx->n)
+			return (syntax(lx, "unterminated backquote"));
+		if (bq_nested(lx, len, escaped) == -1)
+			return (-1);
+		pos = i + 1;
+	}
+	lx->i = pos;
 	w->subst = 1;
 	if (sb == NULL)
 		return (0);
