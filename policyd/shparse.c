@@ -163,6 +163,8 @@ struct lex {
 #define NEST_COPY	0x02	/* may change or go away: copy it first */
 
 static int	parse_seq(struct lex *);
+static int	simple_body(struct shparse *, const char *, char *, size_t *,
+		    size_t, int, int);
 static int	lex_dollar(struct lex *, struct sbuf *, struct word *);
 static int	lex_backtick(struct lex *, struct sbuf *, struct word *);
 
@@ -505,87 +507,6 @@ too_deep(struct shparse *p, int depth)
 		return (0);
 	sh_seterr(p, SH_EDEPTH, "shell nesting deeper than %d levels",
 	    p->maxdepth);
-	return (1);
-}
-
-static inline int	maybe_keyword(const char *, size_t);
-
-/*
- * Most nested parses, $(date), `id`, sh -c 'ls', are one simple command
- * of plain words and blanks, and parse_seq() with all its state is a
- * lot of work for them.  This reads such a body from *pos at depth, up
- * to term (')' for a $(...)) or else the end at n, and does what
- * lex_start(), lex_name(), lex_args() and finish() would do with it:
- * the same words cut from cut into the same slots, the same sh_emit().
- *
- * Anything else goes to parse_seq(): a word with quotes, $, `, \ or a
- * metacharacter next to it, a comment, a newline, an operator, a first
- * word that may be a reserved word or NAME=value, an empty body, an
- * error already set, more words than the level's free slots hold (the
- * limit and words_grow() stay parse_seq()'s), a level not made yet.
- * Then it returns 0, having changed nothing that can be seen: it may
- * have put NULs in cut, but only after plain words at the blanks or
- * the terminator that end them, where parse_seq() puts them too or no
- * word of cut ever reaches; and word pointers in free slots.
- *
- * Returns 1 when it parsed the body, *pos then after it, -1 on error.
- */
-static int
-simple_body(struct shparse *p, const char *s, char *cut, size_t *pos,
-    size_t n, int depth, int term)
-{
-	struct shlevel	 *lv;
-	char		**argv;
-	size_t		  i = *pos, end, len0 = 0, room;
-	int		  nw = 0, cl, seen = 0;
-
-	if (p->error != SH_OK || depth >= p->nlevels ||
-	    (lv = p->levels[depth]) == NULL)
-		return (0);
-	/* push_arg()'s room: the words and the NULL, no words_grow() */
-	room = lv->nfree < SH_MAXWORDS + 1 ? lv->nfree : SH_MAXWORDS + 1;
-	argv = lv->wfree;
-	for (;;) {
-		/* s[n] is a NUL, which is CH_WORD and no blank */
-		while (is_blank(s[i]))
-			i++;
-		/* a '#' starting a word starts a comment */
-		if ((CHCLASS(s[i]) & CH_WORD) || s[i] == '#')
-			break;
-		if (nw + 1 >= (int)room)
-			return (0);
-		for (end = i; ((cl = CHCLASS(s[end])) & CH_WORD) == 0; end++)
-			seen |= cl;
-		/* a blank or the terminator ends it, as in lex_args() */
-		if (!is_blank(s[end]) && !(term != 0 ? end < n &&
-		    s[end] == term : end == n))
-			return (0);
-		cut[end] = '\0';
-		if (nw == 0) {
-			/* lex_name()'s tests, on the word as cut */
-			if (maybe_keyword(cut + i, end - i) ||
-			    (seen & CH_ASSIGN))
-				return (0);
-			len0 = (seen & CH_SLASH) ? 0 : end - i;
-		}
-		argv[nw++] = cut + i;
-		i = end;
-	}
-	if (nw == 0)
-		return (0);
-	if (term != 0) {
-		if (i >= n || s[i] != term)
-			return (0);
-		i++;
-	} else if (i != n)
-		return (0);
-	/* finish()'s */
-	argv[nw] = NULL;
-	lv->wfree += nw + 1;
-	lv->nfree -= nw + 1;
-	*pos = i;
-	if (sh_emit(p, argv, nw, depth, 0, 0, len0, NULL) == -1)
-		return (-1);
 	return (1);
 }
 
@@ -1836,6 +1757,87 @@ lex_args(struct lex *lx)
 		return (0);
 	lx->i = i;
 	lx->nwords = nw;
+	return (1);
+}
+
+/*
+ * Most nested parses, $(date), `id`, sh -c 'ls', are one simple command
+ * of plain words and blanks, and parse_seq() with all its state is a
+ * lot of work for them.  This reads such a body from *pos at depth, up
+ * to term (')' for a $(...), '`' for a backquote) or, term being 0, the
+ * end at n, and does what lex_start(), lex_name(), lex_args() and
+ * finish() would do with it: the same words cut from cut into the same
+ * slots, the same sh_emit().
+ *
+ * Anything else goes to parse_seq(): a word with quotes, $, `, \ or a
+ * metacharacter next to it, a comment, a newline, an operator, a first
+ * word that may be a reserved word or has a = or [ (NAME=value), an
+ * empty body, an error already set, more words than the level's free
+ * slots hold (the limit and words_grow() stay parse_seq()'s), a level
+ * not made yet.
+ * Then it returns 0, having changed nothing that can be seen: it may
+ * have put NULs in cut, but only after plain words at the blanks or
+ * the terminator that end them, where parse_seq() puts them too or no
+ * word of cut ever reaches; and word pointers in free slots.
+ *
+ * Returns 1 when it parsed the body, *pos then after it, -1 on error.
+ */
+static int
+simple_body(struct shparse *p, const char *s, char *cut, size_t *pos,
+    size_t n, int depth, int term)
+{
+	struct shlevel	 *lv;
+	char		**argv;
+	size_t		  i = *pos, end, len0 = 0, room;
+	int		  nw = 0, cl, seen = 0;
+
+	if (p->error != SH_OK || depth >= p->nlevels ||
+	    (lv = p->levels[depth]) == NULL)
+		return (0);
+	/* push_arg()'s room: the words and the NULL, no words_grow() */
+	room = lv->nfree < SH_MAXWORDS + 1 ? lv->nfree : SH_MAXWORDS + 1;
+	argv = lv->wfree;
+	for (;;) {
+		/* s[n] is a NUL, which is CH_WORD and no blank */
+		while (is_blank(s[i]))
+			i++;
+		/* a '#' starting a word starts a comment */
+		if ((CHCLASS(s[i]) & CH_WORD) || s[i] == '#')
+			break;
+		if (nw + 1 >= (int)room)
+			return (0);
+		for (end = i; ((cl = CHCLASS(s[end])) & CH_WORD) == 0; end++)
+			seen |= cl;
+		/* a blank or the terminator ends it, as in lex_args() */
+		if (!is_blank(s[end]) && !(term != 0 ? end < n &&
+		    s[end] == term : end == n))
+			return (0);
+		cut[end] = '\0';
+		if (nw == 0) {
+			/* lex_name()'s tests, on the word as cut */
+			if (maybe_keyword(cut + i, end - i) ||
+			    (seen & CH_ASSIGN))
+				return (0);
+			len0 = (seen & CH_SLASH) ? 0 : end - i;
+		}
+		argv[nw++] = cut + i;
+		i = end;
+	}
+	if (nw == 0)
+		return (0);
+	if (term != 0) {
+		if (i >= n || s[i] != term)
+			return (0);
+		i++;
+	} else if (i != n)
+		return (0);
+	/* finish()'s */
+	argv[nw] = NULL;
+	lv->wfree += nw + 1;
+	lv->nfree -= nw + 1;
+	*pos = i;
+	if (sh_emit(p, argv, nw, depth, 0, 0, len0, NULL) == -1)
+		return (-1);
 	return (1);
 }
 
