@@ -163,6 +163,8 @@ struct lex {
 #define NEST_COPY	0x02	/* may change or go away: copy it first */
 
 static int	parse_seq(struct lex *);
+static int	simple_body(struct shparse *, const char *, char *, size_t *,
+		    size_t, int, int);
 static int	lex_dollar(struct lex *, struct sbuf *, struct word *);
 static int	lex_backtick(struct lex *, struct sbuf *, struct word *);
 
@@ -519,7 +521,8 @@ nested(struct shparse *p, const char *s, size_t len, int depth, int flags)
 {
 	struct lex	 lx;
 	char		*cut, **v;
-	size_t		 ncap;
+	size_t		 ncap, pos = 0;
+	int		 r;
 
 	if (too_deep(p, depth))
 		return (-1);
@@ -542,6 +545,10 @@ nested(struct shparse *p, const char *s, size_t len, int depth, int flags)
 		/* texts are read only: the caller's string will do */
 		p->texts[p->ntexts++] = (char *)s;
 	}
+	/* not for a whole line: few are a plain command */
+	if (depth > 0 && (r = simple_body(p, s, cut, &pos, len, depth,
+	    0)) != 0)
+		return (r == 1 ? 0 : -1);
 	if (lex_start(&lx, p, s, cut, len, depth) == -1)
 		return (-1);
 	return (parse_seq(&lx));
@@ -821,18 +828,25 @@ static int
 lex_subst(struct lex *lx, struct sbuf *sb, struct word *w)
 {
 	struct lex	sub;
-	size_t		start = lx->i;
+	size_t		start = lx->i, pos = lx->i + 2;
+	int		r;
 
 	if (too_deep(lx->p, lx->depth + 1))
 		return (-1);
-	if (lex_start(&sub, lx->p, lx->s, lx->cut, lx->n,
-	    lx->depth + 1) == -1)
+	if ((r = simple_body(lx->p, lx->s, lx->cut, &pos, lx->n,
+	    lx->depth + 1, ')')) == -1)
 		return (-1);
-	sub.i = lx->i + 2;
-	sub.term = ')';
-	if (parse_seq(&sub) == -1)
-		return (-1);
-	lx->i = sub.i;
+	if (r == 0) {
+		if (lex_start(&sub, lx->p, lx->s, lx->cut, lx->n,
+		    lx->depth + 1) == -1)
+			return (-1);
+		sub.i = pos;
+		sub.term = ')';
+		if (parse_seq(&sub) == -1)
+			return (-1);
+		pos = sub.i;
+	}
+	lx->i = pos;
 	w->subst = 1;
 	if (sb == NULL)
 		return (0);
@@ -896,25 +910,17 @@ bq_escape(const struct lex *lx, size_t i)
 }
 
 /*
- * `...`: unescape, then parse one level deeper.  The word gets it as
- * written, unless sb is NULL.
+ * The `...` at lx->i, len bytes unescaped: unescape, then parse one
+ * level deeper.
  */
 static int
-lex_backtick(struct lex *lx, struct sbuf *sb, struct word *w)
+bq_nested(struct lex *lx, size_t len, int escaped)
 {
 	struct lex	 sub;
 	const char	*s = lx->s;
 	char		*in, *cut;
-	size_t		 i, k, len = 0, start = lx->i;
-	int		 escaped = 0;
+	size_t		 i, k, start = lx->i;
 
-	for (i = start + 1; i < lx->n && s[i] != '`'; i++, len++)
-		if (s[i] == '\\' && bq_escape(lx, i)) {
-			escaped = 1;
-			i++;
-		}
-	if (i >= lx->n)
-		return (syntax(lx, "unterminated backquote"));
 	if (too_deep(lx->p, lx->depth + 1))
 		return (-1);
 	/*
@@ -939,10 +945,43 @@ lex_backtick(struct lex *lx, struct sbuf *sb, struct word *w)
 		}
 	}
 	in[len] = cut[len] = '\0';
-	lx->i = i + 1;
-	if (lex_start(&sub, lx->p, in, cut, len, lx->depth + 1) == -1 ||
-	    parse_seq(&sub) == -1)
+	return (lex_start(&sub, lx->p, in, cut, len, lx->depth + 1) == -1 ||
+	    parse_seq(&sub) == -1 ? -1 : 0);
+}
+
+/*
+ * `...`: parse one level deeper.  The word gets it as written, unless
+ * sb is NULL.
+ */
+static int
+lex_backtick(struct lex *lx, struct sbuf *sb, struct word *w)
+{
+	const char	*s = lx->s;
+	size_t		 i, len = 0, start = lx->i, pos = start + 1;
+	int		 escaped = 0, r = 0;
+
+	/*
+	 * Plain words, as in `id`, have no backslash to unescape: they
+	 * are read in place, cut from lx->cut as in a $(...).  Not when
+	 * too deep: too_deep() must not set its error before an
+	 * unterminated backquote has set its own.
+	 */
+	if (lx->depth + 1 <= lx->p->maxdepth && (r = simple_body(lx->p, s,
+	    lx->cut, &pos, lx->n, lx->depth + 1, '`')) == -1)
 		return (-1);
+	if (r == 0) {
+		for (i = start + 1; i < lx->n && s[i] != '`'; i++, len++)
+			if (s[i] == '\\' && bq_escape(lx, i)) {
+				escaped = 1;
+				i++;
+			}
+		if (i >= lx->n)
+			return (syntax(lx, "unterminated backquote"));
+		if (bq_nested(lx, len, escaped) == -1)
+			return (-1);
+		pos = i + 1;
+	}
+	lx->i = pos;
 	w->subst = 1;
 	if (sb == NULL)
 		return (0);
@@ -1718,6 +1757,87 @@ lex_args(struct lex *lx)
 		return (0);
 	lx->i = i;
 	lx->nwords = nw;
+	return (1);
+}
+
+/*
+ * Most nested parses, $(date), `id`, sh -c 'ls', are one simple command
+ * of plain words and blanks, and parse_seq() with all its state is a
+ * lot of work for them.  This reads such a body from *pos at depth, up
+ * to term (')' for a $(...), '`' for a backquote) or, term being 0, the
+ * end at n, and does what lex_start(), lex_name(), lex_args() and
+ * finish() would do with it: the same words cut from cut into the same
+ * slots, the same sh_emit().
+ *
+ * Anything else goes to parse_seq(): a word with quotes, $, `, \ or a
+ * metacharacter next to it, a comment, a newline, an operator, a first
+ * word that may be a reserved word or has a = or [ (NAME=value), an
+ * empty body, an error already set, more words than the level's free
+ * slots hold (the limit and words_grow() stay parse_seq()'s), a level
+ * not made yet.
+ * Then it returns 0, having changed nothing that can be seen: it may
+ * have put NULs in cut, but only after plain words at the blanks or
+ * the terminator that end them, where parse_seq() puts them too or no
+ * word of cut ever reaches; and word pointers in free slots.
+ *
+ * Returns 1 when it parsed the body, *pos then after it, -1 on error.
+ */
+static int
+simple_body(struct shparse *p, const char *s, char *cut, size_t *pos,
+    size_t n, int depth, int term)
+{
+	struct shlevel	 *lv;
+	char		**argv;
+	size_t		  i = *pos, end, len0 = 0, room;
+	int		  nw = 0, cl, seen = 0;
+
+	if (p->error != SH_OK || depth >= p->nlevels ||
+	    (lv = p->levels[depth]) == NULL)
+		return (0);
+	/* push_arg()'s room: the words and the NULL, no words_grow() */
+	room = lv->nfree < SH_MAXWORDS + 1 ? lv->nfree : SH_MAXWORDS + 1;
+	argv = lv->wfree;
+	for (;;) {
+		/* s[n] is a NUL, which is CH_WORD and no blank */
+		while (is_blank(s[i]))
+			i++;
+		/* a '#' starting a word starts a comment */
+		if ((CHCLASS(s[i]) & CH_WORD) || s[i] == '#')
+			break;
+		if (nw + 1 >= (int)room)
+			return (0);
+		for (end = i; ((cl = CHCLASS(s[end])) & CH_WORD) == 0; end++)
+			seen |= cl;
+		/* a blank or the terminator ends it, as in lex_args() */
+		if (!is_blank(s[end]) && !(term != 0 ? end < n &&
+		    s[end] == term : end == n))
+			return (0);
+		cut[end] = '\0';
+		if (nw == 0) {
+			/* lex_name()'s tests, on the word as cut */
+			if (maybe_keyword(cut + i, end - i) ||
+			    (seen & CH_ASSIGN))
+				return (0);
+			len0 = (seen & CH_SLASH) ? 0 : end - i;
+		}
+		argv[nw++] = cut + i;
+		i = end;
+	}
+	if (nw == 0)
+		return (0);
+	if (term != 0) {
+		if (i >= n || s[i] != term)
+			return (0);
+		i++;
+	} else if (i != n)
+		return (0);
+	/* finish()'s */
+	argv[nw] = NULL;
+	lv->wfree += nw + 1;
+	lv->nfree -= nw + 1;
+	*pos = i;
+	if (sh_emit(p, argv, nw, depth, 0, 0, len0, NULL) == -1)
+		return (-1);
 	return (1);
 }
 
