@@ -1457,7 +1457,6 @@ static const uint32_t kwpairs[256] = {
 	['w'] = KB('h'), ['['] = KB('['),
 };
 
-/* the reserved words, switched on the first character */
 /*
  * Whether s, len bytes and a NUL, may be a reserved word: one test,
  * inline, that rejects most command names before keyword()'s switch.
@@ -1469,7 +1468,10 @@ maybe_keyword(const char *s, size_t len)
 	    (kwpairs[(unsigned char)s[0]] & KB(s[1])) != 0);
 }
 
-/* s, len bytes and a NUL, is a word without quotes or substitutions */
+/*
+ * The reserved words, switched on the first character: s, len bytes
+ * and a NUL, is a word without quotes or substitutions.
+ */
 static int
 keyword(struct lex *lx, const char *s, size_t len)
 {
