@@ -325,11 +325,13 @@ check_commands(struct ruleset *rs, struct best *b)
 
 /*
  * The commands that had quotes or escapes, with those removed, one a
- * line: regex rules see through c''at /e\tc/shadow too.  NULL when no
- * command had any.
+ * line, in *dqp: regex rules see through c''at /e\tc/shadow too.  1
+ * with such a text, 0 when no command had any, -1 when there was no
+ * memory for it (the caller fails closed).
  */
-static const char *
-dequoted(struct ruleset *rs, const char *raw, size_t rawlen, size_t *lenp)
+static int
+dequoted(struct ruleset *rs, const char *raw, size_t rawlen,
+    const char **dqp, size_t *lenp)
 {
 	const struct shcmd	*c;
 	size_t			 len = 1, off = 0, k, l;
@@ -338,13 +340,13 @@ dequoted(struct ruleset *rs, const char *raw, size_t rawlen, size_t *lenp)
 	if (memchr(raw, '\'', rawlen) == NULL &&
 	    memchr(raw, '"', rawlen) == NULL &&
 	    memchr(raw, '\\', rawlen) == NULL)
-		return (NULL);
+		return (0);
 	for (k = 0; k < rs->sp.ncmds; k++)
 		if (!rs->sp.cmds[k].inner && rs->sp.cmds[k].quoted)
 			for (i = 0; i < rs->sp.cmds[k].argc; i++)
 				len += strlen(rs->sp.cmds[k].argv[i]) + 1;
 	if (joined_reserve(rs, len) == -1)
-		return (NULL);
+		return (-1);
 	for (k = 0; k < rs->sp.ncmds; k++) {
 		c = &rs->sp.cmds[k];
 		if (c->inner || !c->quoted)
@@ -360,8 +362,9 @@ dequoted(struct ruleset *rs, const char *raw, size_t rawlen, size_t *lenp)
 		}
 	}
 	rs->joined[off] = '\0';
+	*dqp = rs->joined;
 	*lenp = off;
-	return (off > 0 ? rs->joined : NULL);
+	return (off > 0);
 }
 
 /*
@@ -390,9 +393,10 @@ pol_check_command(struct ruleset *rs, const char *cmd, size_t len,
     struct pol_result *res)
 {
 	struct best	 b = { NULL };
-	const char	*dq;
-	size_t		 i, dqlen, tlen;
+	const char	*dq = NULL;
+	size_t		 i, dqlen = 0, tlen;
 	const char	*rule;
+	int		 m;
 
 	memset(res, 0, sizeof(*res));
 	rs->checks++;
@@ -427,7 +431,13 @@ pol_check_command(struct ruleset *rs, const char *cmd, size_t len,
 		if (!text_seen(rs, i, tlen))
 			check_text(rs, rs->sp.texts[i], tlen, &b);
 	}
-	if ((dq = dequoted(rs, cmd, len, &dqlen)) != NULL)
+	if ((m = dequoted(rs, cmd, len, &dq, &dqlen)) == -1) {
+		result_builtin(res, "shell-memory", "cannot check this "
+		    "command line: ", "out of memory");
+		rs->denied++;
+		return;
+	}
+	if (m == 1)
 		check_text(rs, dq, dqlen, &b);
 	if (check_commands(rs, &b) > 0 && rs->def[RK_COMMAND] != POL_ALLOW &&
 	    (b.r == NULL || b.r->decision < rs->def[RK_COMMAND]))
