@@ -311,15 +311,11 @@ follow_ok(const struct rule *r, const char *s, size_t p, struct follow *fw)
 	struct gapped	*f1 = &fw->f1, *f2 = &fw->f2;
 	size_t		 k, m, from = p;
 
-	if ((k = gapped_first(f1, p)) == f1->nf)
-		return (0);
-	if (r->gapped && !gap_clean(r->gap, s, p, k, f1))
-		return (0);
-	if (!fw->two)
-		return (1);
-	for (; k < f1->nf; from = f1->fv[k++]) {
+	for (k = gapped_first(f1, p); k < f1->nf; from = f1->fv[k++]) {
 		if (r->gapped && !gap_clean(r->gap, s, from, k, f1))
 			return (0);	/* nor any later one */
+		if (!fw->two)
+			return (1);
 		if ((m = gapped_first(f2, f1->fv[k])) == f2->nf)
 			return (0);	/* nor after any later one */
 		if (gap_clean(r->gap2, s, f1->fv[k], m, f2))

@@ -460,6 +460,18 @@ words_next(struct lex *lx)
 	    SH_MAXWORDS + 1;
 }
 
+/* what one simple command gathers, cleared for the next (finish()) */
+static inline void
+cmd_clear(struct lex *lx)
+{
+	lx->nwords = 0;
+	lx->dyn0 = 0;
+	lx->quoted = 0;
+	lx->herestr = NULL;
+	lx->herelen = 0;
+	lx->timeopts = 0;
+}
+
 /*
  * A parse of s at depth, its words cut from cut, a copy of s; s[len]
  * and cut[len] are NULs.
@@ -483,14 +495,9 @@ lex_start(struct lex *lx, struct shparse *p, const char *s, char *cut,
 	lx->paren = 0;
 	lx->mode = M_CMD;
 	lx->casedepth = 0;
-	lx->timeopts = 0;
-	lx->nwords = 0;
-	lx->dyn0 = 0;
 	lx->len0 = 0;
-	lx->quoted = 0;
-	lx->herestr = NULL;
-	lx->herelen = 0;
 	lx->nhd = 0;
+	cmd_clear(lx);
 	if ((lx->lv = level_get(p, depth)) == NULL) {
 		sh_seterr(p, SH_ELIMIT, "out of memory");
 		return (-1);
@@ -646,12 +653,7 @@ finish(struct lex *lx)
 			lx->lv->hd[i].shell = shell;
 		}
 	}
-	lx->nwords = 0;
-	lx->dyn0 = 0;
-	lx->quoted = 0;
-	lx->herestr = NULL;
-	lx->herelen = 0;
-	lx->timeopts = 0;
+	cmd_clear(lx);
 	return (0);
 }
 
