@@ -39,5 +39,12 @@ int	confine_seccomp(int, const char *const *);
  */
 int	confine_landlock(const struct confine_path *, size_t, int);
 int	confine_landlock_abi(void);
+/*
+ * The first directory on the way to a path that the caller cannot
+ * search: 0 and dir filled in, -1 when every one can be.
+ */
+int	confine_untraversable(const char *, char *, size_t);
+/* log "USER cannot traverse DIR: chmod o+x DIR, or ..." */
+void	confine_report_traverse(const char *);
 
 #endif
