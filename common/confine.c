@@ -144,6 +144,11 @@ allow_open(scmp_filter_ctx ctx, int flags)
 	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, wr, 0)) < 0)
 		return (-1);
+	/* reopening a log: write-only, append, no create, no truncate */
+	if ((flags & CONFINE_APPEND) && seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+	    SCMP_SYS(openat), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, wr,
+	    O_WRONLY | O_APPEND)) < 0)
+		return (-1);
 	nr = seccomp_syscall_resolve_name("open");
 	if (nr != __NR_SCMP_ERROR && seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr,
 	    1, SCMP_A1(SCMP_CMP_MASKED_EQ, wr, 0)) < 0)

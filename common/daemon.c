@@ -38,7 +38,7 @@ static uid_t			 uids[PROC_MAX];
 static int			 privileged;
 static char			 confdir[PATH_MAX];
 static char			 statedir[PATH_MAX];
-static struct event		*ev_sig[4];
+static struct event		*ev_sig[8];
 
 static __dead void
 usage(void)
@@ -197,6 +197,13 @@ sig_cb(evutil_socket_t sig, short ev, void *arg)
 	case SIGHUP:
 		(void)daemon_reload(NULL, 0);
 		break;
+	case SIGUSR1:
+		if (def->reopen != NULL)
+			def->reopen();
+		else
+			log_debug("SIGUSR1: %s keeps no log file to reopen",
+			    def->name);
+		break;
 	case SIGTERM:
 	case SIGINT:
 		log_info("%s exiting on signal %d", def->name, (int)sig);
@@ -211,7 +218,7 @@ sig_cb(evutil_socket_t sig, short ev, void *arg)
 static void
 signals_setup(void)
 {
-	int	 sigs[] = { SIGHUP, SIGTERM, SIGINT };
+	int	 sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGUSR1 };
 	size_t	 i;
 
 	signal(SIGPIPE, SIG_IGN);

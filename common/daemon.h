@@ -51,6 +51,8 @@ struct daemon_def {
 	int		(*reload)(struct topsh_conf *, struct topsh_conf *,
 			    char *, size_t);
 	void		(*shutdown)(void);
+	/* SIGUSR1: reopen log files after rotation (NULL: nothing to do) */
+	void		(*reopen)(void);
 };
 
 extern struct topsh_conf	*topsh_conf;	/* the running configuration */

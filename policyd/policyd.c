@@ -63,6 +63,7 @@ static const struct daemon_def def = {
 	.confine = policyd_confine,
 	.reload = pd_server_reload,
 	.shutdown = policyd_shutdown,
+	.reopen = pd_audit_reopen,
 };
 
 static int
@@ -141,6 +142,9 @@ policyd_init(struct topsh_conf *conf, struct event_base *base)
 	    rs->jit ? "" : " (pcre2 JIT unavailable: interpreter)");
 	pd_server_init(rs);
 	(void)pd_audit_open(conf->policy.audit_log);
+	/* the log belongs to policyd's user: it reopens it after rotation */
+	if (daemon_privileged())
+		(void)pd_audit_chown(daemon_uid(PROC_POLICYD));
 	return (0);
 }
 

@@ -25,6 +25,30 @@ grep -q "topsh-policy cannot traverse $T/log: chmod o+x $T/log" \
     "$T/policyd.log"
 ok $? "the log says topsh-policy cannot traverse $T/log, and the fix"
 
+# SIGUSR1 while the directory is out of reach: the old file stays
+kill -USR1 "$(topsh_pid policyd)"
+wait_for 5 grep -q "not reopened, still writing to the old file" \
+    "$T/policyd.log"
+ok $? "SIGUSR1: an unreachable audit log is not reopened, and the log says why"
+topsh_alive policyd
+ok $? "policyd lives on"
+
+# as logrotate does it (tmpfiles.d and logrotate.d/topsh): the log is
+# owned by topsh-policy, rotated by rename, recreated, then SIGUSR1
+topsh_stop policyd
+chmod 0755 "$T/log"
+topsh_start policyd
+topsh_wait_up policyd
+[ "$(stat -c %U "$T/log/audit.log")" = topsh-policy ]
+ok $? "policyd's audit log belongs to topsh-policy"
+mv "$T/log/audit.log" "$T/log/audit.log.1"
+install -m 0640 -o topsh-policy -g adm /dev/null "$T/log/audit.log"
+kill -USR1 "$(topsh_pid policyd)"
+wait_for 5 grep -q "audit log $T/log/audit.log reopened" "$T/policyd.log"
+ok $? "SIGUSR1 reopens the audit log after rotation"
+topsh_alive policyd
+ok $? "policyd lives on"
+
 topsh_start proxyd
 topsh_wait_up proxyd
 ok $? "proxyd is up"
