@@ -92,7 +92,7 @@ TOOL_BINS :=	$(TOOL_SRCS:regress/tools/%.c=$(B)/tools/%)
 
 HDRS :=		$(wildcard common/*.h */*.h)
 
-.PHONY: all clean check check-plain deps install uninstall fuzz lint-man bench regress-bins libs
+.PHONY: all clean check check-plain deps install install-files uninstall deb fuzz lint-man bench regress-bins libs
 .SUFFIXES:
 
 all: $(BINS) $(UNIT_BINS) $(TOOL_BINS)
@@ -161,6 +161,13 @@ UNITS =		$(wildcard etc/systemd/*.service etc/systemd/*.target)
 # created once and never overwritten (topsh.conf, policy/local.rules,
 # secrets/).  topsh.conf.sample is always the current sample.
 install: all
+	$(MAKE) install-files
+	@if [ -z "$(DESTDIR)" ] && [ "$(POSTINST)" = yes ] && \
+	    [ "$$(id -u)" -eq 0 ]; then \
+	    sh etc/postinst.sh $(SYSUSERSDIR) $(TMPFILESDIR); fi
+
+# the copying alone (debian/rules uses it after its own build)
+install-files:
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)/policy \
 	    $(DESTDIR)$(DATADIR)/prompts $(DESTDIR)$(UNITDIR) \
@@ -195,9 +202,6 @@ install: all
 	chmod 0644 $(DESTDIR)$(LOGROTATEDIR)/topsh
 	$(SUBST) etc/init.d/topsh >$(DESTDIR)$(INITDIR)/topsh
 	chmod 0755 $(DESTDIR)$(INITDIR)/topsh
-	@if [ -z "$(DESTDIR)" ] && [ "$(POSTINST)" = yes ] && \
-	    [ "$$(id -u)" -eq 0 ]; then \
-	    sh etc/postinst.sh $(SYSUSERSDIR) $(TMPFILESDIR); fi
 
 # make uninstall: everything make install put in place except what the
 # operator edits or made (topsh.conf, policy/local.rules, secrets/, state,
@@ -216,5 +220,12 @@ uninstall:
 	    systemctl daemon-reload || true; fi
 	@echo "kept: $(DESTDIR)$(SYSCONFDIR)/topsh (configuration, local rules, secrets), /var/lib/topsh, /var/log/topsh and the topsh-* users"
 
+# make deb: topsh_VERSION_ARCH.deb here, built by debian/rules into
+# build-deb/ (needs dpkg-dev, debhelper, fakeroot: make deps), then lintian
+deb:
+	dpkg-checkbuilddeps
+	fakeroot debian/rules clean binary
+	lintian --fail-on error topsh_$(VERSION)_$$(dpkg --print-architecture).deb
+
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-deb

@@ -8,7 +8,8 @@ export DEBIAN_FRONTEND=noninteractive
 PKGS="build-essential pkg-config byacc libevent-dev libjansson-dev
 libcurl4-openssl-dev libpcre2-dev libseccomp-dev libbsd-dev libvectorscan-dev mandoc
 docker.io busybox-static clang libclang-rt-14-dev e2fsprogs util-linux
-iproute2 procps ca-certificates curl"
+iproute2 procps ca-certificates curl python3 dpkg-dev debhelper fakeroot
+lintian"
 command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 
 missing=""

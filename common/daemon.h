@@ -63,6 +63,11 @@ extern int			 topsh_verbose;	/* -v count */
 int		 daemon_main(int, char **, const struct daemon_def *);
 /* used by the control socket and SIGHUP */
 int		 daemon_reload(char *, size_t);
+/*
+ * What the daemon still lacks, for systemd's STATUS= and the log
+ * ("image topsh-sandbox:latest missing"); NULL clears it.
+ */
+void		 daemon_status_note(const char *);
 /* the uid that each daemon runs as (from topsh.conf, or ours) */
 uid_t		 daemon_uid(enum proc_id);
 int		 daemon_privileged(void);	/* started as root */
