@@ -30,7 +30,8 @@ pol_linked() {
 wait_for 15 pol_linked
 ok $? "policyd lists sandboxd and proxyd, which ask it before acting"
 ctl status >"$T/status.out"
-ok $? "topshctl status exits 0"
+! grep -q " down" "$T/status.out"
+ok $? "topshctl status shows no daemon down"
 for d in $DAEMONS; do
 	pid=$(topsh_pid "$d")
 	grep -q "^$d *up *pid $pid " "$T/status.out"
