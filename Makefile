@@ -85,7 +85,8 @@ TOOL_BINS :=	$(TOOL_SRCS:regress/tools/%.c=$(B)/tools/%)
 
 HDRS :=		$(wildcard common/*.h */*.h)
 
-.PHONY: all clean check check-plain deps install fuzz lint-man bench regress-bins libs
+.PHONY: all clean check check-plain deps install fuzz lint-man bench regress-bins libs \
+		image
 .SUFFIXES:
 
 all: $(BINS) $(UNIT_BINS) $(TOOL_BINS)
@@ -136,6 +137,13 @@ lint-man:
 
 deps:
 	sh .ci/deps.sh
+
+# the sandbox image from the host's Debian packages, no registry needed
+# (etc/sandbox/build-debian-image.sh; built again only when its inputs
+# change), tagged as IMAGE, the name sandboxd uses by default
+IMAGE ?=	topsh-sandbox:latest
+image:
+	sh etc/sandbox/build-debian-image.sh $(IMAGE)
 
 fuzz:
 	sh regress/fuzz/run.sh
