@@ -146,6 +146,8 @@ main(void)
 	h_policyd_listen();
 	h.proxyd_pid = h_run_proxyd(NULL, "proxyd.log");
 	ok(h_connect_gw() == 0, "connected to proxyd as gatewayd");
+	ok(h_users_wrote() == 0, "users 1-20 wrote (vouched for by proxyd)");
+	ok(h.vouches >= 1, "proxyd told policyd who wrote");
 
 	/* Telegram */
 	r = tg("getMe", json_object());
@@ -317,6 +319,12 @@ main(void)
 	json_decref(r);
 
 	/* search */
+	r = h_call(IMSG_PROXY_SEARCH_WEB, json_pack("{s:i, s:s, s:i}", "user",
+	    999, "query", "anything", "count", 3));
+	ok(r != NULL && !h_reply_ok(r) && strstr(h_reply_error(r),
+	    "has not written") != NULL, "search for a user who has not "
+	    "written: refused");
+	json_decref(r);
 	r = h_call(IMSG_PROXY_SEARCH_WEB, json_pack("{s:i, s:s, s:i}", "user",
 	    7, "query", "weather for carol@example.net", "count", 3));
 	ok(h_reply_ok(r), "search ok");
