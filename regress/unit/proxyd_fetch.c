@@ -104,8 +104,8 @@ main(void)
 	json_decref(r);
 
 	snprintf(url, sizeof(url), "http://127.0.0.2:%d/big", h.p2);
-	r = h_call(IMSG_PROXY_FETCH_PAGE, json_pack("{s:s, s:i}", "url", url,
-	    "max_bytes", 1000));
+	r = h_call(IMSG_PROXY_FETCH_PAGE, json_pack("{s:i, s:s, s:i}", "user",
+	    7, "url", url, "max_bytes", 1000));
 	ok(h_reply_ok(r) && json_is_true(json_object_get(json_object_get(r,
 	    "result"), "truncated")), "a big page is cut and marked");
 	ok(json_string_length(json_object_get(json_object_get(r, "result"),
