@@ -414,6 +414,30 @@ main(void)
 	    "a model named by gatewayd is passed on as it is");
 	json_decref(j);
 
+	/*
+	 * The secrets directory unreachable after start-up (moved away, as
+	 * a tmpfs of credentials may go): the secrets were read once and
+	 * stay; a reload does not lose them and proxyd does not die.
+	 */
+	{
+		char	 from[600], to[600];
+
+		snprintf(from, sizeof(from), "%s/secrets", h.dir);
+		snprintf(to, sizeof(to), "%s/secrets.gone", h.dir);
+		ok(rename(from, to) == 0, "the secrets directory is gone");
+		r = chat("after the secrets went");
+		ok(h_reply_ok(r), "the model is still reached with the key "
+		    "read at start (the mock checks it)");
+		json_decref(r);
+		kill(h.proxyd_pid, SIGHUP);
+		h_pump(1000, NULL);
+		r = chat("after a reload without the secrets");
+		ok(h_reply_ok(r) && kill(h.proxyd_pid, 0) == 0,
+		    "a reload without the secrets directory keeps them");
+		json_decref(r);
+		(void)rename(to, from);
+	}
+
 	h_stop_proxyd();
 	log = h_log("proxyd.log");
 	ok(strstr(log, "started") != NULL, "proxyd logged its start");

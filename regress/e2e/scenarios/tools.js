@@ -172,6 +172,14 @@ async function sendDm() {
 	await h.say(frank, h.privateChat(frank), 'E2E-DM-UNKNOWN');
 	j = await h.waitFor((j) => h.sent(j, frank.id, 'cannot dm') && j);
 	h.ok(j !== null, 'send_dm: refused for a user the bot never met');
+	// dm-per-hour 1 (gateway_e2e_tools.sh): the second DM in the hour
+	await h.say(frank, h.privateChat(frank), 'E2E-DM-AGAIN');
+	j = await h.waitFor((j) => (h.sent(j, frank.id, 'dm limited') ||
+	    h.sent(j, frank.id, 'dm sent again')) && j);
+	h.ok(j !== null && h.sent(j, frank.id, 'dm limited'),
+	    'send_dm: dm-per-hour 1 refuses the second message in the hour');
+	h.ok(!h.sent(await h.journal(), grace.id, 'second dm from frank'),
+	    'send_dm: and that message was not delivered');
 }
 
 async function twoUsers() {
