@@ -22,6 +22,9 @@
 #       of the scripted one.
 #   -k  keep the scratch directory (logs, state) for a look afterwards
 #
+# TOPSH_DEMO_FIXTURES names another directory of model fixtures (the
+# tests use one whose model only claims to have done the work).
+#
 # Exit status 0 only when the scripted conversation happened as written
 # (each step's content is checked); in interactive mode, 0 when the
 # daemons came up and went down cleanly.
@@ -189,7 +192,7 @@ pids="$pids $!"
 if [ -z "$llm_url" ]; then
 	llm_port=$(free_port)
 	node "$E2E/node_modules/@copilotkit/aimock/dist/cli.js" \
-	    -p "$llm_port" -h 127.0.0.1 -f "$SRC/demo/fixtures" --strict \
+	    -p "$llm_port" -h 127.0.0.1 -f "${TOPSH_DEMO_FIXTURES:-$SRC/demo/fixtures}" --strict \
 	    --log-level warn >"$D/log/model.log" 2>&1 &
 	pids="$pids $!"
 	llm_url="http://127.0.0.1:$llm_port/v1"

@@ -3,6 +3,8 @@
 # runs against this build, plays its conversation, passes its own checks
 # of each step, prints it as Telegram shows it, and leaves nothing
 # behind: no scratch directory, no container, no daemon, no stand-in.
+# Then a model that only claims to have done the work (fixtures
+# demo-liar): the demo's checks of each step must fail it.
 . "$TOPSH_SRC/regress/t/lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -48,5 +50,26 @@ ok $? "no daemon or stand-in of the demo is left"
 mount | grep -qF "$d/"
 [ $? -ne 0 ]
 ok $? "no workspace mount is left"
+
+# --- the checks can fail: a model that only says it did the work
+OUT=$(TOPSH_BUILD=$TOPSH_BUILD DEMO_WAIT=10 \
+    TOPSH_DEMO_FIXTURES=$TOPSH_SRC/regress/e2e/fixtures/demo-liar \
+    sh "$TOPSH_SRC/demo/demo.sh" 2>&1)
+rc=$?
+[ $rc -ne 0 ]
+ok $? "a model that only claims success fails the demo (status $rc)"
+has 'FAILED: step 1: counts.txt was not sent' "no file: step 1 fails"
+has 'FAILED: step 1: python3 did not run it' "nothing ran: step 1 fails"
+has 'FAILED: step 2: no approval was asked' "no approval: step 2 fails"
+has 'FAILED: step 3: the policy did not refuse it' "no refusal: step 3 fails"
+hasnt_ok() {
+	printf '%s\n' "$OUT" | grep -Eq -- "$1"
+	[ $? -ne 0 ]
+	ok $? "$2"
+}
+hasnt_ok 'happened as scripted' "and the demo does not say it went as scripted"
+d=$(printf '%s\n' "$OUT" | sed -n 's/^demo: scratch directory //p')
+[ -n "$d" ] && [ ! -e "$d" ]
+ok $? "a failed demo cleans up too"
 
 done_testing
