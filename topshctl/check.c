@@ -457,8 +457,9 @@ check_docker(struct ctx *c)
 		res(c, OK, "image", NULL, "%s is there", cf->sandbox.image);
 	else {
 		snprintf(fix, sizeof(fix), "sh /usr/local/share/topsh/sandbox/"
-		    "build-test-image.sh %s, or docker build the Dockerfile "
-		    "there", cf->sandbox.image);
+		    "build-debian-image.sh %s (from this host's Debian "
+		    "packages), or docker build the Dockerfile there",
+		    cf->sandbox.image);
 		res(c, FAIL, "image", fix, "the sandbox image %s is missing",
 		    cf->sandbox.image);
 	}
