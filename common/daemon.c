@@ -168,10 +168,10 @@ load(const char *path, struct topsh_conf **conf, char *err, size_t errlen)
 static void
 daemon_notify_status(const char *extra)
 {
-	static char			 last[512];
+	static char			 last[640];
 	const struct proc_connect	*c;
 	struct peer			*p;
-	char				 buf[512], miss[256];
+	char				 buf[640], miss[256];
 
 	miss[0] = '\0';
 	for (c = def->proc.connects; c != NULL && c->id != PROC_NONE; c++) {
