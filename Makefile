@@ -200,6 +200,7 @@ install-files:
 	install -m 0644 etc/prompts/* $(DESTDIR)$(DATADIR)/prompts/
 	rm -rf $(DESTDIR)$(DATADIR)/sandbox
 	cp -R etc/sandbox $(DESTDIR)$(DATADIR)/
+	chmod 0755 $(DESTDIR)$(DATADIR)/sandbox/*.sh
 	$(SUBST) -e 's|^\([[:space:]]*system-prompt\) prompts/|\1 $(DATADIR)/prompts/|' \
 	    -e 's|^\([[:space:]]*rules\) policy/default.rules|\1 $(DATADIR)/policy/default.rules\n\1 policy/local.rules|' \
 	    etc/topsh.conf >$(DESTDIR)$(DATADIR)/topsh.conf.sample
