@@ -361,7 +361,9 @@ check_secrets(struct ctx *c)
 	check_secret(c, "telegram_token", FAIL, NULL);
 	check_secret(c, "llm_base_url", FAIL, NULL);
 	check_secret(c, "llm_api_key", FAIL, NULL);
-	check_secret(c, "zai_api_key", WARN, "search_web is not offered");
+	/* proxyd still requires it (issue 12 item 7 would make it optional) */
+	check_secret(c, "zai_api_key", FAIL,
+	    "proxyd requires it (search_web)");
 	check_secret(c, "gdrive_client_id", WARN,
 	    "the Google Drive tools are not offered");
 	check_secret(c, "gdrive_client_secret", WARN,

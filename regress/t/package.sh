@@ -88,7 +88,8 @@ ok $? "the Telegram and model stand-ins run"
 printf %s "123456:TEST-package-token-AAAAAAAAAAAAAAAAAAAA" \
     >/etc/topsh/secrets/telegram_token
 printf %s "http://127.0.0.1:$LLM/v1" >/etc/topsh/secrets/llm_base_url
-printf %s "sk-package-test-0123456789" >/etc/topsh/secrets/llm_api_key)
+printf %s "sk-package-test-0123456789" >/etc/topsh/secrets/llm_api_key
+printf %s "zai-package-test-0123456789" >/etc/topsh/secrets/zai_api_key)
 sed -i -e "s|^proxy {|proxy {\n\ttelegram-url \"http://127.0.0.1:$TG\"|" \
     -e "s|^\([[:space:]]*image\) .*|\1 topsh-sandbox-test:latest|" \
     -e "s|^\([[:space:]]*disk-quota\) .*|\1 0|" /etc/topsh/topsh.conf
