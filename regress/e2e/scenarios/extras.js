@@ -48,9 +48,9 @@ async function busy() {
 	h.ok(slow && other && slow.seq < other.seq,
 	    'after the job that held the only model slot');
 	const q = j && h.sent(j, ben.id, 'Queued');
-	h.ok(q && h.calls(j, 'deleteMessage', ben.id).some((c) =>
-	    Number(c.body.message_id) === q.result_id),
-	    'the queued notice is removed');
+	j = await h.waitFor((j) => q && h.calls(j, 'deleteMessage', ben.id)
+	    .some((c) => Number(c.body.message_id) === q.result_id) && j);
+	h.ok(j !== null, 'the queued notice is removed');
 	h.ok(!h.calls(j, 'sendMessage').some((c) =>
 	    String(c.body.text).includes('busy')), 'nobody was refused as busy');
 
