@@ -194,6 +194,10 @@ async function main() {
 	await h.sleep(2000);
 	const idle = rssAll('idle');
 	put('rss_idle_kb', idle);
+	if (process.env.BENCH_ONLY === 'ready') {
+		await stopAll();
+		return;
+	}
 
 	// new users, one at a time: their first command creates a container
 	const news = [];
