@@ -10,7 +10,7 @@ topsh_setup
 python3 "$TOPSH_SRC/regress/tools/notifysock.py" "$T/notify.sock" \
     >"$T/notify.out" 2>&1 &
 echo $! >"$T/notifysock.pid"
-wait_for 5 test -S "$T/notify.sock"
+wait_for 30 test -S "$T/notify.sock"
 ok $? "the stand-in notification socket listens"
 
 # proxyd alone: it waits for policyd
