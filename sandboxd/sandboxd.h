@@ -206,6 +206,14 @@ struct httpc_req *docker_stream(const char *, json_t *, long,
 	    int (*)(const void *, size_t, void *), void *, docker_cb, void *);
 void	 docker_cancel(struct httpc_req *);
 
+/* runtime.c */
+void	 runtime_probe(void (*)(void));
+const char *runtime_name(void);
+const char *runtime_error(void);
+int	 runtime_gvisor(void);
+long long runtime_host_pids(long long);
+void	 runtime_status(json_t *);
+
 /* policy.c */
 struct polres {
 	const char	*decision;	/* allow deny approve soft-delete */
