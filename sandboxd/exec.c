@@ -407,8 +407,9 @@ sbx_exec_start(int64_t user, int64_t chat, const char *command,
 	snprintf(er->tag, sizeof(er->tag), "%08x%08x", arc4random(),
 	    arc4random());
 	clock_gettime(CLOCK_MONOTONIC, &er->t0);
-	req = json_pack("{s:I, s:I, s:s}", "user", (json_int_t)user,
-	    "chat", (json_int_t)chat, "command", command);
+	req = json_pack("{s:I, s:I, s:s, s:s?}", "user", (json_int_t)user,
+	    "chat", (json_int_t)chat, "command", command, "approval",
+	    approved);
 	if (req == NULL || sbx_policy_check(IMSG_POLICY_CHECK_CMD, req,
 	    exec_policy, er) == -1) {
 		json_decref(req);

@@ -164,6 +164,7 @@ struct reqctx {
 	uint32_t	 serial;	/* peer, looked up again to reply */
 	uint32_t	 reqid;
 	int		 ctl;		/* from topshctl */
+	uint32_t	 type;		/* the request's imsg type */
 	enum fileop	 op;
 	int64_t		 user;
 	char		*approved;
@@ -221,6 +222,7 @@ struct polres {
 	const char	*category;
 	const char	*message;
 	long long	 timeout;
+	const char	*ticket;	/* approve: the approval ticket */
 };
 /* res NULL: policyd unreachable (fail closed) */
 typedef void	(*policy_cb)(const struct polres *, void *);
