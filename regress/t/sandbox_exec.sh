@@ -46,7 +46,7 @@ runsc*)
 	gw exec '{"user":101,"command":"ulimit -u; grep -E \"^(CapEff|NoNewPrivs)\" /proc/self/status; id -u; uname -r"}'
 	# (gVisor's /proc/self/status has no NoNewPrivs line; the Engine
 	# API check above covers no-new-privileges)
-	has '"stdout":"64\\nCapEff:\\t0000000000000000\\n[1-9][0-9]*\\n4\\.4\\.0' \
+	has '"stdout":"64\\nCapEff:\\t0000000000000000\\n[1-9][0-9]*\\n4\.4\.0' \
 	    "inside gVisor: nproc, no capabilities, not root, gVisor's kernel"
 	;;
 *)
