@@ -12,7 +12,7 @@
 // whether all of it happened.
 // --interactive: Alice's messages are typed in the terminal; 1, 2 or 3
 // send the scripted ones; while buttons wait for an answer, their
-// number presses them; /quit or end of input stops.
+// number presses them; /quit, Ctrl-C or end of input stops.
 'use strict';
 
 const fs = require('fs');
@@ -394,7 +394,7 @@ async function runInteractive() {
 	out(dim(scripted ? '   Type a message as Alice, or 1, 2, 3 for the ' +
 	    'scripted ones:\n' + SCRIPT.map((s, i) => `     ${i + 1}. ${s}`)
 	    .join('\n') : '   Type a message as Alice.'));
-	out(dim('   /quit (or Ctrl-D) ends the demo.'));
+	out(dim('   /quit, Ctrl-D or Ctrl-C ends the demo.'));
 	// a prompt that stays under the chat on a terminal; plain lines
 	// from a pipe
 	const term = process.stdin.isTTY && tty;
@@ -453,6 +453,7 @@ async function runInteractive() {
 		}
 		await send(s);
 	});
+	rl.on('SIGINT', () => rl.close());
 	rl.on('close', async () => {
 		clearInterval(poll);
 		await h.sleep(300);

@@ -85,6 +85,8 @@ stop_pid() {
 cleanup() {
 	rc=$?
 	trap - EXIT INT TERM HUP
+	# the terminal or pipe may be gone: clean up all the same
+	trap '' PIPE
 	[ -n "$D" ] || exit "$rc"
 	echo
 	say "stopping what the demo started"
@@ -148,7 +150,7 @@ fi
 
 D=$(mktemp -d /tmp/topsh-demo.XXXXXX) || die "cannot make a scratch directory"
 trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+trap 'exit 130' INT TERM HUP PIPE
 chmod 0755 "$D"
 mkdir -p "$D/etc" "$D/run" "$D/state" "$D/log" "$D/workspaces"
 say "scratch directory $D"
@@ -178,6 +180,7 @@ if ! docker version >/dev/null 2>&1; then
 	dockerd --storage-driver=vfs --iptables=false --bridge=none \
 	    >"$D/log/dockerd.log" 2>&1 &
 	dockerd_pid=$!
+	say "dockerd pid $dockerd_pid"
 	wait_for 60 docker version || die "dockerd did not start"
 fi
 t0=$(date +%s)
@@ -189,12 +192,14 @@ say "sandbox image $image ($(( $(date +%s) - t0 ))s; kept for next time)"
 tg_port=$(free_port)
 node "$E2E/tgserver.js" "$tg_port" >"$D/log/telegram.log" 2>&1 &
 pids="$pids $!"
+say "Telegram stand-in on 127.0.0.1:$tg_port (pid $!)"
 if [ -z "$llm_url" ]; then
 	llm_port=$(free_port)
 	node "$E2E/node_modules/@copilotkit/aimock/dist/cli.js" \
 	    -p "$llm_port" -h 127.0.0.1 -f "${TOPSH_DEMO_FIXTURES:-$SRC/demo/fixtures}" --strict \
 	    --log-level warn >"$D/log/model.log" 2>&1 &
 	pids="$pids $!"
+	say "model stand-in on 127.0.0.1:$llm_port (pid $!)"
 	llm_url="http://127.0.0.1:$llm_port/v1"
 	llm_model=topsh-demo-script
 	wait_for 20 curl -sf "http://127.0.0.1:$llm_port/__aimock/journal" ||
@@ -251,7 +256,10 @@ wait_for 60 up || die "the daemons did not all come up"
 say "policyd, sandboxd, proxyd and gatewayd are up, each as its own user:"
 for d in policyd sandboxd proxyd gatewayd; do
 	p=$(cat "$D/$d.pid")
-	echo "      $d (pid $p) runs as $(ps -o user= -p "$p" | tr -d ' ')"
+	st=$(awk '$1 == "Seccomp:" { s = $2 } $1 == "NoNewPrivs:" { n = $2 }
+	    END { printf "%s%s", s == 2 ? "seccomp filter" : "NO seccomp",
+	    n == 1 ? ", no new privileges" : "" }' "/proc/$p/status")
+	echo "      $d (pid $p) runs as $(ps -o user= -p "$p" | tr -d ' '), $st"
 done
 if [ -n "${DEMO_LLM:-}" ]; then
 	say "the model is a script (demo/fixtures/demo.json)"

@@ -19,8 +19,11 @@
 # The image has a POSIX shell (dash, bash), coreutils, grep, sed, mawk,
 # findutils, tar, gzip, procps, git, python3, ca-certificates,
 # openssh-client and the rest of debian.packages; no apt, no dpkg
-# database, no documentation.  Every uid from 100 to 65533 is named
-# `sandbox' (whatever container-uid sandboxd uses, whoami answers), and
+# database, no documentation, no setuid bits.  Every uid from 100 to
+# 65533 is named `sandbox' in /etc/passwd, and any other uid the
+# container runs as (sandboxd's per-user uids) is added at start by the
+# image's entry point, topsh-sandbox-init, to /tmp/.extrausers, which
+# libnss-extrausers reads: whoami and ssh-keygen work whatever the uid.
 # /etc/gitconfig gives git an identity, so `git commit' works.
 set -eu
 
@@ -189,8 +192,8 @@ ldconfig -r "$root" 2>/dev/null || say "ldconfig -r failed (not fatal)"
 	    printf "sandbox:x:%d:\n", g }'
 } >"$root/etc/group"
 cat >"$root/etc/nsswitch.conf" <<'EOF'
-passwd:		files
-group:		files
+passwd:		files extrausers
+group:		files extrausers
 shadow:		files
 hosts:		files dns
 networks:	files
@@ -207,6 +210,32 @@ cat >"$root/etc/gitconfig" <<'EOF'
 	directory = *
 EOF
 echo topsh-sandbox >"$root/etc/hostname"
+# the entry point: the container's own uid and gid get a name when
+# /etc/passwd does not list them (the root file system is read-only;
+# /tmp is the container's own tmpfs), then the command runs
+rm -rf "$root/var/lib/extrausers"
+ln -s /tmp/.extrausers "$root/var/lib/extrausers"
+mkdir -p "$root/usr/local/sbin"
+cat >"$root/usr/local/sbin/topsh-sandbox-init" <<'EOF'
+#!/bin/sh
+# topsh-sandbox-init - the sandbox image's entry point: names the
+# container's uid and gid `sandbox' when /etc/passwd and /etc/group do
+# not (libnss-extrausers reads /var/lib/extrausers -> /tmp/.extrausers),
+# then runs the command.  Made by build-debian-image.sh.
+u=$(id -u)
+g=$(id -g)
+d=/tmp/.extrausers
+if mkdir -p "$d" 2>/dev/null; then
+	grep -q "^[^:]*:[^:]*:$u:" /etc/passwd ||
+	    echo "sandbox:x:$u:$g:sandbox:/workspace:/bin/bash" >"$d/passwd"
+	grep -q "^[^:]*:[^:]*:$g:" /etc/group ||
+	    echo "sandbox:x:$g:" >"$d/group"
+fi
+exec "$@"
+EOF
+chmod 0755 "$root/usr/local/sbin/topsh-sandbox-init"
+# no setuid or setgid program: nothing in a sandbox gains privileges
+find "$root" -xdev -type f -perm /6000 -exec chmod ug-s {} +
 chmod 1777 "$root/tmp" "$root/var/tmp"
 chown 1000:1000 "$root/workspace" "$root/home/sandbox"
 chmod 0644 "$root/etc/passwd" "$root/etc/group" "$root/etc/gitconfig"
@@ -216,6 +245,7 @@ tar -C "$root" --numeric-owner -cf - . | $docker import \
     -c 'USER 1000:1000' \
     -c 'WORKDIR /workspace' \
     -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/workspace LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1' \
+    -c 'ENTRYPOINT ["/usr/local/sbin/topsh-sandbox-init"]' \
     -c 'CMD ["sleep", "infinity"]' \
     -c "LABEL topsh.builder=build-debian-image.sh topsh.tag=$tag" \
     - "$image" >/dev/null || die "docker import failed"

@@ -27,6 +27,8 @@ has 'demo: the conversation happened as scripted \([0-9]+ checks passed\)' \
     "every step's checks passed"
 has 'runs as topsh-gateway' "gatewayd ran as its own user"
 has 'runs as topsh-sandbox' "sandboxd ran as its own user"
+has 'runs as topsh-proxy, seccomp filter, no new privileges' \
+    "proxyd confined itself"
 has '^Alice: Hi! Could you write a small Python script' "Alice's first message is shown"
 has '^topsh: 📎 counts.txt' "the file sent back is shown"
 has '│ words: 19' "with what python3 printed in the sandbox"
@@ -43,10 +45,13 @@ ok $? "the scratch directory is gone (${d:-none})"
 n=$(docker ps -aq --filter "label=topsh.root=$d/workspaces" | wc -l)
 [ "$n" -eq 0 ]
 ok $? "no container of the demo is left ($n)"
-left=$(ps -eo args= | grep -F -e "$d/" | grep -v grep)
-[ -z "$left" ]
-ok $? "no daemon or stand-in of the demo is left"
-[ -z "$left" ] || printf '%s\n' "$left" | sed 's/^/#   /'
+pids=$(printf '%s\n' "$OUT" | sed -n 's/.*(pid \([0-9][0-9]*\)).*/\1/p')
+left=""
+for p in $pids; do
+	kill -0 "$p" 2>/dev/null && left="$left $p"
+done
+[ "$(echo $pids | wc -w)" -ge 6 ] && [ -z "$left" ]
+ok $? "no daemon or stand-in of the demo is left (pids: $(echo $pids))"
 mount | grep -qF "$d/"
 [ $? -ne 0 ]
 ok $? "no workspace mount is left"

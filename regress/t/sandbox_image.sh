@@ -2,9 +2,10 @@
 # sandbox_image.sh - the sandbox image built from the host's Debian
 # packages (etc/sandbox/build-debian-image.sh): cached by a tag derived
 # from the builder, its package list and the packages' versions; a
-# missing package is named; and through sandboxd, as an arbitrary
-# non-root uid on a read-only root, the tools others rely on work:
-# whoami, git commit, ssh-keygen, python3, tar, ps.
+# missing package is named; and through sandboxd, as a uid the image's
+# /etc/passwd does not list (1500000, as per-user uids are) on a
+# read-only root, the tools others rely on work: whoami, git commit,
+# ssh-keygen, python3, tar, ps.
 . "$TOPSH_SRC/regress/t/lib.sh"
 . "$TOPSH_SRC/regress/t/sandbox.subr"
 
@@ -35,12 +36,14 @@ rm -f "$pk"
 
 # --- through sandboxd, as sandboxd runs containers
 TOPSH_IMAGE=$TOPSH_DEBIAN_IMAGE
-SBX_CONF='	exec-timeout 60s'
+# a uid far outside the image's /etc/passwd, as per-user uids are
+SBX_CONF='	exec-timeout 60s
+	container-uid 1500000'
 sbx_setup
 
-gw exec '{"user":301,"command":"whoami; id -u; touch /etc/x 2>&1 | grep -c Read-only"}'
-has '"stdout":"sandbox\\n[1-9][0-9]*\\n1\\n"' \
-    "whoami names the non-root uid; the root file system is read-only"
+gw exec '{"user":301,"command":"whoami; id -u; touch /etc/x 2>&1 | grep -c Read-only; find / -xdev -type f -perm /6000 | wc -l"}'
+has '"stdout":"sandbox\\n1500000\\n1\\n0\\n"' \
+    "whoami names uid 1500000; the root file system is read-only; no setuid file"
 gw exec '{"user":301,"command":"git init -q r && cd r && echo hi >a && git add a && git commit -q -m first && git log --format=%an:%s"}'
 has '"stdout":"sandbox:first\\n"' "git init, add, commit and log work"
 gw exec '{"user":301,"command":"ssh-keygen -q -t ed25519 -N \"\" -f k && head -c 11 k.pub"}'
