@@ -57,12 +57,21 @@ static void	box_start(struct box *);
 static void
 create_over(struct box *b)
 {
-	struct box	*n;
-
 	if (!b->creating)
 		return;
 	b->creating = 0;
 	ncreating--;
+	box_create_queued();
+}
+
+/* start the queued creations there is room for, once the runtime is known */
+void
+box_create_queued(void)
+{
+	struct box	*n;
+
+	if (runtime_pending())
+		return;
 	while ((topsh_conf->gateway.max_jobs <= 0 ||
 	    ncreating < topsh_conf->gateway.max_jobs) &&
 	    (n = TAILQ_FIRST(&createq)) != NULL) {
@@ -399,8 +408,9 @@ box_create(struct box *b)
 {
 	if (b->creating || b->cwaiting)
 		return;
-	if (topsh_conf->gateway.max_jobs > 0 &&
-	    ncreating >= topsh_conf->gateway.max_jobs) {
+	/* the engine just came up: wait for its runtimes (runtime.c) */
+	if (runtime_pending() || (topsh_conf->gateway.max_jobs > 0 &&
+	    ncreating >= topsh_conf->gateway.max_jobs)) {
 		b->cwaiting = 1;
 		TAILQ_INSERT_TAIL(&createq, b, centry);
 		return;
@@ -418,6 +428,7 @@ box_create_now(struct box *b)
 	memset(&r, 0, sizeof(r));
 	if (runtime_name() == NULL) {
 		/* the configured runtime is refused: say why, every time */
+		r.unavailable = !docker_is_up();
 		r.err = runtime_error();
 		box_fail(b, &r, "create container");
 		return;

@@ -39,6 +39,7 @@ static struct {
 	char	 error[512];	/* why the configured runtime cannot be used */
 	int	 gvisor;	/* name is a gVisor runtime */
 	int	 gvisor_known;	/* the engine has some gVisor runtime */
+	int	 asking;	/* GET /info in flight */
 	void	(*next)(void);
 } rt;
 
@@ -174,9 +175,22 @@ info_done(const struct dresp *r, void *arg)
 	json_t		*rts, *spec;
 	const char	*k, *name = cfg_runtime();
 
+	rt.asking = 0;
 	rt.name[0] = rt.error[0] = '\0';
 	rt.gvisor = rt.gvisor_known = 0;
-	rts = r->status == 200 ? json_object_get(r->json, "Runtimes") : NULL;
+	if (r->status != 200) {
+		/* asked again when the engine is next seen coming up
+		 * (docker.c rechecks an engine a call found unreachable) */
+		snprintf(rt.error, sizeof(rt.error), "cannot ask the Docker "
+		    "engine for its runtimes: %s", r->err != NULL ? r->err :
+		    "no reply");
+		log_warnx("docker: %s", rt.error);
+		if (rt.next != NULL)
+			rt.next();
+		box_create_queued();
+		return;
+	}
+	rts = json_object_get(r->json, "Runtimes");
 	if (!json_is_object(rts)) {
 		/* an engine too old to say: trust the configuration */
 		log_warnx("docker: /info lists no runtimes; using %s as "
@@ -197,6 +211,7 @@ info_done(const struct dresp *r, void *arg)
 		    rt.gvisor ? " (gVisor)" : "");
 	if (rt.next != NULL)
 		rt.next();
+	box_create_queued();
 }
 
 /* the engine is up: learn its runtimes, then call next (adoption) */
@@ -204,8 +219,10 @@ void
 runtime_probe(void (*next)(void))
 {
 	rt.next = next;
+	rt.asking = 1;
 	if (docker_call("GET", "/info", NULL, 10000, info_done, NULL) ==
 	    NULL) {
+		rt.asking = 0;
 		log_warnx("docker: cannot ask for the engine's runtimes");
 		if (next != NULL)
 			next();
@@ -246,14 +263,22 @@ runtime_host_pids(long long pids)
 	return (pids * GVISOR_TASKS_PER_PROC + GVISOR_SENTRY_TASKS);
 }
 
+/* the engine is up and its runtimes are being asked for */
+int
+runtime_pending(void)
+{
+	return (rt.asking);
+}
+
 /* why no container can be made, NULL when one can */
 const char *
 runtime_error(void)
 {
 	if (rt.name[0] != '\0')
 		return (NULL);
-	return (rt.error[0] != '\0' ? rt.error :
-	    "the engine's runtimes are not known yet");
+	return (rt.error[0] != '\0' ? rt.error : docker_is_up() ?
+	    "the engine's runtimes are not known yet" :
+	    "the Docker engine is unreachable");
 }
 
 void

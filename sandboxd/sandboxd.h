@@ -212,6 +212,7 @@ void	 runtime_probe(void (*)(void));
 const char *runtime_name(void);
 const char *runtime_error(void);
 int	 runtime_gvisor(void);
+int	 runtime_pending(void);
 long long runtime_host_pids(long long);
 void	 runtime_status(json_t *);
 
@@ -262,6 +263,7 @@ void	 box_shutdown(void);
 struct box *box_get(int64_t, int);
 void	 box_ensure(int64_t, box_cb, void *);
 void	 box_adopt(void);
+void	 box_create_queued(void);
 void	 box_lost(struct box *, int);
 void	 box_kill(int64_t, box_cb, void *);
 int	 box_ws(int64_t, int, struct ws *, struct fserr *);
