@@ -58,7 +58,7 @@ if [ "${BENCH_ONE:-}" = "" ]; then
 			for (j = 1; j <= cnt["runsc", k]; j++) b[j] = val["runsc", k, j]
 			ms = med(b, cnt["runsc", k])
 			printf "| %s | %s (%s ) | %s (%s ) | %.1fx |\n", k, mc, \
-			    runs["runc", k], ms, runs["runsc", k], mc > 0 ? ms / mc : 0
+			    runs["runc", k], ms, runs["runsc", k], (mc > 0 ? ms / mc : 0)
 		}
 	}' "$out" >"$TOPSH_SRC/bench/results/runtime.md"
 	cat >>"$TOPSH_SRC/bench/results/runtime.md" <<'EON'
