@@ -105,6 +105,10 @@ $(B)/%.o: %.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# the shipped DLP detector table is built into proxyd as it is
+$(B)/proxyd/dlp_table.o: etc/dlp.rules
+$(B)/proxyd/dlp_table.o: CFLAGS += -DDLP_RULES_FILE=\"$(CURDIR)/etc/dlp.rules\"
+
 $(B)/libcommon.a: $(COMMON_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^

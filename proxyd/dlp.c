@@ -47,6 +47,12 @@ dlp_new(void)
 	d->mode = DLP_REDACT;
 	d->enabled = (1U << DLP_D_COUNT) - 1;
 	TAILQ_INIT(&d->customs);
+	if (dlp_rules_load(&d->rules, dlp_table_text, "dlp.rules", d->tab_err,
+	    sizeof(d->tab_err)) == -1) {
+		dlp_free(d);
+		errno = EINVAL;
+		return (NULL);
+	}
 	return (d);
 }
 
@@ -56,6 +62,8 @@ dlp_free(struct dlp *d)
 	if (d == NULL)
 		return;
 	dlp_custom_free(d);
+	dlp_rules_free(&d->rules);
+	dlp_rules_teardown(d);
 	dlp_secret_free(&d->secrets);
 	free(d->m);
 	free(d);
@@ -120,6 +128,12 @@ dlp_toggle(struct dlp *d, const char *name, int on)
 		c->enabled = on;
 		found = 1;
 	}
+	for (i = 0; i < (int)d->rules.n; i++) {
+		if (strcasecmp(name, d->rules.r[i].name) != 0)
+			continue;
+		d->rules.r[i].enabled = on;
+		found = 1;
+	}
 	return (found ? 0 : -1);
 }
 
@@ -149,6 +163,31 @@ dlp_add_custom(struct dlp *d, const char *name, const char *label,
 		return (-1);
 	}
 	return (0);
+}
+
+int
+dlp_add_detectors(struct dlp *d, const char *text, const char *file,
+    char *err, size_t errlen)
+{
+	if (dlp_rules_load(&d->rules, text, file, err, errlen) == -1)
+		return (-1);
+	return (0);
+}
+
+size_t
+dlp_table_count(const struct dlp *d)
+{
+	return (d->rules.n);
+}
+
+const char *
+dlp_table_name(const struct dlp *d, size_t i, const char **label)
+{
+	if (i >= d->rules.n)
+		return (NULL);
+	if (label != NULL)
+		*label = d->rules.r[i].label;
+	return (d->rules.r[i].name);
 }
 
 int
@@ -261,6 +300,7 @@ dlp_collect(struct dlp *d, const char *p, size_t len, size_t start)
 	d->nomem = 0;
 	if (d->mode != DLP_OFF) {
 		dlp_scan_builtin(d, p, len, start);
+		dlp_rules_scan(d, p, len, start);
 		dlp_custom_scan(d, p, len, start);
 	}
 	dlp_secret_scan(d, p, len, start);

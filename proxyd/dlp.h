@@ -51,6 +51,17 @@ int		 dlp_add_custom(struct dlp *, const char *, const char *,
 int		 dlp_add_secret(struct dlp *, const char *, const void *,
 		    size_t);
 
+/*
+ * More table detectors, in the format of etc/dlp.rules (text, file is
+ * for messages).  Returns 0, or -1 with "file:line: message" in err.
+ */
+int		 dlp_add_detectors(struct dlp *, const char *, const char *,
+		    char *, size_t);
+
+/* The table detectors (shipped and added): count, name and label. */
+size_t		 dlp_table_count(const struct dlp *);
+const char	*dlp_table_name(const struct dlp *, size_t, const char **);
+
 void		 dlp_set_mode(struct dlp *, int);
 int		 dlp_get_mode(const struct dlp *);
 
