@@ -19,7 +19,7 @@ TMPFILESDIR ?=	/usr/lib/tmpfiles.d
 
 CC ?=		cc
 YACC ?=		byacc
-PKGS =		libevent libevent_pthreads jansson libcurl libpcre2-8 libseccomp libbsd-overlay
+PKGS =		libevent libevent_pthreads jansson libcurl libpcre2-8 libseccomp libbsd-overlay libhs
 
 ifeq ($(SAN),1)
 B ?=		build-san

@@ -83,11 +83,10 @@ struct dlp_secrets {
 
 /* a keyword of a table detector (dlp_rules.c) */
 struct dlp_kw {
-	char		 s[64];
+	char		 s[64];		/* folded to lower case */
+	char		 orig[64];
 	size_t		 len;
 	size_t		 rule;
-	int32_t		 state;		/* where it ends in the automaton */
-	int32_t		 next;		/* next keyword ending there */
 };
 
 /* a table detector: etc/dlp.rules or an operator's file */
@@ -103,11 +102,15 @@ struct dlp_rule {
 	int		 check;		/* DLP_CK_* that must hold */
 	int		 trust;		/* DLP_CK_* that waives entropy */
 	int		 mixed;		/* a digit, or upper and lower case */
+	int		 noident;	/* not sqlite3_column_bytes16 */
+	int		 wordstart;	/* keywords only at a word's start */
+	int		 exact;		/* keywords only in their case */
 	double		 entropy;	/* minimum bits per byte, 0 none */
 	size_t		 near;
 	/* scratch of the current scan */
 	int		 wpending;
 	size_t		 wfrom, wto, wanchor;
+	unsigned long	 runs;		/* pattern runs, for the bench */
 };
 
 struct dlp_rules {
@@ -115,14 +118,10 @@ struct dlp_rules {
 	size_t		 n;
 	struct dlp_kw	*kws;
 	size_t		 nkws;
-	/* the keyword automaton, built on first use */
+	/* the keyword filter: vectorscan database and scratch */
 	int		 built;
-	uint8_t		 cls[256];
-	size_t		 ncls;
-	uint32_t	*delta;		/* nstates * ncls, AC_ACCEPT bit */
-	uint32_t	*out_off;	/* nstates + 1 */
-	uint32_t	*out;		/* keyword indices */
-	size_t		 nstates;
+	void		*db;
+	void		*scratch;
 };
 
 struct dlp {

@@ -13,7 +13,9 @@
  * trust=NAME (a checksum that, when it holds, waives the entropy
  * threshold: github, npm, jwt), class=pii (personal data rather than a
  * credential) or class=generic (a catch-all whose label gives way to
- * any other where they overlap), mixed=yes (a digit, or both cases)
+ * any other where they overlap), mixed=yes (a digit, or both cases),
+ * identifier=no (not a name: one case of letters with digits, '_', '.'
+ * and '-' unless all hexadecimal)
  * and near=BYTES (how far from a keyword a match may
  * start, default 16).  The pattern is pcre2; when it has a capture
  * group, group 1 is the value redacted, else the whole match.  Macros
@@ -22,11 +24,15 @@
  * '=>', ':=' and blanks) and $END (the value ends: no further token
  * character).
  *
- * The scan is one pass of an Aho-Corasick automaton over the text for
- * every keyword of every detector at once (ASCII case folded, bytes
- * that occur in no keyword mapped to one class); a detector's pattern
- * only runs, with pcre2's offset limit, where one of its keywords was
- * seen.
+ * keyword=word (a keyword counts only at the start of a word) and
+ * keyword=exact (only in the case written) make a short keyword
+ * cheaper.
+ *
+ * The scan is one pass over the text for every keyword of every
+ * detector at once (vectorscan, the portable Hyperscan, with all the
+ * keywords as case-folded literals in one database, built when the
+ * table is complete: dlp_prepare), and a detector's pattern only runs,
+ * with pcre2's offset limit, where one of its keywords was seen.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
@@ -40,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hs.h>
 #include <pcre2.h>
 
 #include "dlp_int.h"
@@ -48,7 +55,6 @@
 #define NEAR_MAX	4096
 #define LINE_MAX_LEN	4096
 #define KW_MAX		64
-#define AC_ACCEPT	0x80000000U
 #define RULE_MATCH_LIMIT 1000000
 #define RULE_DEPTH_LIMIT 1000
 
@@ -209,6 +215,26 @@ parse_opts(struct dlp_rule *r, char *opts, char *err, size_t errlen)
 				snprintf(err, errlen, "unknown class %s", v);
 				return (-1);
 			}
+		} else if (strcmp(o, "keyword") == 0) {
+			/* keyword=word, keyword=exact or keyword=word+exact */
+			if (strcmp(v, "word") == 0)
+				r->wordstart = 1;
+			else if (strcmp(v, "exact") == 0)
+				r->exact = 1;
+			else if (strcmp(v, "word+exact") == 0)
+				r->wordstart = r->exact = 1;
+			else {
+				snprintf(err, errlen, "keyword takes word, "
+				    "exact or word+exact");
+				return (-1);
+			}
+		} else if (strcmp(o, "identifier") == 0) {
+			if (strcmp(v, "no") != 0 && strcmp(v, "yes") != 0) {
+				snprintf(err, errlen, "identifier takes yes "
+				    "or no");
+				return (-1);
+			}
+			r->noident = v[0] == 'n';
 		} else if (strcmp(o, "mixed") == 0) {
 			if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
 				snprintf(err, errlen, "mixed takes yes or no");
@@ -229,6 +255,17 @@ parse_opts(struct dlp_rule *r, char *opts, char *err, size_t errlen)
 	return (0);
 }
 
+static void
+rules_unbuild(struct dlp_rules *rs)
+{
+	if (rs->scratch != NULL)
+		hs_free_scratch(rs->scratch);
+	if (rs->db != NULL)
+		hs_free_database(rs->db);
+	rs->scratch = rs->db = NULL;
+	rs->built = 0;
+}
+
 static int
 add_kw(struct dlp_rules *rs, const char *k, size_t n, size_t rule)
 {
@@ -242,9 +279,11 @@ add_kw(struct dlp_rules *rs, const char *k, size_t n, size_t rule)
 		return (-1);
 	rs->kws = nk;
 	nk = &rs->kws[rs->nkws++];
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		nk->s[i] = tolower((unsigned char)k[i]);
-	nk->s[n] = '\0';
+		nk->orig[i] = k[i];
+	}
+	nk->s[n] = nk->orig[n] = '\0';
 	nk->len = n;
 	nk->rule = rule;
 	return (0);
@@ -396,164 +435,56 @@ dlp_rules_load(struct dlp_rules *rs, const char *text, const char *file,
 }
 
 /*
- * The automaton: a trie of the keywords, failure links breadth first,
- * then the full transition table over byte classes.
+ * The keyword filter: every keyword of every detector in one vectorscan
+ * (Hyperscan) literal database, case folded; a match's keyword is then
+ * checked for keyword=exact and keyword=word in C.
  */
-struct acbuild {
-	int32_t		*go;		/* nstates * ncls, -1 none */
-	int32_t		*fail;
-	size_t		 n, cap;
-};
-
-static int32_t
-ac_new_state(struct acbuild *a, int ncls)
-{
-	int32_t	*g, *f;
-	size_t	 ncap, i;
-
-	if (a->n == a->cap) {
-		ncap = a->cap ? a->cap * 2 : 64;
-		if ((g = reallocarray(a->go, ncap, ncls * sizeof(*g))) == NULL)
-			return (-1);
-		a->go = g;
-		if ((f = reallocarray(a->fail, ncap, sizeof(*f))) == NULL)
-			return (-1);
-		a->fail = f;
-		a->cap = ncap;
-	}
-	for (i = 0; i < (size_t)ncls; i++)
-		a->go[a->n * ncls + i] = -1;
-	a->fail[a->n] = 0;
-	return (a->n++);
-}
-
-static void
-ac_free(struct dlp_rules *rs)
-{
-	free(rs->delta);
-	free(rs->out_off);
-	free(rs->out);
-	rs->delta = NULL;
-	rs->out_off = NULL;
-	rs->out = NULL;
-	rs->nstates = 0;
-}
-
 int
 dlp_rules_build(struct dlp_rules *rs)
 {
-	struct acbuild	 a = { NULL, NULL, 0, 0 };
-	int32_t		 s, t, *queue = NULL, *term = NULL;
-	uint32_t	*cnt = NULL;
-	size_t		 i, j, qh, qt, nout;
-	int		 c, ncls = 1;
-	unsigned char	 ch;
+	hs_compile_error_t	*cerr = NULL;
+	const char		**lits = NULL;
+	unsigned int		*flags = NULL, *ids = NULL;
+	size_t			*lens = NULL, i;
+	int			 rv = -1;
 
-	ac_free(rs);
-	memset(rs->cls, 0, sizeof(rs->cls));
-	for (i = 0; i < rs->nkws; i++)
-		for (j = 0; j < rs->kws[i].len; j++) {
-			ch = rs->kws[i].s[j];
-			if (rs->cls[ch] == 0) {
-				rs->cls[ch] = ncls;
-				if (ch >= 'a' && ch <= 'z')
-					rs->cls[ch - 32] = ncls;
-				ncls++;
-			}
-		}
-	if (ncls > 255)
-		return (-1);
-	rs->ncls = ncls;
-	if (ac_new_state(&a, ncls) == -1)
-		goto fail;
-	/* the trie; term[] chains keywords ending at a state */
+	rules_unbuild(rs);
+	if (rs->nkws == 0) {
+		rs->built = 1;
+		return (0);
+	}
+	if ((lits = calloc(rs->nkws, sizeof(*lits))) == NULL ||
+	    (flags = calloc(rs->nkws, sizeof(*flags))) == NULL ||
+	    (ids = calloc(rs->nkws, sizeof(*ids))) == NULL ||
+	    (lens = calloc(rs->nkws, sizeof(*lens))) == NULL)
+		goto done;
 	for (i = 0; i < rs->nkws; i++) {
-		s = 0;
-		for (j = 0; j < rs->kws[i].len; j++) {
-			c = rs->cls[(unsigned char)rs->kws[i].s[j]];
-			if ((t = a.go[s * ncls + c]) == -1) {
-				if ((t = ac_new_state(&a, ncls)) == -1)
-					goto fail;
-				a.go[s * ncls + c] = t;
-			}
-			s = t;
-		}
-		rs->kws[i].state = s;
+		lits[i] = rs->kws[i].s;
+		lens[i] = rs->kws[i].len;
+		flags[i] = HS_FLAG_CASELESS;
+		ids[i] = i;
 	}
-	if ((queue = calloc(a.n, sizeof(*queue))) == NULL ||
-	    (cnt = calloc(a.n + 1, sizeof(*cnt))) == NULL ||
-	    (term = calloc(a.n, sizeof(*term))) == NULL)
-		goto fail;
-	/* breadth first: failure links and the full table */
-	qh = qt = 0;
-	for (c = 0; c < ncls; c++) {
-		t = a.go[c];
-		if (t == -1)
-			a.go[c] = 0;
-		else {
-			a.fail[t] = 0;
-			queue[qt++] = t;
-		}
+	if (hs_compile_lit_multi(lits, flags, ids, lens, rs->nkws,
+	    HS_MODE_BLOCK, NULL, (hs_database_t **)&rs->db, &cerr) !=
+	    HS_SUCCESS) {
+		if (cerr != NULL)
+			hs_free_compile_error(cerr);
+		rs->db = NULL;
+		goto done;
 	}
-	while (qh < qt) {
-		s = queue[qh++];
-		for (c = 0; c < ncls; c++) {
-			t = a.go[s * ncls + c];
-			if (t == -1)
-				a.go[s * ncls + c] = a.go[a.fail[s] * ncls + c];
-			else {
-				a.fail[t] = a.go[a.fail[s] * ncls + c];
-				queue[qt++] = t;
-			}
-		}
-	}
-	/* the keywords each state ends: its own and its failure chain's */
-	for (s = 0; s < (int32_t)a.n; s++)
-		term[s] = -1;
-	for (i = 0; i < rs->nkws; i++) {
-		rs->kws[i].next = term[rs->kws[i].state];
-		term[rs->kws[i].state] = i;
-	}
-	nout = 0;
-	for (s = 0; s < (int32_t)a.n; s++) {
-		for (t = s; t != 0; t = a.fail[t])
-			for (c = term[t]; c != -1; c = rs->kws[c].next)
-				cnt[s]++;
-		nout += cnt[s];
-	}
-	if ((rs->out_off = calloc(a.n + 1, sizeof(*rs->out_off))) == NULL ||
-	    (rs->out = calloc(nout + 1, sizeof(*rs->out))) == NULL)
-		goto fail;
-	for (s = 0, j = 0; s < (int32_t)a.n; s++) {
-		rs->out_off[s] = j;
-		for (t = s; t != 0; t = a.fail[t])
-			for (c = term[t]; c != -1; c = rs->kws[c].next)
-				rs->out[j++] = c;
-	}
-	rs->out_off[a.n] = j;
-	if ((rs->delta = calloc(a.n * ncls, sizeof(*rs->delta))) == NULL)
-		goto fail;
-	for (i = 0; i < a.n * (size_t)ncls; i++) {
-		t = a.go[i];
-		rs->delta[i] = t | (rs->out_off[t + 1] > rs->out_off[t] ?
-		    AC_ACCEPT : 0);
-	}
-	rs->nstates = a.n;
-	free(a.go);
-	free(a.fail);
-	free(queue);
-	free(cnt);
-	free(term);
+	if (hs_alloc_scratch(rs->db, (hs_scratch_t **)&rs->scratch) !=
+	    HS_SUCCESS)
+		goto done;
 	rs->built = 1;
-	return (0);
- fail:
-	free(a.go);
-	free(a.fail);
-	free(queue);
-	free(cnt);
-	free(term);
-	ac_free(rs);
-	return (-1);
+	rv = 0;
+ done:
+	free(lits);
+	free(flags);
+	free(ids);
+	free(lens);
+	if (rv == -1)
+		rules_unbuild(rs);
+	return (rv);
 }
 
 void
@@ -565,7 +496,7 @@ dlp_rules_free(struct dlp_rules *rs)
 		pcre2_code_free(rs->r[i].code);
 	free(rs->r);
 	free(rs->kws);
-	ac_free(rs);
+	rules_unbuild(rs);
 	memset(rs, 0, sizeof(*rs));
 }
 
@@ -609,10 +540,37 @@ mixed(const char *v, size_t n)
 	return (k == 3);
 }
 
+/*
+ * Looks like a name rather than a secret: one case of letters with
+ * digits and _ . - (sqlite3_column_bytes16, SQLITE3_API), unless it is
+ * all hexadecimal digits.
+ */
+static int
+identifier(const char *v, size_t n)
+{
+	size_t	i;
+	int	lo = 0, up = 0, nonhex = 0;
+
+	for (i = 0; i < n; i++) {
+		if (v[i] >= 'a' && v[i] <= 'z') {
+			lo = 1;
+			nonhex |= v[i] > 'f';
+		} else if (v[i] >= 'A' && v[i] <= 'Z') {
+			up = 1;
+			nonhex |= v[i] > 'F';
+		} else if (!(v[i] >= '0' && v[i] <= '9') && v[i] != '_' &&
+		    v[i] != '.' && v[i] != '-')
+			return (0);
+	}
+	return (!(lo && up) && nonhex);
+}
+
 static int
 rule_accept(const struct dlp_rule *r, const char *v, size_t n)
 {
 	if (r->mixed && !mixed(v, n))
+		return (0);
+	if (r->noident && identifier(v, n))
 		return (0);
 	if (r->check != 0 && !dlp_check(r->check, v, n))
 		return (0);
@@ -632,6 +590,7 @@ rule_run(struct dlp *d, struct dlp_rule *r, const char *p, size_t len,
 	size_t		 so, eo;
 	int		 rc, g;
 
+	r->runs++;
 	pcre2_set_offset_limit(d->rctx, to);
 	while (off <= to && off <= len) {
 		if (r->jit)
@@ -721,17 +680,42 @@ rule_hit(struct dlp *d, struct dlp_rule *r, const char *p, size_t len,
 	r->wanchor = ks;
 }
 
+struct scanctx {
+	struct dlp	*d;
+	const char	*p;
+	size_t		 len;
+	size_t		 base;
+	size_t		 start;
+};
+
+/* vectorscan found keyword id ending at base + to */
+static int
+kw_found(unsigned int id, unsigned long long from, unsigned long long to,
+    unsigned int hsflags, void *arg)
+{
+	struct scanctx		*c = arg;
+	struct dlp_rules	*rs = &c->d->rules;
+	struct dlp_kw		*k = &rs->kws[id];
+	struct dlp_rule		*r = &rs->r[k->rule];
+	size_t			 i = c->base + to - k->len;
+
+	if (!r->enabled)
+		return (0);
+	if (r->exact && memcmp(c->p + i, k->orig, k->len) != 0)
+		return (0);
+	if (r->wordstart && i > 0 && DLP_IS(c->p[i - 1], DLP_C_ALNUM))
+		return (0);
+	rule_hit(c->d, r, c->p, c->len, i, c->start);
+	return (0);
+}
+
 void
 dlp_rules_scan(struct dlp *d, const char *p, size_t len, size_t start)
 {
 	struct dlp_rules	*rs = &d->rules;
-	const unsigned char	*u = (const unsigned char *)p;
-	const uint32_t		*delta;
-	const uint8_t		*cls;
+	struct scanctx		 c;
 	struct dlp_rule		*r;
-	struct dlp_kw		*k;
-	uint32_t		 st = 0, o;
-	size_t			 i, j, ncls;
+	size_t			 j, from;
 
 	if (rs->n == 0)
 		return;
@@ -750,22 +734,16 @@ dlp_rules_scan(struct dlp *d, const char *p, size_t len, size_t start)
 		if (rs->r[j].enabled && rs->r[j].nokw)
 			rule_run(d, &rs->r[j], p, len, start, len, start,
 			    start);
-	delta = rs->delta;
-	cls = rs->cls;
-	ncls = rs->ncls;
-	i = start > NEAR_MAX ? start - NEAR_MAX : 0;
-	for (; i < len; i++) {
-		st = delta[st * ncls + cls[u[i]]];
-		if ((st & AC_ACCEPT) == 0)
-			continue;
-		st &= ~AC_ACCEPT;
-		for (o = rs->out_off[st]; o < rs->out_off[st + 1]; o++) {
-			k = &rs->kws[rs->out[o]];
-			r = &rs->r[k->rule];
-			if (r->enabled)
-				rule_hit(d, r, p, len, i + 1 - k->len, start);
-		}
-	}
+	from = start > NEAR_MAX ? start - NEAR_MAX : 0;
+	c.d = d;
+	c.p = p;
+	c.len = len;
+	c.base = from;
+	c.start = start;
+	if (rs->db != NULL && len > from && len - from <= UINT_MAX &&
+	    hs_scan(rs->db, p + from, len - from, 0, rs->scratch, kw_found,
+	    &c) != HS_SUCCESS)
+		d->errors++;
 	for (j = 0; j < rs->n; j++) {
 		r = &rs->r[j];
 		if (r->wpending)

@@ -178,7 +178,7 @@ run_adversarial(struct dlp *d)
 }
 
 int
-main(void)
+main(int argc, char *argv[])
 {
 	struct dlp	*d;
 	json_t		*j;
@@ -191,6 +191,17 @@ main(void)
 	j = make_body();
 	body = json_dumps(j, JSON_COMPACT);
 	len = strlen(body);
+	/* -o FILE: write the body for other tools (gitleaks) and stop */
+	if (argc == 3 && strcmp(argv[1], "-o") == 0) {
+		FILE	*f = fopen(argv[2], "w");
+
+		if (f == NULL || fwrite(body, 1, len, f) != len ||
+		    fclose(f) != 0) {
+			perror(argv[2]);
+			return (1);
+		}
+		return (0);
+	}
 	printf("body: %zu bytes JSON chat request, %zu messages\n", len,
 	    json_array_size(json_object_get(j, "messages")));
 

@@ -8,7 +8,7 @@ set -eu
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$SRC"
 B=${BUILD:-build}
-PKG="libevent libevent_pthreads jansson libcurl libpcre2-8 libseccomp libbsd-overlay"
+PKG="libevent libevent_pthreads jansson libcurl libpcre2-8 libseccomp libbsd-overlay libhs"
 for l in "$B/libproxyd.a" "$B/libcommon.a"; do
 	if [ ! -f "$l" ]; then
 		echo "bench/dlp: $l missing, run make first" >&2

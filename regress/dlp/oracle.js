@@ -33,7 +33,11 @@ const DELIBERATE = {
 	// (key = getUserSessionKey, token = ____________) is taken for an
 	// identifier, not a secret: without this rule proxyd would redact
 	// ordinary code.
-	'generic-api-key': (s) => !/[0-9]/.test(s) || !/[a-z]/i.test(s),
+	// and so is one with letters of one case only, digits, _ . and -
+	// unless all hex (sqlite3_column_bytes16, SQLITE_API_V2): names.
+	'generic-api-key': (s) => !/[0-9]/.test(s) || !/[a-z]/i.test(s) ||
+	    (/^[a-z0-9_.-]+$/.test(s) && /[g-z]/.test(s)) ||
+	    (/^[A-Z0-9_.-]+$/.test(s) && /[G-Z]/.test(s)),
 	// any 40 hex digits in a file that names sourcegraph anywhere: that
 	// is every git commit id and SHA-1; proxyd takes 40 hex digits as a
 	// Sourcegraph token only right after a sourcegraph name.
