@@ -364,6 +364,142 @@ test_secrets(void)
 	dlp_free(d);
 }
 
+/* Every byte of s as pre, printf format of one byte, post. */
+static char *
+each_byte(const char *s, const char *fmt, int every)
+{
+	char	*o = malloc(strlen(s) * 10 + 1), *q = o;
+	size_t	 i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i % every == 0) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+			q += sprintf(q, fmt, (unsigned char)s[i]);
+#pragma GCC diagnostic pop
+		} else
+			*q++ = s[i];
+	}
+	*q = '\0';
+	return (o);
+}
+
+/* The form is gone and no 8 bytes of the value are left in the text. */
+static void
+encoded_form(struct dlp *d, const char *sec, const char *form,
+    const char *what)
+{
+	char		*in, *o, piece[9];
+	size_t		 i, l = strlen(sec);
+	unsigned int	 n;
+	int		 left = 0;
+
+	if (asprintf(&in, "pre %s post", form) == -1)
+		exit(1);
+	o = redact(d, in, &n);
+	for (i = 0; i + 8 <= l; i++) {
+		memcpy(piece, sec + i, 8);
+		piece[8] = '\0';
+		left |= strstr(o, piece) != NULL;
+	}
+	ok(strstr(o, form) == NULL && !left && n > 0 &&
+	    strncmp(o, "pre ", 4) == 0 && strstr(o, " post") != NULL &&
+	    strstr(o, "[REDACTED:") != NULL, "encoded secret, %s: %s", what,
+	    o);
+	free(o);
+	free(in);
+}
+
+/*
+ * Each of proxyd's kinds of secret in every encoding it may take on
+ * the wire: raw, base64 (standard, url-safe, padded or not), \uXXXX
+ * and \xXX escapes (either case, all bytes or some), %-encoding (all
+ * bytes or some), hex (either case), HTML character references, split
+ * by JSON string boundaries, line-wrapped in a base64 or PEM block.
+ */
+static void
+test_secret_encodings(void)
+{
+	static const char *const secs[] = {
+		"sk-canary-llm-key-0123456789abcdefABCDEF",
+		"123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0",
+		"zai-5f3a9c2e1b4d4e8f9a6b.Qx7Zk/+=",
+		"GOCSPX-client-secret-value_0123456789abc"
+	};
+	static const struct { const char *fmt; int every; const char *what; }
+	    per[] = {
+		{ "\\u%04x", 1, "\\u escaped" },
+		{ "\\u%04X", 1, "\\u escaped, upper case" },
+		{ "\\u%04x", 3, "\\u escaped in part" },
+		{ "\\x%02x", 1, "\\x escaped" },
+		{ "\\x%02X", 2, "\\x escaped in part, upper case" },
+		{ "%%%02X", 1, "%-encoded fully" },
+		{ "%%%02x", 1, "%-encoded fully, lower case" },
+		{ "%%%02X", 4, "%-encoded in part" },
+		{ "%02x", 1, "hex" },
+		{ "%02X", 1, "hex, upper case" },
+		{ "&#%d;", 1, "HTML decimal references" },
+		{ "&#x%x;", 1, "HTML hex references" },
+		{ "&#X%X;", 5, "HTML references in part" },
+	};
+	struct dlp	*d;
+	char		*f, *g, buf[512], what[128];
+	size_t		 i, k, l, h;
+	int		 url, pad;
+
+	for (i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
+		d = dlp_new();
+		dlp_set_mode(d, DLP_OFF);	/* the secret alone */
+		ok(dlp_add_secret(d, "secret", secs[i], strlen(secs[i])) ==
+		    0, "secret %zu added", i);
+		l = strlen(secs[i]);
+		h = l / 2;
+		encoded_form(d, secs[i], secs[i], "raw");
+		for (url = 0; url < 2; url++)
+			for (pad = 0; pad < 2; pad++) {
+				f = b64(secs[i], url, pad);
+				snprintf(what, sizeof(what), "base64 url=%d "
+				    "pad=%d", url, pad);
+				encoded_form(d, f, f, what);
+				encoded_form(d, secs[i], f, what);
+				free(f);
+			}
+		for (k = 0; k < sizeof(per) / sizeof(per[0]); k++) {
+			f = each_byte(secs[i], per[k].fmt, per[k].every);
+			encoded_form(d, secs[i], f, per[k].what);
+			free(f);
+		}
+		/* split by JSON string boundaries */
+		snprintf(buf, sizeof(buf), "\"%.*s\" + \"%s\"", (int)h,
+		    secs[i], secs[i] + h);
+		encoded_form(d, secs[i], buf, "split \"a\" + \"b\"");
+		snprintf(buf, sizeof(buf), "[\"%.*s\",\n \"%s\"]", (int)h,
+		    secs[i], secs[i] + h);
+		encoded_form(d, secs[i], buf, "split [\"a\",\\n \"b\"]");
+		snprintf(buf, sizeof(buf), "\\\"%.*s\\\" \\\"%s\\\"",
+		    (int)h, secs[i], secs[i] + h);
+		encoded_form(d, secs[i], buf, "split, JSON-escaped quotes");
+		/* line-wrapped: PEM-like, and base64 wrapped at 16 */
+		snprintf(buf, sizeof(buf), "-----BEGIN X-----\n%.*s\n%s\n",
+		    (int)h, secs[i], secs[i] + h);
+		encoded_form(d, secs[i], buf, "wrapped in a block");
+		snprintf(buf, sizeof(buf), "%.*s\\n  %s", (int)h, secs[i],
+		    secs[i] + h);
+		encoded_form(d, secs[i], buf, "wrapped, JSON-escaped \\n");
+		f = b64(secs[i], 0, 1);
+		g = buf;
+		for (k = 0; f[k] != '\0'; k++) {
+			if (k > 0 && k % 16 == 0)
+				*g++ = '\n';
+			*g++ = f[k];
+		}
+		*g = '\0';
+		encoded_form(d, f, buf, "base64 wrapped at 16");
+		free(f);
+		dlp_free(d);
+	}
+}
+
 static void
 test_overlap(void)
 {
@@ -655,6 +791,7 @@ main(void)
 	test_corpus();
 	test_modes();
 	test_secrets();
+	test_secret_encodings();
 	test_overlap();
 	test_json();
 	test_fd();
