@@ -72,7 +72,8 @@ dlp_free(struct dlp *d)
 void
 dlp_set_mode(struct dlp *d, int mode)
 {
-	d->mode = mode == DLP_OFF ? DLP_OFF : DLP_REDACT;
+	d->mode = mode == DLP_OFF ? DLP_OFF : mode == DLP_TOKENIZE ?
+	    DLP_TOKENIZE : DLP_REDACT;
 }
 
 int
@@ -172,6 +173,14 @@ dlp_add_detectors(struct dlp *d, const char *text, const char *file,
 	if (dlp_rules_load(&d->rules, text, file, err, errlen) == -1)
 		return (-1);
 	return (0);
+}
+
+int
+dlp_prepare(struct dlp *d)
+{
+	if (d->rules.built)
+		return (0);
+	return (dlp_rules_build(&d->rules));
 }
 
 size_t
@@ -314,27 +323,53 @@ dlp_collect(struct dlp *d, const char *p, size_t len, size_t start)
  * Write the redacted form of p[from, to) into a new buffer, using the
  * first nm clusters (all inside [from, to)).
  */
+/*
+ * What replaces cluster m: its placeholder when tokenizing (not for a
+ * secret, nor once the map is full), else "[REDACTED:LABEL]" (in buf).
+ */
+static const char *
+replacement(struct dlp *d, const char *p, const struct dlp_match *m,
+    char *buf, size_t bufsz)
+{
+	const char	*ph;
+
+	if (d->tok != NULL && m->prio != DLP_P_SECRET &&
+	    (ph = dlp_tokens_put(d->tok, m->label, p + m->so, m->eo - m->so))
+	    != NULL)
+		return (ph);
+	snprintf(buf, bufsz, REDACT_PRE "%s]", m->label);
+	return (buf);
+}
+
 char *
 dlp_build(struct dlp *d, const char *p, size_t from, size_t to, size_t nm,
     size_t *outlen)
 {
-	char	*out, *o;
-	size_t	 i, sz = to - from, pos = from, l;
+	const char	**rep;
+	char		*out, *o, (*bufs)[DLP_NAME_MAX + 16];
+	size_t		 i, sz = to - from, pos = from, l;
 
-	for (i = 0; i < nm; i++)
-		sz += REDACT_PRELEN + strlen(d->m[i].label) + 1;
-	if ((out = malloc(sz + 1)) == NULL)
+	if ((rep = calloc(nm + 1, sizeof(*rep))) == NULL ||
+	    (bufs = calloc(nm + 1, sizeof(*bufs))) == NULL) {
+		free(rep);
 		return (NULL);
+	}
+	for (i = 0; i < nm; i++) {
+		rep[i] = replacement(d, p, &d->m[i], bufs[i], sizeof(bufs[i]));
+		sz += strlen(rep[i]);
+	}
+	if ((out = malloc(sz + 1)) == NULL) {
+		free(rep);
+		free(bufs);
+		return (NULL);
+	}
 	o = out;
 	for (i = 0; i < nm; i++) {
 		memcpy(o, p + pos, d->m[i].so - pos);
 		o += d->m[i].so - pos;
-		memcpy(o, REDACT_PRE, REDACT_PRELEN);
-		o += REDACT_PRELEN;
-		l = strlen(d->m[i].label);
-		memcpy(o, d->m[i].label, l);
+		l = strlen(rep[i]);
+		memcpy(o, rep[i], l);
 		o += l;
-		*o++ = ']';
 		pos = d->m[i].eo;
 	}
 	memcpy(o, p + pos, to - pos);
@@ -342,6 +377,8 @@ dlp_build(struct dlp *d, const char *p, size_t from, size_t to, size_t nm,
 	*o = '\0';
 	if (outlen != NULL)
 		*outlen = o - out;
+	free(rep);
+	free(bufs);
 	return (out);
 }
 

@@ -138,6 +138,7 @@ struct dlp {
 	void			*rdata;
 	unsigned long		 errors;
 	char			 tab_err[256];	/* the shipped table's */
+	struct dlp_tokens	*tok;		/* tokenize into this map */
 
 	/* scratch: matches of the current call */
 	struct dlp_match	*m;

@@ -500,6 +500,60 @@ test_secret_encodings(void)
 	}
 }
 
+/*
+ * dlp tokenize: stable placeholders per map, proxyd's secrets still
+ * redacted, values restored (escaped inside JSON text), a full map
+ * redacts.
+ */
+static void
+test_tokenize(void)
+{
+	struct dlp		*d = dlp_new();
+	struct dlp_tokens	*t = dlp_tokens_new(3), *t2 = dlp_tokens_new(8);
+	char			*o, *r;
+	size_t			 rl;
+	unsigned int		 n;
+	int			 k;
+
+	dlp_set_mode(d, DLP_TOKENIZE);
+	dlp_add_secret(d, "llm_api_key", "sk-own-secret-0123456789", 24);
+	dlp_set_tokens(d, t);
+	o = redact(d, "mail a.b@example.org, card 4111 1111 1111 1111, "
+	    "again a.b@example.org, c@example.net key sk-own-secret-0123456789",
+	    &n);
+	is_str(o, "mail <EMAIL_1>, card <CREDIT_CARD_1>, again <EMAIL_1>, "
+	    "<EMAIL_2> key [REDACTED:LLM_API_KEY]", "tokenized, secret "
+	    "redacted");
+	free(o);
+	o = redact(d, "later: c@example.net then d@example.com", &n);
+	is_str(o, "later: <EMAIL_2> then [REDACTED:EMAIL]",
+	    "same placeholder later; a full map redacts");
+	free(o);
+	r = dlp_tokens_restore(t, "send to <EMAIL_1> and <EMAIL_9>", 31, 0,
+	    &rl, &k);
+	is_str(r, "send to a.b@example.org and <EMAIL_9>", "restored");
+	is_int(k, 1, "one placeholder restored");
+	free(r);
+	r = dlp_tokens_restore(t, "{\"to\":\"\\u003cEMAIL_2\\u003e\"}", 30,
+	    1, &rl, &k);
+	is_str(r, "{\"to\":\"c@example.net\"}", "restored in JSON text, "
+	    "escaped form");
+	free(r);
+	dlp_set_tokens(d, t2);
+	o = redact(d, "c@example.net", &n);
+	is_str(o, "<EMAIL_1>", "another conversation, its own numbers");
+	free(o);
+	dlp_set_tokens(d, NULL);
+	o = redact(d, "c@example.net", &n);
+	is_str(o, "[REDACTED:EMAIL]", "no map: redacted");
+	free(o);
+	r = dlp_tokens_restore(t2, "no placeholder", 14, 0, &rl, &k);
+	ok(r == NULL && k == 0, "nothing to restore");
+	dlp_tokens_free(t);
+	dlp_tokens_free(t2);
+	dlp_free(d);
+}
+
 static void
 test_overlap(void)
 {
@@ -792,6 +846,7 @@ main(void)
 	test_modes();
 	test_secrets();
 	test_secret_encodings();
+	test_tokenize();
 	test_overlap();
 	test_json();
 	test_fd();
