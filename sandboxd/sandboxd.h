@@ -164,6 +164,7 @@ struct reqctx {
 	uint32_t	 serial;	/* peer, looked up again to reply */
 	uint32_t	 reqid;
 	int		 ctl;		/* from topshctl */
+	uint32_t	 type;		/* the request's imsg type */
 	enum fileop	 op;
 	int64_t		 user;
 	char		*approved;
@@ -213,6 +214,7 @@ struct polres {
 	const char	*category;
 	const char	*message;
 	long long	 timeout;
+	const char	*ticket;	/* approve: the approval ticket */
 };
 /* res NULL: policyd unreachable (fail closed) */
 typedef void	(*policy_cb)(const struct polres *, void *);
@@ -234,6 +236,9 @@ struct box {
 	int		 port_first;	/* -1 none */
 	int		 ws_ready;
 	int		 killers;	/* process killers running */
+	int		 creating;	/* holds a creation place */
+	TAILQ_ENTRY(box) centry;	/* waiting for a creation place */
+	int		 cwaiting;
 	TAILQ_HEAD(, boxwait) waiters;
 	TAILQ_HEAD(, execreq) execs;	/* commands running */
 	TAILQ_HEAD(, execreq) held;	/* waiting for the killers */
