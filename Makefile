@@ -181,6 +181,7 @@ install: all
 	if [ -d etc/prompts ]; then install -m 0644 etc/prompts/* \
 	    $(DESTDIR)$(SYSCONFDIR)/topsh/prompts/; fi
 	cp -R etc/sandbox $(DESTDIR)$(DATADIR)/
+	install -m 0644 etc/dlp.rules $(DESTDIR)$(DATADIR)/
 	for u in etc/systemd/*.service etc/systemd/*.target; do \
 	    sed 's|/usr/local/sbin|$(SBINDIR)|g; s|/etc/topsh|$(SYSCONFDIR)/topsh|g' \
 	    $$u >$(DESTDIR)$(UNITDIR)/$$(basename $$u) && \
