@@ -567,6 +567,11 @@ decode_at(const char *p, size_t len, size_t i, unsigned char *o, size_t *k)
 	}
 }
 
+static const uint8_t special[256] = {
+	['\\'] = 1, ['%'] = 1, ['&'] = 1, ['\n'] = 1, ['\r'] = 1,
+	['"'] = 1, ['\''] = 1,
+};
+
 static int
 view_build(struct view *w, const char *p, size_t len)
 {
@@ -579,7 +584,9 @@ view_build(struct view *w, const char *p, size_t len)
 		return (-1);
 	view_seg(w, 0, 1);
 	for (i = 0; i < len && !w->nomem; ) {
-		if ((l = decode_at(p, len, i, o, &k)) == 0) {
+		/* most bytes start nothing: one table lookup each */
+		if (!special[(unsigned char)p[i]] ||
+		    (l = decode_at(p, len, i, o, &k)) == 0) {
 			i++;
 			run++;
 			continue;

@@ -177,6 +177,34 @@ run_adversarial(struct dlp *d)
 	free(b);
 }
 
+static int
+run_file(const char *path)
+{
+	struct dlp	*d;
+	FILE		*f;
+	char		*b;
+	size_t		 len;
+	long		 sz;
+	unsigned int	 nf;
+	double		 r;
+
+	if ((f = fopen(path, "r")) == NULL || fseek(f, 0, SEEK_END) == -1 ||
+	    (sz = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) == -1 ||
+	    (b = malloc(sz + 1)) == NULL ||
+	    (len = fread(b, 1, sz, f)) != (size_t)sz) {
+		perror(path);
+		return (1);
+	}
+	fclose(f);
+	d = dlp_new();
+	r = run_raw(d, b, len, &nf);
+	printf("proxyd dlp_redact on %s: %zu bytes, %.0f MB/s (median of %d, "
+	    "%u matches)\n", path, len, r, RUNS, nf);
+	dlp_free(d);
+	free(b);
+	return (0);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -188,6 +216,9 @@ main(int argc, char *argv[])
 	int		 jn;
 	double		 r;
 
+	/* -f FILE: redact the file (the gitleaks comparison), MB/s */
+	if (argc == 3 && strcmp(argv[1], "-f") == 0)
+		return (run_file(argv[2]));
 	j = make_body();
 	body = json_dumps(j, JSON_COMPACT);
 	len = strlen(body);
