@@ -130,8 +130,10 @@ oput(struct obuf *b, const char *p, size_t n)
 			b->nomem = 1;
 			return;
 		}
-		memcpy(ns, b->s, b->len);
-		freezero(b->s, b->cap);
+		if (b->s != NULL) {
+			memcpy(ns, b->s, b->len);
+			freezero(b->s, b->cap);
+		}
 		b->s = ns;
 		b->cap = ncap;
 	}

@@ -534,7 +534,7 @@ test_tokenize(void)
 	is_str(r, "send to a.b@example.org and <EMAIL_9>", "restored");
 	is_int(k, 1, "one placeholder restored");
 	free(r);
-	r = dlp_tokens_restore(t, "{\"to\":\"\\u003cEMAIL_2\\u003e\"}", 30,
+	r = dlp_tokens_restore(t, "{\"to\":\"\\u003cEMAIL_2\\u003e\"}", 29,
 	    1, &rl, &k);
 	is_str(r, "{\"to\":\"c@example.net\"}", "restored in JSON text, "
 	    "escaped form");
