@@ -19,7 +19,7 @@ TMPFILESDIR ?=	/usr/lib/tmpfiles.d
 
 CC ?=		cc
 YACC ?=		byacc
-PKGS =		libevent libevent_pthreads jansson libcurl libpcre2-8 libseccomp libbsd-overlay
+PKGS =		libevent libevent_pthreads jansson libcurl libpcre2-8 libseccomp libbsd-overlay libhs
 
 ifeq ($(SAN),1)
 B ?=		build-san
@@ -106,6 +106,10 @@ $(B)/%.o: %.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# the shipped DLP detector table is built into proxyd as it is
+$(B)/proxyd/dlp_table.o: etc/dlp.rules
+$(B)/proxyd/dlp_table.o: CFLAGS += -DDLP_RULES_FILE=\"$(CURDIR)/etc/dlp.rules\"
+
 $(B)/libcommon.a: $(COMMON_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
@@ -177,6 +181,7 @@ install: all
 	if [ -d etc/prompts ]; then install -m 0644 etc/prompts/* \
 	    $(DESTDIR)$(SYSCONFDIR)/topsh/prompts/; fi
 	cp -R etc/sandbox $(DESTDIR)$(DATADIR)/
+	install -m 0644 etc/dlp.rules $(DESTDIR)$(DATADIR)/
 	for u in etc/systemd/*.service etc/systemd/*.target; do \
 	    sed 's|/usr/local/sbin|$(SBINDIR)|g; s|/etc/topsh|$(SYSCONFDIR)/topsh|g' \
 	    $$u >$(DESTDIR)$(UNITDIR)/$$(basename $$u) && \
