@@ -26,7 +26,7 @@ POSTINST ?=	yes
 
 CC ?=		cc
 YACC ?=		byacc
-PKGS =		libevent libevent_pthreads jansson libcurl libpcre2-8 libseccomp libbsd-overlay
+PKGS =		libevent libevent_pthreads jansson libcurl libpcre2-8 libseccomp libbsd-overlay libhs
 
 ifeq ($(SAN),1)
 B ?=		build-san
@@ -112,6 +112,10 @@ $(B)/common/parse.o: $(B)/common/parse.c $(HDRS)
 $(B)/%.o: %.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# the shipped DLP detector table is built into proxyd as it is
+$(B)/proxyd/dlp_table.o: etc/dlp.rules
+$(B)/proxyd/dlp_table.o: CFLAGS += -DDLP_RULES_FILE=\"$(CURDIR)/etc/dlp.rules\"
 
 $(B)/libcommon.a: $(COMMON_OBJS)
 	@mkdir -p $(@D)
@@ -201,6 +205,7 @@ install-files:
 	rm -rf $(DESTDIR)$(DATADIR)/sandbox
 	cp -R etc/sandbox $(DESTDIR)$(DATADIR)/
 	chmod 0755 $(DESTDIR)$(DATADIR)/sandbox/*.sh
+	install -m 0644 etc/dlp.rules $(DESTDIR)$(DATADIR)/
 	$(SUBST) -e 's|^\([[:space:]]*system-prompt\) prompts/|\1 $(DATADIR)/prompts/|' \
 	    -e 's|^\([[:space:]]*rules\) policy/default.rules|\1 $(DATADIR)/policy/default.rules\n\1 policy/local.rules|' \
 	    etc/topsh.conf >$(DESTDIR)$(DATADIR)/topsh.conf.sample

@@ -358,7 +358,9 @@ proxyd_init(struct topsh_conf *conf, struct event_base *base)
 	    sizeof(env->statedir)) >= sizeof(env->statedir))
 		return (-1);
 	log_info("secrets loaded from %s; dlp %s", env->sec.dir,
-	    conf->proxy.dlp == DLP_REDACT ? "redact" : "off (secrets only)");
+	    conf->proxy.dlp == DLP_REDACT ? "redact" :
+	    conf->proxy.dlp == DLP_TOKENIZE ? "tokenize" :
+	    "off (secrets only)");
 	return (0);
 }
 
