@@ -13,6 +13,7 @@
  * search.c      Z.AI web search
  * fetch.c       fetch_page: SSRF-safe fetching, redirects by hand
  * gdrive.c      Google Drive OAuth and files
+ * gdrive_state.c the OAuth state nonces of Drive linking
  * redact.c      proxyd -R: stdin to stdout through DLP
  * tokenize.c    dlp tokenize: placeholder maps per chat, restoring
  * egress.c      the egress proxy child (proxyd -E, own user, no secret)
@@ -138,6 +139,7 @@ void		 policy_down(void);
 void		 vouch_updates(struct preq *, json_t *);
 void		 vouch_replay(void);
 int		 vouch_user(long long);
+int		 vouch_private(long long);
 int		 vouch_check(struct preq *);
 
 /* telegram.c */
@@ -156,6 +158,14 @@ void		 fetch_page(struct preq *);
 
 /* gdrive.c */
 void		 gdrive_request(struct preq *);
+
+/* gdrive_state.c */
+#define GDSTATE_TTL	600	/* seconds a consent URL may be used */
+#define GDSTATE_OK	0
+#define GDSTATE_UNKNOWN	(-1)
+#define GDSTATE_OTHER	(-2)
+int		 gdstate_new(long long, char *, size_t);
+int		 gdstate_take(long long, const char *);
 
 /* proxyd.c */
 int		 proxyd_dlp_setup(struct topsh_conf *, struct dlp *, char *,
