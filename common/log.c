@@ -16,6 +16,8 @@
 static int		 debug;
 static int		 verbose;
 static const char	*log_procname = "topsh";
+static char		*(*log_filter)(const char *);
+static int		 log_filtering;
 
 void
 log_init(int n_debug, int facility)
@@ -57,19 +59,39 @@ logit(int pri, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * Every line logged from now on goes through filter first, which
+ * returns a malloc'd copy to log instead (NULL: the line is dropped).
+ * proxyd replaces its secrets and the parts of its secret URLs with it.
+ */
+void
+log_setfilter(char *(*filter)(const char *))
+{
+	log_filter = filter;
+}
+
 void
 vlog(int pri, const char *fmt, va_list ap)
 {
-	char	 buf[8192];
+	char	 buf[8192], *out = NULL;
+	const char *line = buf;
 	int	 saved_errno = errno;
 
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (log_filter != NULL && !log_filtering) {
+		log_filtering = 1;	/* a filter that logs is not filtered */
+		out = log_filter(buf);
+		log_filtering = 0;
+		line = out != NULL ? out : "(a log line could not be scrubbed "
+		    "and was dropped)";
+	}
 	if (debug) {
-		vsnprintf(buf, sizeof(buf), fmt, ap);
 		fprintf(stderr, "%s[%d]: %s\n", log_procname, (int)getpid(),
-		    buf);
+		    line);
 		fflush(stderr);
 	} else
-		vsyslog(pri, fmt, ap);
+		syslog(pri, "%s", line);
+	free(out);
 	errno = saved_errno;
 }
 

@@ -15,6 +15,7 @@ void	log_init(int, int);
 void	log_procinit(const char *);
 void	log_setverbose(int);
 int	log_getverbose(void);
+void	log_setfilter(char *(*)(const char *));
 void	log_warn(const char *, ...) __attribute__((__format__(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((__format__(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((__format__(printf, 1, 2)));

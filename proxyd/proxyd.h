@@ -15,6 +15,7 @@
  * gdrive.c      Google Drive OAuth and files
  * gdrive_state.c the OAuth state nonces of Drive linking
  * redact.c      proxyd -R: stdin to stdout through DLP
+ * scrub.c       the parts of secret URLs in error texts and log lines
  * tokenize.c    dlp tokenize: placeholder maps per chat, restoring
  * egress.c      the egress proxy child (proxyd -E, own user, no secret)
  * egress_head.c the egress proxy's request-head parser (fuzzed)
@@ -108,6 +109,11 @@ int		 secrets_load(const char *, struct secrets *, char *,
 int		 secrets_register(const struct secrets *, struct dlp *);
 void		 secrets_clear(struct secrets *);
 const char	*secrets_dir(const struct topsh_conf *);
+
+/* scrub.c */
+void		 scrub_init(const struct secrets *);
+void		 scrub_clear(void);
+char		*scrub_text(const char *);
 
 /* netaddr.c */
 #define NETADDR_NAME	0
