@@ -6,7 +6,10 @@
 #       strict, fixtures from regress/e2e/fixtures/NAME) on free ports of
 #       127.0.0.1, a real dockerd, then policyd, sandboxd, proxyd and
 #       gatewayd with the shipped policy; extra gateway { } lines may be
-#       given as arguments.  Exports what harness.js needs.
+#       given as arguments, sandbox { } and proxy { } lines in
+#       $E2E_SANDBOX_CONF and $E2E_PROXY_CONF (";"-separated), another
+#       fixture directory in $E2E_FIXTURES.
+#       Exports what harness.js needs.
 #   e2e_run SCENARIO   node regress/e2e/scenarios/SCENARIO.js
 #
 # The stand-ins come from npm (regress/e2e/package.json, pinned versions,
@@ -59,7 +62,7 @@ e2e_setup() {
 	E2E_PIDS="$!"
 	echo $! >"$T/tgserver.pid"
 	node "$E2E_DIR/node_modules/@copilotkit/aimock/dist/cli.js" \
-	    -p "$E2E_LLM" -h 127.0.0.1 -f "$E2E_DIR/fixtures/$name" --strict \
+	    -p "$E2E_LLM" -h 127.0.0.1 -f "${E2E_FIXTURES:-$E2E_DIR/fixtures/$name}" --strict \
 	    --log-level warn >"$T/aimock.log" 2>&1 &
 	E2E_PIDS="$E2E_PIDS $!"
 	echo $! >"$T/aimock.pid"
@@ -74,6 +77,15 @@ e2e_setup() {
 	    "$T/topsh.conf"
 	for kv in "$@"; do
 		sed -i "s|^gateway {|gateway {\n\t$kv|" "$T/topsh.conf"
+	done
+	# E2E_SANDBOX_CONF, E2E_PROXY_CONF: lines for sandbox { } and
+	# proxy { }, separated by ";"
+	for sec in sandbox proxy; do
+		eval "lines=\${E2E_$(echo $sec | tr a-z A-Z)_CONF:-}"
+		printf '%s\n' "$lines" | tr ';' '\n' | while read -r kv; do
+			[ -n "$kv" ] &&
+			    sed -i "s|^$sec {|$sec {\n\t$kv|" "$T/topsh.conf"
+		done
 	done
 	wait_for 20 curl -sf "http://127.0.0.1:$E2E_TG/__journal" ||
 	    e2e_fail "the Telegram stand-in did not start"
