@@ -163,7 +163,7 @@ async function telegram() {
 	await post(`${TG}/__fault`, { method: 'getUpdates', status: 502,
 	    count: 3 });
 	let f = {};
-	for (let i = 0; i < 300; i++) {
+	for (let i = 0; i < 600; i++) {
 		f = await (await fetch(`${TG}/__fault`)).json();
 		if (f.getUpdates && f.getUpdates.hit === 3)
 			break;
