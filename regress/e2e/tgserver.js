@@ -16,6 +16,7 @@
 //   POST /__user/raw      {token, update}  any update object, unchecked
 //   GET  /__journal?since=N  -> [{seq, method, body}] bot calls
 //   GET  /__updates          -> user updates not yet confirmed
+//   GET  /__polls            -> arrival times (ms) of recent getUpdates
 //   POST /__fault  {method, status, count, retry_after}: the next COUNT
 //                  Bot API calls of METHOD fail (429 with retry_after, or
 //                  STATUS with an HTML body, e.g. 502); GET /__fault
@@ -35,6 +36,7 @@ const upload = multer({ storage: multer.memoryStorage(),
 const journal = [];
 let seq = 0;
 const files = new Map();	// file_id -> Buffer
+const polls = [];		// arrival times of the last getUpdates calls
 let fileSeq = 1;
 
 function record(method, body) {
@@ -56,6 +58,9 @@ function longPoll(app, server) {
 	app.all('/bot:token/getUpdates', (req, res) => {
 		const p = params(req);
 		const token = req.params.token;
+		polls.push(Date.now());
+		if (polls.length > 1000)
+			polls.splice(0, polls.length - 1000);
 		const offset = Number(p.offset || 0);
 		const limit = Math.min(Number(p.limit || 100), 100);
 		const timeout = Math.min(Number(p.timeout || 0), 50);
@@ -289,6 +294,10 @@ function testRoutes(app, server) {
 	});
 	app.get('/__fault', (req, res) => {
 		res.json(Object.fromEntries(faults));
+	});
+	// when the bot's getUpdates calls came (the bench's ready time)
+	app.get('/__polls', (req, res) => {
+		res.json(polls);
 	});
 	app.post('/__search', (req, res) => {
 		if (!/^Bearer ./.test(String(req.headers.authorization)))
