@@ -7,6 +7,7 @@
  * policy.c      asking policyd about network destinations
  * vouch.c       vouching to policyd for who wrote and who pressed
  * netaddr.c     URL host normalisation (numeric IPv4 forms, mapped v6)
+ * ownaddr.c     the host's own addresses (netlink), never a destination
  * resolve.c     asynchronous name resolution (evdns)
  * telegram.c    the Telegram Bot API with per-chat pacing and 429s
  * llm.c         the model's /chat/completions with retries
@@ -123,6 +124,9 @@ char		*scrub_text(const char *);
 int		 netaddr_host(const char *, int *, char *, size_t);
 /* canonical text of an address, v4-mapped v6 shown as v4 */
 int		 netaddr_canon(const struct sockaddr *, char *, size_t);
+
+/* ownaddr.c */
+int		 ownaddr_is(const char *);
 
 /* resolve.c */
 typedef void	(*resolve_cb)(int, char **, size_t, const char *, void *);
