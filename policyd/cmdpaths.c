@@ -231,10 +231,11 @@ meet_from(struct meet *m, size_t i, size_t j, int atstart)
 	    tg.star ? j : tg.next, atstart));
 }
 
+/* a byte that stands for itself; ']' may close a class (read backwards) */
 static inline int
 plain(int c, int shell)
 {
-	return (c != '*' && c != '?' && c != '[' && (shell ?
+	return (c != '*' && c != '?' && c != '[' && c != ']' && (shell ?
 	    (c != CP_ANY && c != CP_SEG) : c != '\\'));
 }
 
