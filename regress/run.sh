@@ -3,6 +3,7 @@
 #
 # Unit tests: $TOPSH_BUILD/regress/* (built from regress/unit/*.c).
 # Scripts:    regress/t/*.sh, run with TOPSH_BUILD and TOPSH_SRC set.
+# Suites:     regress/redteam/redteam.sh, regress/faults/faults.sh.
 # Every test prints TAP-like "ok ..." / "not ok ..." lines; a test that
 # exits non-zero without a "not ok" line counts as one failure.
 # TESTS="pattern" runs only the tests whose name contains pattern.
@@ -60,6 +61,30 @@ for t in "$SRC"/regress/t/*.sh; do
 	[ -f "$t" ] || continue
 	[ "$(basename "$t")" = lib.sh ] && continue
 	run_one "t/$(basename "$t" .sh)" sh "$t"
+done
+
+# The sandbox and end-to-end suites once more with every container under
+# gVisor (runsc): each hardening check, limit, time limit, output cap,
+# file operation and port must hold under both runtimes.  lib.sh
+# registers runsc with the engine when needed; without runsc installed
+# these runs fail, they are not skipped.  TOPSH_RUNSC_SUITES="" leaves
+# them out (for a quick local run, never in CI).
+for t in "$SRC"/regress/t/*.sh; do
+	n=$(basename "$t" .sh)
+	for p in ${TOPSH_RUNSC_SUITES-sandbox_ gateway_e2e_}; do
+		case "$n" in
+		"$p"*)
+			run_one "t/$n[runsc]" env TOPSH_RUNTIME=runsc sh "$t"
+			break
+			;;
+		esac
+	done
+done
+
+# the red team and fault suites (issue 14)
+for t in "$SRC"/regress/redteam/redteam.sh "$SRC"/regress/faults/faults.sh; do
+	[ -f "$t" ] || continue
+	run_one "$(basename "$t" .sh)" sh "$t"
 done
 
 if [ "$fail" -gt 0 ]; then
