@@ -70,6 +70,7 @@ box_get(int64_t user, int create)
 	TAILQ_INIT(&b->waiters);
 	TAILQ_INIT(&b->execs);
 	TAILQ_INIT(&b->held);
+	TAILQ_INIT(&b->fileq);
 	RB_INSERT(boxtree, &boxes, b);
 	return (b);
 }

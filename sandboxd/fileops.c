@@ -531,6 +531,12 @@ op_open(struct ws *ws, json_t *req, json_t **res, int *fdp,
 	return (0);
 }
 
+/*
+ * The policy op a file request is checked as.  edit also reveals
+ * whether text is present, so it is checked as a read too
+ * (fileop_policy_op2); grep checks each file it reads as a read
+ * (grep.c).
+ */
 const char *
 fileop_policy_op(enum fileop op)
 {
@@ -549,6 +555,13 @@ fileop_policy_op(enum fileop op)
 	}
 }
 
+/* the second check of a request, or NULL */
+const char *
+fileop_policy_op2(enum fileop op)
+{
+	return (op == FOP_EDIT ? "read" : NULL);
+}
+
 typedef int (*fileop_fn)(struct ws *, json_t *, json_t **, struct fserr *);
 
 int
@@ -562,7 +575,6 @@ fileop_run(struct ws *ws, enum fileop op, json_t *req, json_t **res,
 		[FOP_DELETE] = op_delete,
 		[FOP_LIST] = sbx_op_list,
 		[FOP_GLOB] = sbx_op_glob,
-		[FOP_GREP] = sbx_op_grep,
 		[FOP_STAT] = op_stat,
 	};
 	int			 r;

@@ -253,6 +253,10 @@ sandboxd_start(struct event_base *base)
 	struct timeval	tv;
 	long long	idle = topsh_conf->sandbox.idle_timeout;
 
+	if (sbx_pool_init(base) == -1) {
+		log_warn("cannot start the file workers");
+		return (-1);
+	}
 	if (docker_init(base, topsh_conf->sandbox.docker_socket,
 	    box_adopt) == -1) {
 		log_warnx("cannot set up the Docker client");
@@ -293,6 +297,7 @@ sandboxd_shutdown(void)
 	if (reap_ev != NULL)
 		event_free(reap_ev);
 	reap_ev = NULL;
+	sbx_pool_shutdown();
 	docker_shutdown();
 	sbx_ports_free(&portpool);
 }
