@@ -206,7 +206,14 @@ box_start(struct box *b)
 {
 	char		path[256];
 	struct dresp	r;
+	struct fserr	e;
 
+	if (sbx_net_per_user() && sbx_net_seal(b, &e) == -1) {
+		memset(&r, 0, sizeof(r));
+		r.err = e.msg;
+		box_fail(b, &r, "seal the user's network");
+		return;
+	}
 	snprintf(path, sizeof(path), "/containers/%s/start", b->id);
 	if (docker_call("POST", path, NULL, 60000, start_done, b) == NULL) {
 		memset(&r, 0, sizeof(r));
@@ -268,6 +275,7 @@ box_spec(struct box *b)
 	const struct conf_sandbox	*c = &topsh_conf->sandbox;
 	char				 bind[PATH_MAX + 64], tmpfs[256];
 	char				 user[64], uid[32], port[32];
+	char				 net[96];
 	json_t				*o, *hc, *labels, *exposed, *pb;
 	int				 i, first;
 
@@ -292,7 +300,8 @@ box_spec(struct box *b)
 	    "ReadonlyRootfs", 1,
 	    "Tmpfs", "/tmp", tmpfs,
 	    "Binds", bind,
-	    "NetworkMode", c->network,
+	    "NetworkMode", sbx_net_per_user() ? sbx_net_name(b->user, net,
+	    sizeof(net)) : c->network,
 	    "Init", 1,
 	    "RestartPolicy", "Name", "no",
 	    "IpcMode", "private");
@@ -335,7 +344,7 @@ box_spec(struct box *b)
 }
 
 static void
-box_create(struct box *b)
+box_create_container(struct box *b)
 {
 	char		 path[128], name[64];
 	struct dresp	 r;
@@ -354,6 +363,30 @@ box_create(struct box *b)
 		box_fail(b, &r, "create container");
 	}
 	json_decref(spec);
+}
+
+static void
+box_net_ready(struct box *b, const char *err, void *arg)
+{
+	struct dresp	r;
+
+	if (err != NULL) {
+		memset(&r, 0, sizeof(r));
+		r.err = err;
+		box_fail(b, &r, "create the user's network");
+		return;
+	}
+	box_create_container(b);
+}
+
+/* with network per-user, the user's network first */
+static void
+box_create(struct box *b)
+{
+	if (sbx_net_per_user())
+		sbx_net_ensure(b, box_net_ready, NULL);
+	else
+		box_create_container(b);
 }
 
 /* an exec found the container gone or stopped */
@@ -392,6 +425,8 @@ remove_done(const struct dresp *r, void *arg)
 	log_info("user %" PRId64 ": container %.12s removed", b->user, b->id);
 	b->id[0] = '\0';
 	b->state = BOX_NONE;
+	if (sbx_net_per_user() && TAILQ_EMPTY(&b->waiters))
+		sbx_net_remove(b->user);
 	if (sbx_priv_active() && b->ws_ready && TAILQ_EMPTY(&b->waiters)) {
 		if (sbx_priv_call(PRIV_RELEASE, b->user, &e) == -1)
 			log_warnx("user %" PRId64 ": unmount: %s", b->user,

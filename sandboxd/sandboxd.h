@@ -307,6 +307,18 @@ struct killer *sbx_kill_start(struct box *, json_t *, void (*)(void *),
 	    void *);
 void	 sbx_kill_forget(struct killer *);
 
+/* net.c */
+#define SBX_NET_PER_USER	"per-user"
+int	 sbx_net_per_user(void);
+int	 sbx_net_pool(const char *, uint32_t *, uint32_t *);
+const char *sbx_net_name(int64_t, char *, size_t);
+const char *sbx_net_bridge(int64_t, char *, size_t);
+void	 sbx_net_ensure(struct box *, void (*)(struct box *, const char *,
+	    void *), void *);
+int	 sbx_net_seal(struct box *, struct fserr *);
+int	 sbx_net_noforward(int64_t, struct fserr *);
+void	 sbx_net_remove(int64_t);
+
 /* priv.c */
 int	 sbx_priv_start(const char *, long long, uid_t, gid_t);
 int	 sbx_priv_active(void);
@@ -316,5 +328,6 @@ int	 sbx_ws_prepare(const char *, long long, int64_t, uid_t, gid_t,
 int	 sbx_ws_release(const char *, int64_t, struct fserr *);
 #define PRIV_PREPARE	1
 #define PRIV_RELEASE	2
+#define PRIV_NOFORWARD	3
 
 #endif
