@@ -85,7 +85,8 @@ TOOL_BINS :=	$(TOOL_SRCS:regress/tools/%.c=$(B)/tools/%)
 
 HDRS :=		$(wildcard common/*.h */*.h)
 
-.PHONY: all clean check check-plain deps install fuzz lint-man bench regress-bins libs
+.PHONY: all clean check check-plain deps install fuzz lint-man bench regress-bins libs \
+		mutate
 .SUFFIXES:
 
 all: $(BINS) $(UNIT_BINS) $(TOOL_BINS)
@@ -130,6 +131,11 @@ check:
 # the same tests against the plain build
 check-plain: all
 	TOPSH_BUILD=$(CURDIR)/build sh regress/run.sh
+
+# deliberate bugs, one per security property, each of which the tests
+# named for it must catch (regress/mutate/mutations); slow, not in check
+mutate:
+	node regress/mutate/mutate.js
 
 lint-man:
 	mandoc -Tlint -Wwarning man/*.[0-9]

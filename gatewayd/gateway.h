@@ -275,7 +275,7 @@ void	 tool_exec(struct chatmsg *, const char *, json_t *, tool_done_cb,
 /* approve.c */
 typedef void	(*ask_cb)(int, void *);
 uint32_t approve_ask(struct chatmsg *, const char *, const char **, size_t,
-	    long long, ask_cb, void *);
+	    long long, const char *, ask_cb, void *);
 void	 approve_cancel(uint32_t);
 int	 approve_callback(json_t *);
 json_t	*approve_pending(int64_t);

@@ -538,8 +538,12 @@ tg_done(struct httpc_req *h, const struct httpc_res *res, void *arg)
 			json_decref(o);
 			return;
 		}
-		preq_ok(c->r, json_incref(result != NULL ? result :
-		    json_null()));
+		if (strcmp(c->method, "getUpdates") == 0)
+			vouch_updates(c->r, json_incref(result != NULL ?
+			    result : json_null()));
+		else
+			preq_ok(c->r, json_incref(result != NULL ? result :
+			    json_null()));
 		json_decref(o);
 		return;
 	}

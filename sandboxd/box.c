@@ -503,7 +503,7 @@ adopt_done(const struct dresp *r, void *arg)
 	const char	*errstr;
 	long long	 user;
 	size_t		 i;
-	int		 n = 0;
+	int		 n = 0, fresh;
 
 	if (r->status != 200 || !json_is_array(r->json)) {
 		log_warnx("docker: cannot list containers: %s",
@@ -525,10 +525,24 @@ adopt_done(const struct dresp *r, void *arg)
 			continue;	/* ours already */
 		if (b->state == BOX_STARTING || b->state == BOX_REMOVING)
 			continue;
+		fresh = b->id[0] == '\0';
 		strlcpy(b->id, json_string_value(id), sizeof(b->id));
 		b->state = json_is_string(st) && strcmp(json_string_value(st),
 		    "running") == 0 ? BOX_RUNNING : BOX_NONE;
 		b->last_used = time(NULL);
+		/*
+		 * What runs in a container we did not know is what an
+		 * earlier sandboxd's commands left: nobody waits for it, and
+		 * no time limit holds it any more.  End it all.
+		 */
+		if (fresh && b->state == BOX_RUNNING) {
+			log_info("user %" PRId64 ": ending what the commands "
+			    "of an earlier run left", b->user);
+			if (sbx_kill_start(b, json_array(), NULL, NULL) ==
+			    NULL)
+				log_warnx("user %" PRId64 ": cannot end the "
+				    "earlier run's processes", b->user);
+		}
 		if (sbx.ports != NULL)
 			sbx_ports_get(sbx.ports, user, 0, &b->port_first);
 		n++;

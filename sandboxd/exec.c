@@ -341,6 +341,31 @@ exec_boxready(struct box *b, const char *code, const char *msg, void *arg)
 	json_decref(body);
 }
 
+/* the tags of b's commands still within their time (jobs.c) */
+json_t *
+sbx_exec_tags(struct box *b)
+{
+	struct execreq	*o;
+	json_t		*keep;
+
+	keep = json_array();
+	TAILQ_FOREACH(o, &b->execs, entry)
+		if (!o->timed_out)
+			json_array_append_new(keep, json_string(o->tag));
+	return (keep);
+}
+
+int
+sbx_exec_tag_running(struct box *b, const char *tag)
+{
+	struct execreq	*o;
+
+	TAILQ_FOREACH(o, &b->execs, entry)
+		if (!o->timed_out && strcmp(o->tag, tag) == 0)
+			return (1);
+	return (0);
+}
+
 /* the user's killers are done: the commands that waited go on */
 void
 sbx_exec_resume(struct box *b)
@@ -407,8 +432,9 @@ sbx_exec_start(int64_t user, int64_t chat, const char *command,
 	snprintf(er->tag, sizeof(er->tag), "%08x%08x", arc4random(),
 	    arc4random());
 	clock_gettime(CLOCK_MONOTONIC, &er->t0);
-	req = json_pack("{s:I, s:I, s:s}", "user", (json_int_t)user,
-	    "chat", (json_int_t)chat, "command", command);
+	req = json_pack("{s:I, s:I, s:s, s:s?}", "user", (json_int_t)user,
+	    "chat", (json_int_t)chat, "command", command, "approval",
+	    approved);
 	if (req == NULL || sbx_policy_check(IMSG_POLICY_CHECK_CMD, req,
 	    exec_policy, er) == -1) {
 		json_decref(req);

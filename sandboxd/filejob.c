@@ -3,8 +3,9 @@
  *
  * A user's file requests are taken one at a time, in the order they
  * came (a read after an edit sees the edit): each is checked with
- * policyd (edit twice: as a write and as a read, since a find/replace
- * tells whether the text is there), then its work runs in the worker
+ * policyd (edit as "read,write": a find/replace tells whether the text
+ * is there, so it needs read permission too), then its work runs in the
+ * worker
  * pool (pool.c) and the reply goes out on the event loop.  One user's
  * file work thus holds at most one worker, and the other users' requests
  * find a free one.
@@ -246,7 +247,6 @@ static void
 file_policy_done(const struct polres *res, void *arg)
 {
 	struct reqctx	*rc = arg;
-	const char	*op2;
 	json_t		*err;
 
 	err = sbx_policy_refusal(res, sbx_get_str(rc->req, "approved"));
@@ -254,12 +254,6 @@ file_policy_done(const struct polres *res, void *arg)
 		sbx_reply_error_obj(rc, err);
 		json_decref(err);
 		file_finished(rc);
-		return;
-	}
-	/* edit reveals what a file holds: it needs read permission too */
-	if (!rc->checked2 && (op2 = fileop_policy_op2(rc->op)) != NULL) {
-		rc->checked2 = 1;
-		file_check(rc, op2);
 		return;
 	}
 	filejob_start(rc);
@@ -284,8 +278,10 @@ file_check(struct reqctx *rc, const char *op)
 	}
 	snprintf(full, sizeof(full), "%s/%s", WS_MOUNTPATH,
 	    strcmp(rel, ".") == 0 ? "" : rel);
-	q = json_pack("{s:I, s:I, s:s, s:s}", "user", (json_int_t)rc->user,
-	    "chat", (json_int_t)sbx_get_chat(rc->req), "op", op, "path", full);
+	q = json_pack("{s:I, s:I, s:s, s:s, s:s?}", "user",
+	    (json_int_t)rc->user, "chat", (json_int_t)sbx_get_chat(rc->req),
+	    "op", op, "path", full, "approval", sbx_get_str(rc->req,
+	    "approved"));
 	if (q == NULL || sbx_policy_check(IMSG_POLICY_CHECK_FILE, q,
 	    file_policy_done, rc) == -1)
 		file_policy_done(NULL, rc);

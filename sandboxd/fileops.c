@@ -533,16 +533,17 @@ op_open(struct ws *ws, json_t *req, json_t **res, int *fdp,
 
 /*
  * The policy op a file request is checked as.  edit also reveals
- * whether text is present, so it is checked as a read too
- * (fileop_policy_op2); grep checks each file it reads as a read
- * (grep.c).
+ * whether text is present: one check as "read,write" gets the stricter
+ * decision of the two (and one approval); grep checks each file it
+ * reads as a read (filejob.c).
  */
 const char *
 fileop_policy_op(enum fileop op)
 {
 	switch (op) {
-	case FOP_WRITE:
 	case FOP_EDIT:
+		return ("read,write");
+	case FOP_WRITE:
 		return ("write");
 	case FOP_DELETE:
 		return ("delete");
@@ -553,13 +554,6 @@ fileop_policy_op(enum fileop op)
 	default:
 		return ("read");
 	}
-}
-
-/* the second check of a request, or NULL */
-const char *
-fileop_policy_op2(enum fileop op)
-{
-	return (op == FOP_EDIT ? "read" : NULL);
 }
 
 typedef int (*fileop_fn)(struct ws *, json_t *, json_t **, struct fserr *);

@@ -66,13 +66,6 @@ ps_finish(struct psctx *pc, json_t *list, const char *err)
 	free(pc);
 }
 
-/* is tag one of the box's commands still running? */
-static int
-tag_running(struct box *b, const char *tag)
-{
-	return (sbx_exec_tag_running(b, tag));
-}
-
 static json_t *
 ps_parse(struct psctx *pc)
 {
@@ -93,8 +86,8 @@ ps_parse(struct psctx *pc)
 		args = line + n;
 		json_array_append_new(list, json_pack("{s:I, s:I, s:s, s:s}",
 		    "pid", (json_int_t)pid, "session", (json_int_t)sid,
-		    "kind", strcmp(tag, "-") != 0 && tag_running(pc->box,
-		    tag) ? "command" : "background",
+		    "kind", strcmp(tag, "-") != 0 && sbx_exec_tag_running(
+		    pc->box, tag) ? "command" : "background",
 		    "args", args));
 	}
 	free(buf);

@@ -217,20 +217,46 @@ file_op_of(uint32_t type, enum fileop *op)
 	return (-1);
 }
 
+/* policyd's answer whether proxyd vouched for the request's user */
+static void
+user_vouched(const struct polres *res, void *arg)
+{
+	struct reqctx	*rc = arg;
+	json_t		*err;
+
+	if ((err = sbx_policy_refusal(res, NULL)) != NULL) {
+		log_warnx("gatewayd: request %u for user %" PRId64 " refused: "
+		    "%s", rc->reqid, rc->user, json_string_value(
+		    json_object_get(err, "error")));
+		sbx_reply_error_obj(rc, err);
+		json_decref(err);
+		sbx_reqctx_free(rc);
+		return;
+	}
+	if (rc->type == IMSG_SANDBOX_EXEC)
+		sbx_do_exec(rc);
+	else if (rc->type == IMSG_SANDBOX_PORTS)
+		do_ports(rc);
+	else if (rc->type == IMSG_SANDBOX_CLEAR)
+		sbx_jobs_stop(rc);
+	else
+		sbx_file_request(rc, rc->op);
+}
+
 int
 sbx_dispatch_gateway(struct peer *p, struct imsg *imsg)
 {
 	struct reqctx	*rc;
 	enum fileop	 op = FOP_READ;
 	uint32_t	 type = imsg_get_type(imsg);
-	json_t		*req;
+	json_t		*req, *q;
 	int64_t		 user = 0;
 	int		 fd;
 
 	if ((fd = imsg_get_fd(imsg)) != -1)
 		close(fd);
 	if (type != IMSG_SANDBOX_EXEC && type != IMSG_SANDBOX_PORTS &&
-	    file_op_of(type, &op) == -1) {
+	    type != IMSG_SANDBOX_CLEAR && file_op_of(type, &op) == -1) {
 		log_warnx("gatewayd: unexpected message type %u", type);
 		return (-1);
 	}
@@ -249,11 +275,14 @@ sbx_dispatch_gateway(struct peer *p, struct imsg *imsg)
 		return (0);
 	}
 	rc->user = user;
-	if (type == IMSG_SANDBOX_EXEC)
-		sbx_do_exec(rc);
-	else if (type == IMSG_SANDBOX_PORTS)
-		do_ports(rc);
-	else
-		sbx_file_request(rc, op);
+	rc->type = type;
+	rc->op = op;
+	/* the user is gatewayd's claim: policyd knows whether it holds */
+	q = json_pack("{s:I, s:I}", "user", (json_int_t)user, "chat",
+	    (json_int_t)sbx_get_chat(rc->req));
+	if (q == NULL || sbx_policy_check(IMSG_POLICY_CHECK_USER, q,
+	    user_vouched, rc) == -1)
+		user_vouched(NULL, rc);
+	json_decref(q);
 	return (0);
 }

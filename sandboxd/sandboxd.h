@@ -137,7 +137,6 @@ int	 sbx_ws_relpath(const char *, char *, size_t, struct fserr *);
 int	 fileop_run(struct ws *, enum fileop, json_t *, json_t **, int *,
 	    struct fserr *);
 const char *fileop_policy_op(enum fileop);
-const char *fileop_policy_op2(enum fileop);
 const char *sbx_type_name(mode_t);
 int	 sbx_read_all(int, size_t, unsigned char **, size_t *);
 int	 sbx_req_path(json_t *, const char *, const char *, char *, size_t,
@@ -195,8 +194,8 @@ struct reqctx {
 	uint32_t	 serial;	/* peer, looked up again to reply */
 	uint32_t	 reqid;
 	int		 ctl;		/* from topshctl */
+	uint32_t	 type;		/* the request's imsg type */
 	enum fileop	 op;
-	int		 checked2;	/* fileop_policy_op2() asked */
 	int64_t		 user;
 	char		*approved;
 	json_t		*req;
@@ -219,6 +218,7 @@ void	 sbx_file_request(struct reqctx *, enum fileop);
 
 /* control.c */
 int	 sbx_dispatch_control(struct peer *, struct imsg *);
+void	 sbx_jobs_stop(struct reqctx *);
 
 /* docker.c */
 struct httpc_req;
@@ -248,6 +248,7 @@ struct polres {
 	const char	*category;
 	const char	*message;
 	long long	 timeout;
+	const char	*ticket;	/* approve: the approval ticket */
 };
 /* res NULL: policyd unreachable (fail closed) */
 typedef void	(*policy_cb)(const struct polres *, void *);
@@ -300,6 +301,13 @@ void	 sbx_exec_start(int64_t, int64_t, const char *, long long,
 	    const char *, exec_cb, void *);
 
 void	 sbx_exec_resume(struct box *);
+json_t	*sbx_exec_tags(struct box *);
+int	 sbx_exec_tag_running(struct box *, const char *);
+
+/* jobs.c */
+void	 sbx_jobs_list(struct box *, void (*)(json_t *, const char *, void *),
+	    void *);
+int	 sbx_jobs_end(struct box *, void (*)(void *), void *);
 
 /* kill.c */
 struct killer;

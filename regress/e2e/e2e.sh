@@ -66,6 +66,7 @@ e2e_setup() {
 	printf '%s' "http://127.0.0.1:$E2E_LLM/v1" >"$T/secrets/llm_base_url"
 	# the model stand-in and the Telegram stand-in, the shipped rules
 	sed -i -e "s|telegram-url \"[^\"]*\"|telegram-url \"http://127.0.0.1:$E2E_TG\"|" \
+	    -e "s|search-url \"[^\"]*\"|search-url \"http://127.0.0.1:$E2E_TG/__search\"|" \
 	    -e "s|^\(\t*\)rules .*|\1rules \"$TOPSH_SRC/etc/policy/default.rules\"|" \
 	    "$T/topsh.conf"
 	grep -q "^[[:space:]]*rules " "$T/topsh.conf" ||

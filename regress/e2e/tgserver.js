@@ -16,6 +16,10 @@
 //   POST /__user/raw      {token, update}  any update object, unchecked
 //   GET  /__journal?since=N  -> [{seq, method, body}] bot calls
 //   GET  /__updates          -> user updates not yet confirmed
+// And a Z.AI web search stand-in (proxyd's search-url in the e2e tests):
+//   POST /__search {search_query, ...} -> one result whose title carries
+//                  E2E-SEARCH-HIT and the query, so a test can tell a real
+//                  search result from an error text
 'use strict';
 
 const multer = require('multer');
@@ -253,6 +257,15 @@ function testRoutes(app, server) {
 	app.get('/__journal', (req, res) => {
 		const since = Number(req.query.since || 0);
 		res.json(journal.filter((j) => j.seq > since));
+	});
+	app.post('/__search', (req, res) => {
+		if (!/^Bearer ./.test(String(req.headers.authorization)))
+			return res.status(401).json({ error: { message:
+			    'no key' } });
+		res.json({ search_result: [{ title: 'E2E-SEARCH-HIT for ' +
+		    String(req.body.search_query), link:
+		    'https://example.com/e2e', content: 'a snippet',
+		    media: 'example', publish_date: '2026-01-01' }] });
 	});
 	app.get('/__updates', (req, res) => {
 		res.json(server.storage.userMessages.map((u) => u.updateId));

@@ -11,6 +11,9 @@
 #   wait_for SECS CMD...     retry CMD until it succeeds
 #   ctl ARGS                 topshctl -s $T/run ARGS
 #   ok COND-EXIT "name"      TAP line from the last exit status
+#   topsh_vouch USER...      play proxyd: tell policyd that USERs just
+#                            wrote (policyd(8) TRUST), as proxyd's uid
+#   as_proc D CMD...         run CMD as daemon D's user (when root)
 #   topsh_need_docker        start dockerd if none answers (vfs storage,
 #                            no iptables, no bridge) and build the local
 #                            test image topsh-sandbox-test:latest
@@ -79,6 +82,26 @@ topsh_need_docker() {
 	fi
 	sh "$TOPSH_SRC/etc/sandbox/build-test-image.sh" >/dev/null 2>&1 ||
 	    sh "$TOPSH_SRC/etc/sandbox/build-test-image.sh"
+}
+
+as_proc() {
+	u=$1
+	shift
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u "topsh-${u%d}" -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# IMSG_POLICY_VOUCH is 204 (common/imsg_policy.h)
+topsh_vouch() {
+	w=""
+	for u in "$@"; do
+		w="$w${w:+,}{\"user\":$u,\"chat\":$u,\"age\":0}"
+	done
+	as_proc proxyd "$TOOLS/peersend" "$T/run/policyd.sock" proxyd 204 \
+	    "{\"writes\":[$w]}" 2>&1 | grep -q '"decision":"allow"'
 }
 
 topsh_users() {

@@ -55,7 +55,7 @@ has '"code":"needs-approval".*"rule":"sbx-approve"' "approve rule: needs approva
 gw exec '{"user":101,"command":"echo needs-ok-now","approved":"other-rule"}'
 has '"code":"needs-approval"' "an approval for another rule does not count"
 gw exec '{"user":101,"command":"echo needs-ok-now","approved":"sbx-approve"}'
-has '"stdout":"needs-ok-now\\n"' "approved with the matching token: runs"
+has '"code":"needs-approval"' "the rule name is no approval (only a vouched press is: trust.sh)"
 gw exec '{"user":101,"command":"echo forbidden-word","approved":"sbx-forbidden"}'
 has '"code":"denied"' "a token never overrides deny"
 

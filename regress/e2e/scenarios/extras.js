@@ -48,6 +48,13 @@ async function web() {
 	await h.say(ben, h.privateChat(ben), 'E2E-SEARCH');
 	let j = await h.waitFor((j) => h.sent(j, ben.id, 'search answered') && j);
 	h.ok(j !== null, 'search_web went through proxyd and back');
+	// the model must have been given the stand-in's result, not an error
+	const sr = [].concat(...(await h.modelRequests('E2E-SEARCH')).map((b) =>
+	    b.messages.filter((x) => x.role === 'tool').map((x) =>
+	    String(x.content))));
+	h.ok(sr.some((t) => t.includes('E2E-SEARCH-HIT for topsh') &&
+	    t.includes('https://example.com/e2e')),
+	    'search_web: the model got the search results', sr);
 	await h.say(ben, h.privateChat(ben), 'E2E-FETCH');
 	j = await h.waitFor((j) => h.sent(j, ben.id, 'fetch refused') && j);
 	h.ok(j !== null, 'fetch_page of a loopback address is refused');
