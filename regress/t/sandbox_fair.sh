@@ -15,6 +15,7 @@ sbx_setup
 now() { date +%s.%N; }
 span() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 client() {
+	topsh_vouch 601 602
 	if [ "$(id -u)" -eq 0 ]; then
 		runuser -u topsh-gateway -- "$TOOLS/sbxclient" \
 		    "$T/run/sandboxd.sock" "$@"
