@@ -155,10 +155,12 @@ grep_check_more(struct filejob *fj)
 		fc->i = fj->next++;
 		snprintf(full, sizeof(full), "%s/%s", WS_MOUNTPATH,
 		    sbx_grep_path(fj->g, fc->i));
-		q = json_pack("{s:I, s:I, s:s, s:s}", "user",
+		/* an approval (a pressed ticket) counts for its own file */
+		q = json_pack("{s:I, s:I, s:s, s:s, s:s?}", "user",
 		    (json_int_t)fj->rc->user, "chat",
 		    (json_int_t)sbx_get_chat(fj->rc->req), "op", "read",
-		    "path", full);
+		    "path", full, "approval", sbx_get_str(fj->rc->req,
+		    "approved"));
 		if (q == NULL || sbx_policy_check(IMSG_POLICY_CHECK_FILE, q,
 		    grep_checked, fc) == -1) {
 			free(fc);

@@ -198,7 +198,7 @@ sbx_grep_path(const struct grep *g, size_t i)
 void
 sbx_grep_decide(struct grep *g, size_t i, const json_t *refusal)
 {
-	const char	*code, *rule;
+	const char	*code, *rule, *ticket;
 
 	if (refusal == NULL) {
 		g->ok[i] = 1;
@@ -209,9 +209,10 @@ sbx_grep_decide(struct grep *g, size_t i, const json_t *refusal)
 		return;
 	code = json_string_value(json_object_get(refusal, "code"));
 	rule = json_string_value(json_object_get(refusal, "rule"));
-	json_array_append_new(g->skipped, json_pack("{s:s, s:s, s:s?}",
+	ticket = json_string_value(json_object_get(refusal, "ticket"));
+	json_array_append_new(g->skipped, json_pack("{s:s, s:s, s:s*, s:s*}",
 	    "path", g->paths[i], "code", code != NULL ? code : "denied",
-	    "rule", rule));
+	    "rule", rule, "ticket", ticket));
 }
 
 static double

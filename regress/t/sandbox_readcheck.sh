@@ -38,10 +38,23 @@ hasnt 'envsecret' "grep does not read a file that needs approval"
 hasnt 'sshsecret' "grep does not read a denied file"
 hasnt 'vaultsecret' "nor a file denied for reading only"
 has '"skipped_count":3' "and counts the three files skipped"
-has '\{"path":"\.env","code":"needs-approval","rule":"sbx-env"\}' \
-    "naming a skipped file, why and by which rule"
-gw grep '{"user":701,"pattern":"TOKEN","path":".","approved":"sbx-env"}'
-has 'envsecret' "with the approval, grep reads the file that needed it"
+has '\{"path":"\.env","code":"needs-approval","rule":"sbx-env","ticket":"[0-9a-f]{32}"\}' \
+    "naming a skipped file, why, by which rule, with an approval ticket"
+has '\{"path":"\.ssh/id_rsa","code":"denied","rule":"sbx-ssh"\}' \
+    "and a denied one"
+tk=$(printf '%s\n' "$OUT" | sed -n 's/.*"path":"\.env","code":"needs-approval","rule":"sbx-env","ticket":"\([0-9a-f]*\)".*/\1/p')
+gw grep "{\"user\":701,\"pattern\":\"TOKEN\",\"path\":\".\",\"approved\":\"$tk\"}"
+hasnt 'envsecret' "the ticket without a press of its button opens nothing"
+# proxyd saw the user press the Approve button of that ticket
+as_proc proxyd "$TOOLS/peersend" "$T/run/policyd.sock" proxyd 204 \
+    "{\"presses\":[{\"user\":701,\"chat\":701,\"data\":\"q:7:0:$tk\",\"age\":0}]}" \
+    >/dev/null 2>&1
+tk2=$(printf '%s\n' "$OUT" | sed -n 's/.*"path":"\.env","code":"needs-approval","rule":"sbx-env","ticket":"\([0-9a-f]*\)".*/\1/p')
+as_proc proxyd "$TOOLS/peersend" "$T/run/policyd.sock" proxyd 204 \
+    "{\"presses\":[{\"user\":701,\"chat\":701,\"data\":\"q:7:0:$tk2\",\"age\":0}]}" \
+    >/dev/null 2>&1
+gw grep "{\"user\":701,\"pattern\":\"TOKEN\",\"path\":\".\",\"approved\":\"$tk2\"}"
+has 'envsecret' "with a pressed approval, grep reads the file that needed it"
 hasnt 'sshsecret|vaultsecret' "an approval never opens a denied file"
 gw grep '{"user":701,"pattern":"TOKEN","path":".ssh"}'
 hasnt 'sshsecret' "grep below a denied directory reads nothing there"
