@@ -66,6 +66,8 @@ static void	exec_boxready(struct box *, const char *, const char *,
 static void
 exec_free(struct execreq *er)
 {
+	struct box	*b = NULL;
+
 	if (er->killer != NULL)
 		sbx_kill_forget(er->killer);
 	if (er->held)
@@ -74,6 +76,7 @@ exec_free(struct execreq *er)
 		TAILQ_REMOVE(&er->box->execs, er, entry);
 		er->box->nexec--;
 		er->box->last_used = time(NULL);
+		b = er->box;
 	}
 	if (er->timer != NULL)
 		event_free(er->timer);
@@ -82,6 +85,9 @@ exec_free(struct execreq *er)
 	free(er->command);
 	free(er->approved);
 	free(er);
+	/* a command waiting for a free place goes on */
+	if (b != NULL && !TAILQ_EMPTY(&b->held))
+		sbx_exec_resume(b);
 }
 
 static void
@@ -319,8 +325,10 @@ exec_boxready(struct box *b, const char *code, const char *msg, void *arg)
 		return;
 	}
 	if (b->nexec >= EXEC_MAX_PER_USER) {
-		exec_error(er, "busy", "too many commands running for this "
-		    "user");
+		/* never refused: it waits for one of the user's to end */
+		er->box = b;
+		er->held = 1;
+		TAILQ_INSERT_TAIL(&b->held, er, entry);
 		return;
 	}
 	er->box = b;
@@ -366,13 +374,17 @@ sbx_exec_tag_running(struct box *b, const char *tag)
 	return (0);
 }
 
-/* the user's killers are done: the commands that waited go on */
+/*
+ * The user's killers are done, or a command ended: the commands that
+ * waited go on, in order, as far as there is room.
+ */
 void
 sbx_exec_resume(struct box *b)
 {
 	struct execreq	*er;
 
-	while (b->killers == 0 && (er = TAILQ_FIRST(&b->held)) != NULL) {
+	while (b->killers == 0 && b->nexec < EXEC_MAX_PER_USER &&
+	    (er = TAILQ_FIRST(&b->held)) != NULL) {
 		TAILQ_REMOVE(&b->held, er, entry);
 		er->held = 0;
 		box_ensure(b->user, exec_boxready, er);

@@ -270,6 +270,9 @@ struct box {
 	int		 port_first;	/* -1 none */
 	int		 ws_ready;
 	int		 killers;	/* process killers running */
+	int		 creating;	/* holds a creation place */
+	TAILQ_ENTRY(box) centry;	/* waiting for a creation place */
+	int		 cwaiting;
 	TAILQ_HEAD(, boxwait) waiters;
 	TAILQ_HEAD(, execreq) execs;	/* commands running */
 	TAILQ_HEAD(, execreq) held;	/* waiting for the killers */

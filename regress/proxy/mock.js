@@ -102,6 +102,11 @@ function telegram(req, res, token, method, body) {
 		    chat: { id: 42 }, text: 'hello bot' } }] });
 	case 'sendMessage':
 	case 'editMessageText':
+		// a slow Telegram: a later message must not overtake this one
+		if (String(p.text).startsWith('SLOW'))
+			return setTimeout(() => send(res, 200, { ok: true,
+			    result: { message_id: ++msgid, chat: { id: p.chat_id },
+			    text: p.text } }), 1000);
 		return send(res, 200, { ok: true, result: {
 		    message_id: ++msgid, chat: { id: p.chat_id },
 		    text: p.text } });

@@ -17,6 +17,11 @@
 #   topsh_need_docker        start dockerd if none answers (vfs storage,
 #                            no iptables, no bridge) and build the local
 #                            test image topsh-sandbox-test:latest
+#   topsh_need_debian_image  the fuller image built from the host's Debian
+#                            packages (etc/sandbox/build-debian-image.sh,
+#                            built once per host); its name in
+#                            $TOPSH_DEBIAN_IMAGE.  Set TOPSH_IMAGE to it
+#                            before topsh_setup to run sandboxd with it.
 # Every daemon started is stopped at exit.  When run as root the daemons
 # drop to their users (created here if missing, as a package would).
 
@@ -82,6 +87,20 @@ topsh_need_docker() {
 	fi
 	sh "$TOPSH_SRC/etc/sandbox/build-test-image.sh" >/dev/null 2>&1 ||
 	    sh "$TOPSH_SRC/etc/sandbox/build-test-image.sh"
+}
+
+# the sandbox image with git, python3, ssh-keygen, tar...: slower to
+# start a container from than the busybox one (about 200 MB copied per
+# container with the vfs storage driver), so only the tests that need
+# real tools use it
+topsh_need_debian_image() {
+	topsh_need_docker || return 1
+	TOPSH_DEBIAN_IMAGE=$(sh "$TOPSH_SRC/etc/sandbox/build-debian-image.sh" \
+	    -q | tail -n 1) && [ -n "$TOPSH_DEBIAN_IMAGE" ] || {
+		echo "# etc/sandbox/build-debian-image.sh failed"
+		return 1
+	}
+	export TOPSH_DEBIAN_IMAGE
 }
 
 as_proc() {
@@ -150,7 +169,7 @@ ${rules:+	rules$rules}
 }
 sandbox {
 	workspace-root "$T/workspaces"
-	image "topsh-sandbox-test:latest"
+	image "${TOPSH_IMAGE:-topsh-sandbox-test:latest}"
 }
 ${TOPSH_EXTRA_CONF:-}
 EOC
