@@ -32,7 +32,7 @@ static const struct cfkey keys[] = {
 	K("runtime", CF_STRING, runtime, 0, 0, "runc"),
 	K("tmpfs-size", CF_SIZE, tmpfs_size, 1LL << 20, 1LL << 40, "64M"),
 	K("user", CF_STRING, user, 0, 0, "topsh-sandbox"),
-	K("workspace-root", CF_PATH, workspace_root, 0, 0,
+	K("workspace-root", CF_PATH, workspace_root, CF_PATH_NOTROOT, 0,
 	    "/var/lib/topsh/workspaces"),
 };
 
