@@ -122,9 +122,17 @@ sandboxd_status(json_t *o)
 	else
 		json_object_set_new(o, "docker_error",
 		    json_string(docker_lasterr()));
+	runtime_status(o);
 	json_object_set_new(o, "containers", json_integer(n));
 	json_object_set_new(o, "running", json_integer(running));
 	json_object_set_new(o, "quota", json_boolean(sbx.quota));
+}
+
+/* the engine is (back) up: learn its runtimes, then adopt */
+static void
+sandboxd_engine_up(void)
+{
+	runtime_probe(box_adopt);
 }
 
 /* --- hooks ----------------------------------------------------------- */
@@ -276,7 +284,7 @@ sandboxd_start(struct event_base *base)
 		return (-1);
 	}
 	if (docker_init(base, topsh_conf->sandbox.docker_socket,
-	    box_adopt) == -1) {
+	    sandboxd_engine_up) == -1) {
 		log_warnx("cannot set up the Docker client");
 		return (-1);
 	}

@@ -44,6 +44,7 @@ static const struct token t_purge_user[];
 static const struct token t_purge_id[];
 
 static const struct token t_main[] = {
+	{ KEYWORD,	"check",	CHECK,		NULL },
 	{ KEYWORD,	"status",	STATUS,		t_opt_daemon },
 	{ KEYWORD,	"log",		NONE,		t_log },
 	{ KEYWORD,	"reload",	RELOAD,		t_opt_daemon },

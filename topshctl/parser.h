@@ -20,6 +20,7 @@ enum actions {
 	TRASH_LIST,
 	TRASH_RESTORE,
 	TRASH_PURGE,
+	CHECK,
 };
 
 struct parse_result {
