@@ -11,7 +11,7 @@
 SBX_CONF='	memory 256M
 	cpus 0.5
 	pids 64
-	exec-timeout 4s
+	exec-timeout 8s
 	output-cap 4K
 	tmpfs-size 16M
 	disk-quota 32M'
