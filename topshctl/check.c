@@ -24,6 +24,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "check.h"
 #include "config.h"
 
@@ -467,6 +469,115 @@ check_docker(struct ctx *c)
 	}
 }
 
+/* ---- the runtime: gVisor where the engine has it ---- */
+
+/* the body of GET path on docker.sock, parsed; NULL on any failure */
+static json_t *
+docker_get_json(const char *sock, const char *path)
+{
+	struct sockaddr_un	 sun;
+	struct pollfd		 pfd;
+	char			 req[1024], *buf = NULL, *body, *nb;
+	size_t			 len = 0, cap = 0;
+	ssize_t			 n;
+	json_t			*j = NULL;
+	int			 s;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, sock, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path))
+		return (NULL);
+	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (NULL);
+	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		goto done;
+	snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: docker\r\n\r\n",
+	    path);
+	if (write(s, req, strlen(req)) != (ssize_t)strlen(req))
+		goto done;
+	pfd.fd = s;
+	pfd.events = POLLIN;
+	for (;;) {
+		if (poll(&pfd, 1, 5000) != 1)
+			goto done;
+		if (len + 4097 > cap) {
+			if (cap >= (1 << 20) ||
+			    (nb = realloc(buf, cap + 8192)) == NULL)
+				goto done;
+			buf = nb;
+			cap += 8192;
+		}
+		if ((n = read(s, buf + len, cap - len - 1)) == -1)
+			goto done;
+		if (n == 0)
+			break;
+		len += n;
+	}
+	buf[len] = '\0';
+	if ((body = strstr(buf, "\r\n\r\n")) != NULL)
+		j = json_loads(body + 4, 0, NULL);
+ done:
+	free(buf);
+	close(s);
+	return (j);
+}
+
+static int
+is_gvisor(json_t *spec)
+{
+	const char	*p = json_string_value(json_object_get(spec, "path"));
+	size_t		 n = p != NULL ? strlen(p) : 0;
+
+	return (n >= 5 && strcmp(p + n - 5, "runsc") == 0);
+}
+
+static void
+check_runtime(struct ctx *c)
+{
+	struct topsh_conf	*cf = c->conf;
+	const char		*want = cf->sandbox.runtime, *k, *gv = NULL;
+	const char		*reg = "apt-get install runsc; sh /usr/local/"
+				    "share/topsh/sandbox/register-runsc.sh";
+	json_t			*info, *rts, *spec;
+
+	if (want == NULL || *want == '\0')
+		want = "auto";
+	if ((info = docker_get_json(cf->sandbox.docker_socket, "/info")) ==
+	    NULL)
+		return;		/* the docker check said why */
+	rts = json_object_get(info, "Runtimes");
+	json_object_foreach(rts, k, spec)
+		if (is_gvisor(spec) && (gv == NULL || strcmp(k, "runsc") == 0))
+			gv = k;
+	if (strcmp(want, "auto") == 0) {
+		if (gv != NULL)
+			res(c, OK, "runtime", NULL, "auto: gVisor (%s and "
+			    "the runsc-net variant for networked sandboxes; "
+			    "sandboxd logs its choice)", gv);
+		else
+			res(c, WARN, "runtime", reg, "auto: runc, the host's "
+			    "kernel is shared: the engine has no gVisor "
+			    "runtime");
+	} else if (!json_is_object(json_object_get(rts, want)))
+		res(c, strcmp(want, "runc") == 0 ? WARN : FAIL, "runtime",
+		    strcmp(want, "runsc") == 0 ? reg : "register it in "
+		    "/etc/docker/daemon.json and send SIGHUP to dockerd",
+		    "%s: the Docker engine has no runtime of this name", want);
+	else if (is_gvisor(json_object_get(rts, want)))
+		res(c, OK, "runtime", NULL, "%s (gVisor)", want);
+	else if (gv != NULL)
+		res(c, WARN, "runtime", "set sandbox { runtime auto } (see "
+		    "sandboxd(8))", "%s shares the host's kernel while gVisor "
+		    "(%s) is registered", want, gv);
+	else if (access("/usr/bin/runsc", X_OK) == 0)
+		res(c, WARN, "runtime", reg, "%s shares the host's kernel; "
+		    "runsc is installed but not registered", want);
+	else
+		res(c, OK, "runtime", NULL, "%s", want);
+	json_decref(info);
+}
+
 /* ---- the audit log ---- */
 
 static void
@@ -511,6 +622,7 @@ static const struct check {
 	{ "secrets",	CHECK_ALL,			1, check_secrets },
 	{ "model",	CHECK_ALL,			1, check_model },
 	{ "docker",	CHECK_ALL | CHECK_STATUS,	1, check_docker },
+	{ "runtime",	CHECK_ALL,			1, check_runtime },
 	{ "audit",	CHECK_ALL | CHECK_STATUS,	1, check_audit },
 };
 

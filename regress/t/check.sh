@@ -24,6 +24,20 @@ ok $? "users"
 grep -q "^ok    docker " "$T/check.out" && grep -q "^ok    image " "$T/check.out"
 ok $? "docker socket and sandbox image"
 
+# the runtime: gVisor registered with the engine (as make check does)
+TOPSH_RUNTIME=runsc topsh_need_runtime >/dev/null 2>&1
+grep -q "^warn  runtime    runc shares the host's kernel while gVisor (runsc) is registered -> set sandbox { runtime auto }" "$T/check.out"
+ok $? "runc where gVisor is registered is a warning, with the fix"
+sed -i 's/^\([[:space:]]*runtime\) .*/\1 auto/' "$T/topsh.conf"
+chk check
+grep -q "^ok    runtime    auto: gVisor (runsc" "$T/check.out"
+ok $? "runtime auto reports gVisor"
+sed -i 's/^\([[:space:]]*runtime\) .*/\1 no-such-runtime/' "$T/topsh.conf"
+chk check
+[ $? -ne 0 ] && grep -q "^fail  runtime    no-such-runtime: the Docker engine has no runtime of this name -> " "$T/check.out"
+ok $? "a runtime the engine does not know fails, with the fix"
+sed -i 's/^\([[:space:]]*runtime\) .*/\1 runc/' "$T/topsh.conf"
+
 chmod 0644 "$T/secrets/llm_api_key"
 chk check
 [ $? -ne 0 ] && grep -q "^fail  secrets .*llm_api_key is mode 0644.*-> chown root .*chmod 0600" "$T/check.out"
