@@ -219,6 +219,32 @@ exec_killed(void *arg)
 	exec_inspect(er);
 }
 
+/*
+ * b's container was stopped to be restarted (kill.c's last resort):
+ * every command that ran in it is gone, whatever its exec stream says
+ * (under gVisor the engine does not always end an exec's stream when
+ * the container dies, and the reply would wait for the give-up timer).
+ * They are answered now, as killed; exec_free() tells the killer.
+ */
+void
+sbx_exec_restarted(struct box *b)
+{
+	struct execreq	*er, *next;
+
+	for (er = TAILQ_FIRST(&b->execs); er != NULL; er = next) {
+		next = TAILQ_NEXT(er, entry);
+		if (er->stream_ended || er->execid[0] == '\0')
+			continue;	/* being inspected, or not started */
+		docker_cancel(er->stream);
+		er->stream = NULL;
+		er->stream_ended = 1;
+		evtimer_del(er->timer);
+		exec_reply(er, 137, er->timed_out ? NULL : "the command was "
+		    "ended: its container was restarted to stop another "
+		    "command over its time limit");
+	}
+}
+
 static void
 exec_inspect(struct execreq *er)
 {

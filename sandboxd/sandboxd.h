@@ -314,6 +314,7 @@ void	 sbx_exec_start(int64_t, int64_t, const char *, long long,
 	    const char *, exec_cb, void *);
 
 void	 sbx_exec_resume(struct box *);
+void	 sbx_exec_restarted(struct box *);
 json_t	*sbx_exec_tags(struct box *);
 int	 sbx_exec_tag_running(struct box *, const char *);
 
