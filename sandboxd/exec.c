@@ -220,11 +220,11 @@ exec_killed(void *arg)
 }
 
 /*
- * b's container was stopped to be restarted (kill.c's last resort):
- * every command that ran in it is gone, whatever its exec stream says
- * (under gVisor the engine does not always end an exec's stream when
- * the container dies, and the reply would wait for the give-up timer).
- * They are answered now, as killed; exec_free() tells the killer.
+ * b's container was restarted (kill.c's last resort): every command
+ * that ran in it is gone, whatever its exec stream says (under gVisor
+ * the engine does not always end an exec's stream when the container
+ * dies, and the reply would wait for the give-up timer).  They are
+ * answered now, as killed; exec_free() tells the killer.
  */
 void
 sbx_exec_restarted(struct box *b)

@@ -31,12 +31,12 @@
 
 #define KILL_TIMEOUT	30000	/* ms for each engine call of the killer */
 /*
- * ms for the killer's run: it takes well under a second, but under
- * gVisor an exec the sandbox cannot start (a fork bomb holding every
- * process slot) leaves its stream open; after this the container is
- * restarted
+ * ms for the killer's run under gVisor: there an exec the sandbox cannot
+ * start (a fork bomb holding every process slot) leaves its stream open
+ * until this; then the container is restarted.  Under runc the killer
+ * has KILL_TIMEOUT: on a loaded host it may need it.
  */
-#define KILL_RUN_TIMEOUT 12000
+#define KILL_RUN_GVISOR	12000
 
 /* $1..: tags of commands to spare */
 static const char killer_script[] =
@@ -76,40 +76,21 @@ kill_finish(struct killer *k)
 		sbx_exec_resume(b);
 }
 
+/*
+ * The container was restarted: every command that ran in it is gone,
+ * and is answered now whatever its exec stream says (exec.c).
+ */
 static void
-restart_started(const struct dresp *r, void *arg)
+restart_done(const struct dresp *r, void *arg)
 {
 	struct killer	*k = arg;
 
-	if (r->status != 204 && r->status != 304)
+	if (r->status != 204)
 		log_warnx("user %" PRId64 ": restart of container %.12s "
 		    "failed: %s", k->box->user, k->box->id,
 		    r->err != NULL ? r->err : "unexpected reply");
+	sbx_exec_restarted(k->box);
 	kill_finish(k);
-}
-
-/*
- * The container is stopped: every command in it is gone, so they are
- * answered now, before the start (which takes seconds under gVisor,
- * tens of seconds on a loaded host); the user's next commands wait
- * for it as for any killer.
- */
-static void
-restart_stopped(const struct dresp *r, void *arg)
-{
-	struct killer	*k = arg;
-	char		 path[160];
-
-	if (r->status != 204 && r->status != 304)
-		log_warnx("user %" PRId64 ": stop of container %.12s "
-		    "failed: %s", k->box->user, k->box->id,
-		    r->err != NULL ? r->err : "unexpected reply");
-	else
-		sbx_exec_restarted(k->box);
-	snprintf(path, sizeof(path), "/containers/%s/start", k->box->id);
-	if (docker_call("POST", path, NULL, 60000, restart_started,
-	    k) == NULL)
-		kill_finish(k);
 }
 
 /* the killer did not get them all: restart the container */
@@ -120,10 +101,9 @@ kill_restart(struct killer *k, const char *why)
 
 	log_warnx("user %" PRId64 ": %s; restarting container %.12s",
 	    k->box->user, why, k->box->id);
-	snprintf(path, sizeof(path), "/containers/%s/stop?t=0",
+	snprintf(path, sizeof(path), "/containers/%s/restart?t=0",
 	    k->box->id);
-	if (docker_call("POST", path, NULL, 60000, restart_stopped,
-	    k) == NULL)
+	if (docker_call("POST", path, NULL, 60000, restart_done, k) == NULL)
 		kill_finish(k);
 }
 
@@ -180,7 +160,8 @@ killer_created(const struct dresp *r, void *arg)
 	strlcpy(k->execid, json_string_value(id), sizeof(k->execid));
 	snprintf(path, sizeof(path), "/exec/%s/start", k->execid);
 	body = json_pack("{s:b, s:b}", "Detach", 0, "Tty", 0);
-	if (docker_stream(path, body, KILL_RUN_TIMEOUT, discard, NULL,
+	if (docker_stream(path, body, runtime_gvisor() ? KILL_RUN_GVISOR :
+	    KILL_TIMEOUT, discard, NULL,
 	    killer_ended, k) == NULL)
 		kill_restart(k, "the process killer could not start");
 	json_decref(body);
