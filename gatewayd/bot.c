@@ -121,8 +121,10 @@ gdrive_url_done(struct rpc_reply *rep, void *arg)
 		url = json_string_value(json_object_get(rep->result, "url"));
 	if (url == NULL || !render_url_safe(url, strlen(url)))
 		reply(m, "Google Drive is not available right now.");
-	else if (asprintf(&text, "Open [this link](%s), allow access, and "
-	    "send me the code you get.", url) != -1) {
+	else if (asprintf(&text, "Open [this link](%s) and allow access. "
+	    "Your browser then goes to a page that does not load: send me "
+	    "that page's whole address. The link works once, for you only, "
+	    "for 10 minutes.", url) != -1) {
 		reply(m, text);
 		free(text);
 	}
@@ -146,7 +148,8 @@ gdrive_status_done(struct rpc_reply *rep, void *arg)
 		chatmsg_free(m);
 		return;
 	}
-	req = json_pack("{s:I}", "user", (json_int_t)m->user);
+	req = json_pack("{s:I, s:I}", "user", (json_int_t)m->user, "chat",
+	    (json_int_t)m->chat);
 	if (rpc_call(PROC_PROXYD, IMSG_PROXY_GDRIVE_AUTH_URL, req, -1,
 	    RPC_RETRY, gdrive_url_done, m) == 0)
 		chatmsg_free(m);
@@ -207,6 +210,13 @@ cmd_pending(struct chatmsg *m)
 }
 
 /* 1 when the message was a command (answered here) */
+static void
+clear_done(struct rpc_reply *rep, void *arg)
+{
+	if (!rep->ok)
+		log_warnx("/clear: background jobs not ended: %s", rep->error);
+}
+
 static int
 bot_commands(struct chatmsg *m)
 {
@@ -219,6 +229,13 @@ bot_commands(struct chatmsg *m)
 		reply(m, help_text);
 	else if (strcmp(cmd, "clear") == 0) {
 		agent_cancel_user(m->user, m->chat);
+		/* and the background jobs the user's commands left */
+		if ((req = json_pack("{s:I, s:I}", "user", (json_int_t)m->user,
+		    "chat", (json_int_t)m->chat)) != NULL) {
+			rpc_call(PROC_SANDBOXD, IMSG_SANDBOX_CLEAR, req, -1, 0,
+			    clear_done, NULL);
+			json_decref(req);
+		}
 		if (store_session_clear(&gw.store, m->user, m->chat) == -1)
 			reply(m, "I could not clear the session; try again.");
 		else
@@ -236,6 +253,11 @@ bot_commands(struct chatmsg *m)
 
 		if (!gw.conf->gdrive) {
 			reply(m, "Google Drive is switched off here.");
+			return (1);
+		}
+		if (m->group) {
+			reply(m, "Google Drive is linked in a private chat "
+			    "with me only: send /gdrive there.");
 			return (1);
 		}
 		if (!(tools_features() & TOOLS_GDRIVE)) {
