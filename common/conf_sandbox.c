@@ -19,6 +19,7 @@ static const struct cfkey keys[] = {
 	K("exec-timeout", CF_TIME, exec_timeout, 1, 86400, "120s"),
 	K("idle-timeout", CF_TIME, idle_timeout, 5, 7 * 86400, "60m"),
 	K("image", CF_STRING, image, 0, 0, "topsh-sandbox:latest"),
+	K("max-containers", CF_INT, max_containers, 0, 100000, "20"),
 	K("max-file-size", CF_SIZE, max_file_size, 1024, 1LL << 40, "100M"),
 	K("memory", CF_SIZE, memory, 16LL << 20, 1LL << 40, "512M"),
 	K("network", CF_STRING, network, 0, 0, "none"),
@@ -30,7 +31,10 @@ static const struct cfkey keys[] = {
 	K("ports-per-user", CF_INT, ports_per_user, 0, 1000, "10"),
 	K("runtime", CF_STRING, runtime, 0, 0, "runc"),
 	K("tmpfs-size", CF_SIZE, tmpfs_size, 1LL << 20, 1LL << 40, "64M"),
+	K("uid-range", CF_PORTRANGE, uid_range, 1, 2147483647,
+	    "1000000:1999999"),
 	K("user", CF_STRING, user, 0, 0, "topsh-sandbox"),
+	K("user-limits", CF_STRLIST, user_limits, 0, 0, NULL),
 	K("workspace-root", CF_PATH, workspace_root, 0, 0,
 	    "/var/lib/topsh/workspaces"),
 };

@@ -132,6 +132,17 @@
  *   removes one trash item, or all of the user's items, for good; the
  *   space goes back to the user's quota.  DATA {"user", "purged": int}
  *   topshctl trash purge USER [ID]
+ * IMSG_CTL_SANDBOX_REMOVE_USER {"user": int, "workspace": bool}
+ *   stops and removes the user's container (no container is fine);
+ *   with "workspace" the workspace (and its quota image) also moves to
+ *   WORKSPACE-ROOT/.removed/USER.EPOCH, out of every container's reach.
+ *   DATA {"user", "state": str}
+ *   topshctl users block|remove USER (after gatewayd's IMSG_CTL_USERS_SET)
+ *
+ * "full" (any request that needs a container): max-containers are in
+ * use and none is idle; nothing ran, try again later.  Requests may
+ * carry "name": str, the user's display name, used as the gecos field
+ * of the user's passwd entry in the container (git's author name).
  */
 #ifndef TOPSH_IMSG_SANDBOX_H
 #define TOPSH_IMSG_SANDBOX_H
@@ -158,6 +169,7 @@ enum imsg_type_sandbox {
 	IMSG_CTL_TRASH_LIST,
 	IMSG_CTL_TRASH_RESTORE,
 	IMSG_CTL_TRASH_PURGE,
+	IMSG_CTL_SANDBOX_REMOVE_USER,
 };
 
 #endif

@@ -145,11 +145,18 @@ approval_answer(int choice, void *arg)
 {
 	struct toolrun	*t = arg;
 
+	int64_t		 by = approve_presser(0);
+
 	if (choice == 0) {
 		t->approved = 1;
 		json_object_set_new(t->req, "approved", json_string(t->rule));
-		store_log(&gw.store, "user %" PRId64 " approved %s (rule %s)",
-		    t->m->user, t->name, t->rule);
+		if (by > 0)
+			json_object_set_new(t->req, "approved_by",
+			    json_integer(by));
+		store_log(&gw.store, "user %" PRId64 " approved %s (rule %s) "
+		    "by user %" PRId64, t->m->user, t->name, t->rule, by);
+		log_info("user %" PRId64 ": %s (rule %s) approved by user %"
+		    PRId64, t->m->user, t->name, t->rule, by);
 		if (t->status != NULL)
 			t->status(t->arg, "approved, running");
 		run_request(t);
@@ -175,24 +182,26 @@ ask_approval(struct toolrun *t, struct rpc_reply *rep)
 	const char	*what = sarg(t, "command");
 	long long	 timeout = json_integer_value(json_object_get(rep->obj,
 	    "timeout"));
-	char		*text;
+	char		*text, who[256];
+	int		 by = approve_by(t->m);
 
 	if (what == NULL)
 		what = sarg(t, "path");
 	if (timeout <= 0 || timeout > gw.conf->approval_timeout)
 		timeout = gw.conf->approval_timeout;
 	if (asprintf(&text, "\xe2\x9a\xa0\xef\xb8\x8f **Approval needed**\n"
-	    "%s\n\n%s: `%s`\nRule: %s\n\nOnly %s can answer; no answer in "
-	    "%lld s means deny.", msg != NULL ? msg : "This needs your "
-	    "approval.", t->name, what != NULL ? what : "?", t->rule,
-	    t->m->name, timeout) == -1) {
+	    "%s\n\n%s: `%s`\nRule: %s\nRequested by: %s\n\nOnly %s can "
+	    "approve; no answer in %lld s means deny.", msg != NULL ? msg :
+	    "This needs approval.", t->name, what != NULL ? what : "?",
+	    t->rule, t->m->name, approve_who(t->m, by, who, sizeof(who)),
+	    timeout) == -1) {
 		finishf(t, 1, "approval could not be asked: out of memory");
 		return;
 	}
 	if (t->status != NULL)
 		t->status(t->arg, "waiting for approval");
-	if (approve_ask(t->m, text, buttons, 2, timeout, approval_answer, t) ==
-	    0)
+	if (approve_ask_by(t->m, text, buttons, 2, timeout, by,
+	    approval_answer, t) == 0)
 		finishf(t, 1, "approval could not be asked");
 	free(text);
 }
@@ -606,7 +615,8 @@ tool_exec(struct chatmsg *m, const char *name, json_t *args,
 		return;
 	t->peer = mp->peer;
 	t->type = mp->type;
-	t->req = json_pack("{s:I}", "user", (json_int_t)m->user);
+	t->req = json_pack("{s:I, s:s}", "user", (json_int_t)m->user, "name",
+	    m->name != NULL ? m->name : "");
 	if (t->req == NULL) {
 		finishf(t, 1, "Error: out of memory");
 		return;

@@ -173,6 +173,15 @@ pd_server_answer(struct ruleset *rs, uint32_t type, json_t *req,
 	out = pol_result_json(&res, test ? (input ? input : "") : NULL);
 	if (out != NULL && extra != NULL && test)
 		json_object_update(out, extra);
+	/* who pressed Approve (gatewayd's approve-by decides who may) */
+	if (!test && json_integer_value(json_object_get(req, "approved_by")) >
+	    0) {
+		if (extra == NULL)
+			extra = json_object();
+		if (extra != NULL)
+			json_object_set(extra, "approved_by",
+			    json_object_get(req, "approved_by"));
+	}
 	if (res.decision != POL_ALLOW && !test)
 		pd_audit_record(kind, req_int(req, "user"), req_int(req, "chat"),
 		    input != NULL ? input : "", extra, &res);

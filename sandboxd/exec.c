@@ -381,7 +381,8 @@ exec_policy(const struct polres *res, void *arg)
  */
 void
 sbx_exec_start(int64_t user, int64_t chat, const char *command,
-    long long timeout, const char *approved, exec_cb cb, void *arg)
+    long long timeout, const char *approved, int64_t approved_by, exec_cb cb,
+    void *arg)
 {
 	const struct conf_sandbox	*c = &topsh_conf->sandbox;
 	struct execreq			*er;
@@ -409,6 +410,10 @@ sbx_exec_start(int64_t user, int64_t chat, const char *command,
 	clock_gettime(CLOCK_MONOTONIC, &er->t0);
 	req = json_pack("{s:I, s:I, s:s}", "user", (json_int_t)user,
 	    "chat", (json_int_t)chat, "command", command);
+	/* the audit record of an approved command names who approved */
+	if (req != NULL && approved != NULL && approved_by > 0)
+		json_object_set_new(req, "approved_by",
+		    json_integer(approved_by));
 	if (req == NULL || sbx_policy_check(IMSG_POLICY_CHECK_CMD, req,
 	    exec_policy, er) == -1) {
 		json_decref(req);

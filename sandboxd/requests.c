@@ -167,7 +167,8 @@ sbx_do_exec(struct reqctx *rc)
 		return;
 	}
 	sbx_exec_start(rc->user, sbx_get_chat(rc->req), cmd, t != NULL ?
-	    json_integer_value(t) : 0, approved, exec_done, rc);
+	    json_integer_value(t) : 0, approved, json_integer_value(
+	    json_object_get(rc->req, "approved_by")), exec_done, rc);
 }
 
 /* --- file operations ------------------------------------------------- */
@@ -226,6 +227,10 @@ do_file(struct reqctx *rc, enum fileop op)
 	q = json_pack("{s:I, s:I, s:s, s:s}", "user", (json_int_t)rc->user,
 	    "chat", (json_int_t)sbx_get_chat(rc->req), "op", fileop_policy_op(op),
 	    "path", full);
+	if (q != NULL && sbx_get_str(rc->req, "approved") != NULL &&
+	    json_integer_value(json_object_get(rc->req, "approved_by")) > 0)
+		json_object_set(q, "approved_by", json_object_get(rc->req,
+		    "approved_by"));
 	if (q == NULL || sbx_policy_check(IMSG_POLICY_CHECK_FILE, q,
 	    file_policy_done, rc) == -1)
 		file_policy_done(NULL, rc);
@@ -309,6 +314,9 @@ sbx_dispatch_gateway(struct peer *p, struct imsg *imsg)
 		return (0);
 	}
 	rc->user = user;
+	/* the user's display name: the gecos field of a new container */
+	if (sbx_get_str(req, "name") != NULL)
+		box_set_name(user, sbx_get_str(req, "name"));
 	if (type == IMSG_SANDBOX_EXEC)
 		sbx_do_exec(rc);
 	else if (type == IMSG_SANDBOX_PORTS)

@@ -18,6 +18,10 @@ enum actions {
 	TRASH_LIST,
 	TRASH_RESTORE,
 	TRASH_PURGE,
+	USERS_LIST,
+	USERS_ALLOW,
+	USERS_BLOCK,
+	USERS_REMOVE,
 };
 
 struct parse_result {
