@@ -37,6 +37,7 @@ struct toolrun {
 	char		 rule[128];
 	char		 fname[160];
 	int		 retries;
+	int		 full;		/* "full" answers so far */
 };
 
 /*
@@ -44,6 +45,13 @@ struct toolrun {
  * (a restart): nothing ran, so the request is sent again, a while.
  */
 #define UNAVAILABLE_RETRIES	20
+/*
+ * "full": every sandbox (max-containers) is busy.  The user is told
+ * once and the request waits: tried again every FULL_EVERY seconds,
+ * for up to FULL_RETRIES times; the message is never dropped.
+ */
+#define FULL_EVERY		2
+#define FULL_RETRIES		450
 
 struct dmrate {
 	int64_t		 user;
@@ -225,6 +233,22 @@ sandbox_done(struct rpc_reply *rep, void *arg)
 	    t->retries++ < UNAVAILABLE_RETRIES) {
 		log_info("user %lld: %s (%s), trying again",
 		    (long long)t->m->user, t->name, rep->code);
+		event_base_once(gw_base(), -1, EV_TIMEOUT, retry_cb, t, &tv);
+		return;
+	}
+	if (!rep->ok && strcmp(rep->code, "full") == 0 &&
+	    t->full++ < FULL_RETRIES) {
+		if (t->full == 1) {
+			log_info("user %lld: every sandbox is busy, waiting",
+			    (long long)t->m->user);
+			tg_send(t->m->chat, "All sandboxes are busy right now. "
+			    "Please wait: I keep your request and go on as soon "
+			    "as one is free.", t->m->group ? t->m->msgid : 0,
+			    NULL, NULL, NULL);
+			if (t->status != NULL)
+				t->status(t->arg, "waiting for a free sandbox");
+		}
+		tv.tv_sec = FULL_EVERY;
 		event_base_once(gw_base(), -1, EV_TIMEOUT, retry_cb, t, &tv);
 		return;
 	}

@@ -66,6 +66,17 @@ box_uid(struct box *b)
 	return (b->uid);
 }
 
+/* "uid:gid" for the Engine API's User fields */
+const char *
+box_user_spec(struct box *b, char *buf, size_t len)
+{
+	uid_t	 uid = box_uid(b);
+
+	snprintf(buf, len, "%u:%u", (unsigned)uid, (unsigned)(sbx.peruser ?
+	    uid : sbx.cgid));
+	return (buf);
+}
+
 void
 box_set_name(int64_t user, const char *name)
 {
@@ -451,6 +462,9 @@ box_spec(struct box *b)
 		    json_string(grb));
 		snprintf(uid, sizeof(uid), "%u", (unsigned)cu);
 		json_object_set_new(labels, "topsh.uid", json_string(uid));
+		snprintf(pwb, sizeof(pwb), "%s/%" PRId64 "/" WS_DIR, sbx.root,
+		    b->user);
+		sbx_gitconfig_default(pwb, cu, b->name, b->user);
 	}
 	if (strcmp(c->network, "none") != 0 && c->ports_per_user > 0 &&
 	    sbx.ports != NULL && sbx_ports_get(sbx.ports, b->user, 1,

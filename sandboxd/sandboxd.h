@@ -103,6 +103,7 @@ int	 sbx_uids_init(uid_t, uid_t, const uid_t *, size_t, const char *);
 int	 sbx_uid_get(int64_t, uid_t *);
 int	 sbx_passwd_write(const char *, int64_t, uid_t, const char *, char *,
 	    size_t, char *, size_t);
+void	 sbx_gitconfig_default(const char *, uid_t, const char *, int64_t);
 
 /* fileops.c */
 #define WS_DIR		"ws"		/* bind-mounted at /workspace */
@@ -268,6 +269,7 @@ int	 box_ws(int64_t, int, struct ws *, struct fserr *);
 const char *box_name(int64_t, char *, size_t);
 void	 box_reap(void);
 uid_t	 box_uid(struct box *);
+const char *box_user_spec(struct box *, char *, size_t);
 void	 box_set_name(int64_t, const char *);
 size_t	 box_active(void);
 void	 box_remove_user(int64_t, int, box_cb, void *);

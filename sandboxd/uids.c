@@ -249,3 +249,33 @@ sbx_passwd_write(const char *statedir, int64_t user, uid_t uid,
 	    "nogroup:x:65534:\n", user, (unsigned)uid);
 	return (write_file(gr, text));
 }
+
+/*
+ * A default git identity from the Telegram name: WORKSPACE/.gitconfig
+ * (HOME is the workspace) when there is none; the user may change it.
+ */
+void
+sbx_gitconfig_default(const char *wsdir, uid_t uid, const char *name,
+    int64_t user)
+{
+	char	 path[PATH_MAX], g[128], text[512];
+	int	 fd, n;
+
+	gecos(name, g, sizeof(g));
+	if (snprintf(path, sizeof(path), "%s/.gitconfig", wsdir) >=
+	    (int)sizeof(path))
+		return;
+	/* O_EXCL|O_NOFOLLOW: an existing file or a planted link stays */
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) == -1)
+		return;
+	n = snprintf(text, sizeof(text), "# written once by topsh: your "
+	    "default git identity (your Telegram name)\n[user]\n"
+	    "\tname = %s\n\temail = u%" PRId64 "@users.topsh.invalid\n",
+	    g, user);
+	if (n > 0 && write(fd, text, n) != n)
+		log_warn("%s", path);
+	if (geteuid() != uid && fchown(fd, uid, uid) == -1)
+		log_warn("chown %s", path);
+	close(fd);
+}
