@@ -179,7 +179,7 @@ box_prepare(struct box *b, struct fserr *e)
 	}
 	if (sbx_priv_active()) {
 		if (sbx_priv_call_as(PRIV_PREPARE, b->user, sbx.peruser ?
-		    box_uid(b) : 0, userlimit_num(&topsh_conf->sandbox.
+		    box_uid(b) + sbx.userns_offset : 0, userlimit_num(&topsh_conf->sandbox.
 		    user_limits, b->user, "disk-quota", 0), e) == -1)
 			return (-1);
 	} else if (sbx_ws_prepare(sbx.root, 0, b->user, sbx.cuid, sbx.cgid,
@@ -210,7 +210,8 @@ box_ws(int64_t user, int create, struct ws *ws, struct fserr *e)
 		b->ws_ready = 0;
 		return (sbx_fserr_errno(e, errno, "workspace"));
 	}
-	ws->uid = box_uid(b);
+	/* on the host: shifted by userns-remap's base */
+	ws->uid = box_uid(b) + (sbx.peruser ? sbx.userns_offset : 0);
 	ws->gid = sbx.peruser ? ws->uid : sbx.cgid;
 	ws->chown = sbx.can_chown;
 	ws->maxsize = topsh_conf->sandbox.max_file_size;
@@ -464,7 +465,8 @@ box_spec(struct box *b)
 		json_object_set_new(labels, "topsh.uid", json_string(uid));
 		snprintf(pwb, sizeof(pwb), "%s/%" PRId64 "/" WS_DIR, sbx.root,
 		    b->user);
-		sbx_gitconfig_default(pwb, cu, b->name, b->user);
+		sbx_gitconfig_default(pwb, cu + sbx.userns_offset, b->name,
+		    b->user);
 	}
 	if (strcmp(c->network, "none") != 0 && c->ports_per_user > 0 &&
 	    sbx.ports != NULL && sbx_ports_get(sbx.ports, b->user, 1,

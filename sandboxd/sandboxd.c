@@ -229,6 +229,7 @@ sandboxd_init(struct topsh_conf *conf, struct event_base *base)
 			return (-1);
 		}
 		sbx.peruser = 1;
+		sbx.userns_offset = (uid_t)c->userns_offset;
 	}
 	if (daemon_privileged()) {
 		sbx.can_chown = 1;
@@ -238,8 +239,9 @@ sandboxd_init(struct topsh_conf *conf, struct event_base *base)
 	if (daemon_privileged()) {
 		sbx.quota = c->disk_quota > 0;
 		if (sbx_priv_start(sbx.root, c->disk_quota, sbx.cuid,
-		    sbx.cgid, sbx.peruser ? (uid_t)c->uid_range[0] : 0,
-		    sbx.peruser ? (uid_t)c->uid_range[1] : 0) == -1) {
+		    sbx.cgid, sbx.peruser ? (uid_t)c->uid_range[0] +
+		    sbx.userns_offset : 0, sbx.peruser ? (uid_t)c->uid_range[1] +
+		    sbx.userns_offset : 0) == -1) {
 			log_warn("cannot start the workspace helper");
 			return (-1);
 		}
@@ -329,10 +331,11 @@ sandboxd_reload(struct topsh_conf *old, struct topsh_conf *new,
 	    new->sandbox.ports_per_user || old->sandbox.container_uid !=
 	    new->sandbox.container_uid || old->sandbox.uid_range[0] !=
 	    new->sandbox.uid_range[0] || old->sandbox.uid_range[1] !=
-	    new->sandbox.uid_range[1]) {
+	    new->sandbox.uid_range[1] || old->sandbox.userns_offset !=
+	    new->sandbox.userns_offset) {
 		snprintf(err, errlen, "workspace-root, docker-socket, "
-		    "disk-quota, port-range, ports-per-user, container-uid and "
-		    "uid-range need a restart");
+		    "disk-quota, port-range, ports-per-user, container-uid, "
+		    "uid-range and userns-offset need a restart");
 		return (-1);
 	}
 	/* limits apply to containers created from now on */

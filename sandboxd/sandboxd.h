@@ -40,6 +40,7 @@ struct sbx {
 	char		 root[PATH_MAX];	/* workspace-root */
 	int		 quota;		/* workspaces are size-limited images */
 	int		 peruser;	/* each user has an own uid (uids.c) */
+	uid_t		 userns_offset;	/* host uid = container uid + this */
 	int		 can_chown;	/* root, or CAP_CHOWN kept */
 	struct portpool	*ports;
 };
