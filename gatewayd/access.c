@@ -344,7 +344,6 @@ access_set(const char *who, const char *what, const char *by,
 			return (-1);
 		}
 		json_object_del(users_obj(), key);
-		agent_cancel_user(id, 0);
 	} else if (strcmp(what, "block") == 0) {
 		if (access_is_admin(id)) {
 			snprintf(err, errlen, "user %" PRId64 " is an admin "
@@ -353,7 +352,6 @@ access_set(const char *who, const char *what, const char *by,
 		}
 		if (entry_new(id, "blocked", by) == NULL)
 			goto oom;
-		agent_cancel_user(id, 0);
 	} else {
 		if (entry_new(id, "allowed", by) == NULL)
 			goto oom;
