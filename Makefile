@@ -85,7 +85,8 @@ TOOL_BINS :=	$(TOOL_SRCS:regress/tools/%.c=$(B)/tools/%)
 
 HDRS :=		$(wildcard common/*.h */*.h)
 
-.PHONY: all clean check check-plain deps install fuzz lint-man bench regress-bins libs
+.PHONY: all clean check check-plain deps install fuzz lint-man bench regress-bins libs \
+		mutate image demo
 .SUFFIXES:
 
 all: $(BINS) $(UNIT_BINS) $(TOOL_BINS)
@@ -131,11 +132,28 @@ check:
 check-plain: all
 	TOPSH_BUILD=$(CURDIR)/build sh regress/run.sh
 
+# deliberate bugs, one per security property, each of which the tests
+# named for it must catch (regress/mutate/mutations); slow, not in check
+mutate:
+	node regress/mutate/mutate.js
+
 lint-man:
 	mandoc -Tlint -Wwarning man/*.[0-9]
 
 deps:
 	sh .ci/deps.sh
+
+# the sandbox image from the host's Debian packages, no registry needed
+# (etc/sandbox/build-debian-image.sh; built again only when its inputs
+# change), tagged as IMAGE, the name sandboxd uses by default
+IMAGE ?=	topsh-sandbox:latest
+image:
+	sh etc/sandbox/build-debian-image.sh $(IMAGE)
+
+# topsh seen working with stand-ins for Telegram and the model, no
+# secrets, no network (demo/demo.sh); INTERACTIVE=1 to type the messages
+demo: all
+	sh demo/demo.sh $(if $(INTERACTIVE),-i)
 
 fuzz:
 	sh regress/fuzz/run.sh

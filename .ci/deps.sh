@@ -9,6 +9,10 @@ PKGS="build-essential pkg-config byacc libevent-dev libjansson-dev
 libcurl4-openssl-dev libpcre2-dev libseccomp-dev libbsd-dev libvectorscan-dev mandoc
 docker.io busybox-static clang libclang-rt-14-dev e2fsprogs util-linux
 iproute2 procps ca-certificates curl"
+# what etc/sandbox/build-debian-image.sh copies into the sandbox image
+here=$(cd "$(dirname "$0")/.." && pwd)
+PKGS="$PKGS $(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' \
+    "$here/etc/sandbox/debian.packages")"
 command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 
 missing=""
@@ -22,7 +26,6 @@ if [ -n "$missing" ]; then
 fi
 
 # JavaScript stand-ins for Telegram and the model (pinned in package.json)
-here=$(cd "$(dirname "$0")/.." && pwd)
 for d in "$here"/regress/e2e "$here"/regress/proxy "$here"/regress; do
 	if [ -f "$d/package.json" ]; then
 		if [ -f "$d/package-lock.json" ]; then

@@ -56,6 +56,7 @@ static const struct cfkey keys[] = {
 	K("schedules-per-user", CF_INT, schedules_per_user, 0, 1000, "10"),
 	K("send-dm", CF_BOOL, send_dm, 0, 0, "yes"),
 	K("session-max", CF_SIZE, session_max, 4096, 64LL << 20, "128K"),
+	K("status-delay", CF_TIME, status_delay, 0, 3600, "1s"),
 	K("status-messages", CF_BOOL, status_messages, 0, 0, "yes"),
 	K("system-prompt", CF_PATH, system_prompt, 0, 0,
 	    "/etc/topsh/prompts/system.md"),

@@ -33,6 +33,7 @@ struct conf_gateway {
 	double		 group_reply_chance;	/* group-reply-chance 0% */
 	long long	 group_reply_min_length; /* group-reply-min-length 80 */
 	int		 status_messages;	/* status-messages yes */
+	long long	 status_delay;		/* seconds before it shows */
 	int		 typing;		/* typing yes */
 	int		 reactions;		/* reactions yes (start/done/error) */
 	int		 emoji_reactions;	/* emoji-reactions yes (LLM-chosen) */

@@ -18,6 +18,7 @@ static const struct cfkey keys[] = {
 	K("rules", CF_PATHLIST, rules, 0, 0,
 	    "/etc/topsh/policy/default.rules"),
 	K("user", CF_STRING, user, 0, 0, "topsh-policy"),
+	K("vouch-window", CF_TIME, vouch_window, 60, 30 * 86400, "1h"),
 };
 
 const struct cfsection conf_policy_section = {

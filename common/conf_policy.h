@@ -10,6 +10,7 @@ struct conf_policy {
 	long long	 approve_timeout;
 	long long	 max_depth;		/* shell nesting bound */
 	long long	 max_input;		/* longest command checked */
+	long long	 vouch_window;		/* vouch-window 1h */
 };
 
 #endif

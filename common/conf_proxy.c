@@ -37,6 +37,7 @@ static const struct cfkey keys[] = {
 	K("search-url", CF_STRING, search_url, 0, 0,
 	    "https://api.z.ai/api/paas/v4/web_search"),
 	K("secrets-dir", CF_PATH, secrets_dir, 0, 0, "/etc/topsh/secrets"),
+	K("telegram-chat-burst", CF_INT, telegram_burst, 1, 100, "3"),
 	K("telegram-chat-interval", CF_DOUBLE, telegram_interval, 0, 0, "1"),
 	K("telegram-url", CF_STRING, telegram_url, 0, 0,
 	    "https://api.telegram.org"),

@@ -11,6 +11,7 @@ struct conf_proxy {
 	char		*telegram_url;
 	char		*search_url;
 	double		 telegram_interval;	/* seconds between posts */
+	long long	 telegram_burst;	/* posts at once in a chat */
 	char		*gdrive_auth_url;
 	char		*gdrive_token_url;
 	char		*gdrive_api_url;

@@ -6,7 +6,10 @@
  * Its control socket answers the common requests (IMSG_CTL_STATUS,
  * IMSG_CTL_LOG_VERBOSE, IMSG_CTL_RELOAD); the status object gets these
  * fields from gatewayd:
- *   {"jobs_running": int, "jobs_max": int, "requests_in_flight": int,
+ *   {"jobs_running": int (users with a job), "jobs_max": int (max-jobs),
+ *    "model_calls": int (in flight, at most jobs_max),
+ *    "model_waiting": int (jobs waiting for a model call slot),
+ *    "requests_in_flight": int,
  *    "inbox": int (messages accepted, not yet answered),
  *    "next_update": int (the Telegram update offset),
  *    "updates_handled": int, "bot": str|null (the bot's user name),

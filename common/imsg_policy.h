@@ -21,6 +21,39 @@
  *                          "addr": str, "port": int} to test a file or
  *                          network rule.  Tests are never audited.
  *
+ * Vouchers (policyd/vouch.c, see policyd(8) TRUST): the user ids in
+ * requests come from gatewayd, which reads model output and may be
+ * compromised; proxyd alone sees Telegram's updates and vouches for
+ * them, and only a peer that connected as proxyd (its uid checked with
+ * SO_PEERCRED) may:
+ * IMSG_POLICY_VOUCH       {"writes": [{"user": int, "chat": int,
+ *                                     "age": int}],
+ *                          "presses": [{"user": int, "chat": int,
+ *                                      "data": str, "age": int}]}
+ *                          who wrote, who pressed which button
+ *                          (callback_data), "age" seconds ago.  Answered
+ *                          with IMSG_POLICY_RESULT {"decision": "allow"}
+ *                          once recorded (proxyd hands the updates to
+ *                          gatewayd only after that).  From any other
+ *                          peer: logged, the connection is closed.
+ * IMSG_POLICY_CHECK_USER  {"user": int, "chat": int}: may something be
+ *                          done for this user now?  "allow" when proxyd
+ *                          vouched for a message or a press of the user
+ *                          within vouch-window seconds, else "deny" with
+ *                          rule "unvouched-user" (audited).  sandboxd asks
+ *                          before every request from gatewayd.
+ * Approvals: a CHECK_CMD or CHECK_FILE result "approve" asked by sandboxd
+ * carries "ticket": a random 32-hex-digit id bound to the user, the
+ * input (command, or op and path), the rule and the rule's timeout.
+ * gatewayd puts it at the end of the Approve button's callback_data
+ * ("...:TICKET"); when proxyd vouches for a press of that button by the
+ * user the ticket was issued to, the ticket counts as pressed.  The same
+ * check sent again with "approval": TICKET is answered "allow" (with
+ * "approved_by": the presser) if, and only if, the decision is still
+ * "approve" by the same rule for the same user and input, the ticket was
+ * pressed and has not expired; the ticket is then used up.  Anything
+ * else gets a fresh ticket.  "deny" is never turned into anything.
+ *
  * A request that is not a JSON object or lacks a field is answered with
  * IMSG_ERROR {"error": str} carrying the same request id; the connection
  * stays open.  "user" and "chat" are optional (0) and go to the audit
@@ -35,6 +68,8 @@ enum imsg_type_policy {
 	IMSG_POLICY_CHECK_FILE,
 	IMSG_POLICY_CHECK_NET,
 	IMSG_POLICY_RESULT,
+	IMSG_POLICY_VOUCH,
+	IMSG_POLICY_CHECK_USER,
 	IMSG_CTL_POLICY_TEST = 290,
 };
 

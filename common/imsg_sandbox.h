@@ -23,8 +23,8 @@
  *   a symlink, a hard-linked file, a magic link); "too-large" over
  *   max-file-size; "quota" workspace quota exhausted (ENOSPC/EDQUOT);
  *   "no-match" / "ambiguous" (edit: find text absent / more than once
- *   without "all"); "busy" too many requests in flight for this user
- *   (8 commands); "too-large" also when a reply would not fit the
+ *   without "all") (a user's ninth command at once is not refused: it
+ *   waits for one of the eight to end); "too-large" also when a reply would not fit the
  *   channel's frame size; "io" any other system error.
  *
  * Approval token.  When a check returns decision "approve", sandboxd

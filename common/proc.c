@@ -22,7 +22,12 @@
 #include "proc.h"
 #include "topsh.h"
 
-#define BACKOFF_MIN_MS	200
+/*
+ * The first retry comes soon: the daemons start together and a peer is
+ * usually listening within tens of milliseconds (a 200 ms first step
+ * was most of the time to the first getUpdates); then doubling.
+ */
+#define BACKOFF_MIN_MS	5
 #define BACKOFF_MAX_MS	10000
 #define CTL_MAXSIZE	(4 * 1024 * 1024)
 

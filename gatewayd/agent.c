@@ -4,10 +4,14 @@
  * only: quoted, with their authors, in a user-role message and never as
  * instructions) and the user's session in this chat; tool calls are run one by
  * one and their results fed back until the model answers in text or
- * max-iterations is reached.  Meanwhile: 👀 on the message, typing
- * action, a status message edited as tools run and removed at the end,
- * then a done or error reaction.  The session is saved after every
- * step, so a restart resumes from what was done.
+ * max-iterations is reached.  Each model call takes one of max-jobs
+ * slots (gw.llm) and waits its turn for one; a job whose first call
+ * waits tells the user it is queued.  Meanwhile: 👀 on the message,
+ * typing action, and once the job has run status-delay with a tool
+ * under way, a status message edited as tools run and removed at the
+ * end (a quick answer gets none); then a done or error reaction.  The
+ * session is saved after every step, so a restart resumes from what
+ * was done.
  */
 #include <sys/queue.h>
 
@@ -51,11 +55,17 @@ struct agent {
 	struct status		*st;
 	struct event		*typing;
 	char			*over;		/* a budget ran out: why */
+	struct event		*stdelay;	/* status-delay after the start */
+	int			 late;		/* status-delay has passed */
+	int			 queued;	/* waited for a model slot */
+	struct slotwait		 sw;		/* in line for a model slot */
+	int			 slot;		/* holds a model slot */
 };
 TAILQ_HEAD(, agent)	agents = TAILQ_HEAD_INITIALIZER(agents);
 
 static void	agent_turn(struct agent *);
 static void	agent_next_tool(struct agent *);
+static void	status_show(struct agent *);
 
 size_t
 agent_running(void)
@@ -104,22 +114,27 @@ status_sent(int ok, int64_t id, const char *err, void *arg)
 	}
 }
 
+/* the status message is sent (or edited) now */
 static void
-status_update(struct agent *a, const char *line)
+status_show(struct agent *a)
 {
 	struct buf	 b;
 	char		*text;
 	size_t		 i;
 
-	free(a->lines[0]);
-	memmove(a->lines, a->lines + 1, sizeof(a->lines[0]) *
-	    (STATUS_LINES - 1));
-	a->lines[STATUS_LINES - 1] = strdup(line);
 	if (!gw.conf->status_messages)
 		return;
 	buf_init(&b);
-	buf_puts(&b, "\xe2\x9a\x99\xef\xb8\x8f Working\xe2\x80\xa6\n");
-	for (i = 0; i < STATUS_LINES; i++)
+	if (a->sw.waiting) {
+		char	 q[128];
+
+		snprintf(q, sizeof(q), "\xe2\x8f\xb3 Queued: %zu ahead of "
+		    "you. I will answer in turn.", slots_ahead(&gw.llm,
+		    &a->sw) + 1);
+		buf_puts(&b, q);
+	} else
+		buf_puts(&b, "\xe2\x9a\x99\xef\xb8\x8f Working\xe2\x80\xa6\n");
+	for (i = 0; i < STATUS_LINES && !a->sw.waiting; i++)
 		if (a->lines[i] != NULL) {
 			buf_puts(&b, "\n\xe2\x80\xa2 ");
 			buf_puts(&b, a->lines[i]);
@@ -127,6 +142,8 @@ status_update(struct agent *a, const char *line)
 	if ((text = buf_finish(&b)) == NULL)
 		return;
 	if (a->st == NULL && (a->st = calloc(1, sizeof(*a->st))) != NULL) {
+		log_debug("user %lld chat %lld: status message",
+		    (long long)a->m->user, (long long)a->m->chat);
 		a->st->chat = a->m->chat;
 		a->st->m = a->m;
 		a->st->sending = 1;
@@ -134,6 +151,33 @@ status_update(struct agent *a, const char *line)
 	} else if (a->st != NULL && a->st->id > 0)
 		tg_edit(a->m->chat, a->st->id, text);
 	free(text);
+}
+
+/*
+ * A tool starts: a line for the status message, which is shown only
+ * once the job has run status-delay (the typing action covers the
+ * first moments), so a quick answer comes alone.
+ */
+static void
+status_update(struct agent *a, const char *line)
+{
+	free(a->lines[0]);
+	memmove(a->lines, a->lines + 1, sizeof(a->lines[0]) *
+	    (STATUS_LINES - 1));
+	a->lines[STATUS_LINES - 1] = strdup(line);
+	if (a->late || a->st != NULL)
+		status_show(a);
+}
+
+/* status-delay has passed: show the tools run so far, if any */
+static void
+stdelay_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct agent	*a = arg;
+
+	a->late = 1;
+	if (a->lines[STATUS_LINES - 1] != NULL)
+		status_show(a);
 }
 
 /* a short one-line description of a tool call for the status message */
@@ -163,8 +207,13 @@ agent_free(struct agent *a)
 	size_t	i;
 
 	TAILQ_REMOVE(&agents, a, entry);
+	slots_cancel(&gw.llm, &a->sw);
+	if (a->slot)
+		slots_put(&gw.llm);
 	if (a->typing != NULL)
 		event_free(a->typing);
+	if (a->stdelay != NULL)
+		event_free(a->stdelay);
 	if (a->st != NULL) {
 		if (a->st->id > 0)
 			tg_delete(a->st->chat, a->st->id);
@@ -500,6 +549,10 @@ llm_done(struct rpc_reply *rep, void *arg)
 	const char	*content;
 	char		*text;
 
+	if (a->slot) {
+		a->slot = 0;
+		slots_put(&gw.llm);
+	}
 	if (!rep->ok) {
 		if (asprintf(&text, "Sorry, the model is not answering (%s). "
 		    "Please try again later.", rep->error) == -1)
@@ -542,11 +595,43 @@ llm_done(struct rpc_reply *rep, void *arg)
 }
 
 static void
+agent_ask(void *arg)
+{
+	struct agent	*a = arg;
+	json_t		*msgs, *req, *tools;
+	int		 features = 0;
+
+	a->slot = 1;
+	if (a->queued && a->st != NULL && a->st->id > 0 && !a->late) {
+		/* the queue notice goes; a status message comes if need be */
+		tg_delete(a->st->chat, a->st->id);
+		free(a->st);
+		a->st = NULL;
+	}
+	if (gw.conf->gdrive)
+		features |= TOOLS_GDRIVE;
+	if (gw.conf->send_dm)
+		features |= TOOLS_DM;
+	msgs = build_messages(a);
+	tools = tools_schema(features);
+	req = json_pack("{s:{s:s, s:o, s:o, s:s}}", "request", "model",
+	    gw.conf->model != NULL ? gw.conf->model : "default",
+	    "messages", msgs, "tools", tools, "tool_choice", "auto");
+	if (req == NULL || rpc_call(PROC_PROXYD, IMSG_PROXY_LLM_CHAT, req, -1,
+	    RPC_RETRY, llm_done, a) == 0) {
+		json_decref(req);
+		a->slot = 0;
+		slots_put(&gw.llm);
+		agent_fail(a, "Out of memory.");
+		return;
+	}
+	json_decref(req);
+}
+
+static void
 agent_turn(struct agent *a)
 {
-	json_t	*msgs, *req, *tools;
 	char	*text, over[256];
-	int	 features = 0;
 
 	if (budget_check(a->m->user, BUDGET_TOKENS, over, sizeof(over)) ==
 	    -1) {
@@ -567,22 +652,18 @@ agent_turn(struct agent *a)
 		return;
 	}
 	a->iter++;
-	if (gw.conf->gdrive)
-		features |= TOOLS_GDRIVE;
-	if (gw.conf->send_dm)
-		features |= TOOLS_DM;
-	msgs = build_messages(a);
-	tools = tools_schema(features);
-	req = json_pack("{s:{s:s, s:o, s:o, s:s}}", "request", "model",
-	    gw.conf->model != NULL ? gw.conf->model : "default",
-	    "messages", msgs, "tools", tools, "tool_choice", "auto");
-	if (req == NULL || rpc_call(PROC_PROXYD, IMSG_PROXY_LLM_CHAT, req, -1,
-	    RPC_RETRY, llm_done, a) == 0) {
-		json_decref(req);
-		agent_fail(a, "Out of memory.");
+	if (slots_take(&gw.llm, &a->sw, agent_ask, a)) {
+		agent_ask(a);
 		return;
 	}
-	json_decref(req);
+	/* in line for a model call: the user sees it on the first */
+	log_debug("user %lld chat %lld: waiting for a model slot",
+	    (long long)a->m->user, (long long)a->m->chat);
+	if (a->iter == 1 && !a->queued) {
+		a->queued = 1;
+		if (a->st == NULL)
+			status_show(a);
+	}
 }
 
 static void
@@ -686,6 +767,7 @@ agent_start(struct chatmsg *m)
 {
 	struct agent	*a;
 	struct timeval	 tv = { TYPING_EVERY, 0 };
+	struct timeval	 sd = { gw.conf->status_delay, 0 };
 
 	if ((a = calloc(1, sizeof(*a))) == NULL) {
 		chatmsg_free(m);
@@ -703,6 +785,10 @@ agent_start(struct chatmsg *m)
 		if (a->typing != NULL)
 			event_add(a->typing, &tv);
 	}
+	if (sd.tv_sec == 0)
+		a->late = 1;
+	else if ((a->stdelay = evtimer_new(gw_base(), stdelay_cb, a)) != NULL)
+		evtimer_add(a->stdelay, &sd);
 	a->session = store_session_load(&gw.store, m->user, m->chat);
 	if (m->file_id != NULL)
 		agent_upload(m, agent_begin, a);

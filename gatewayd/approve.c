@@ -3,9 +3,11 @@
  * and ask_user.  Only who may answer can press a button (the user who
  * asked, an admin, or either: approve-by in topsh.conf(5) decides for
  * approvals, ask_user is always the user's own); anyone else is told
- * so and nothing happens.  No answer within the timeout
+ * so and nothing happens.  policyd applies the same approve-by to the
+ * presses proxyd vouches for, so gatewayd's word is not needed.  No answer within the timeout
  * counts as the answer -1 (for approvals: deny).  The buttons carry
- * "q:<id>:<choice>"; ids are never reused within a run, and a press
+ * "q:<id>:<choice>" (an Approve button also ":<ticket>", which proxyd
+ * and policyd check); ids are never reused within a run, and a press
  * on a question from before a restart is answered as expired.
  */
 #include <sys/queue.h>
@@ -155,15 +157,16 @@ approve_presser(uint32_t unused)
 
 uint32_t
 approve_ask(struct chatmsg *m, const char *text, const char **labels,
-    size_t n, long long timeout, ask_cb cb, void *arg)
+    size_t n, long long timeout, const char *ticket, ask_cb cb, void *arg)
 {
-	return (approve_ask_by(m, text, labels, n, timeout, ASK_REQUESTER, cb,
-	    arg));
+	return (approve_ask_by(m, text, labels, n, timeout, ticket,
+	    ASK_REQUESTER, cb, arg));
 }
 
 uint32_t
 approve_ask_by(struct chatmsg *m, const char *text, const char **labels,
-    size_t n, long long timeout, int who, ask_cb cb, void *arg)
+    size_t n, long long timeout, const char *ticket, int who, ask_cb cb,
+    void *arg)
 {
 	struct ask	*q;
 	struct timeval	 tv = { timeout, 0 };
@@ -192,7 +195,17 @@ approve_ask_by(struct chatmsg *m, const char *text, const char **labels,
 		if ((q->labels[i] = strdup(labels[i])) == NULL)
 			goto fail;
 		q->n++;
-		snprintf(data, sizeof(data), "q:%u:%zu", q->id, i);
+		/*
+		 * The first button (Approve) ends with sandboxd's approval
+		 * ticket: proxyd vouches to policyd for the user who pressed
+		 * it, and only that turns the held request into an allowed
+		 * one.  Deny never carries it.
+		 */
+		if (i == 0 && ticket != NULL && *ticket != '\0')
+			snprintf(data, sizeof(data), "q:%u:%zu:%s", q->id, i,
+			    ticket);
+		else
+			snprintf(data, sizeof(data), "q:%u:%zu", q->id, i);
 		btn = json_pack("{s:s, s:s}", "text", labels[i],
 		    "callback_data", data);
 		/* two short buttons share a row; longer lists: one a row */

@@ -159,9 +159,10 @@ cmd_status(struct chatmsg *m)
 {
 	char	*text;
 
-	if (asprintf(&text, "Jobs running: %zu of %lld\nYour queued "
-	    "messages: %zu\nRequests in flight: %zu\nUpdates handled: %llu",
-	    gw.jobs.running, gw.conf->max_jobs, jobs_queued(&gw.jobs, m->user),
+	if (asprintf(&text, "Jobs running: %zu\nModel calls: %zu of %lld, "
+	    "%zu waiting\nYour queued messages: %zu\nRequests in flight: "
+	    "%zu\nUpdates handled: %llu", gw.jobs.running, gw.llm.used,
+	    gw.conf->max_jobs, gw.llm.nwait, jobs_queued(&gw.jobs, m->user),
 	    rpc_pending(), gw.handled) == -1)
 		return;
 	reply(m, text);
@@ -348,10 +349,6 @@ bot_submit(struct chatmsg *m, int fresh)
 		    "waiting; I dropped this one. Please wait for my answers.",
 		    gw.conf->queue_per_user);
 		say_limited(m, text);
-		break;
-	case JOB_BUSY:
-		reply(m, "I am busy with other users right now. Please try "
-		    "again in a minute.");
 		break;
 	case JOB_ERROR:
 		reply(m, "Something went wrong on my side; please try again.");

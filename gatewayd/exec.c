@@ -3,8 +3,10 @@
  * asks policyd before it acts), web and Google Drive tools to proxyd,
  * memory, schedule_task, send_dm and ask_user are handled here.  When
  * sandboxd answers "needs-approval" the user is asked with Approve and
- * Deny buttons; on Approve the same request is sent again carrying the
- * rule as approval token, and sandboxd checks it again before running.
+ * Deny buttons; the Approve button carries the approval ticket of the
+ * refusal, and on Approve the same request is sent again with it:
+ * policyd lets it run only if proxyd vouched that the user pressed that
+ * button (policyd(8), TRUST).
  * The result always comes back as text for the model.
  */
 #include <inttypes.h>
@@ -35,6 +37,7 @@ struct toolrun {
 	void		*arg;
 	void		(*status)(void *, const char *);
 	char		 rule[128];
+	char		 ticket[64];	/* policyd's approval ticket */
 	char		 fname[160];
 	int		 retries;
 	int		 full;		/* "full" answers so far */
@@ -157,10 +160,9 @@ approval_answer(int choice, void *arg)
 
 	if (choice == 0) {
 		t->approved = 1;
-		json_object_set_new(t->req, "approved", json_string(t->rule));
-		if (by > 0)
-			json_object_set_new(t->req, "approved_by",
-			    json_integer(by));
+		/* the ticket, not the rule: policyd checks the press */
+		json_object_set_new(t->req, "approved", json_string(
+		    t->ticket));
 		store_log(&gw.store, "user %" PRId64 " approved %s (rule %s) "
 		    "by user %" PRId64, t->m->user, t->name, t->rule, by);
 		log_info("user %" PRId64 ": %s (rule %s) approved by user %"
@@ -208,7 +210,7 @@ ask_approval(struct toolrun *t, struct rpc_reply *rep)
 	}
 	if (t->status != NULL)
 		t->status(t->arg, "waiting for approval");
-	if (approve_ask_by(t->m, text, buttons, 2, timeout, by,
+	if (approve_ask_by(t->m, text, buttons, 2, timeout, t->ticket, by,
 	    approval_answer, t) == 0)
 		finishf(t, 1, "approval could not be asked");
 	free(text);
@@ -257,6 +259,10 @@ sandbox_done(struct rpc_reply *rep, void *arg)
 		if (strcmp(rep->code, "needs-approval") == 0 && !t->approved &&
 		    rule != NULL) {
 			strlcpy(t->rule, rule, sizeof(t->rule));
+			strlcpy(t->ticket, json_string_value(json_object_get(
+			    rep->obj, "ticket")) != NULL ? json_string_value(
+			    json_object_get(rep->obj, "ticket")) : "",
+			    sizeof(t->ticket));
 			ask_approval(t, rep);
 			return;
 		}
@@ -505,7 +511,7 @@ tool_ask_user(struct toolrun *t)
 	if (t->status != NULL)
 		t->status(t->arg, "waiting for your answer");
 	if (approve_ask(t->m, sarg(t, "question"), labels, n,
-	    gw.conf->ask_timeout, ask_answered, t) == 0)
+	    gw.conf->ask_timeout, NULL, ask_answered, t) == 0)
 		finishf(t, 1, "Error: the question could not be asked.");
 }
 

@@ -128,8 +128,7 @@ RB_HEAD(jobusers, jobuser);
 
 struct jobs {
 	struct jobusers		 users;
-	size_t			 running;
-	size_t			 max_running;
+	size_t			 running;	/* users with a job */
 	size_t			 max_queued;
 };
 
@@ -137,16 +136,36 @@ enum job_verdict {
 	JOB_RUN,		/* start it now */
 	JOB_QUEUED,		/* waits for the user's running job */
 	JOB_QUEUE_FULL,		/* the user's queue is full */
-	JOB_BUSY,		/* the global cap is reached */
 	JOB_ERROR,
 };
-void		 jobs_init(struct jobs *, size_t, size_t);
+void		 jobs_init(struct jobs *, size_t);
 enum job_verdict jobs_submit(struct jobs *, int64_t, void *);
 /* the user's job finished: the next one to run for that user, or NULL */
 void		*jobs_done(struct jobs *, int64_t);
 struct jobuser	*jobs_user(struct jobs *, int64_t, int);
 size_t		 jobs_queued(struct jobs *, int64_t);
 void		 jobs_clear(struct jobs *, void (*)(void *));
+
+/* slots for what costs CPU or money, taken in turn */
+struct slotwait {
+	TAILQ_ENTRY(slotwait)	 entry;
+	void			(*cb)(void *);
+	void			*arg;
+	int			 waiting;
+};
+struct slots {
+	size_t				 used;
+	size_t				 max;
+	size_t				 nwait;
+	TAILQ_HEAD(, slotwait)		 wait;
+};
+void	 slots_init(struct slots *, size_t);
+int	 slots_take(struct slots *, struct slotwait *, void (*)(void *),
+	    void *);
+size_t	 slots_ahead(struct slots *, struct slotwait *);
+void	 slots_put(struct slots *);
+void	 slots_cancel(struct slots *, struct slotwait *);
+void	 slots_resize(struct slots *, size_t);
 
 /* toolout.c */
 char	*toolout_truncate(const char *, size_t, size_t);
@@ -214,6 +233,7 @@ struct gw {
 	struct conf_gateway	*conf;
 	struct store		 store;
 	struct jobs		 jobs;
+	struct slots		 llm;		/* model calls in flight */
 	json_t			*users;		/* users.json */
 	json_t			*inbox;		/* accepted, not finished */
 	int64_t			 inbox_next;
@@ -281,9 +301,9 @@ typedef void	(*ask_cb)(int, void *);
 #define ASK_REQUESTER	0x01
 #define ASK_ADMIN	0x02
 uint32_t approve_ask(struct chatmsg *, const char *, const char **, size_t,
-	    long long, ask_cb, void *);
+	    long long, const char *, ask_cb, void *);
 uint32_t approve_ask_by(struct chatmsg *, const char *, const char **,
-	    size_t, long long, int, ask_cb, void *);
+	    size_t, long long, const char *, int, ask_cb, void *);
 int	 approve_by(const struct chatmsg *);
 const char *approve_who(const struct chatmsg *, int, char *, size_t);
 int64_t	 approve_presser(uint32_t);

@@ -295,7 +295,7 @@ apply_conf(struct conf_gateway *c)
 	gw.store.session_max = c->session_max;
 	gw.store.memory_max = c->memory_max;
 	gw.store.log_max = c->log_max;
-	gw.jobs.max_running = c->max_jobs;
+	slots_resize(&gw.llm, c->max_jobs);
 	gw.jobs.max_queued = c->queue_per_user;
 	if (c->bot_username != NULL) {
 		free(gw.botname);
@@ -307,12 +307,13 @@ apply_conf(struct conf_gateway *c)
 static int
 gatewayd_start(struct event_base *base)
 {
+	slots_init(&gw.llm, 0);
 	apply_conf(&topsh_conf->gateway);
 	if (store_init(&gw.store, gw.statedir) == -1) {
 		log_warn("state directory %s", gw.statedir);
 		return (-1);
 	}
-	jobs_init(&gw.jobs, gw.conf->max_jobs, gw.conf->queue_per_user);
+	jobs_init(&gw.jobs, gw.conf->queue_per_user);
 	gw.users = store_users_load(&gw.store);
 	gw.offset = store_offset_load(&gw.store);
 	access_init();
@@ -365,6 +366,8 @@ gatewayd_status(json_t *o)
 	json_object_set_new(o, "jobs_running", json_integer(gw.jobs.running));
 	json_object_set_new(o, "jobs_max", json_integer(gw.conf != NULL ?
 	    gw.conf->max_jobs : 0));
+	json_object_set_new(o, "model_calls", json_integer(gw.llm.used));
+	json_object_set_new(o, "model_waiting", json_integer(gw.llm.nwait));
 	json_object_set_new(o, "requests_in_flight",
 	    json_integer(rpc_pending()));
 	json_object_set_new(o, "inbox", json_integer(json_object_size(

@@ -1,7 +1,10 @@
 /*
  * limits.c - abuse limits: a token bucket per user (messages a
- * minute) and the job queue: one running job per user, a bounded queue
- * of further messages behind it, and a global cap on running jobs.
+ * minute) and the job queue: one running job per user and a bounded
+ * queue of further messages behind it.  A job is never refused because
+ * other users are busy: what costs CPU or money (a model call in
+ * flight) takes one of max-jobs slots, and a job waits its turn for
+ * one in order (struct slots).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -49,11 +52,10 @@ ratelimit_take(struct ratelimit *rl, double now, long long per_minute,
 }
 
 void
-jobs_init(struct jobs *js, size_t max_running, size_t max_queued)
+jobs_init(struct jobs *js, size_t max_queued)
 {
 	RB_INIT(&js->users);
 	js->running = 0;
-	js->max_running = max_running;
 	js->max_queued = max_queued;
 }
 
@@ -92,8 +94,6 @@ jobs_submit(struct jobs *js, int64_t user, void *arg)
 		ju->nqueued++;
 		return (JOB_QUEUED);
 	}
-	if (js->max_running > 0 && js->running >= js->max_running)
-		return (JOB_BUSY);
 	ju->running = 1;
 	js->running++;
 	return (JOB_RUN);
@@ -148,4 +148,91 @@ jobs_clear(struct jobs *js, void (*freearg)(void *))
 		free(ju);
 	}
 	js->running = 0;
+}
+
+void
+slots_init(struct slots *s, size_t max)
+{
+	s->used = 0;
+	s->max = max;
+	s->nwait = 0;
+	TAILQ_INIT(&s->wait);
+}
+
+/*
+ * A slot for w: 1 when taken now; 0 when w waits in line, and cb(arg)
+ * is called with the slot taken when it comes.  max 0: no limit.
+ */
+int
+slots_take(struct slots *s, struct slotwait *w, void (*cb)(void *),
+    void *arg)
+{
+	if (s->nwait == 0 && (s->max == 0 || s->used < s->max)) {
+		s->used++;
+		return (1);
+	}
+	w->cb = cb;
+	w->arg = arg;
+	w->waiting = 1;
+	TAILQ_INSERT_TAIL(&s->wait, w, entry);
+	s->nwait++;
+	return (0);
+}
+
+/* how many wait before w (0: w is next) */
+size_t
+slots_ahead(struct slots *s, struct slotwait *w)
+{
+	struct slotwait	*x;
+	size_t		 n = 0;
+
+	TAILQ_FOREACH(x, &s->wait, entry) {
+		if (x == w)
+			break;
+		n++;
+	}
+	return (n);
+}
+
+static void
+slots_wake(struct slots *s)
+{
+	struct slotwait	*w;
+
+	while ((s->max == 0 || s->used < s->max) &&
+	    (w = TAILQ_FIRST(&s->wait)) != NULL) {
+		TAILQ_REMOVE(&s->wait, w, entry);
+		s->nwait--;
+		w->waiting = 0;
+		s->used++;
+		w->cb(w->arg);
+	}
+}
+
+/* a slot is given back: the first in line gets it */
+void
+slots_put(struct slots *s)
+{
+	if (s->used > 0)
+		s->used--;
+	slots_wake(s);
+}
+
+/* w no longer waits */
+void
+slots_cancel(struct slots *s, struct slotwait *w)
+{
+	if (!w->waiting)
+		return;
+	TAILQ_REMOVE(&s->wait, w, entry);
+	s->nwait--;
+	w->waiting = 0;
+}
+
+/* a new limit (reload): more room lets the first in line go */
+void
+slots_resize(struct slots *s, size_t max)
+{
+	s->max = max;
+	slots_wake(s);
 }

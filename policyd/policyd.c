@@ -140,6 +140,10 @@ policyd_init(struct topsh_conf *conf, struct event_base *base)
 	    rs->count[RK_FILE], rs->count[RK_NET],
 	    rs->jit ? "" : " (pcre2 JIT unavailable: interpreter)");
 	pd_server_init(rs);
+	pd_vouch_init(conf->policy.vouch_window);
+	if (daemon_uid(PROC_GATEWAYD) == daemon_uid(PROC_PROXYD))
+		log_warnx("gatewayd and proxyd run as the same uid: policyd "
+		    "cannot tell proxyd's vouchers from gatewayd's claims");
 	(void)pd_audit_open(conf->policy.audit_log);
 	return (0);
 }

@@ -6,6 +6,8 @@
 #ifndef POLICYD_POLICYD_H
 #define POLICYD_POLICYD_H
 
+#include <stdint.h>
+
 #include <jansson.h>
 
 #include "cfparse.h"
@@ -48,6 +50,13 @@ int		 pd_server_reload(struct topsh_conf *, struct topsh_conf *, char *,
 /* a request object to a result object (tests use it directly) */
 json_t		*pd_server_answer(struct ruleset *, uint32_t, json_t *,
 		    const char **);
+
+/* vouch.c: who proxyd saw write and press (imsg_policy.h) */
+void		 pd_vouch_init(long long);
+int		 pd_vouch_record(json_t *);
+int		 pd_vouch_user(int64_t);
+void		 pd_vouch_approval(uint32_t, json_t *, json_t *);
+json_t		*pd_vouch_status(void);
 
 /* offline.c: -n and -t */
 int		 pd_offline_check(struct ruleset *, int);

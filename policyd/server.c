@@ -173,15 +173,6 @@ pd_server_answer(struct ruleset *rs, uint32_t type, json_t *req,
 	out = pol_result_json(&res, test ? (input ? input : "") : NULL);
 	if (out != NULL && extra != NULL && test)
 		json_object_update(out, extra);
-	/* who pressed Approve (gatewayd's approve-by decides who may) */
-	if (!test && json_integer_value(json_object_get(req, "approved_by")) >
-	    0) {
-		if (extra == NULL)
-			extra = json_object();
-		if (extra != NULL)
-			json_object_set(extra, "approved_by",
-			    json_object_get(req, "approved_by"));
-	}
 	if (res.decision != POL_ALLOW && !test)
 		pd_audit_record(kind, req_int(req, "user"), req_int(req, "chat"),
 		    input != NULL ? input : "", extra, &res);
@@ -203,6 +194,71 @@ reply_error(struct peer *p, uint32_t type, uint32_t id, const char *msg)
 	json_decref(o);
 }
 
+/*
+ * IMSG_POLICY_VOUCH (from proxyd only) and IMSG_POLICY_CHECK_USER.
+ */
+static int
+dispatch_vouch(struct peer *p, struct imsg *imsg)
+{
+	uint32_t		 type = imsg_get_type(imsg), id = imsg_get_id(imsg);
+	struct pol_result	 res;
+	json_t			*req, *out;
+	int64_t			 user;
+	char			 msg[160];
+
+	if (type == IMSG_POLICY_VOUCH && p->id != PROC_PROXYD) {
+		log_warnx("%s (uid %u pid %d) tried to vouch for users: only "
+		    "proxyd may; connection closed", proc_name(p->id),
+		    (unsigned)p->uid, (int)p->pid);
+		return (-1);
+	}
+	if ((req = imsg_get_json(imsg)) == NULL) {
+		log_warnx("%s: request %u is not a JSON object",
+		    proc_name(p->id), id);
+		reply_error(p, IMSG_ERROR, id, "the request is not a JSON "
+		    "object");
+		return (0);
+	}
+	if (type == IMSG_POLICY_VOUCH) {
+		if (pd_vouch_record(req) == -1)
+			reply_error(p, IMSG_ERROR, id, "\"writes\" and "
+			    "\"presses\" must be arrays");
+		else if ((out = json_pack("{s:s}", "decision", "allow")) !=
+		    NULL) {
+			(void)peer_compose_json(p, IMSG_POLICY_RESULT, id, -1,
+			    out);
+			json_decref(out);
+		}
+		json_decref(req);
+		return (0);
+	}
+	user = req_int(req, "user");
+	if (user > 0 && pd_vouch_user(user))
+		out = json_pack("{s:s, s:n, s:n, s:n, s:i}", "decision", "allow",
+		    "rule", "category", "message", "timeout", 0);
+	else {
+		snprintf(msg, sizeof(msg), "user %lld has not written to the "
+		    "bot recently (no message or button press vouched for by "
+		    "proxyd)", (long long)user);
+		memset(&res, 0, sizeof(res));
+		res.decision = POL_DENY;
+		res.rule = "unvouched-user";
+		res.category = "trust";
+		res.message = msg;
+		out = pol_result_json(&res, NULL);
+		pd_audit_record("user", user, req_int(req, "chat"), "", NULL,
+		    &res);
+		log_warnx("%s asked to act for user %lld, who has not written "
+		    "recently: refused", proc_name(p->id), (long long)user);
+	}
+	if (out != NULL) {
+		(void)peer_compose_json(p, IMSG_POLICY_RESULT, id, -1, out);
+		json_decref(out);
+	}
+	json_decref(req);
+	return (0);
+}
+
 int
 pd_server_dispatch(struct peer *p, struct imsg *imsg)
 {
@@ -215,6 +271,9 @@ pd_server_dispatch(struct peer *p, struct imsg *imsg)
 	case IMSG_POLICY_CHECK_FILE:
 	case IMSG_POLICY_CHECK_NET:
 		break;
+	case IMSG_POLICY_VOUCH:
+	case IMSG_POLICY_CHECK_USER:
+		return (dispatch_vouch(p, imsg));
 	default:
 		log_warnx("%s: unexpected message type %u", proc_name(p->id),
 		    type);
@@ -232,6 +291,11 @@ pd_server_dispatch(struct peer *p, struct imsg *imsg)
 		    err);
 		reply_error(p, IMSG_ERROR, id, err);
 	} else {
+		/* approvals are sandboxd's: it is the one that acts */
+		if (p->id == PROC_SANDBOXD && type != IMSG_POLICY_CHECK_NET &&
+		    strcmp(json_string_value(json_object_get(out, "decision")),
+		    "approve") == 0)
+			pd_vouch_approval(type, req, out);
 		(void)peer_compose_json(p, IMSG_POLICY_RESULT, id, -1, out);
 		json_decref(out);
 	}
@@ -285,8 +349,10 @@ pd_server_status(json_t *o)
 	    "denied", (json_int_t)rules->denied,
 	    "held", (json_int_t)rules->held,
 	    "audit_log", pd_audit_path());
-	if (s != NULL)
+	if (s != NULL) {
+		json_object_set_new(s, "vouch", pd_vouch_status());
 		json_object_set_new(o, "policy", s);
+	}
 }
 
 int
@@ -297,6 +363,7 @@ pd_server_reload(struct topsh_conf *old, struct topsh_conf *new, char *err,
 
 	if (pd_engine_reload(&rules, &new->policy, err, errlen) == -1)
 		return (-1);
+	pd_vouch_init(new->policy.vouch_window);
 	if (strcmp(o != NULL ? o : "", n != NULL ? n : "") != 0)
 		log_warnx("audit-log changes need a restart; still writing "
 		    "to %s", o != NULL && *o != '\0' ? o : "the daemon log");

@@ -78,6 +78,31 @@ q_answer(struct policy_q *q, int allowed, const char *why)
 	evtimer_add(q->ev, &now);
 }
 
+/* any request answered with IMSG_POLICY_RESULT; "allow" is allowed */
+struct policy_q *
+policy_ask(uint32_t type, json_t *o, int secs, policy_cb cb, void *arg)
+{
+	struct policy_q	*q;
+	struct timeval	 tv = { secs, 0 };
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return (NULL);
+	if ((q->ev = evtimer_new(env->base, q_fire, q)) == NULL) {
+		free(q);
+		return (NULL);
+	}
+	q->id = ++policy_seq;
+	q->cb = cb;
+	q->arg = arg;
+	TAILQ_INSERT_TAIL(&pending, q, entry);
+	if (o == NULL ||
+	    proc_compose_json(PROC_POLICYD, type, q->id, -1, o) == -1)
+		q_answer(q, 0, "policy service unavailable");
+	else
+		evtimer_add(q->ev, &tv);
+	return (q);
+}
+
 struct policy_q *
 policy_check_net(long long user, const char *host, const char *addr,
     int port, policy_cb cb, void *arg)

@@ -43,6 +43,7 @@ static int	dispatch_policyd(struct peer *, struct imsg *);
 static int	proxyd_control(struct peer *, struct imsg *);
 static void	proxyd_status(json_t *);
 static void	proxyd_peer_down(struct peer *);
+static void	proxyd_peer_up(struct peer *);
 static int	proxyd_option(int, const char *);
 static int	proxyd_offline(struct topsh_conf *);
 static int	proxyd_check(struct topsh_conf *, int);
@@ -75,6 +76,7 @@ static const struct daemon_def def = {
 		.connects = connects,
 		.control = proxyd_control,
 		.status = proxyd_status,
+		.peer_up = proxyd_peer_up,
 		.peer_down = proxyd_peer_down,
 	},
 	.usage = "[-R]",
@@ -132,6 +134,10 @@ proxyd_check(struct topsh_conf *conf, int verbose)
 static void
 route(struct preq *r)
 {
+	/* per-user services only for a user proxyd saw write (vouch.c) */
+	if (r->type >= IMSG_PROXY_SEARCH_WEB &&
+	    r->type <= IMSG_PROXY_GDRIVE_DOWNLOAD && vouch_check(r) == -1)
+		return;
 	switch (r->type) {
 	case IMSG_PROXY_TG_CALL:
 		telegram_call(r);
@@ -237,6 +243,13 @@ dispatch_policyd(struct peer *p, struct imsg *imsg)
 	log_warnx("policyd: unexpected message type %u",
 	    imsg_get_type(imsg));
 	return (-1);
+}
+
+static void
+proxyd_peer_up(struct peer *p)
+{
+	if (p->id == PROC_POLICYD)
+		vouch_replay();
 }
 
 static void

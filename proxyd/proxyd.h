@@ -5,6 +5,7 @@
  * secrets.c     reading the secrets directory once at start
  * request.c     one gatewayd request: reply, scrubbing, bookkeeping
  * policy.c      asking policyd about network destinations
+ * vouch.c       vouching to policyd for who wrote and who pressed
  * netaddr.c     URL host normalisation (numeric IPv4 forms, mapped v6)
  * resolve.c     asynchronous name resolution (evdns)
  * telegram.c    the Telegram Bot API with per-chat pacing and 429s
@@ -125,9 +126,16 @@ typedef void	(*policy_cb)(int, const char *, void *);
 struct policy_q;
 struct policy_q	*policy_check_net(long long, const char *, const char *,
 		    int, policy_cb, void *);
+struct policy_q	*policy_ask(uint32_t, json_t *, int, policy_cb, void *);
 void		 policy_cancel(struct policy_q *);
 int		 policy_result(uint32_t, json_t *);
 void		 policy_down(void);
+
+/* vouch.c: who wrote and who pressed, as Telegram's updates say */
+void		 vouch_updates(struct preq *, json_t *);
+void		 vouch_replay(void);
+int		 vouch_user(long long);
+int		 vouch_check(struct preq *);
 
 /* telegram.c */
 void		 telegram_call(struct preq *);

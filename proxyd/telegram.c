@@ -4,8 +4,11 @@
  * Any method is called as POST {telegram-url}/bot<token>/<method> with a
  * JSON body, or a multipart body when gatewayd passed a file to upload.
  * Every text leaving passes DLP (identifier fields such as file_id are
- * left alone).  Calls that post into a chat are paced per chat
- * (telegram-chat-interval); a 429 answer pushes that chat's (or, for
+ * left alone).  Calls that post into a chat go one at a time, in the
+ * order gatewayd made them, and are paced per chat by a token bucket
+ * (telegram-chat-burst calls at once, then one per
+ * telegram-chat-interval; groups no faster than one per
+ * TG_GROUP_INTERVAL); a 429 answer pushes that chat's (or, for
  * calls without a chat, every call's) next slot out by retry_after and
  * the call is retried, up to TG_429_RETRIES times when retry_after is at
  * most TG_429_WAIT_MAX seconds; otherwise gatewayd gets ok false with
@@ -13,6 +16,7 @@
  */
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/queue.h>
 #include <sys/tree.h>
 
 #include <ctype.h>
@@ -45,11 +49,16 @@
 #define TG_MAXCHATS		4096
 #define TG_GROUP_INTERVAL	3.0	/* 20 messages a minute in a group */
 
+struct tg_ctx;
 struct tg_chat {
 	RB_ENTRY(tg_chat)	 entry;
 	char			 id[64];
-	double			 next;	/* monotonic time of the next slot */
+	double			 next;	/* monotonic time of the last slot */
 	double			 blocked;	/* until then, after a 429 */
+	double			 tokens;	/* the bucket, at time next */
+	int			 filled;	/* tokens set */
+	struct tg_ctx		*owner;	/* the paced call under way */
+	TAILQ_HEAD(, tg_ctx)	 waiting;	/* paced calls behind it */
 };
 RB_HEAD(tg_chats, tg_chat);
 
@@ -74,6 +83,8 @@ struct tg_ctx {
 	char			 method[65];
 	char			 chat[64];
 	int			 paced;
+	struct tg_chat		*inchat;	/* waiting in or owning it */
+	TAILQ_ENTRY(tg_ctx)	 wentry;
 	int			 attempts;
 	json_t			*params;
 	curl_mime		*mime;
@@ -97,6 +108,7 @@ static const char *const tg_skip[] = {
 };
 
 static void	tg_send(evutil_socket_t, short, void *);
+static void	tg_schedule(struct tg_ctx *);
 static int	fetch_data(const void *, size_t, void *);
 static void	tg_done(struct httpc_req *, const struct httpc_res *, void *);
 
@@ -128,7 +140,8 @@ chat_get(const char *id)
 		/* forget chats whose slot has long passed */
 		for (c = RB_MIN(tg_chats, &chats); c != NULL; c = n) {
 			n = RB_NEXT(tg_chats, &chats, c);
-			if (c->next < now - 60 && c->blocked < now - 60) {
+			if (c->next < now - 60 && c->blocked < now - 60 &&
+			    c->owner == NULL && TAILQ_EMPTY(&c->waiting)) {
 				RB_REMOVE(tg_chats, &chats, c);
 				free(c);
 				nchats--;
@@ -138,6 +151,7 @@ chat_get(const char *id)
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return (NULL);
 	strlcpy(c->id, id, sizeof(c->id));
+	TAILQ_INIT(&c->waiting);
 	RB_INSERT(tg_chats, &chats, c);
 	nchats++;
 	return (c);
@@ -177,33 +191,78 @@ global_slot(double now, double at)
 }
 
 /*
- * Seconds to wait before this call may go, reserving its slot: one
- * message per telegram-chat-interval in a chat, at most 20 a minute in
- * a group (negative chat id) and 30 a second in all, as Telegram asks
- * of bots.  An interval of 0 turns pacing off (429s are still obeyed).
+ * Seconds to wait before this call may go, reserving its slot.  A chat
+ * has a bucket of telegram-chat-burst tokens that refills by one each
+ * telegram-chat-interval (each TG_GROUP_INTERVAL at most in a group,
+ * whose chat id is negative): a short burst such as a status message
+ * and the answer goes at once, a sustained flow at Telegram's one
+ * message a second; and no more than 30 a second go in all, as
+ * Telegram asks of bots.  An interval of 0 turns pacing off (429s are
+ * still obeyed).
  */
 static double
 pace(struct tg_ctx *c)
 {
 	struct tg_chat	*ch = NULL;
-	double		 now = now_mono(), at, interval;
+	double		 now = now_mono(), at, interval, burst;
 
 	interval = topsh_conf->proxy.telegram_interval;
+	burst = (double)topsh_conf->proxy.telegram_burst;
 	at = global_next > now ? global_next : now;
 	if (c->chat[0] != '\0' && (ch = chat_get(c->chat)) != NULL &&
 	    ch->blocked > at)
 		at = ch->blocked;
 	if (!c->paced || interval <= 0)
 		return (at - now);
-	if (ch != NULL && ch->next > at)
-		at = ch->next;
-	at = global_slot(now, at);
 	if (ch != NULL) {
 		if (c->chat[0] == '-' && interval < TG_GROUP_INTERVAL)
 			interval = TG_GROUP_INTERVAL;
-		ch->next = at + interval;
+		if (burst < 1)
+			burst = 1;
+		if (!ch->filled) {
+			ch->tokens = burst;
+			ch->next = at;
+			ch->filled = 1;
+		}
+		if (at > ch->next) {
+			ch->tokens += (at - ch->next) / interval;
+			if (ch->tokens > burst)
+				ch->tokens = burst;
+		} else
+			at = ch->next;
+		if (ch->tokens < 1) {
+			at += (1 - ch->tokens) * interval;
+			ch->tokens = 1;
+		}
+		ch->tokens -= 1;
+		ch->next = at;
 	}
+	at = global_slot(now, at);
+	if (ch != NULL && at > ch->next)
+		ch->next = at;
 	return (at - now);
+}
+
+/* the chat's next paced call may go: the one under way is over */
+static void
+chat_release(struct tg_ctx *c)
+{
+	struct tg_chat	*ch = c->inchat;
+	struct tg_ctx	*n;
+
+	if (ch == NULL)
+		return;
+	c->inchat = NULL;
+	if (ch->owner != c) {
+		TAILQ_REMOVE(&ch->waiting, c, wentry);
+		return;
+	}
+	ch->owner = NULL;
+	if ((n = TAILQ_FIRST(&ch->waiting)) != NULL) {
+		TAILQ_REMOVE(&ch->waiting, n, wentry);
+		ch->owner = n;
+		tg_schedule(n);
+	}
 }
 
 static void
@@ -226,6 +285,7 @@ tg_cancel(struct preq *r)
 
 	if (c == NULL)
 		return;
+	chat_release(c);
 	if (c->http != NULL)
 		httpc_req_cancel(c->http);
 	if (c->timer != NULL)
@@ -538,8 +598,12 @@ tg_done(struct httpc_req *h, const struct httpc_res *res, void *arg)
 			json_decref(o);
 			return;
 		}
-		preq_ok(c->r, json_incref(result != NULL ? result :
-		    json_null()));
+		if (strcmp(c->method, "getUpdates") == 0)
+			vouch_updates(c->r, json_incref(result != NULL ?
+			    result : json_null()));
+		else
+			preq_ok(c->r, json_incref(result != NULL ? result :
+			    json_null()));
 		json_decref(o);
 		return;
 	}
@@ -613,6 +677,15 @@ telegram_call(struct preq *r)
 	}
 	chat_key(c, c->params);
 	c->paced = method_paced(method);
+	if (c->paced && c->chat[0] != '\0' &&
+	    (c->inchat = chat_get(c->chat)) != NULL) {
+		/* one paced call at a time in a chat, in order */
+		if (c->inchat->owner != NULL) {
+			TAILQ_INSERT_TAIL(&c->inchat->waiting, c, wentry);
+			return;
+		}
+		c->inchat->owner = c;
+	}
 	tg_schedule(c);
 }
 

@@ -6,13 +6,14 @@
  * and labelled topsh.user, topsh.root and topsh.version.  When the
  * engine comes up, the containers with our topsh.root label are adopted
  * (listed with a label filter) instead of being duplicated or leaked.
- * A container is created on first use with every limit from topsh.conf,
- * started, and reaped (removed; the workspace stays) after idle-timeout
- * without use.  At most max-containers live at once: a new one first
- * stops the least recently used idle container; when none is idle the
- * request is refused with code "full" (gatewayd asks the user to wait
- * and tries again, nothing is lost).  Each container runs under its
- * user's own uid (uids.c) and the user's limits (user-limits).
+ * A container is created on first use with every limit from topsh.conf
+ * (no more than max-jobs being created at once; the others wait their
+ * turn), started, and reaped (removed; the workspace stays) after
+ * idle-timeout without use.  At most max-containers live at once: a new
+ * one first stops the least recently used idle container; when none is
+ * idle the request is refused with code "full" (gatewayd asks the user
+ * to wait and tries again, nothing is lost).  Each container runs under
+ * its user's own uid (uids.c) and the user's limits (user-limits).
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -41,6 +42,10 @@ struct boxwait {
 
 struct boxtree	 boxes = RB_INITIALIZER(&boxes);
 
+/* containers being created, and the boxes waiting to be */
+static int			 ncreating;
+static TAILQ_HEAD(, box)	 createq = TAILQ_HEAD_INITIALIZER(createq);
+
 int
 box_cmp(struct box *a, struct box *b)
 {
@@ -50,6 +55,7 @@ box_cmp(struct box *a, struct box *b)
 RB_GENERATE(boxtree, box, entry, box_cmp)
 
 static void	box_create(struct box *);
+static void	box_create_now(struct box *);
 static void	box_start(struct box *);
 static void	box_go(struct box *);
 
@@ -115,6 +121,25 @@ box_lru_idle(struct box *except)
 	return (lru);
 }
 
+/* b's creation is over (done or failed): the next one may go */
+static void
+create_over(struct box *b)
+{
+	struct box	*n;
+
+	if (!b->creating)
+		return;
+	b->creating = 0;
+	ncreating--;
+	while ((topsh_conf->gateway.max_jobs <= 0 ||
+	    ncreating < topsh_conf->gateway.max_jobs) &&
+	    (n = TAILQ_FIRST(&createq)) != NULL) {
+		TAILQ_REMOVE(&createq, n, centry);
+		n->cwaiting = 0;
+		box_create_now(n);
+	}
+}
+
 const char *
 box_name(int64_t user, char *buf, size_t len)
 {
@@ -163,6 +188,7 @@ box_fail(struct box *b, const struct dresp *r, const char *what)
 	    "the Docker engine is unreachable" : r->err != NULL ? r->err :
 	    "unexpected reply");
 	log_warnx("user %" PRId64 ": %s", b->user, msg);
+	create_over(b);
 	b->state = BOX_NONE;
 	box_notify(b, r->unavailable ? "docker-unavailable" : "docker", msg);
 }
@@ -361,6 +387,7 @@ create_done(const struct dresp *r, void *arg)
 	struct box	*b = arg;
 	char		 path[128], name[64];
 
+	create_over(b);
 	if (r->status == 409) {
 		/* exists already (made by an earlier run): adopt it */
 		snprintf(path, sizeof(path), "/containers/%s/json",
@@ -487,8 +514,23 @@ box_spec(struct box *b)
 	return (o);
 }
 
+/* create b's container when fewer than max-jobs are being created */
 static void
 box_create(struct box *b)
+{
+	if (b->creating || b->cwaiting)
+		return;
+	if (topsh_conf->gateway.max_jobs > 0 &&
+	    ncreating >= topsh_conf->gateway.max_jobs) {
+		b->cwaiting = 1;
+		TAILQ_INSERT_TAIL(&createq, b, centry);
+		return;
+	}
+	box_create_now(b);
+}
+
+static void
+box_create_now(struct box *b)
 {
 	char		 path[128], name[64];
 	struct dresp	 r;
@@ -502,6 +544,8 @@ box_create(struct box *b)
 	}
 	snprintf(path, sizeof(path), "/containers/create?name=%s",
 	    box_name(b->user, name, sizeof(name)));
+	b->creating = 1;
+	ncreating++;
 	if (docker_call("POST", path, spec, 60000, create_done, b) == NULL) {
 		r.err = "cannot start a request";
 		box_fail(b, &r, "create container");

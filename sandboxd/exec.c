@@ -66,6 +66,8 @@ static void	exec_boxready(struct box *, const char *, const char *,
 static void
 exec_free(struct execreq *er)
 {
+	struct box	*b = NULL;
+
 	if (er->killer != NULL)
 		sbx_kill_forget(er->killer);
 	if (er->held)
@@ -74,6 +76,7 @@ exec_free(struct execreq *er)
 		TAILQ_REMOVE(&er->box->execs, er, entry);
 		er->box->nexec--;
 		er->box->last_used = time(NULL);
+		b = er->box;
 	}
 	if (er->timer != NULL)
 		event_free(er->timer);
@@ -82,6 +85,9 @@ exec_free(struct execreq *er)
 	free(er->command);
 	free(er->approved);
 	free(er);
+	/* a command waiting for a free place goes on */
+	if (b != NULL && !TAILQ_EMPTY(&b->held))
+		sbx_exec_resume(b);
 }
 
 static void
@@ -319,8 +325,10 @@ exec_boxready(struct box *b, const char *code, const char *msg, void *arg)
 		return;
 	}
 	if (b->nexec >= EXEC_MAX_PER_USER) {
-		exec_error(er, "busy", "too many commands running for this "
-		    "user");
+		/* never refused: it waits for one of the user's to end */
+		er->box = b;
+		er->held = 1;
+		TAILQ_INSERT_TAIL(&b->held, er, entry);
 		return;
 	}
 	er->box = b;
@@ -340,13 +348,17 @@ exec_boxready(struct box *b, const char *code, const char *msg, void *arg)
 	json_decref(body);
 }
 
-/* the user's killers are done: the commands that waited go on */
+/*
+ * The user's killers are done, or a command ended: the commands that
+ * waited go on, in order, as far as there is room.
+ */
 void
 sbx_exec_resume(struct box *b)
 {
 	struct execreq	*er;
 
-	while (b->killers == 0 && (er = TAILQ_FIRST(&b->held)) != NULL) {
+	while (b->killers == 0 && b->nexec < EXEC_MAX_PER_USER &&
+	    (er = TAILQ_FIRST(&b->held)) != NULL) {
 		TAILQ_REMOVE(&b->held, er, entry);
 		er->held = 0;
 		box_ensure(b->user, exec_boxready, er);
@@ -380,8 +392,7 @@ exec_policy(const struct polres *res, void *arg)
  */
 void
 sbx_exec_start(int64_t user, int64_t chat, const char *command,
-    long long timeout, const char *approved, int64_t approved_by, exec_cb cb,
-    void *arg)
+    long long timeout, const char *approved, exec_cb cb, void *arg)
 {
 	const struct conf_sandbox	*c = &topsh_conf->sandbox;
 	struct execreq			*er;
@@ -407,12 +418,9 @@ sbx_exec_start(int64_t user, int64_t chat, const char *command,
 	snprintf(er->tag, sizeof(er->tag), "%08x%08x", arc4random(),
 	    arc4random());
 	clock_gettime(CLOCK_MONOTONIC, &er->t0);
-	req = json_pack("{s:I, s:I, s:s}", "user", (json_int_t)user,
-	    "chat", (json_int_t)chat, "command", command);
-	/* the audit record of an approved command names who approved */
-	if (req != NULL && approved != NULL && approved_by > 0)
-		json_object_set_new(req, "approved_by",
-		    json_integer(approved_by));
+	req = json_pack("{s:I, s:I, s:s, s:s?}", "user", (json_int_t)user,
+	    "chat", (json_int_t)chat, "command", command, "approval",
+	    approved);
 	if (req == NULL || sbx_policy_check(IMSG_POLICY_CHECK_CMD, req,
 	    exec_policy, er) == -1) {
 		json_decref(req);

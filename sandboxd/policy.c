@@ -109,6 +109,7 @@ sbx_policy_result(uint32_t id, json_t *o)
 	res.rule = str_or_null(o, "rule");
 	res.category = str_or_null(o, "category");
 	res.message = str_or_null(o, "message");
+	res.ticket = str_or_null(o, "ticket");
 	t = json_object_get(o, "timeout");
 	res.timeout = json_is_integer(t) ? json_integer_value(t) : 0;
 	if (res.decision == NULL) {
@@ -132,8 +133,10 @@ sbx_policy_down(void)
 
 /*
  * Whether a result lets the request go on: NULL when it may, else an
- * IMSG_ERROR object.  approved is the rule name gatewayd presents after
- * the user approved (see imsg_sandbox.h).
+ * IMSG_ERROR object.  approved is the approval ticket gatewayd
+ * presented (see imsg_sandbox.h), sent to policyd with the check: only
+ * policyd, which proxyd tells who pressed what, can turn "approve" into
+ * "allow"; here it only changes the refusal's text.
  */
 json_t *
 sbx_policy_refusal(const struct polres *r, const char *approved)
@@ -145,15 +148,15 @@ sbx_policy_refusal(const struct polres *r, const char *approved)
 	if (strcmp(r->decision, "allow") == 0 ||
 	    strcmp(r->decision, "soft-delete") == 0)
 		return (NULL);
-	if (strcmp(r->decision, "approve") == 0 && approved != NULL &&
-	    r->rule != NULL && strcmp(approved, r->rule) == 0)
-		return (NULL);
 	if (strcmp(r->decision, "approve") == 0)
-		return (json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:I}",
-		    "error", "needs approval", "code", "needs-approval",
+		return (json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:I, s:s?}",
+		    "error", approved != NULL ? "needs approval: the approval "
+		    "presented is not valid (no press of its button by the "
+		    "user was vouched for, or it expired or was used)" :
+		    "needs approval", "code", "needs-approval",
 		    "rule", r->rule, "category", r->category,
 		    "message", r->message, "timeout",
-		    (json_int_t)r->timeout));
+		    (json_int_t)r->timeout, "ticket", r->ticket));
 	return (json_pack("{s:s, s:s, s:s?, s:s?, s:s?}",
 	    "error", r->message != NULL ? r->message : "denied by policy",
 	    "code", "denied", "rule", r->rule, "category", r->category,

@@ -167,8 +167,7 @@ sbx_do_exec(struct reqctx *rc)
 		return;
 	}
 	sbx_exec_start(rc->user, sbx_get_chat(rc->req), cmd, t != NULL ?
-	    json_integer_value(t) : 0, approved, json_integer_value(
-	    json_object_get(rc->req, "approved_by")), exec_done, rc);
+	    json_integer_value(t) : 0, approved, exec_done, rc);
 }
 
 /* --- file operations ------------------------------------------------- */
@@ -224,13 +223,10 @@ do_file(struct reqctx *rc, enum fileop op)
 	}
 	snprintf(full, sizeof(full), "%s/%s", WS_MOUNTPATH,
 	    strcmp(rel, ".") == 0 ? "" : rel);
-	q = json_pack("{s:I, s:I, s:s, s:s}", "user", (json_int_t)rc->user,
-	    "chat", (json_int_t)sbx_get_chat(rc->req), "op", fileop_policy_op(op),
-	    "path", full);
-	if (q != NULL && sbx_get_str(rc->req, "approved") != NULL &&
-	    json_integer_value(json_object_get(rc->req, "approved_by")) > 0)
-		json_object_set(q, "approved_by", json_object_get(rc->req,
-		    "approved_by"));
+	q = json_pack("{s:I, s:I, s:s, s:s, s:s?}", "user",
+	    (json_int_t)rc->user, "chat", (json_int_t)sbx_get_chat(rc->req),
+	    "op", fileop_policy_op(op), "path", full, "approval",
+	    sbx_get_str(rc->req, "approved"));
 	if (q == NULL || sbx_policy_check(IMSG_POLICY_CHECK_FILE, q,
 	    file_policy_done, rc) == -1)
 		file_policy_done(NULL, rc);
@@ -282,13 +278,40 @@ file_op_of(uint32_t type, enum fileop *op)
 	return (-1);
 }
 
+/* policyd's answer whether proxyd vouched for the request's user */
+static void
+user_vouched(const struct polres *res, void *arg)
+{
+	struct reqctx	*rc = arg;
+	json_t		*err;
+
+	if ((err = sbx_policy_refusal(res, NULL)) != NULL) {
+		log_warnx("gatewayd: request %u for user %" PRId64 " refused: "
+		    "%s", rc->reqid, rc->user, json_string_value(
+		    json_object_get(err, "error")));
+		sbx_reply_error_obj(rc, err);
+		json_decref(err);
+		sbx_reqctx_free(rc);
+		return;
+	}
+	/* the user's display name: the gecos field of a new container */
+	if (sbx_get_str(rc->req, "name") != NULL)
+		box_set_name(rc->user, sbx_get_str(rc->req, "name"));
+	if (rc->type == IMSG_SANDBOX_EXEC)
+		sbx_do_exec(rc);
+	else if (rc->type == IMSG_SANDBOX_PORTS)
+		do_ports(rc);
+	else
+		do_file(rc, rc->op);
+}
+
 int
 sbx_dispatch_gateway(struct peer *p, struct imsg *imsg)
 {
 	struct reqctx	*rc;
 	enum fileop	 op = FOP_READ;
 	uint32_t	 type = imsg_get_type(imsg);
-	json_t		*req;
+	json_t		*req, *q;
 	int64_t		 user = 0;
 	int		 fd;
 
@@ -314,14 +337,14 @@ sbx_dispatch_gateway(struct peer *p, struct imsg *imsg)
 		return (0);
 	}
 	rc->user = user;
-	/* the user's display name: the gecos field of a new container */
-	if (sbx_get_str(req, "name") != NULL)
-		box_set_name(user, sbx_get_str(req, "name"));
-	if (type == IMSG_SANDBOX_EXEC)
-		sbx_do_exec(rc);
-	else if (type == IMSG_SANDBOX_PORTS)
-		do_ports(rc);
-	else
-		do_file(rc, op);
+	rc->type = type;
+	rc->op = op;
+	/* the user is gatewayd's claim: policyd knows whether it holds */
+	q = json_pack("{s:I, s:I}", "user", (json_int_t)user, "chat",
+	    (json_int_t)sbx_get_chat(rc->req));
+	if (q == NULL || sbx_policy_check(IMSG_POLICY_CHECK_USER, q,
+	    user_vouched, rc) == -1)
+		user_vouched(NULL, rc);
+	json_decref(q);
 	return (0);
 }

@@ -177,6 +177,7 @@ struct reqctx {
 	uint32_t	 serial;	/* peer, looked up again to reply */
 	uint32_t	 reqid;
 	int		 ctl;		/* from topshctl */
+	uint32_t	 type;		/* the request's imsg type */
 	enum fileop	 op;
 	int64_t		 user;
 	char		*approved;
@@ -226,6 +227,7 @@ struct polres {
 	const char	*category;
 	const char	*message;
 	long long	 timeout;
+	const char	*ticket;	/* approve: the approval ticket */
 };
 /* res NULL: policyd unreachable (fail closed) */
 typedef void	(*policy_cb)(const struct polres *, void *);
@@ -249,6 +251,9 @@ struct box {
 	int		 killers;	/* process killers running */
 	uid_t		 uid;		/* the user's own, 0 until known */
 	char		 name[128];	/* Telegram name: the gecos field */
+	int		 creating;	/* holds a creation place */
+	TAILQ_ENTRY(box) centry;	/* waiting for a creation place */
+	int		 cwaiting;
 	TAILQ_HEAD(, boxwait) waiters;
 	TAILQ_HEAD(, execreq) execs;	/* commands running */
 	TAILQ_HEAD(, execreq) held;	/* waiting for the killers */
@@ -280,7 +285,7 @@ void	 box_remove_user(int64_t, int, box_cb, void *);
 struct execreq;
 typedef void	(*exec_cb)(json_t *, const char *, json_t *, void *);
 void	 sbx_exec_start(int64_t, int64_t, const char *, long long,
-	    const char *, int64_t, exec_cb, void *);
+	    const char *, exec_cb, void *);
 
 void	 sbx_exec_resume(struct box *);
 

@@ -7,6 +7,8 @@
 #       127.0.0.1, a real dockerd, then policyd, sandboxd, proxyd and
 #       gatewayd with the shipped policy; extra gateway { } lines may be
 #       given as arguments.  Exports what harness.js needs.
+#       E2E_FIXTURES: another fixture directory; E2E_NOSTART: leave the
+#       daemons to the caller (the bench times their start).
 #   e2e_run SCENARIO   node regress/e2e/scenarios/SCENARIO.js
 #
 # The stand-ins come from npm (regress/e2e/package.json, pinned versions,
@@ -59,13 +61,14 @@ e2e_setup() {
 	E2E_PIDS="$!"
 	echo $! >"$T/tgserver.pid"
 	node "$E2E_DIR/node_modules/@copilotkit/aimock/dist/cli.js" \
-	    -p "$E2E_LLM" -h 127.0.0.1 -f "$E2E_DIR/fixtures/$name" --strict \
+	    -p "$E2E_LLM" -h 127.0.0.1 -f "${E2E_FIXTURES:-$E2E_DIR/fixtures/$name}" --strict \
 	    --log-level warn >"$T/aimock.log" 2>&1 &
 	E2E_PIDS="$E2E_PIDS $!"
 	echo $! >"$T/aimock.pid"
 	printf '%s' "http://127.0.0.1:$E2E_LLM/v1" >"$T/secrets/llm_base_url"
 	# the model stand-in and the Telegram stand-in, the shipped rules
 	sed -i -e "s|telegram-url \"[^\"]*\"|telegram-url \"http://127.0.0.1:$E2E_TG\"|" \
+	    -e "s|search-url \"[^\"]*\"|search-url \"http://127.0.0.1:$E2E_TG/__search\"|" \
 	    -e "s|^\(\t*\)rules .*|\1rules \"$TOPSH_SRC/etc/policy/default.rules\"|" \
 	    "$T/topsh.conf"
 	grep -q "^[[:space:]]*rules " "$T/topsh.conf" ||
@@ -78,11 +81,13 @@ e2e_setup() {
 	    e2e_fail "the Telegram stand-in did not start"
 	wait_for 20 curl -sf "http://127.0.0.1:$E2E_LLM/__aimock/journal" ||
 	    e2e_fail "aimock did not start"
-	for d in policyd sandboxd proxyd gatewayd; do
-		topsh_start "$d"
-	done
-	wait_for 60 topsh_is_up policyd sandboxd proxyd gatewayd ||
-	    e2e_fail "the daemons did not all come up"
+	if [ -z "${E2E_NOSTART:-}" ]; then
+		for d in policyd sandboxd proxyd gatewayd; do
+			topsh_start "$d"
+		done
+		wait_for 60 topsh_is_up policyd sandboxd proxyd gatewayd ||
+		    e2e_fail "the daemons did not all come up"
+	fi
 	export E2E_T="$T" E2E_BIN="$BIN" E2E_TG E2E_LLM E2E_TOKEN \
 	    E2E_CONF="$T/topsh.conf"
 }

@@ -16,6 +16,11 @@
 //   POST /__user/raw      {token, update}  any update object, unchecked
 //   GET  /__journal?since=N  -> [{seq, method, body}] bot calls
 //   GET  /__updates          -> user updates not yet confirmed
+//   GET  /__polls            -> arrival times (ms) of recent getUpdates
+// And a Z.AI web search stand-in (proxyd's search-url in the e2e tests):
+//   POST /__search {search_query, ...} -> one result whose title carries
+//                  E2E-SEARCH-HIT and the query, so a test can tell a real
+//                  search result from an error text
 'use strict';
 
 const multer = require('multer');
@@ -28,6 +33,7 @@ const upload = multer({ storage: multer.memoryStorage(),
 const journal = [];
 let seq = 0;
 const files = new Map();	// file_id -> Buffer
+const polls = [];		// arrival times of the last getUpdates calls
 let fileSeq = 1;
 
 function record(method, body) {
@@ -49,6 +55,9 @@ function longPoll(app, server) {
 	app.all('/bot:token/getUpdates', (req, res) => {
 		const p = params(req);
 		const token = req.params.token;
+		polls.push(Date.now());
+		if (polls.length > 1000)
+			polls.splice(0, polls.length - 1000);
 		const offset = Number(p.offset || 0);
 		const limit = Math.min(Number(p.limit || 100), 100);
 		const timeout = Math.min(Number(p.timeout || 0), 50);
@@ -260,6 +269,19 @@ function testRoutes(app, server) {
 	app.get('/__journal', (req, res) => {
 		const since = Number(req.query.since || 0);
 		res.json(journal.filter((j) => j.seq > since));
+	});
+	// when the bot's getUpdates calls came (the bench's ready time)
+	app.get('/__polls', (req, res) => {
+		res.json(polls);
+	});
+	app.post('/__search', (req, res) => {
+		if (!/^Bearer ./.test(String(req.headers.authorization)))
+			return res.status(401).json({ error: { message:
+			    'no key' } });
+		res.json({ search_result: [{ title: 'E2E-SEARCH-HIT for ' +
+		    String(req.body.search_query), link:
+		    'https://example.com/e2e', content: 'a snippet',
+		    media: 'example', publish_date: '2026-01-01' }] });
 	});
 	app.get('/__updates', (req, res) => {
 		res.json(server.storage.userMessages.map((u) => u.updateId));

@@ -90,11 +90,23 @@ function telegram(req, res, token, method, body) {
 		return send(res, 200, { ok: true, result: { id: 1,
 		    is_bot: true, first_name: 'Test', username: 'testbot' } });
 	case 'getUpdates':
+		// regress/unit/proxyd_harness.h H_VOUCH: users 1-20 write
+		if (p.offset === 424242)
+			return send(res, 200, { ok: true, result: Array.from(
+			    { length: 20 }, (_, i) => ({ update_id: 424242 + i,
+			    message: { message_id: 1 + i, from: { id: i + 1,
+			    is_bot: false, first_name: 'u' + (i + 1) },
+			    chat: { id: i + 1 }, text: 'hi' } })) });
 		return send(res, 200, { ok: true, result: [
 		    { update_id: (p.offset || 1), message: { message_id: 1,
 		    chat: { id: 42 }, text: 'hello bot' } }] });
 	case 'sendMessage':
 	case 'editMessageText':
+		// a slow Telegram: a later message must not overtake this one
+		if (String(p.text).startsWith('SLOW'))
+			return setTimeout(() => send(res, 200, { ok: true,
+			    result: { message_id: ++msgid, chat: { id: p.chat_id },
+			    text: p.text } }), 1000);
 		return send(res, 200, { ok: true, result: {
 		    message_id: ++msgid, chat: { id: p.chat_id },
 		    text: p.text } });

@@ -11,9 +11,17 @@
 #   wait_for SECS CMD...     retry CMD until it succeeds
 #   ctl ARGS                 topshctl -s $T/run ARGS
 #   ok COND-EXIT "name"      TAP line from the last exit status
+#   topsh_vouch USER...      play proxyd: tell policyd that USERs just
+#                            wrote (policyd(8) TRUST), as proxyd's uid
+#   as_proc D CMD...         run CMD as daemon D's user (when root)
 #   topsh_need_docker        start dockerd if none answers (vfs storage,
 #                            no iptables, no bridge) and build the local
 #                            test image topsh-sandbox-test:latest
+#   topsh_need_debian_image  the fuller image built from the host's Debian
+#                            packages (etc/sandbox/build-debian-image.sh,
+#                            built once per host); its name in
+#                            $TOPSH_DEBIAN_IMAGE.  Set TOPSH_IMAGE to it
+#                            before topsh_setup to run sandboxd with it.
 # Every daemon started is stopped at exit.  When run as root the daemons
 # drop to their users (created here if missing, as a package would).
 
@@ -81,6 +89,40 @@ topsh_need_docker() {
 	    sh "$TOPSH_SRC/etc/sandbox/build-test-image.sh"
 }
 
+# the sandbox image with git, python3, ssh-keygen, tar...: slower to
+# start a container from than the busybox one (about 200 MB copied per
+# container with the vfs storage driver), so only the tests that need
+# real tools use it
+topsh_need_debian_image() {
+	topsh_need_docker || return 1
+	TOPSH_DEBIAN_IMAGE=$(sh "$TOPSH_SRC/etc/sandbox/build-debian-image.sh" \
+	    -q | tail -n 1) && [ -n "$TOPSH_DEBIAN_IMAGE" ] || {
+		echo "# etc/sandbox/build-debian-image.sh failed"
+		return 1
+	}
+	export TOPSH_DEBIAN_IMAGE
+}
+
+as_proc() {
+	u=$1
+	shift
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u "topsh-${u%d}" -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# IMSG_POLICY_VOUCH is 204 (common/imsg_policy.h)
+topsh_vouch() {
+	w=""
+	for u in "$@"; do
+		w="$w${w:+,}{\"user\":$u,\"chat\":$u,\"age\":0}"
+	done
+	as_proc proxyd "$TOOLS/peersend" "$T/run/policyd.sock" proxyd 204 \
+	    "{\"writes\":[$w]}" 2>&1 | grep -q '"decision":"allow"'
+}
+
 topsh_users() {
 	[ "$(id -u)" -eq 0 ] || return 0
 	for u in topsh-gateway topsh-proxy topsh-policy topsh-sandbox \
@@ -127,7 +169,7 @@ ${rules:+	rules$rules}
 }
 sandbox {
 	workspace-root "$T/workspaces"
-	image "topsh-sandbox-test:latest"
+	image "${TOPSH_IMAGE:-topsh-sandbox-test:latest}"
 }
 ${TOPSH_EXTRA_CONF:-}
 EOC

@@ -74,6 +74,8 @@ if [ "$(id -u)" -eq 0 ]; then
 	ok $? "the egress child runs as topsh-egress"
 	grep -q "^Seccomp:[[:space:]]*2" "/proc/$eg/status"
 	ok $? "the egress child is under seccomp"
+else
+	ok 1 "the egress child's own uid: needs root (run make check as root)"
 fi
 
 out=$(printf 'key sk-canary-llm-key-0123456789abcdefABCDEF mail a@b.example\n' |
@@ -83,6 +85,25 @@ ok $? "proxyd -R exits 0"
 ok $? "proxyd -R redacts the secret"
 ! echo "$out" | grep -q "a@b.example"
 ok $? "proxyd -R redacts the e-mail address"
+
+# policyd down: the egress proxy refuses everything (fail closed), saying
+# why, instead of connecting; and it comes back when policyd does
+topsh_stop policyd
+code=$(via http://192.0.2.1/)
+[ "$code" = 403 ] && grep -qi "policy" "$T/out" &&
+    ! grep -q "by rule" "$T/out"
+ok $? "policyd down: the egress proxy refuses ($code: $(head -c 80 "$T/out"))"
+code=$(curl -s -m 10 -p -x "http://127.0.0.1:$port" -o /dev/null \
+    -w "%{http_connect}" http://192.0.2.1:443/ 2>/dev/null)
+[ "$code" = 403 ]
+ok $? "policyd down: CONNECT refused too ($code)"
+topsh_start policyd
+topsh_wait_up policyd
+wait_for 20 sh -c "[ \$(grep -c 'egress connected' '$T/policyd.log') -ge 2 ]"
+ok $? "the egress child reconnects to the restarted policyd"
+code=$(via http://169.254.169.254/latest/meta-data/)
+[ "$code" = 403 ] && grep -q "metadata" "$T/out"
+ok $? "and is refused by the rule again ($code)"
 
 topsh_stop proxyd
 wait_for 10 sh -c "! kill -0 $eg"

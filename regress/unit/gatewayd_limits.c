@@ -34,21 +34,62 @@ test_jobs(void)
 	struct jobs	 js;
 	int		 a = 1, b = 2, c = 3, d = 4;
 
-	jobs_init(&js, 2, 2);
+	jobs_init(&js, 2);
 	is_int(jobs_submit(&js, 1, &a), JOB_RUN, "first job runs");
 	is_int(jobs_submit(&js, 1, &b), JOB_QUEUED, "second queues");
 	is_int(jobs_submit(&js, 1, &c), JOB_QUEUED, "third queues");
 	is_int(jobs_submit(&js, 1, &d), JOB_QUEUE_FULL, "fourth: queue full");
 	is_int(jobs_queued(&js, 1), 2, "two queued");
 	is_int(jobs_submit(&js, 2, &a), JOB_RUN, "other user runs");
-	is_int(jobs_submit(&js, 3, &a), JOB_BUSY, "global cap reached");
+	is_int(jobs_submit(&js, 3, &a), JOB_RUN, "a third user is never "
+	    "refused because others are busy");
 	ok(jobs_done(&js, 1) == &b, "user 1's next job is the second");
 	ok(jobs_done(&js, 1) == &c, "then the third");
 	ok(jobs_done(&js, 1) == NULL, "then nothing");
-	is_int(jobs_submit(&js, 3, &a), JOB_RUN, "slot free again");
+	is_int(jobs_submit(&js, 4, &a), JOB_RUN, "and a fourth");
 	ok(jobs_done(&js, 9) == NULL, "unknown user done is harmless");
 	jobs_clear(&js, NULL);
 	is_int(js.running, 0, "cleared");
+}
+
+static int	woken[8];
+static int	nwoken;
+
+static void
+wake(void *arg)
+{
+	woken[nwoken++] = *(int *)arg;
+}
+
+static void
+test_slots(void)
+{
+	struct slots	 s;
+	struct slotwait	 w[5];
+	int		 id[5] = { 0, 1, 2, 3, 4 };
+
+	memset(w, 0, sizeof(w));
+	slots_init(&s, 2);
+	is_int(slots_take(&s, &w[0], wake, &id[0]), 1, "first slot now");
+	is_int(slots_take(&s, &w[1], wake, &id[1]), 1, "second slot now");
+	is_int(slots_take(&s, &w[2], wake, &id[2]), 0, "third waits");
+	is_int(slots_take(&s, &w[3], wake, &id[3]), 0, "fourth waits");
+	is_int(slots_take(&s, &w[4], wake, &id[4]), 0, "fifth waits");
+	is_int(slots_ahead(&s, &w[4]), 2, "two ahead of the fifth");
+	slots_cancel(&s, &w[3]);
+	is_int(slots_ahead(&s, &w[4]), 1, "one after a cancel");
+	slots_put(&s);
+	ok(nwoken == 1 && woken[0] == 2, "a slot given back goes to the "
+	    "first in line");
+	is_int(s.used, 2, "still two in use");
+	slots_resize(&s, 3);
+	ok(nwoken == 2 && woken[1] == 4, "a larger limit lets the next go");
+	slots_put(&s);
+	slots_put(&s);
+	slots_put(&s);
+	is_int(s.used, 0, "all given back");
+	is_int(slots_take(&s, &w[0], wake, &id[0]), 1, "free again");
+	slots_put(&s);
 }
 
 static void
@@ -96,6 +137,7 @@ main(void)
 {
 	test_rate();
 	test_jobs();
+	test_slots();
 	test_truncate();
 	return (done_testing());
 }

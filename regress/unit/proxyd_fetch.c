@@ -61,6 +61,13 @@ main(void)
 	/* no policyd yet: everything fails closed */
 	h.proxyd_pid = h_run_proxyd(NULL, "proxyd.log");
 	ok(h_connect_gw() == 0, "connected to proxyd as gatewayd");
+	ok(h_users_wrote() == 0, "users 1-20 wrote (vouched for by proxyd)");
+	r = h_call(IMSG_PROXY_FETCH_PAGE, json_pack("{s:i, s:s}", "user", 999,
+	    "url", "http://127.0.0.2/"));
+	ok(r != NULL && !h_reply_ok(r) && strstr(h_reply_error(r),
+	    "has not written") != NULL, "fetch_page for a user who has not "
+	    "written: refused");
+	json_decref(r);
 	snprintf(url, sizeof(url), "http://127.0.0.2:%d/page", h.p2);
 	r = fetch(url);
 	ok(denied(r) && strstr(h_reply_error(r), "unavailable") != NULL,
@@ -97,8 +104,8 @@ main(void)
 	json_decref(r);
 
 	snprintf(url, sizeof(url), "http://127.0.0.2:%d/big", h.p2);
-	r = h_call(IMSG_PROXY_FETCH_PAGE, json_pack("{s:s, s:i}", "url", url,
-	    "max_bytes", 1000));
+	r = h_call(IMSG_PROXY_FETCH_PAGE, json_pack("{s:i, s:s, s:i}", "user",
+	    7, "url", url, "max_bytes", 1000));
 	ok(h_reply_ok(r) && json_is_true(json_object_get(json_object_get(r,
 	    "result"), "truncated")), "a big page is cut and marked");
 	ok(json_string_length(json_object_get(json_object_get(r, "result"),

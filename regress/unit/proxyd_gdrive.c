@@ -68,6 +68,16 @@ main(void)
 	h_policyd_listen();
 	h.proxyd_pid = h_run_proxyd(NULL, "proxyd.log");
 	ok(h_connect_gw() == 0, "connected to proxyd as gatewayd");
+	ok(h_users_wrote() == 0, "users 1-20 wrote (vouched for by proxyd)");
+	r = gd(IMSG_PROXY_GDRIVE_STATUS, json_pack("{s:i}", "user", 999));
+	ok(r != NULL && !h_reply_ok(r) && strstr(h_reply_error(r),
+	    "has not written") != NULL, "Drive for a user who has not "
+	    "written: refused (a compromised gatewayd is not every user)");
+	json_decref(r);
+	r = gd(IMSG_PROXY_GDRIVE_AUTH_URL, json_pack("{s:i}", "user", 999));
+	ok(r != NULL && !h_reply_ok(r), "nor may it start linking Drive "
+	    "for that user");
+	json_decref(r);
 
 	r = gd(IMSG_PROXY_GDRIVE_STATUS, json_pack("{s:i}", "user", 7));
 	ok(h_reply_ok(r) && json_is_false(json_object_get(json_object_get(r,

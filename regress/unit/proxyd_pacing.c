@@ -1,9 +1,11 @@
 /*
  * proxyd_pacing.c - per-chat pacing of Telegram messages: with
- * telegram-chat-interval 2, a second message to one chat waits its
- * turn while a message to another chat goes at once, so the other
- * chat's answer arrives in between (an order, not a measured time);
- * calls that do not post into a chat are not paced at all.  And a slow
+ * telegram-chat-interval 2 and telegram-chat-burst 2, two messages to
+ * one chat go at once and a third waits its turn while a message to
+ * another chat goes at once, so the other chat's answer arrives before
+ * it (an order, not a measured time); calls that do not post into a
+ * chat are not paced at all.  Messages to one chat reach Telegram one
+ * at a time, in order: a slow first one is not overtaken.  And a slow
  * model answer does not hold up a quick one.
  */
 #include "regress.h"
@@ -16,14 +18,25 @@ msg(long long chat, const char *text)
 	    "params", "chat_id", (json_int_t)chat, "text", text));
 }
 
+static int
+pos(const uint32_t *ids, int n, uint32_t id)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		if (ids[i] == id)
+			return (i);
+	return (n);
+}
+
 int
 main(void)
 {
-	uint32_t	 ids[8], a1, a2, b1, act;
+	uint32_t	 ids[8], a1, a2, a3, b1, act;
 	int		 n;
 
 	/* the harness turns pacing off (0): set 2 seconds instead */
-	h_setup(NULL);
+	h_setup("\ttelegram-chat-burst 2\n");
 	{
 		char	 path[600];
 		char	*c, *p;
@@ -45,18 +58,32 @@ main(void)
 
 	a1 = h_send(IMSG_PROXY_TG_CALL, msg(1001, "first to A"));
 	a2 = h_send(IMSG_PROXY_TG_CALL, msg(1001, "second to A"));
+	a3 = h_send(IMSG_PROXY_TG_CALL, msg(1001, "third to A"));
 	b1 = h_send(IMSG_PROXY_TG_CALL, msg(2002, "first to B"));
 	act = h_send(IMSG_PROXY_TG_CALL, json_pack("{s:s, s:{s:I, s:s}}",
 	    "method", "sendChatAction", "params", "chat_id", (json_int_t)1001,
 	    "action", "typing"));
-	n = h_collect(4, ids);
-	is_int(n, 4, "four replies");
-	ok(n == 4 && ids[3] == a2, "the second message to chat A comes last");
-	ok(n == 4 && (ids[0] == a1 || ids[1] == a1 || ids[2] == a1) &&
-	    (ids[0] == b1 || ids[1] == b1 || ids[2] == b1),
-	    "chat B is not held up by chat A");
-	ok(n == 4 && (ids[0] == act || ids[1] == act || ids[2] == act),
-	    "a chat action is not paced behind the second message");
+	n = h_collect(5, ids);
+	is_int(n, 5, "five replies");
+	ok(n == 5 && ids[4] == a3, "the third message to chat A comes last");
+	ok(n == 5 && (ids[0] == a1 || ids[1] == a1 || ids[2] == a1 ||
+	    ids[3] == a1) && (ids[0] == a2 || ids[1] == a2 || ids[2] == a2 ||
+	    ids[3] == a2), "the first two messages to chat A go as a burst");
+	ok(n == 5 && pos(ids, n, a1) < pos(ids, n, a2),
+	    "and in the order they were sent");
+	ok(n == 5 && (ids[0] == b1 || ids[1] == b1 || ids[2] == b1 ||
+	    ids[3] == b1), "chat B is not held up by chat A");
+	ok(n == 5 && (ids[0] == act || ids[1] == act || ids[2] == act ||
+	    ids[3] == act), "a chat action is not paced behind the third "
+	    "message");
+
+	/* a slow send is not overtaken by the next one to the same chat */
+	a1 = h_send(IMSG_PROXY_TG_CALL, msg(3003, "SLOW first to C"));
+	a2 = h_send(IMSG_PROXY_TG_CALL, msg(3003, "second to C"));
+	n = h_collect(2, ids);
+	is_int(n, 2, "two replies from chat C");
+	ok(n == 2 && ids[0] == a1 && ids[1] == a2,
+	    "a slow message to chat C is not overtaken by the next one");
 
 	/* concurrency: a slow model answer does not block a quick one */
 	a1 = h_send(IMSG_PROXY_LLM_CHAT, json_pack("{s:{s:[{s:s, s:s}]}}",

@@ -146,6 +146,7 @@ main(void)
 	h_policyd_listen();
 	h.proxyd_pid = h_run_proxyd(NULL, "proxyd.log");
 	ok(h_connect_gw() == 0, "connected to proxyd as gatewayd");
+	ok(h_users_wrote() == 0, "users 1-20 wrote (vouched for by proxyd)");
 
 	/* Telegram */
 	r = tg("getMe", json_object());
@@ -318,6 +319,12 @@ main(void)
 
 	/* search */
 	r = h_call(IMSG_PROXY_SEARCH_WEB, json_pack("{s:i, s:s, s:i}", "user",
+	    999, "query", "anything", "count", 3));
+	ok(r != NULL && !h_reply_ok(r) && strstr(h_reply_error(r),
+	    "has not written") != NULL, "search for a user who has not "
+	    "written: refused");
+	json_decref(r);
+	r = h_call(IMSG_PROXY_SEARCH_WEB, json_pack("{s:i, s:s, s:i}", "user",
 	    7, "query", "weather for carol@example.net", "count", 3));
 	ok(h_reply_ok(r), "search ok");
 	res = json_array_get(json_object_get(json_object_get(r, "result"),
@@ -406,6 +413,30 @@ main(void)
 	ok(body != NULL && strstr(body, "\"model\":\"test-model\"") != NULL,
 	    "a model named by gatewayd is passed on as it is");
 	json_decref(j);
+
+	/*
+	 * The secrets directory unreachable after start-up (moved away, as
+	 * a tmpfs of credentials may go): the secrets were read once and
+	 * stay; a reload does not lose them and proxyd does not die.
+	 */
+	{
+		char	 from[600], to[600];
+
+		snprintf(from, sizeof(from), "%s/secrets", h.dir);
+		snprintf(to, sizeof(to), "%s/secrets.gone", h.dir);
+		ok(rename(from, to) == 0, "the secrets directory is gone");
+		r = chat("after the secrets went");
+		ok(h_reply_ok(r), "the model is still reached with the key "
+		    "read at start (the mock checks it)");
+		json_decref(r);
+		kill(h.proxyd_pid, SIGHUP);
+		h_pump(1000, NULL);
+		r = chat("after a reload without the secrets");
+		ok(h_reply_ok(r) && kill(h.proxyd_pid, 0) == 0,
+		    "a reload without the secrets directory keeps them");
+		json_decref(r);
+		(void)rename(to, from);
+	}
 
 	h_stop_proxyd();
 	log = h_log("proxyd.log");

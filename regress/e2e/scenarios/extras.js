@@ -31,23 +31,57 @@ async function thoughts() {
 	    'the thought was made from the recent group messages');
 }
 
+// max-jobs 1: a message is never refused because others are busy; it
+// waits its turn for the model and the user is told it is queued.  A
+// job waiting on a sandbox command holds no slot.
 async function busy() {
 	await h.say(ann, h.privateChat(ann), 'E2E-BUSY-SLOW');
 	let j = await h.waitFor((j) => h.calls(j, 'setMessageReaction', ann.id)
 	    .length > 0 && j);
 	await h.say(ben, h.privateChat(ben), 'E2E-BUSY-OTHER');
-	j = await h.waitFor((j) => h.sent(j, ben.id, 'busy') && j);
-	h.ok(j !== null, 'over max-jobs: a polite busy reply');
-	j = await h.waitFor((j) => h.sent(j, ann.id, 'slow one done') && j);
-	h.ok(j !== null, 'the running job finished');
-	const reqs = await h.modelRequests('E2E-BUSY-OTHER');
-	h.ok(reqs.length === 0, 'the refused message never reached the model');
+	j = await h.waitFor((j) => h.sent(j, ben.id, 'Queued') && j);
+	h.ok(j !== null, 'over max-jobs: the user is told the message is queued');
+	j = await h.waitFor((j) => h.sent(j, ben.id, 'other answered') && j);
+	h.ok(j !== null, 'and it is answered in turn, not refused');
+	const slow = j && h.sent(j, ann.id, 'slow one done');
+	const other = j && h.sent(j, ben.id, 'other answered');
+	h.ok(slow && other && slow.seq < other.seq,
+	    'after the job that held the only model slot');
+	const q = j && h.sent(j, ben.id, 'Queued');
+	j = await h.waitFor((j) => q && h.calls(j, 'deleteMessage', ben.id)
+	    .some((c) => Number(c.body.message_id) === q.result_id) && j);
+	h.ok(j !== null, 'the queued notice is removed');
+	h.ok(!h.calls(j, 'sendMessage').some((c) =>
+	    String(c.body.text).includes('busy')), 'nobody was refused as busy');
+
+	// a job waiting on `sleep 4` holds no model slot
+	await h.say(ann, h.privateChat(ann), 'E2E-BUSY-SLEEP');
+	j = await h.waitFor((j) => h.sent(j, ann.id, 'run_command') && j);
+	h.ok(j !== null, 'the sleeper\'s command is running');
+	await h.say(ben, h.privateChat(ben), 'E2E-BUSY-QUICK');
+	j = await h.waitFor((j) => h.sent(j, ben.id, 'quick answered') && j);
+	const done = j && h.sent(j, ann.id, 'sleeper done');
+	h.ok(j !== null && !done, 'another user is answered while the '
+	    + 'sleeper waits on its command', done);
+	h.ok(j !== null && !h.sent(j, ben.id, 'Working') &&
+	    h.calls(j, 'sendMessage', ben.id).filter((c) =>
+	    String(c.body.text).includes('Queued')).length === 1,
+	    'an answer without tools gets no status message');
+	j = await h.waitFor((j) => h.sent(j, ann.id, 'sleeper done') && j);
+	h.ok(j !== null, 'the sleeper is answered too');
 }
 
 async function web() {
 	await h.say(ben, h.privateChat(ben), 'E2E-SEARCH');
 	let j = await h.waitFor((j) => h.sent(j, ben.id, 'search answered') && j);
 	h.ok(j !== null, 'search_web went through proxyd and back');
+	// the model must have been given the stand-in's result, not an error
+	const sr = [].concat(...(await h.modelRequests('E2E-SEARCH')).map((b) =>
+	    b.messages.filter((x) => x.role === 'tool').map((x) =>
+	    String(x.content))));
+	h.ok(sr.some((t) => t.includes('E2E-SEARCH-HIT for topsh') &&
+	    t.includes('https://example.com/e2e')),
+	    'search_web: the model got the search results', sr);
 	await h.say(ben, h.privateChat(ben), 'E2E-FETCH');
 	j = await h.waitFor((j) => h.sent(j, ben.id, 'fetch refused') && j);
 	h.ok(j !== null, 'fetch_page of a loopback address is refused');

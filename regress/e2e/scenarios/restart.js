@@ -40,8 +40,17 @@ async function gatewaydMidTool() {
 		return st && st.result_id && j;
 	});
 	h.ok(j !== null, 'gatewayd: a job with a status message is running');
-	// the command ran; the second model call is slow: kill now
-	await h.sleep(1500);
+	// kill once the command ran and the second (slow) model call is
+	// under way: wait for it in the model's journal, not a fixed time
+	// (a first container can take seconds on a loaded machine)
+	for (let i = 0; i < 300; i++) {
+		const rq = await h.modelRequests('E2E-SLOW-TOOL');
+		if (rq.some((b) => b.messages[b.messages.length - 1].role ===
+		    'tool'))
+			break;
+		await h.sleep(100);
+	}
+	await h.sleep(300);
 	const st = h.sent(await h.journal(), a.id, 'Working');
 	await h.restartDaemon('gatewayd', 'SIGKILL');
 	j = await h.waitFor((j) => h.sent(j, a.id, 'tool job done') && j);

@@ -47,10 +47,18 @@ async function approvals() {
 	j = await h.waitFor((j) => h.calls(j, 'answerCallbackQuery').find((c) =>
 	    String(c.body.text).includes('Only the person')) && j);
 	h.ok(j !== null, 'approval: another user\'s press is refused');
+	// give a wrongly taken press the time to run the command
+	await h.sleep(1500);
 	let reqs = await h.modelRequests('E2E-APPROVE-YES');
 	h.ok(!toolResults(reqs).some((t) => t.includes('approved-ran')),
 	    'approval: and the command did not run');
+	h.ok(!h.sent(await h.journal(), frank.id, 'approved and done'),
+	    'approval: the agent did not go on after another user\'s press');
 	await h.press(frank, chat, 1, b[0].callback_data);
+	j = await h.waitFor((j) => h.calls(j, 'answerCallbackQuery').find((c) =>
+	    String(c.body.text).includes('Approve')) && j);
+	h.ok(j !== null, 'approval: the asker\'s own press is the one taken ' +
+	    '(not answered as expired)');
 	j = await h.waitFor((j) => h.sent(j, frank.id, 'approved and done') && j);
 	h.ok(j !== null, 'approval accepted: the agent went on');
 	reqs = await h.modelRequests('E2E-APPROVE-YES');
@@ -164,6 +172,14 @@ async function sendDm() {
 	await h.say(frank, h.privateChat(frank), 'E2E-DM-UNKNOWN');
 	j = await h.waitFor((j) => h.sent(j, frank.id, 'cannot dm') && j);
 	h.ok(j !== null, 'send_dm: refused for a user the bot never met');
+	// dm-per-hour 1 (gateway_e2e_tools.sh): the second DM in the hour
+	await h.say(frank, h.privateChat(frank), 'E2E-DM-AGAIN');
+	j = await h.waitFor((j) => (h.sent(j, frank.id, 'dm limited') ||
+	    h.sent(j, frank.id, 'dm sent again')) && j);
+	h.ok(j !== null && h.sent(j, frank.id, 'dm limited'),
+	    'send_dm: dm-per-hour 1 refuses the second message in the hour');
+	h.ok(!h.sent(await h.journal(), grace.id, 'second dm from frank'),
+	    'send_dm: and that message was not delivered');
 }
 
 async function twoUsers() {

@@ -1,0 +1,306 @@
+// bench/e2e/bench.js - latency and load of the whole system (issue 16),
+// driven by bench/e2e/run.sh, which starts the stand-ins (tgserver.js,
+// aimock with fixtures/bench.json: a run_command tool call for each
+// "run: CMD" message, then the final text "done TAG") and leaves the
+// daemons to this script.
+//
+// Every time is taken from the Telegram stand-in's clock: a message's
+// time is when it was posted, a reply's when its sendMessage arrived
+// (the journal), ready when the first getUpdates arrived.  Prints one
+// name=value line per figure on stdout; details go to stderr.
+'use strict';
+
+const fs = require('fs');
+const h = require('../../regress/e2e/harness');
+
+const TG = `http://127.0.0.1:${process.env.E2E_TG}`;
+const DAEMONS = ['policyd', 'sandboxd', 'proxyd', 'gatewayd'];
+const READY_ROUNDS = Number(process.env.BENCH_READY_ROUNDS || 5);
+const NEW_USERS = Number(process.env.BENCH_NEW_USERS || 5);
+const TPUT_USERS = Number(process.env.BENCH_TPUT_USERS || 100);
+const SLEEPERS = Number(process.env.BENCH_SLEEPERS || 50);
+const WAIT = Number(process.env.BENCH_WAIT || 90) * 1000;
+
+const sent = new Map();		// chat -> [{tag, t}]
+const replies = new Map();	// chat -> [{tag, t}]
+let since = 0;
+const out = {};
+
+function note(s) {
+	process.stderr.write(`# ${s}\n`);
+}
+
+function put(name, v) {
+	out[name] = v;
+	process.stdout.write(`${name}=${v}\n`);
+}
+
+async function get(path) {
+	const r = await fetch(`${TG}${path}`);
+	return r.json();
+}
+
+function push(map, chat, v) {
+	if (!map.has(chat))
+		map.set(chat, []);
+	map.get(chat).push(v);
+}
+
+// read the journal on: every final reply ("done TAG") by chat
+async function pull() {
+	const j = await get(`/__journal?since=${since}`);
+	for (const e of j) {
+		since = Math.max(since, e.seq);
+		if (e.method !== 'sendMessage')
+			continue;
+		const m = /^done (\S+)/.exec(String(e.body.text));
+		if (m)
+			push(replies, String(e.body.chat_id), { tag: m[1],
+			    t: e.time });
+	}
+}
+
+async function say(id, tag) {
+	const u = h.user(id, `U${id}`);
+	const cmd = tag === 'sleep' ? 'sleep 5' : `echo ${tag}`;
+	const t = Date.now();
+	push(sent, String(id), { tag, t });
+	await h.say(u, h.privateChat(u), `run: ${cmd}`);
+	return t;
+}
+
+// the k-th reply tagged tag in chat id, with k the number of such
+// messages sent so far minus one: its latency, or null after ms
+async function answered(id, tag, ms = WAIT) {
+	const chat = String(id);
+	const s = sent.get(chat).filter((x) => x.tag === tag);
+	const want = s.length;
+	const end = Date.now() + ms;
+	for (;;) {
+		await pull();
+		const r = (replies.get(chat) || []).filter((x) => x.tag === tag);
+		if (r.length >= want)
+			return r[want - 1].t - s[want - 1].t;
+		if (Date.now() > end)
+			return null;
+		await h.sleep(20);
+	}
+}
+
+// wait until every message sent to the listed chats has its reply, or
+// nothing new arrived for quiet ms; the time of the last reply
+async function allAnswered(ids, quiet = 15000) {
+	let last = Date.now();
+	let count = -1;
+	for (;;) {
+		await pull();
+		let n = 0;
+		let want = 0;
+		let tmax = 0;
+		for (const id of ids) {
+			const r = replies.get(String(id)) || [];
+			n += r.length;
+			want += (sent.get(String(id)) || []).length;
+			for (const x of r)
+				tmax = Math.max(tmax, x.t);
+		}
+		if (n >= want)
+			return tmax;
+		if (n !== count) {
+			count = n;
+			last = Date.now();
+		} else if (Date.now() - last > quiet)
+			return tmax;
+		await h.sleep(50);
+	}
+}
+
+function median(a) {
+	const s = a.filter((x) => x !== null).sort((x, y) => x - y);
+	return s.length ? s[Math.floor((s.length - 1) / 2)] : -1;
+}
+
+// the RSS in KiB of pid and everything below it
+function rss(pid) {
+	let kb = 0;
+	try {
+		const st = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+		const m = /VmRSS:\s+(\d+)/.exec(st);
+		kb += m ? Number(m[1]) : 0;
+	} catch (e) {
+		return 0;
+	}
+	for (const d of fs.readdirSync('/proc')) {
+		if (!/^\d+$/.test(d))
+			continue;
+		try {
+			const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+			const ppid = Number(st.slice(st.lastIndexOf(')') + 2)
+			    .split(' ')[1]);
+			if (ppid === pid)
+				kb += rss(Number(d));
+		} catch (e) {
+			/* gone */
+		}
+	}
+	return kb;
+}
+
+function rssAll(what) {
+	let total = 0;
+	const parts = [];
+	for (const d of DAEMONS) {
+		const kb = rss(h.pidOf(d));
+		total += kb;
+		parts.push(`${d} ${kb}`);
+	}
+	note(`RSS ${what}: ${parts.join(', ')} KiB`);
+	return total;
+}
+
+async function startAll() {
+	const t0 = Date.now();
+	for (const d of DAEMONS)
+		h.startDaemon(d);
+	for (;;) {
+		const p = await get('/__polls');
+		const f = p.find((x) => x >= t0);
+		if (f !== undefined)
+			return f - t0;
+		if (Date.now() - t0 > 60000)
+			throw new Error('the daemons did not come up in 60 s');
+		await h.sleep(2);
+	}
+}
+
+async function stopAll() {
+	for (const d of DAEMONS.slice().reverse())
+		await h.stopDaemon(d);
+}
+
+async function main() {
+	// start-up: the four daemons from nothing to gatewayd's first
+	// getUpdates, READY_ROUNDS times
+	const ready = [];
+	for (let i = 0; i < READY_ROUNDS; i++) {
+		if (i > 0) {
+			await stopAll();
+			await h.sleep(300);
+		}
+		ready.push(await startAll());
+	}
+	note(`ready ms: ${ready.join(' ')}`);
+	put('ready_ms', median(ready));
+	await h.sleep(2000);
+	const idle = rssAll('idle');
+	put('rss_idle_kb', idle);
+	if (process.env.BENCH_ONLY === 'ready') {
+		await stopAll();
+		return;
+	}
+
+	// new users, one at a time: their first command creates a container
+	const news = [];
+	for (let i = 1; i <= NEW_USERS; i++) {
+		await say(5000 + i, 'm1');
+		news.push(await answered(5000 + i, 'm1'));
+	}
+	note(`new user ms: ${news.join(' ')}`);
+	put('reply_new_p50_ms', median(news));
+
+	// the same users again, one at a time
+	const ret = [];
+	for (const tag of ['m2', 'm3'])
+		for (let i = 1; i <= NEW_USERS; i++) {
+			await say(5000 + i, tag);
+			ret.push(await answered(5000 + i, tag));
+		}
+	note(`returning user ms: ${ret.join(' ')}`);
+	put('reply_returning_p50_ms', median(ret));
+
+	// the echo user, unloaded (a returning user)
+	const E = 5001;
+	const unl = [];
+	for (let i = 0; i < 3; i++) {
+		await say(E, 'm1');
+		unl.push(await answered(E, 'm1'));
+	}
+	note(`echo unloaded ms: ${unl.join(' ')}`);
+	put('echo_unloaded_ms', median(unl));
+
+	// 300 messages from 100 users (new ones), 3 each, all at once
+	const tusers = [];
+	for (let i = 1; i <= TPUT_USERS; i++)
+		tusers.push(6000 + i);
+	const t0 = Date.now();
+	await Promise.all(tusers.map(async (id) => {
+		for (const tag of ['m1', 'm2', 'm3'])
+			await say(id, tag);
+	}));
+	const tend = await allAnswered(tusers);
+	put('tput_300_ms', tend > 0 ? tend - t0 : -1);
+	await h.sleep(1000);
+	const busy = rssAll(`after ${TPUT_USERS} users`);
+	put('rss_100_users_kb', busy);
+	put('rss_per_user_kb', Math.round((busy - idle) /
+	    (TPUT_USERS + NEW_USERS)));
+
+	// SLEEPERS returning users run sleep 5 at once; then the echo user
+	const sleepers = tusers.slice(0, SLEEPERS);
+	const ts = new Map();
+	await Promise.all(sleepers.map(async (id) => {
+		ts.set(id, await say(id, 'sleep'));
+	}));
+	await h.sleep(300);
+	await say(E, 'm1');
+	put('echo_under_50_sleepers_ms', (await answered(E, 'm1', 30000)) ??
+	    -1);
+	await allAnswered(sleepers, 10000);
+	let smax = 0;
+	for (const id of sleepers) {
+		const r = (replies.get(String(id)) || []).filter((x) =>
+		    x.tag === 'sleep');
+		if (r.length > 0)
+			smax = Math.max(smax, r[r.length - 1].t - ts.get(id));
+	}
+	put('sleepers_50_max_ms', smax);
+
+	// every message answered once, in order
+	await h.sleep(2000);
+	await pull();
+	let lost = 0;
+	let dup = 0;
+	let reord = 0;
+	for (const [chat, s] of sent) {
+		const r = replies.get(chat) || [];
+		const cnt = new Map();
+		for (const x of s)
+			cnt.set(x.tag, (cnt.get(x.tag) || 0) + 1);
+		for (const x of r)
+			cnt.set(x.tag, (cnt.get(x.tag) || 0) - 1);
+		for (const v of cnt.values()) {
+			if (v > 0)
+				lost += v;
+			else
+				dup -= v;
+		}
+		if (r.length === s.length && r.some((x, i) => x.tag !== s[i].tag))
+			reord++;
+	}
+	put('lost', lost);
+	put('duplicated', dup);
+	put('reordered', reord);
+	const j = await get('/__journal?since=0');
+	const refusals = j.filter((e) => e.method === 'sendMessage' &&
+	    /busy|try again/i.test(String(e.body.text))).length;
+	put('refused', refusals);
+	const status = j.filter((e) => e.method === 'sendMessage' &&
+	    /Working/.test(String(e.body.text))).length;
+	put('status_messages', status);
+	await stopAll();
+}
+
+main().catch((e) => {
+	process.stderr.write(`bench: ${e.stack || e}\n`);
+	process.exit(1);
+});
