@@ -32,7 +32,7 @@ OUT=$insp
 has '^268435456 268435456 500000000 64 \[ALL\] \[no-new-privileges\] true none 3 [1-9][0-9]*:[0-9]+ false$' \
     "API: memory=swap, cpus, pids, caps, nnp, ro root, no network, three mounts, non-root"
 OUT=$(docker inspect "$cid" --format '{{range .Mounts}}{{.Source}} {{.Destination}} {{.RW}};{{end}} {{json .HostConfig.Tmpfs}} {{json .Config.Env}}')
-has "^$T/workspaces/101/ws /workspace true;" "only the user's workspace is mounted writable, at /workspace"
+has "$T/workspaces/101/ws /workspace true;" "only the user's workspace is mounted writable, at /workspace"
 has "$T/state/sandboxd/passwd/101.passwd /etc/passwd false;" \
     "the user's passwd file is mounted read-only"
 has "$T/state/sandboxd/passwd/101.group /etc/group false;" \
