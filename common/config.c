@@ -70,6 +70,7 @@ struct cfctx {
 	struct cferrs	*errs;
 	const char	*file;		/* for defaults */
 	unsigned char	*seen;		/* per key of the current section */
+	unsigned char	*secseen;	/* the same over all its blocks */
 };
 
 static int
@@ -217,6 +218,31 @@ path_value(const char *file, const char *val, char *msg, size_t msglen)
 	return (p);
 }
 
+/* does absolute path p name "/" (//, /., /a/.. and the like)? */
+static int
+is_root(const char *p)
+{
+	const char	*e;
+	size_t		 len;
+	int		 depth = 0;
+
+	for (; *p != '\0'; p = e) {
+		while (*p == '/')
+			p++;
+		for (e = p; *e != '\0' && *e != '/'; e++)
+			;
+		if ((len = e - p) == 0 || (len == 1 && p[0] == '.'))
+			continue;
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			if (depth > 0)
+				depth--;
+			continue;
+		}
+		depth++;
+	}
+	return (depth == 0);
+}
+
 static int
 set_string(char **field, const char *val)
 {
@@ -319,6 +345,12 @@ set_value(const struct cfkey *k, void *base, const char *file,
 	case CF_PATH:
 		if ((p = path_value(file, val, msg, msglen)) == NULL)
 			return (-1);
+		if ((k->min & CF_PATH_NOTROOT) && is_root(p)) {
+			snprintf(msg, msglen, "\"%s\" is the root directory; "
+			    "name a directory of its own", val);
+			free(p);
+			return (-1);
+		}
 		free(*(char **)field);
 		*(char **)field = p;
 		return (0);
@@ -524,10 +556,8 @@ apply_section(const struct cfsection *sec, void *base, struct cfnode *blk,
 {
 	struct cfnode	*n;
 	unsigned char	*saved = ctx->seen;
-	unsigned char	 seen[128];
 
-	memset(seen, 0, sizeof(seen));
-	ctx->seen = seen;
+	ctx->seen = ctx->secseen;
 	TAILQ_FOREACH(n, &blk->children, entry)
 		apply_key(sec, base, n, ctx);
 	ctx->seen = saved;
@@ -549,7 +579,8 @@ config_apply(struct topsh_conf *conf, struct cftree *tree, struct cfctx *ctx)
 {
 	const struct cfsection	*sec;
 	struct cfnode		*n;
-	unsigned char		 topseen[16], secseen[NSECTIONS];
+	unsigned char		 topseen[16], secseen[NSECTIONS][128];
+	size_t			 i;
 
 	memset(topseen, 0, sizeof(topseen));
 	memset(secseen, 0, sizeof(secseen));
@@ -560,8 +591,15 @@ config_apply(struct topsh_conf *conf, struct cftree *tree, struct cfctx *ctx)
 				    "{ block } and no arguments", n->name);
 				continue;
 			}
-			/* a section may be split over several blocks */
+			/*
+			 * A section may be split over several blocks, but a
+			 * setting in two of them (a duplicated section) is
+			 * an error, not a silent override.
+			 */
+			for (i = 0; i < NSECTIONS && sections[i] != sec; i++)
+				;
 			ctx->seen = NULL;
+			ctx->secseen = secseen[i];
 			apply_section(sec, (char *)conf + sec->off, n, ctx);
 			continue;
 		}

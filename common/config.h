@@ -40,6 +40,9 @@ struct cfstrlist {
 	size_t		  n;
 };
 
+/* CF_PATH: min holds flags */
+#define CF_PATH_NOTROOT	0x01	/* may not name the root directory */
+
 struct cfkey {
 	const char	 *name;		/* keep each table sorted by name */
 	enum cftype	  type;

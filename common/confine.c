@@ -155,12 +155,36 @@ allow_threads(scmp_filter_ctx ctx, int flags)
 	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3),
 	    0) < 0)
 		return (-1);
-	if (flags & CONFINE_EXEC)
+	if (flags & (CONFINE_EXEC | CONFINE_FORK))
 		return (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone),
 		    0));
 	/* threads (libcurl's resolver) but no new processes */
 	return (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
 	    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD)));
+}
+
+/*
+ * A process that forks workers: they ask to die with it and confine
+ * themselves further (a filter can only narrow what the one before it
+ * allows).
+ */
+static int
+allow_fork(scmp_filter_ctx ctx, int flags)
+{
+	static const int	 ops[] = { PR_SET_PDEATHSIG,
+	    PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP };
+	size_t			 i;
+
+	if (!(flags & CONFINE_FORK))
+		return (0);
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+		    SCMP_A0(SCMP_CMP_EQ, ops[i])) < 0)
+			return (-1);
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(seccomp), 0) < 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(wait4), 0) < 0)
+		return (-1);
+	return (0);
 }
 
 int
@@ -189,6 +213,7 @@ confine_seccomp(int flags, const char *const *extra)
 	if (allow_list(ctx, base_syscalls) == -1 ||
 	    allow_sockets(ctx, flags) == -1 ||
 	    allow_threads(ctx, flags) == -1 ||
+	    allow_fork(ctx, flags) == -1 ||
 	    allow_open(ctx, flags) == -1 ||
 	    ((flags & CONFINE_FILES) && allow_list(ctx, file_syscalls) == -1) ||
 	    ((flags & CONFINE_EXEC) && allow_list(ctx, exec_syscalls) == -1) ||

@@ -29,6 +29,8 @@ struct confine_path {
 #define CONFINE_INET	0x01	/* allow AF_INET/AF_INET6 sockets too */
 #define CONFINE_EXEC	0x02	/* allow execve (never for daemons) */
 #define CONFINE_FILES	0x04	/* allow opening, creating, renaming files */
+#define CONFINE_FORK	0x08	/* allow fork and wait, no execve; workers
+				   may set PDEATHSIG and confine further */
 
 /* 0 ok, -1 (errno) */
 int	confine_seccomp(int, const char *const *);

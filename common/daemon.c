@@ -332,6 +332,8 @@ daemon_main(int argc, char *argv[], const struct daemon_def *d)
 	int		 noaction = 0, rv;
 
 	def = d;
+	/* nothing inherited survives: descriptors and environment */
+	daemon_startenv();
 	cf_macros_init(&macros);
 	log_procinit(def->name);
 	log_init(1, LOG_DAEMON);	/* stderr until configured */

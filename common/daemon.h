@@ -59,6 +59,8 @@ extern int			 topsh_debug;	/* -d */
 extern int			 topsh_verbose;	/* -v count */
 
 int		 daemon_main(int, char **, const struct daemon_def *);
+/* startenv.c: close inherited descriptors, scrub the environment */
+void		 daemon_startenv(void);
 /* used by the control socket and SIGHUP */
 int		 daemon_reload(char *, size_t);
 /* the uid that each daemon runs as (from topsh.conf, or ours) */

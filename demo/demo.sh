@@ -232,6 +232,12 @@ sed -i \
     -e "s|^\([[:space:]]*\)access pairing|\1access pairing\n\1admins 4242|" \
     -e "s|^proxy {|proxy {\n\ttelegram-url \"http://127.0.0.1:$tg_port\"\n\tsearch-url \"http://127.0.0.1:9/search\"\n\tllm-model \"$q\"|" \
     "$D/etc/topsh.conf"
+# who may talk to the bot: Alice (Telegram id 4242 in demo/chat.js),
+# as an operator lists themselves, when the sample restricts access
+if grep -q '^[[:space:]]*access ' "$D/etc/topsh.conf"; then
+	sed -i "s|^\([[:space:]]*\)access \(.*\)|\1access \2\n\1allow-users 4242|" \
+	    "$D/etc/topsh.conf"
+fi
 chmod 0644 "$D/etc/topsh.conf"
 if grep -v '^[[:space:]]*#' "$D/etc/topsh.conf" |
     grep -q -e /run/topsh -e /var/lib/topsh -e /var/log/topsh; then

@@ -229,10 +229,35 @@ struct cmdargs {
  * The rest of command rule i once its glob matched (cmdindex.c): the
  * args pattern, if any, tried only when one of its literals is there.
  */
+static int
+piped_into(const struct ruleset *rs, const struct shcmd *c, const char *globs)
+{
+	const char	*name, *p, *e;
+	char		 g[64];
+	size_t		 len;
+
+	if (c->pipeto == 0 || c->pipeto >= rs->sp.ncmds)
+		return (0);
+	name = sh_basename(rs->sp.cmds[c->pipeto].argv[0]);
+	for (p = globs; *p != '\0'; p = *e != '\0' ? e + 1 : e) {
+		if ((e = strchr(p, ',')) == NULL)
+			e = p + strlen(p);
+		if ((len = e - p) == 0 || len >= sizeof(g))
+			continue;
+		memcpy(g, p, len);
+		g[len] = '\0';
+		if (fnmatch(g, name, 0) == 0)
+			return (1);
+	}
+	return (0);
+}
+
 static inline int
 command_match(struct ruleset *rs, uint32_t i, const struct rule *r,
     struct cmdargs *a)
 {
+	if (r->unless_pipe != NULL && piped_into(rs, a->c, r->unless_pipe))
+		return (0);
 	if (r->re == NULL)
 		return (1);
 	if (!cmdindex_args(rs->ci, i, &a->lit))
@@ -268,9 +293,12 @@ cmd_repeats(const struct shparse *sp, size_t k)
 	size_t			 j;
 	int			 i;
 
+	if (c->pipeto != 0)
+		return (0);	/* where its output goes may matter */
 	for (j = k > CMD_LOOKBACK ? k - CMD_LOOKBACK : 0; j < k; j++) {
 		d = &sp->cmds[j];
-		if (d->argc != c->argc || d->argv[0][0] != c->argv[0][0])
+		if (d->argc != c->argc || d->argv[0][0] != c->argv[0][0] ||
+		    d->pipeto != 0)
 			continue;	/* most differ here */
 		for (i = 0; i < c->argc && same_word(c->argv[i], d->argv[i]);
 		    i++)
@@ -393,8 +421,10 @@ pol_check_command(struct ruleset *rs, const char *cmd, size_t len,
     struct pol_result *res)
 {
 	struct best	 b = { NULL };
+	const struct rule *fr;
 	const char	*dq = NULL;
-	size_t		 i, dqlen = 0, tlen;
+	char		*sub;
+	size_t		 i, dqlen = 0, tlen, sublen;
 	const char	*rule;
 	int		 m;
 
@@ -439,6 +469,14 @@ pol_check_command(struct ruleset *rs, const char *cmd, size_t len,
 	}
 	if (m == 1)
 		check_text(rs, dq, dqlen, &b);
+	/* D=/proc; cat $D/1/environ: the line with $D replaced */
+	if (cmdpaths_substituted(cmd, len, &sub, &sublen) == 1) {
+		check_text(rs, sub, sublen, &b);
+		free(sub);
+	}
+	/* the paths it names, globs and expansions included */
+	if ((fr = cmdpaths_check(rs, cmd, len)) != NULL)
+		consider(&b, fr);
 	if (check_commands(rs, &b) > 0 && rs->def[RK_COMMAND] != POL_ALLOW &&
 	    (b.r == NULL || b.r->decision < rs->def[RK_COMMAND]))
 		b.r = NULL;	/* the default decides */
@@ -456,8 +494,8 @@ pol_check_command(struct ruleset *rs, const char *cmd, size_t len,
  * slashes; a glob starting with "*\/" also matches at the start of a
  * relative path.
  */
-static int
-file_match(const struct rule *r, const char *path)
+int
+pol_file_match(const struct rule *r, const char *path)
 {
 	const char	*base;
 
@@ -496,7 +534,7 @@ pol_check_file(struct ruleset *rs, unsigned int op, const char *path,
 			continue;
 		if (r->decision == POL_SOFTDELETE && op != FOP_DELETE)
 			continue;
-		if (file_match(r, norm))
+		if (pol_file_match(r, norm))
 			consider(&b, r);
 	}
 	resolve(rs, &b, RK_FILE, res);

@@ -119,10 +119,12 @@ struct rule {
 	char		**globs;	/* match split at commas */
 	uint8_t		*globflags;	/* GLOB_PATH, GLOB_WILD */
 	size_t		 nglobs;
+	char		*unless_pipe;	/* globs: not when piped into one */
 	/* RK_FILE */
 	char		*path;
 	int		 path_component;	/* no '/': any component */
 	unsigned int	 ops;
+	int		 in_commands;	/* also the paths commands name */
 	/* RK_NET */
 	char		*domain;
 	int		 has_cidr;
@@ -168,6 +170,8 @@ struct ruleset {
 	uint32_t	*pos;		/* where, PF_MAXPOS a rule */
 	uint8_t		*npos;
 	struct shparse	 sp;
+	struct rule	**cmdfile;	/* file rules with commands yes */
+	size_t		 ncmdfile;
 	char		*joined;
 	size_t		 joinedcap;
 	/* counters */
@@ -344,6 +348,14 @@ int		 pol_cidr_match(const struct cidr *, const struct cidr *);
 int		 pol_ip_parse(const char *, struct cidr *);
 int		 pol_host_normalise(const char *, char *, size_t);
 int		 pol_ports_parse(const char *, struct portrange *, int *);
+
+/* check.c */
+int		 pol_file_match(const struct rule *, const char *);
+
+/* cmdpaths.c */
+int		 pathglob_meets(const char *, const char *);
+const struct rule *cmdpaths_check(struct ruleset *, const char *, size_t);
+int		 cmdpaths_substituted(const char *, size_t, char **, size_t *);
 
 /* pathnorm.c */
 int		 pol_path_normalise(const char *, char *, size_t);

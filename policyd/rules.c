@@ -85,6 +85,7 @@ rule_free(struct rule *r)
 	free(r->globs);
 	free(r->globflags);
 	free(r->path);
+	free(r->unless_pipe);
 	free(r->domain);
 	pcre2_code_free(r->re);
 	pcre2_code_free(r->re_anch);
@@ -100,6 +101,7 @@ ruleset_free(struct ruleset *rs)
 		rule_free(&rs->rules[i]);
 	free(rs->rules);
 	free(rs->regex);
+	free(rs->cmdfile);
 	for (i = 0; i < RK_MAX; i++)
 		free(rs->bykind[i]);
 	for (i = 0; i < rs->nfiles; i++)
@@ -281,6 +283,8 @@ rule_option(struct loader *ld, const struct cfnode *n, struct rule *r,
 			return (dup_arg(ld, n, &r->match, key, val));
 		if (strcmp(key, "args") == 0)
 			return (dup_arg(ld, n, &r->pattern, key, val));
+		if (strcmp(key, "unless-piped-to") == 0)
+			return (dup_arg(ld, n, &r->unless_pipe, key, val));
 		break;
 	case RK_FILE:
 		if (strcmp(key, "path") == 0)
@@ -292,6 +296,15 @@ rule_option(struct loader *ld, const struct cfnode *n, struct rule *r,
 				    "list)", r->name, val);
 				return (-1);
 			}
+			return (0);
+		}
+		if (strcmp(key, "commands") == 0) {
+			if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0) {
+				cf_error_node(ld->errs, n, "rule %s: commands "
+				    "is yes or no", r->name);
+				return (-1);
+			}
+			r->in_commands = strcmp(val, "yes") == 0;
 			return (0);
 		}
 		break;
@@ -615,7 +628,9 @@ ruleset_finish(struct ruleset *rs, struct cferrs *errs)
 	char	msg[256];
 	size_t	i;
 
-	if ((rs->regex = calloc(rs->nrules + 1, sizeof(*rs->regex))) == NULL)
+	if ((rs->regex = calloc(rs->nrules + 1, sizeof(*rs->regex))) == NULL ||
+	    (rs->cmdfile = calloc(rs->nrules + 1, sizeof(*rs->cmdfile))) ==
+	    NULL)
 		goto nomem;
 	for (i = 0; i < RK_MAX; i++)
 		if ((rs->bykind[i] = calloc(rs->nrules + 1,
@@ -627,6 +642,10 @@ ruleset_finish(struct ruleset *rs, struct cferrs *errs)
 		rs->count[rs->rules[i].kind]++;
 		if (rs->rules[i].kind == RK_REGEX)
 			rs->regex[rs->nregex++] = &rs->rules[i];
+		if (rs->rules[i].kind == RK_FILE && rs->rules[i].in_commands &&
+		    rs->rules[i].decision != POL_ALLOW &&
+		    rs->rules[i].decision != POL_SOFTDELETE)
+			rs->cmdfile[rs->ncmdfile++] = &rs->rules[i];
 		if (rs->rules[i].re != NULL && !rs->rules[i].jit)
 			rs->jit = 0;
 	}

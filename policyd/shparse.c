@@ -1651,14 +1651,20 @@ lex_close(struct lex *lx)
 static int
 lex_operator(struct lex *lx, int c)
 {
+	size_t	first, k;
 	int	next = lx->s[lx->i + 1];	/* lx->i < lx->n */
 
 	if (lx->mode == M_DBRACKET) {
 		lx->i += (next == c) ? 2 : 1;
 		return (0);
 	}
+	first = lx->p->ncmds;
 	if (finish(lx) == -1)
 		return (-1);
+	/* a pipe: the command's output goes to the next command */
+	if (c == '|' && next != '|')
+		for (k = first; k < lx->p->ncmds; k++)
+			lx->p->cmds[k].pipeto = lx->p->ncmds;
 	if (c == ';' && (next == ';' || next == '&')) {
 		lx->i += 2;
 		if (lx->i < lx->n && lx->s[lx->i] == '&')

@@ -37,6 +37,8 @@ struct shcmd {
 	int		  dynamic;	/* argv[0] is a command substitution */
 	int		  inner;	/* found behind a wrapper */
 	int		  quoted;	/* some word had quotes or escapes */
+	size_t		  pipeto;	/* output piped into cmds[pipeto] */
+					/* (the next command); 0: not */
 };
 
 struct sharena;

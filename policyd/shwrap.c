@@ -425,6 +425,7 @@ record(struct shparse *p, char **argv, int argc, int depth, int dynamic,
 	c->dynamic = dynamic;
 	c->inner = wraps > 0;
 	c->quoted = quoted;
+	c->pipeto = 0;
 	if (dynamic)
 		p->dynamic = 1;
 	return (0);

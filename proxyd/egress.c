@@ -9,6 +9,11 @@
  * connect only, seccomp with inet) and runs its own event loop with its
  * own connection to policyd, where it says HELLO as PROC_EGRESS.  A
  * pipe from proxyd is its lifeline: when proxyd goes, so does the child.
+ * The child is a supervisor: after confining itself it forks the worker
+ * that runs the event loop, and when a worker dies it starts another
+ * with backoff (proxyd itself can no longer exec once confined, and
+ * must not fork a copy of its secrets).  The listening socket stays
+ * bound in the supervisor throughout.
  *
  * For every request the destination host is normalised (netaddr.c),
  * resolved, and policyd is asked about every address with the port
@@ -28,6 +33,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,6 +41,7 @@
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -63,6 +70,9 @@
 #define EG_POLICY_TIMEOUT	10
 #define EG_HIGH_WATER		(1024 * 1024)
 #define EG_LIFELINE_ENV		"TOPSH_EGRESS_FD"
+#define EG_BACKOFF_MIN		1
+#define EG_BACKOFF_MAX		30
+#define EG_BACKOFF_RESET	60
 
 enum eg_state { EG_HEAD, EG_CHECK, EG_CONNECTING, EG_RELAY, EG_CLOSING };
 
@@ -589,97 +599,16 @@ resolved(int ok, char **addrs, size_t n, const char *err, void *arg)
 	ask_policy(c);
 }
 
-static int
-split_hostport(char *s, char **host, int *port, int defport)
-{
-	char		*p;
-	const char	*errstr;
-
-	if (*s == '[') {
-		if ((p = strchr(s, ']')) == NULL)
-			return (-1);
-		p++;
-	} else
-		p = strrchr(s, ':');
-	if (p != NULL && *p == ':') {
-		*p++ = '\0';
-		*port = strtonum(p, 1, 65535, &errstr);
-		if (errstr != NULL)
-			return (-1);
-	} else if (p != NULL && *p != '\0')
-		return (-1);
-	else
-		*port = defport;
-	*host = s;
-	return (*s == '\0' ? -1 : 0);
-}
-
-/* "GET http://host/path HTTP/1.1" -> "GET /path HTTP/1.1", close */
-static int
-rewrite_plain(struct eg_conn *c, const char *method, const char *target,
-    const char *version, char *headers, char **hostp, int *port)
-{
-	CURLU		*u;
-	char		*host = NULL, *path = NULL, *query = NULL, *pstr = NULL;
-	char		*line, *next;
-	const char	*errstr;
-	struct evbuffer	*b;
-	int		 rv = -1;
-
-	if (strncasecmp(target, "http://", 7) != 0 ||
-	    (u = curl_url()) == NULL)
-		return (-1);
-	if (curl_url_set(u, CURLUPART_URL, target, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PORT, &pstr, CURLU_DEFAULT_PORT) !=
-	    CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
-		goto out;
-	curl_url_get(u, CURLUPART_QUERY, &query, 0);
-	*port = strtonum(pstr, 1, 65535, &errstr);
-	if (errstr != NULL || (*hostp = strdup(host)) == NULL)
-		goto out;
-	if ((b = evbuffer_new()) == NULL)
-		goto out;
-	evbuffer_add_printf(b, "%s %s%s%s %s\r\n", method, path,
-	    query ? "?" : "", query ? query : "", version);
-	for (line = headers; line != NULL && *line != '\0'; line = next) {
-		if ((next = strstr(line, "\r\n")) != NULL) {
-			*next = '\0';
-			next += 2;
-		}
-		if (*line == '\0' ||
-		    strncasecmp(line, "proxy-", 6) == 0 ||
-		    strncasecmp(line, "connection:", 11) == 0 ||
-		    strncasecmp(line, "keep-alive:", 11) == 0)
-			continue;
-		evbuffer_add_printf(b, "%s\r\n", line);
-	}
-	evbuffer_add_printf(b, "Connection: close\r\n\r\n");
-	c->headlen = evbuffer_get_length(b);
-	if ((c->head = malloc(c->headlen)) != NULL) {
-		evbuffer_remove(b, c->head, c->headlen);
-		rv = 0;
-	}
-	evbuffer_free(b);
- out:
-	curl_free(host);
-	curl_free(pstr);
-	curl_free(path);
-	curl_free(query);
-	curl_url_cleanup(u);
-	return (rv);
-}
-
 static void
 eg_head(struct eg_conn *c)
 {
 	struct evbuffer	*in = bufferevent_get_input(c->cli);
 	struct evbuffer_ptr p;
-	char		*head, *eol, *headers, method[32], target[4096];
-	char		 version[16], *host = NULL, *hp;
+	struct eg_head	 h;
+	const char	*why;
+	char		*head, *host;
 	size_t		 len;
-	int		 port = 0, n;
+	int		 port, n, code;
 
 	p = evbuffer_search(in, "\r\n\r\n", 4, NULL);
 	if (p.pos == -1) {
@@ -695,32 +624,20 @@ eg_head(struct eg_conn *c)
 		return;
 	}
 	evbuffer_remove(in, head, len);
-	head[len] = '\0';
-	eol = strstr(head, "\r\n");
-	*eol = '\0';
-	headers = eol + 2;
-	n = sscanf(head, "%31s %4095s %15s", method, target, version);
-	if (n != 3 || strncmp(version, "HTTP/1.", 7) != 0) {
-		free(head);
-		eg_error(c, 400, "Bad Request", "not an HTTP/1 proxy request");
-		return;
-	}
-	if (strcasecmp(method, "CONNECT") == 0) {
-		c->is_connect = 1;
-		if (split_hostport(target, &hp, &port, 443) == -1 ||
-		    (host = strdup(hp)) == NULL) {
-			free(head);
-			eg_error(c, 400, "Bad Request", "bad CONNECT target");
-			return;
-		}
-	} else if (rewrite_plain(c, method, target, version, headers, &host,
-	    &port) == -1) {
-		free(head);
-		eg_error(c, 400, "Bad Request", "only absolute http:// URLs "
-		    "and CONNECT");
-		return;
-	}
+	code = egress_head_parse(head, len, &h, &why);
 	free(head);
+	if (code != 0) {
+		eg_error(c, code, code == 400 ? "Bad Request" :
+		    "Internal Error", why);
+		return;
+	}
+	c->is_connect = h.is_connect;
+	port = h.port;
+	host = h.host;
+	h.host = NULL;
+	c->head = h.head;
+	c->headlen = h.headlen;
+	h.head = NULL;
 	c->port = port;
 	n = netaddr_host(host, &c->kind, c->host, sizeof(c->host));
 	free(host);
@@ -843,11 +760,119 @@ term_cb(evutil_socket_t sig, short ev, void *arg)
 	event_base_loopexit(eg.base, NULL);
 }
 
+/* the worker: one event loop serving the listening socket */
+static int
+egress_worker(int lfd, int life)
+{
+	struct event	*ev_listen, *ev_life = NULL, *ev_term, *ev_int;
+
+	log_procinit("egress");
+	/* the supervisor is our parent now: die with it */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (confine_seccomp(CONFINE_INET, NULL) == -1)
+		fatalx("cannot confine the egress worker");
+	if (event_reinit(eg.base) == -1)
+		fatalx("event_reinit");
+	ev_listen = event_new(eg.base, lfd, EV_READ | EV_PERSIST, accept_cb,
+	    NULL);
+	eg.retry = evtimer_new(eg.base, pol_connect, NULL);
+	ev_term = evsignal_new(eg.base, SIGTERM, term_cb, NULL);
+	ev_int = evsignal_new(eg.base, SIGINT, term_cb, NULL);
+	if (life != -1)
+		ev_life = event_new(eg.base, life, EV_READ | EV_PERSIST,
+		    lifeline_cb, NULL);
+	if (ev_listen == NULL || eg.retry == NULL || ev_term == NULL ||
+	    ev_int == NULL || (life != -1 && ev_life == NULL))
+		fatalx("event_new");
+	event_add(ev_listen, NULL);
+	evsignal_add(ev_term, NULL);
+	evsignal_add(ev_int, NULL);
+	if (ev_life != NULL)
+		event_add(ev_life, NULL);
+	pol_connect(-1, 0, NULL);
+	log_info("egress proxy listening on %s port %lld",
+	    eg.conf->proxy.egress_listen, eg.conf->proxy.egress_port);
+	event_base_dispatch(eg.base);
+	return (0);
+}
+
+/* wait up to secs for proxyd to go; 1 when it went */
+static int
+lifeline_gone(int life, int secs)
+{
+	struct pollfd	 pfd;
+	char		 c;
+	int		 n;
+
+	if (life == -1) {
+		if (secs > 0)
+			sleep(secs);
+		return (getppid() == 1);
+	}
+	pfd.fd = life;
+	pfd.events = POLLIN;
+	while ((n = poll(&pfd, 1, secs * 1000)) == -1 && errno == EINTR)
+		;
+	if (n <= 0)
+		return (0);
+	return (read(life, &c, 1) <= 0);
+}
+
+/*
+ * The supervisor: holds the listening socket, runs one worker at a
+ * time and starts another when it dies (input that crashes a worker
+ * costs that worker's connections, not the sandboxes' way out), waiting
+ * EG_BACKOFF_MIN seconds after a death, twice as long after each quick
+ * one, at most EG_BACKOFF_MAX.  It reads no input of its own.
+ */
+static int
+egress_supervise(int lfd, int life)
+{
+	time_t	 started;
+	pid_t	 pid;
+	int	 status, delay = EG_BACKOFF_MIN;
+
+	for (;;) {
+		started = time(NULL);
+		switch (pid = fork()) {
+		case -1:
+			log_warn("egress: fork");
+			break;
+		case 0:
+			_exit(egress_worker(lfd, life));
+		default:
+			log_info("egress worker started (pid %d)", (int)pid);
+			while (waitpid(pid, &status, 0) == -1)
+				if (errno != EINTR)
+					fatal("egress: waitpid");
+			if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+				/* proxyd went or we were told to stop */
+				return (0);
+			if (time(NULL) - started >= EG_BACKOFF_RESET)
+				delay = EG_BACKOFF_MIN;
+			if (WIFSIGNALED(status))
+				log_warnx("egress worker died of signal %d; "
+				    "restarting in %d s", WTERMSIG(status),
+				    delay);
+			else
+				log_warnx("egress worker exited with status "
+				    "%d; restarting in %d s",
+				    WEXITSTATUS(status), delay);
+			break;
+		}
+		if (lifeline_gone(life, delay)) {
+			log_info("proxyd is gone, egress proxy exiting");
+			return (0);
+		}
+		if ((delay *= 2) > EG_BACKOFF_MAX)
+			delay = EG_BACKOFF_MAX;
+	}
+}
+
 /* proxyd -E: the child's whole life */
 int
 egress_main(struct topsh_conf *conf)
 {
-	struct event	*ev_listen, *ev_life = NULL, *ev_term, *ev_int;
 	struct proxyd_env e;
 	const char	*lf, *errstr;
 	char		 err[256];
@@ -882,6 +907,7 @@ egress_main(struct topsh_conf *conf)
 	if ((lfd = listen_on(conf->proxy.egress_listen,
 	    (int)conf->proxy.egress_port)) == -1)
 		return (1);
+	/* /etc/resolv.conf is read now: there is no file system after */
 	if ((eg.dns = evdns_base_new(eg.base,
 	    EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL &&
 	    (eg.dns = evdns_base_new(eg.base, 0)) == NULL)
@@ -897,30 +923,10 @@ egress_main(struct topsh_conf *conf)
 	if (getppid() != ppid)
 		fatalx("proxyd went away during start-up");
 	if (confine_landlock(NULL, 0, 1) == -1 ||
-	    confine_seccomp(CONFINE_INET, NULL) == -1)
+	    confine_seccomp(CONFINE_INET | CONFINE_FORK, NULL) == -1)
 		fatalx("cannot confine the egress proxy");
-
-	ev_listen = event_new(eg.base, lfd, EV_READ | EV_PERSIST, accept_cb,
-	    NULL);
-	eg.retry = evtimer_new(eg.base, pol_connect, NULL);
-	ev_term = evsignal_new(eg.base, SIGTERM, term_cb, NULL);
-	ev_int = evsignal_new(eg.base, SIGINT, term_cb, NULL);
-	if (life != -1)
-		ev_life = event_new(eg.base, life, EV_READ | EV_PERSIST,
-		    lifeline_cb, NULL);
-	if (ev_listen == NULL || eg.retry == NULL || ev_term == NULL ||
-	    ev_int == NULL || (life != -1 && ev_life == NULL))
-		fatalx("event_new");
-	event_add(ev_listen, NULL);
-	evsignal_add(ev_term, NULL);
-	evsignal_add(ev_int, NULL);
-	if (ev_life != NULL)
-		event_add(ev_life, NULL);
-	pol_connect(-1, 0, NULL);
-	log_info("egress proxy listening on %s port %lld",
-	    conf->proxy.egress_listen, conf->proxy.egress_port);
-	event_base_dispatch(eg.base);
-	return (0);
+	log_procinit("egress-supervisor");
+	return (egress_supervise(lfd, life));
 }
 
 /* in proxyd's init hook, still privileged and before the secrets */

@@ -15,6 +15,7 @@
  * gdrive.c      Google Drive OAuth and files
  * redact.c      proxyd -R: stdin to stdout through DLP
  * egress.c      the egress proxy child (proxyd -E, own user, no secret)
+ * egress_head.c the egress proxy's request-head parser (fuzzed)
  */
 #ifndef PROXYD_H
 #define PROXYD_H
@@ -164,6 +165,18 @@ int		 redact_stdio(struct topsh_conf *);
 /* egress.c */
 int		 egress_main(struct topsh_conf *);
 pid_t		 egress_spawn(struct topsh_conf *, char **);
+
+/* egress_head.c */
+struct eg_head {
+	int		 is_connect;
+	char		*host;		/* as written, not yet normalised */
+	int		 port;
+	char		*head;		/* plain: rewritten request head */
+	size_t		 headlen;
+};
+int		 egress_head_parse(const char *, size_t, struct eg_head *,
+		    const char **);
+void		 egress_head_free(struct eg_head *);
 
 /* json helpers (request.c) */
 long long	 json_int_or(json_t *, const char *, long long);

@@ -207,10 +207,16 @@ call_done(struct httpc_req *req, const struct httpc_res *res, void *arg)
 	memset(&r, 0, sizeof(r));
 	r.status = res->status;
 	if (res->err != CURLE_OK || res->status == 0) {
+		/*
+		 * A request that timed out met a slow engine, not a dead
+		 * one: under load a container start can outlast its time,
+		 * and taking the engine for down then refused every user's
+		 * call for up to a minute of backoff.
+		 */
 		r.unavailable = res->err == CURLE_COULDNT_CONNECT ||
 		    res->err == CURLE_GOT_NOTHING || res->err ==
 		    CURLE_RECV_ERROR || res->err == CURLE_SEND_ERROR ||
-		    res->status == 0;
+		    (res->status == 0 && res->err != CURLE_OPERATION_TIMEDOUT);
 		snprintf(errbuf, sizeof(errbuf), "%s",
 		    res->errmsg != NULL ? res->errmsg : "transfer failed");
 		r.err = errbuf;

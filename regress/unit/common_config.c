@@ -244,6 +244,46 @@ sample(void)
 	cferrs_free(&errs);
 }
 
+/* issue 14: workspace-root "/" and a duplicated section */
+static int
+loads(const char *text, const char *want_error)
+{
+	struct topsh_conf	*conf = NULL;
+	struct cferrs		 errs;
+	size_t			 i;
+	int			 rv, found = want_error == NULL;
+
+	cferrs_init(&errs);
+	rv = config_load_buffer("t.conf", text, strlen(text), NULL, &conf,
+	    &errs);
+	for (i = 0; i < errs.n; i++)
+		if (want_error != NULL && strstr(errs.msgs[i], want_error) !=
+		    NULL)
+			found = 1;
+	config_free(conf);
+	cferrs_free(&errs);
+	return (rv == 0 ? want_error == NULL : found);
+}
+
+static void
+refusals(void)
+{
+	ok(loads("sandbox { workspace-root \"/\" }", "root directory"),
+	    "workspace-root / refused");
+	ok(loads("sandbox { workspace-root \"//.\" }", "root directory"),
+	    "workspace-root //. refused");
+	ok(loads("sandbox { workspace-root \"/srv/..\" }", "root directory"),
+	    "workspace-root /srv/.. refused");
+	ok(loads("sandbox { workspace-root \"/srv/ws\" }", NULL),
+	    "workspace-root /srv/ws accepted");
+	ok(loads("sandbox { memory 1G }\nsandbox { memory 1G }",
+	    "memory set twice"), "a duplicated section refused");
+	ok(loads("sandbox { memory 1G; pids 50 }\nsandbox { pids 5000 }",
+	    "pids set twice"), "a setting overridden in a later block refused");
+	ok(loads("sandbox { memory 1G }\nsandbox { pids 50 }", NULL),
+	    "a section split over blocks with different settings accepted");
+}
+
 int
 main(void)
 {
@@ -256,6 +296,7 @@ main(void)
 	macros();
 	values();
 	fuzzish();
+	refusals();
 	includes();
 	sample();
 	return (done_testing());

@@ -112,6 +112,41 @@ child_reaped(void)
 	return (rv);
 }
 
+static pid_t
+last_pid(const char *what)
+{
+	char	*log = h_log("proxyd.log"), *p, *last = NULL;
+	pid_t	 pid = 0;
+
+	for (p = log; (p = strstr(p, what)) != NULL; p++)
+		last = p;
+	if (last != NULL)
+		pid = atoi(last + strlen(what));
+	free(log);
+	return (pid);
+}
+
+static int
+worker_restarting(void)
+{
+	char	*log = h_log("proxyd.log");
+	int	 rv = strstr(log, "egress worker died of signal 9; restarting "
+	    "in 1 s") != NULL;
+
+	free(log);
+	return (rv);
+}
+
+static int
+plain_ok(void)
+{
+	char	 req[256];
+
+	snprintf(req, sizeof(req), "GET http://127.0.0.2:%d/hello HTTP/1.1"
+	    "\r\nHost: 127.0.0.2:%d\r\n\r\n", h.p2, h.p2);
+	return (status_is(eg_request(req), 200));
+}
+
 int
 main(void)
 {
@@ -119,7 +154,7 @@ main(void)
 	json_t		*j, *e, *r;
 	size_t		 i;
 	int		 s, hits;
-	pid_t		 child;
+	pid_t		 child, worker;
 
 	eg_port = h_free_port();
 	snprintf(conf, sizeof(conf), "\tegress yes\n\tegress-listen "
@@ -187,6 +222,28 @@ main(void)
 	resp = eg_request("GET https://127.0.0.2/ HTTP/1.1\r\n\r\n");
 	ok(status_is(resp, 400), "absolute https:// without CONNECT is a "
 	    "400");
+
+	/* issue 14: five bytes with a NUL killed the egress proxy */
+	s = eg_connect();
+	ok(s != -1 && write(s, "\0\r\n\r\n", 5) == 5, "a head with a NUL "
+	    "sent");
+	resp = eg_read(s, NULL);
+	close(s);
+	ok(status_is(resp, 400), "a head with a NUL byte is a 400");
+	resp = eg_request("\r\n\r\n");
+	ok(status_is(resp, 400), "an empty request line is a 400");
+	resp = eg_request("GET\r\n\r\n");
+	ok(status_is(resp, 400), "a lone method is a 400");
+	ok(plain_ok(), "the egress proxy still serves after bad heads");
+
+	/* a worker that dies anyway is replaced, the port stays bound */
+	worker = last_pid("egress worker started (pid ");
+	ok(worker > 0 && kill(worker, SIGKILL) == 0, "egress worker killed");
+	ok(h_wait(10, worker_restarting), "the supervisor says it restarts "
+	    "the worker");
+	ok(h_wait(20, plain_ok), "a new worker serves again");
+	ok(last_pid("egress worker started (pid ") != worker,
+	    "it is a new process");
 
 	j = h_journal();
 	hits = 0;

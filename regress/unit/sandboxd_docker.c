@@ -2,8 +2,10 @@
  * sandboxd_docker.c - sandboxd's Engine API client on a real event loop
  * against a small fake engine on a unix socket: the /_ping + /version
  * health check, error messages from the engine, a multiplexed exec
- * stream dribbled out a few bytes at a time (demultiplexed exactly),
- * and an engine that goes away (unavailable) and comes back (up again).
+ * stream dribbled out a few bytes at a time (demultiplexed exactly), a
+ * request that times out on a slow engine (not unavailable: the engine
+ * is not taken for down), and an engine that goes away (unavailable)
+ * and comes back (up again).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -79,6 +81,12 @@ serve_one(int c)
 			if (len >= want)
 				break;
 		}
+	}
+	if (strncmp(req, "GET /v1.41/containers/slow/json ", 32) == 0) {
+		/* an engine too busy to answer in time */
+		sleep(2);
+		close(c);
+		return;
 	}
 	if (strncmp(req, "GET /v1.41/_ping ", 17) == 0)
 		r = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
@@ -175,6 +183,16 @@ stream_cb(const struct dresp *r, void *arg)
 	event_base_loopbreak(base);
 }
 
+static int	slow_done, slow_unavail;
+
+static void
+slow_cb(const struct dresp *r, void *arg)
+{
+	slow_done = 1;
+	slow_unavail = r->unavailable;
+	event_base_loopbreak(base);
+}
+
 static void
 gone_cb(const struct dresp *r, void *arg)
 {
@@ -216,6 +234,14 @@ main(void)
 	ok(got404, "404 passed on");
 	ok(strstr(errmsg, "No such container: nope") != NULL,
 	    "with the engine's message: %s", errmsg);
+
+	/* a slow engine is not a dead one */
+	ok(docker_call("GET", "/containers/slow/json", NULL, 500, slow_cb,
+	    NULL) != NULL, "request to a slow engine started");
+	run_loop(10);
+	ok(slow_done && !slow_unavail, "a request that times out is not "
+	    "reported unavailable");
+	ok(docker_is_up(), "and the engine is not marked down");
 
 	sbx_demux_init(&dm);
 	ok(docker_stream("/exec/e1/start", NULL, 0, data_cb, NULL, stream_cb,
