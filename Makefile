@@ -13,13 +13,20 @@ SBINDIR ?=	$(PREFIX)/sbin
 MANDIR ?=	$(PREFIX)/share/man
 SYSCONFDIR ?=	/etc
 DATADIR ?=	$(PREFIX)/share/topsh
-UNITDIR ?=	/lib/systemd/system
-SYSUSERSDIR ?=	/usr/lib/sysusers.d
-TMPFILESDIR ?=	/usr/lib/tmpfiles.d
+# systemd reads units, sysusers.d and tmpfiles.d from /usr/local/lib as
+# well as /usr/lib; the package passes UNITDIR=/lib/systemd/system
+UNITDIR ?=	$(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?=	$(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?=	$(PREFIX)/lib/tmpfiles.d
+LOGROTATEDIR ?=	$(SYSCONFDIR)/logrotate.d
+INITDIR ?=	$(SYSCONFDIR)/init.d
+# make install runs systemd-sysusers, systemd-tmpfiles and daemon-reload
+# when installing as root into / (not into a DESTDIR); POSTINST=no skips
+POSTINST ?=	yes
 
 CC ?=		cc
 YACC ?=		byacc
-PKGS =		libevent libevent_pthreads jansson libcurl libpcre2-8 libseccomp libbsd-overlay
+PKGS =		libevent libevent_pthreads jansson libcurl libpcre2-8 libseccomp libbsd-overlay libhs
 
 ifeq ($(SAN),1)
 B ?=		build-san
@@ -85,8 +92,8 @@ TOOL_BINS :=	$(TOOL_SRCS:regress/tools/%.c=$(B)/tools/%)
 
 HDRS :=		$(wildcard common/*.h */*.h)
 
-.PHONY: all clean check check-plain deps install fuzz lint-man bench regress-bins libs \
-		mutate image demo
+.PHONY: all clean check check-plain deps install install-files uninstall deb \
+		fuzz lint-man bench regress-bins libs mutate image demo
 .SUFFIXES:
 
 all: $(BINS) $(UNIT_BINS) $(TOOL_BINS)
@@ -105,6 +112,10 @@ $(B)/common/parse.o: $(B)/common/parse.c $(HDRS)
 $(B)/%.o: %.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# the shipped DLP detector table is built into proxyd as it is
+$(B)/proxyd/dlp_table.o: etc/dlp.rules
+$(B)/proxyd/dlp_table.o: CFLAGS += -DDLP_RULES_FILE=\"$(CURDIR)/etc/dlp.rules\"
 
 $(B)/libcommon.a: $(COMMON_OBJS)
 	@mkdir -p $(@D)
@@ -161,32 +172,84 @@ fuzz:
 bench: all
 	sh bench/run.sh
 
+# Paths substituted into what is installed: units, rc script, sample.
+SUBST =		sed -e 's|/usr/local/sbin|$(SBINDIR)|g' \
+		    -e 's|/usr/local/share/topsh|$(DATADIR)|g' \
+		    -e 's|/etc/topsh|$(SYSCONFDIR)/topsh|g'
+UNITS =		$(wildcard etc/systemd/*.service etc/systemd/*.target)
+
+# make install: what topsh ships goes under $(DATADIR) and is replaced
+# on every install; what the operator edits under $(SYSCONFDIR)/topsh is
+# created once and never overwritten (topsh.conf, policy/local.rules,
+# secrets/).  topsh.conf.sample is always the current sample.
 install: all
+	$(MAKE) install-files
+	@if [ -z "$(DESTDIR)" ] && [ "$(POSTINST)" = yes ] && \
+	    [ "$$(id -u)" -eq 0 ]; then \
+	    sh etc/postinst.sh $(SYSUSERSDIR) $(TMPFILESDIR); fi
+
+# the copying alone (debian/rules uses it after its own build)
+install-files:
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/topsh \
-	    $(DESTDIR)$(SYSCONFDIR)/topsh/policy \
-	    $(DESTDIR)$(SYSCONFDIR)/topsh/prompts $(DESTDIR)$(DATADIR) \
-	    $(DESTDIR)$(UNITDIR)
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)/policy \
+	    $(DESTDIR)$(DATADIR)/prompts $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+	    $(DESTDIR)$(LOGROTATEDIR) $(DESTDIR)$(INITDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/topsh $(DESTDIR)$(SYSCONFDIR)/topsh/policy
+	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/topsh/secrets
 	install -m 0755 $(BINS) $(DESTDIR)$(SBINDIR)
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5
-	install -m 0644 etc/topsh.conf \
-	    $(DESTDIR)$(SYSCONFDIR)/topsh/topsh.conf.sample
-	if [ -d etc/policy ]; then install -m 0644 etc/policy/* \
-	    $(DESTDIR)$(SYSCONFDIR)/topsh/policy/; fi
-	if [ -d etc/prompts ]; then install -m 0644 etc/prompts/* \
-	    $(DESTDIR)$(SYSCONFDIR)/topsh/prompts/; fi
+	install -m 0644 etc/policy/*.rules $(DESTDIR)$(DATADIR)/policy/
+	install -m 0644 etc/prompts/* $(DESTDIR)$(DATADIR)/prompts/
+	rm -rf $(DESTDIR)$(DATADIR)/sandbox
 	cp -R etc/sandbox $(DESTDIR)$(DATADIR)/
-	for u in etc/systemd/*.service etc/systemd/*.target; do \
-	    sed 's|/usr/local/sbin|$(SBINDIR)|g; s|/etc/topsh|$(SYSCONFDIR)/topsh|g' \
-	    $$u >$(DESTDIR)$(UNITDIR)/$$(basename $$u) && \
-	    chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
-	if [ -f etc/sysusers.d/topsh.conf ]; then \
-	    install -d $(DESTDIR)$(SYSUSERSDIR) && install -m 0644 \
-	    etc/sysusers.d/topsh.conf $(DESTDIR)$(SYSUSERSDIR)/; fi
-	if [ -f etc/tmpfiles.d/topsh.conf ]; then \
-	    install -d $(DESTDIR)$(TMPFILESDIR) && install -m 0644 \
-	    etc/tmpfiles.d/topsh.conf $(DESTDIR)$(TMPFILESDIR)/; fi
+	chmod 0755 $(DESTDIR)$(DATADIR)/sandbox/*.sh
+	install -m 0644 etc/dlp.rules $(DESTDIR)$(DATADIR)/
+	$(SUBST) -e 's|^\([[:space:]]*system-prompt\) prompts/|\1 $(DATADIR)/prompts/|' \
+	    -e 's|^\([[:space:]]*rules\) policy/default.rules|\1 $(DATADIR)/policy/default.rules\n\1 policy/local.rules|' \
+	    etc/topsh.conf >$(DESTDIR)$(DATADIR)/topsh.conf.sample
+	install -m 0644 $(DESTDIR)$(DATADIR)/topsh.conf.sample \
+	    $(DESTDIR)$(SYSCONFDIR)/topsh/topsh.conf.sample
+	[ -e $(DESTDIR)$(SYSCONFDIR)/topsh/topsh.conf ] || install -m 0644 \
+	    $(DESTDIR)$(DATADIR)/topsh.conf.sample \
+	    $(DESTDIR)$(SYSCONFDIR)/topsh/topsh.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/topsh/policy/local.rules ] || \
+	    install -m 0644 etc/local.rules \
+	    $(DESTDIR)$(SYSCONFDIR)/topsh/policy/local.rules
+	for u in $(UNITS); do \
+	    $(SUBST) $$u >$(DESTDIR)$(UNITDIR)/$${u##*/} && \
+	    chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; done
+	install -m 0644 etc/sysusers.d/topsh.conf $(DESTDIR)$(SYSUSERSDIR)/
+	install -m 0644 etc/tmpfiles.d/topsh.conf $(DESTDIR)$(TMPFILESDIR)/
+	$(SUBST) etc/logrotate.d/topsh >$(DESTDIR)$(LOGROTATEDIR)/topsh
+	chmod 0644 $(DESTDIR)$(LOGROTATEDIR)/topsh
+	$(SUBST) etc/init.d/topsh >$(DESTDIR)$(INITDIR)/topsh
+	chmod 0755 $(DESTDIR)$(INITDIR)/topsh
+
+# make uninstall: everything make install put in place except what the
+# operator edits or made (topsh.conf, policy/local.rules, secrets/, state,
+# logs, the users); those are listed at the end.
+uninstall:
+	for b in $(PROGS); do rm -f $(DESTDIR)$(SBINDIR)/$$b; done
+	for m in man/*.8; do rm -f $(DESTDIR)$(MANDIR)/man8/$${m##*/}; done
+	for m in man/*.5; do rm -f $(DESTDIR)$(MANDIR)/man5/$${m##*/}; done
+	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$${u##*/}; done
+	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/topsh.conf \
+	    $(DESTDIR)$(TMPFILESDIR)/topsh.conf \
+	    $(DESTDIR)$(LOGROTATEDIR)/topsh $(DESTDIR)$(INITDIR)/topsh \
+	    $(DESTDIR)$(SYSCONFDIR)/topsh/topsh.conf.sample
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+	    systemctl daemon-reload || true; fi
+	@echo "kept: $(DESTDIR)$(SYSCONFDIR)/topsh (configuration, local rules, secrets), /var/lib/topsh, /var/log/topsh and the topsh-* users"
+
+# make deb: topsh_VERSION_ARCH.deb here, built by debian/rules into
+# build-deb/ (needs dpkg-dev, debhelper, fakeroot: make deps), then lintian
+deb:
+	dpkg-checkbuilddeps
+	fakeroot debian/rules clean binary
+	lintian --fail-on error topsh_$(VERSION)_$$(dpkg --print-architecture).deb
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-deb

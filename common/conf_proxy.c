@@ -9,12 +9,16 @@
 #define K(n, t, f, lo, hi, d) \
 	{ n, t, offsetof(struct conf_proxy, f), lo, hi, d, NULL }
 
-static const char *const dlp_modes[] = { "redact", "off", NULL };
+static const char *const dlp_modes[] = { "redact", "off", "tokenize",
+	NULL };
 
 static const struct cfkey keys[] = {
 	{ "dlp", CF_ENUM, offsetof(struct conf_proxy, dlp), 0, 0, "redact",
 	    dlp_modes },
+	K("dlp-detectors", CF_PATHLIST, dlp_detectors, 0, 0, NULL),
+	K("dlp-disable", CF_STRLIST, dlp_disable, 0, 0, NULL),
 	K("dlp-pattern", CF_STRLIST, dlp_patterns, 0, 0, NULL),
+	K("dlp-token-ttl", CF_TIME, dlp_token_ttl, 60, 7 * 86400, "1h"),
 	K("egress", CF_BOOL, egress, 0, 0, "no"),
 	K("egress-listen", CF_ADDR, egress_listen, 0, 0, "127.0.0.1"),
 	K("egress-port", CF_INT, egress_port, 1, 65535, "3128"),

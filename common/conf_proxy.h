@@ -21,8 +21,11 @@ struct conf_proxy {
 	long long	 fetch_max_bytes;
 	long long	 fetch_timeout;
 	long long	 max_redirects;
-	int		 dlp;			/* 0 redact, 1 off */
+	int		 dlp;			/* 0 redact, 1 off, 2 tokenize */
 	struct cfstrlist dlp_patterns;		/* name label regex triples */
+	struct cfstrlist dlp_detectors;		/* operator detector files */
+	struct cfstrlist dlp_disable;		/* detector names turned off */
+	long long	 dlp_token_ttl;		/* seconds a chat's map lives */
 	int		 egress;		/* bool */
 	char		*egress_listen;		/* address */
 	long long	 egress_port;

@@ -29,7 +29,7 @@ static const struct cfkey keys[] = {
 	K("port-range", CF_PORTRANGE, port_range, 1024, 65535,
 	    "20000:29999"),
 	K("ports-per-user", CF_INT, ports_per_user, 0, 1000, "10"),
-	K("runtime", CF_STRING, runtime, 0, 0, "runc"),
+	K("runtime", CF_STRING, runtime, 0, 0, "auto"),
 	K("tmpfs-size", CF_SIZE, tmpfs_size, 1LL << 20, 1LL << 40, "64M"),
 	K("uid-range", CF_PORTRANGE, uid_range, 1, 2147483647,
 	    "1000000:1999999"),

@@ -10,6 +10,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -140,6 +143,11 @@ allow_open(scmp_filter_ctx ctx, int flags)
 	}
 	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, wr, 0)) < 0)
+		return (-1);
+	/* reopening a log: write-only, append, no create, no truncate */
+	if ((flags & CONFINE_APPEND) && seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+	    SCMP_SYS(openat), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, wr,
+	    O_WRONLY | O_APPEND)) < 0)
 		return (-1);
 	nr = seccomp_syscall_resolve_name("open");
 	if (nr != __NR_SCMP_ERROR && seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr,
@@ -282,6 +290,69 @@ path_rights(unsigned int access, int isdir, uint64_t handled)
 	return (r & handled);
 }
 
+/*
+ * The first directory on the way to path that the calling user cannot
+ * search (x), copied to dir; 0 found, -1 none (everything is traversable).
+ */
+int
+confine_untraversable(const char *path, char *dir, size_t dirlen)
+{
+	char	 buf[PATH_MAX];
+	char	*p;
+
+	if (strlcpy(buf, path, sizeof(buf)) >= sizeof(buf))
+		return (-1);
+	for (p = buf + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		if (*p == '\0') {
+			/* the last component itself, when a directory */
+			if (access(buf, X_OK) == -1 && errno == EACCES) {
+				struct stat	 st;
+
+				if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+					break;
+			}
+			return (-1);
+		}
+		*p = '\0';
+		if (access(buf, X_OK) == -1 && errno == EACCES)
+			break;
+		*p = '/';
+	}
+	(void)strlcpy(dir, buf, dirlen);
+	return (0);
+}
+
+void
+confine_report_traverse(const char *path)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+	struct stat	 st;
+	char		 dir[PATH_MAX], user[64], how[160];
+
+	if ((pw = getpwuid(geteuid())) != NULL)
+		(void)strlcpy(user, pw->pw_name, sizeof(user));
+	else
+		(void)snprintf(user, sizeof(user), "uid %u",
+		    (unsigned)geteuid());
+	if (confine_untraversable(path, dir, sizeof(dir)) == -1)
+		(void)strlcpy(dir, path, sizeof(dir));
+	how[0] = '\0';
+	if (stat(dir, &st) == 0) {
+		pw = getpwuid(st.st_uid);
+		gr = getgrgid(st.st_gid);
+		(void)snprintf(how, sizeof(how), " (it is %s:%s %04o)",
+		    pw != NULL ? pw->pw_name : "?",
+		    gr != NULL ? gr->gr_name : "?",
+		    (unsigned)(st.st_mode & 07777));
+	}
+	log_warnx("%s cannot traverse %s: chmod o+x %s, or make %s its "
+	    "owner or a member of its group%s; %s is out of its reach",
+	    user, dir, dir, user, how, path);
+}
+
 static int
 add_path(int ruleset, const struct confine_path *cp, uint64_t handled)
 {
@@ -295,6 +366,15 @@ add_path(int ruleset, const struct confine_path *cp, uint64_t handled)
 			    cp->path);
 			return (0);
 		}
+		if (errno == EACCES) {
+			/*
+			 * Not reachable by this user anyway: no rule is
+			 * needed to keep it out, but whatever the daemon
+			 * wanted there (reload, reopening a log) will fail.
+			 */
+			confine_report_traverse(cp->path);
+			return (0);
+		}
 		log_warn("landlock: %s", cp->path);
 		return (-1);
 	}
@@ -302,6 +382,10 @@ add_path(int ruleset, const struct confine_path *cp, uint64_t handled)
 		close(fd);
 		return (-1);
 	}
+	/* reachable, but a directory its user cannot search: say so */
+	if (S_ISDIR(st.st_mode) && access(cp->path, X_OK) == -1 &&
+	    errno == EACCES)
+		confine_report_traverse(cp->path);
 	memset(&pb, 0, sizeof(pb));
 	pb.parent_fd = fd;
 	pb.allowed_access = path_rights(cp->access, S_ISDIR(st.st_mode),

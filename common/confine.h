@@ -31,6 +31,7 @@ struct confine_path {
 #define CONFINE_FILES	0x04	/* allow opening, creating, renaming files */
 #define CONFINE_FORK	0x08	/* allow fork and wait, no execve; workers
 				   may set PDEATHSIG and confine further */
+#define CONFINE_APPEND	0x10	/* allow opening existing files to append */
 
 /* 0 ok, -1 (errno) */
 int	confine_seccomp(int, const char *const *);
@@ -41,5 +42,12 @@ int	confine_seccomp(int, const char *const *);
  */
 int	confine_landlock(const struct confine_path *, size_t, int);
 int	confine_landlock_abi(void);
+/*
+ * The first directory on the way to a path that the caller cannot
+ * search: 0 and dir filled in, -1 when every one can be.
+ */
+int	confine_untraversable(const char *, char *, size_t);
+/* log "USER cannot traverse DIR: chmod o+x DIR, or ..." */
+void	confine_report_traverse(const char *);
 
 #endif

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "privdrop.h"
 #include "proc.h"
+#include "sdnotify.h"
 #include "topsh.h"
 
 struct topsh_conf	*topsh_conf;
@@ -38,7 +39,10 @@ static uid_t			 uids[PROC_MAX];
 static int			 privileged;
 static char			 confdir[PATH_MAX];
 static char			 statedir[PATH_MAX];
-static struct event		*ev_sig[4];
+static struct event		*ev_sig[8];
+static char			 status_note[256];
+
+static int	reload(char *, size_t);
 
 static __dead void
 usage(void)
@@ -156,8 +160,78 @@ load(const char *path, struct topsh_conf **conf, char *err, size_t errlen)
 	return (0);
 }
 
+/*
+ * STATUS= for systemd (and the same text in the log when it changes):
+ * "running", or what is still missing: peers not connected yet and the
+ * daemon's own note (e.g. sandboxd's missing image).
+ */
+static void
+daemon_notify_status(const char *extra)
+{
+	static char			 last[640];
+	const struct proc_connect	*c;
+	struct peer			*p;
+	char				 buf[640], miss[256];
+
+	miss[0] = '\0';
+	for (c = def->proc.connects; c != NULL && c->id != PROC_NONE; c++) {
+		p = proc_peer(c->id);
+		if (p != NULL && !p->hello_pending)
+			continue;
+		if (miss[0] != '\0')
+			(void)strlcat(miss, ", ", sizeof(miss));
+		(void)strlcat(miss, proc_name(c->id), sizeof(miss));
+	}
+	if (miss[0] != '\0')
+		(void)snprintf(buf, sizeof(buf), "waiting for %s%s%s", miss,
+		    status_note[0] ? "; " : "", status_note);
+	else if (status_note[0] != '\0')
+		(void)strlcpy(buf, status_note, sizeof(buf));
+	else
+		(void)strlcpy(buf, "running", sizeof(buf));
+	if (extra == NULL && strcmp(buf, last) == 0)
+		return;
+	(void)strlcpy(last, buf, sizeof(last));
+	(void)sdn_send("%sSTATUS=%s", extra != NULL ? extra : "", buf);
+}
+
+void
+daemon_status_note(const char *note)
+{
+	(void)strlcpy(status_note, note != NULL ? note : "",
+	    sizeof(status_note));
+	daemon_notify_status(NULL);
+}
+
+static void
+peer_up_cb(struct peer *p)
+{
+	if (def->proc.peer_up != NULL)
+		def->proc.peer_up(p);
+	daemon_notify_status(NULL);
+}
+
+static void
+peer_down_cb(struct peer *p)
+{
+	if (def->proc.peer_down != NULL)
+		def->proc.peer_down(p);
+	daemon_notify_status(NULL);
+}
+
 int
 daemon_reload(char *err, size_t errlen)
+{
+	int	rv;
+
+	(void)sdn_send("RELOADING=1");
+	rv = reload(err, errlen);
+	daemon_notify_status("READY=1\n");
+	return (rv);
+}
+
+static int
+reload(char *err, size_t errlen)
 {
 	struct topsh_conf	*nconf;
 	char			 buf[4096];
@@ -197,8 +271,16 @@ sig_cb(evutil_socket_t sig, short ev, void *arg)
 	case SIGHUP:
 		(void)daemon_reload(NULL, 0);
 		break;
+	case SIGUSR1:
+		if (def->reopen != NULL)
+			def->reopen();
+		else
+			log_debug("SIGUSR1: %s keeps no log file to reopen",
+			    def->name);
+		break;
 	case SIGTERM:
 	case SIGINT:
+		(void)sdn_send("STOPPING=1");
 		log_info("%s exiting on signal %d", def->name, (int)sig);
 		if (def->shutdown != NULL)
 			def->shutdown();
@@ -211,7 +293,7 @@ sig_cb(evutil_socket_t sig, short ev, void *arg)
 static void
 signals_setup(void)
 {
-	int	 sigs[] = { SIGHUP, SIGTERM, SIGINT };
+	int	 sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGUSR1 };
 	size_t	 i;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -368,10 +450,13 @@ daemon_main(int argc, char *argv[], const struct daemon_def *d)
 		fatalx("event_base_new");
 	make_rundir(conf->runtime_dir);
 	make_statedir(conf->state_dir, gid);
+	(void)sdn_init(topsh_base);
 
 	pconf = def->proc;
 	pconf.self = def->id;
 	pconf.reload = daemon_reload;
+	pconf.peer_up = peer_up_cb;
+	pconf.peer_down = peer_down_cb;
 	proc_init(topsh_base, &pconf, conf->runtime_dir, uids);
 	if (proc_listen() == -1)
 		fatalx("cannot create sockets in %s", conf->runtime_dir);
@@ -389,6 +474,8 @@ daemon_main(int argc, char *argv[], const struct daemon_def *d)
 	if (def->start != NULL && def->start(topsh_base) == -1)
 		fatalx("start failed");
 	log_info("%s %s started", def->name, TOPSH_VERSION_STR);
+	/* the sockets are bound and the peers are being connected to */
+	daemon_notify_status("READY=1\n");
 	event_base_dispatch(topsh_base);
 	return (0);
 }

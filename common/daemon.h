@@ -51,6 +51,8 @@ struct daemon_def {
 	int		(*reload)(struct topsh_conf *, struct topsh_conf *,
 			    char *, size_t);
 	void		(*shutdown)(void);
+	/* SIGUSR1: reopen log files after rotation (NULL: nothing to do) */
+	void		(*reopen)(void);
 };
 
 extern struct topsh_conf	*topsh_conf;	/* the running configuration */
@@ -63,6 +65,11 @@ int		 daemon_main(int, char **, const struct daemon_def *);
 void		 daemon_startenv(void);
 /* used by the control socket and SIGHUP */
 int		 daemon_reload(char *, size_t);
+/*
+ * What the daemon still lacks, for systemd's STATUS= and the log
+ * ("image topsh-sandbox:latest missing"); NULL clears it.
+ */
+void		 daemon_status_note(const char *);
 /* the uid that each daemon runs as (from topsh.conf, or ours) */
 uid_t		 daemon_uid(enum proc_id);
 int		 daemon_privileged(void);	/* started as root */

@@ -58,7 +58,9 @@
  * Model:
  *
  * IMSG_PROXY_LLM_CHAT     {"request": object, "timeout": int (seconds,
- *                          optional, capped by llm-timeout)}
+ *                          optional, capped by llm-timeout), "chat": int
+ *                          (optional: the conversation, whose
+ *                          placeholder map dlp tokenize uses)}
  *     POST {llm_base_url}/chat/completions with request as the body
  *     (model, messages, tools, tool_choice, ...; "stream" is forced to
  *     false).  Retried on 5xx, 429 and transport errors up to

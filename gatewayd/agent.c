@@ -614,9 +614,11 @@ agent_ask(void *arg)
 		features |= TOOLS_DM;
 	msgs = build_messages(a);
 	tools = tools_schema(features);
-	req = json_pack("{s:{s:s, s:o, s:o, s:s}}", "request", "model",
+	/* the chat names proxyd's placeholder map (dlp tokenize) */
+	req = json_pack("{s:{s:s, s:o, s:o, s:s}, s:I}", "request", "model",
 	    gw.conf->model != NULL ? gw.conf->model : "default",
-	    "messages", msgs, "tools", tools, "tool_choice", "auto");
+	    "messages", msgs, "tools", tools, "tool_choice", "auto", "chat",
+	    (json_int_t)a->m->chat);
 	if (req == NULL || rpc_call(PROC_PROXYD, IMSG_PROXY_LLM_CHAT, req, -1,
 	    RPC_RETRY, llm_done, a) == 0) {
 		json_decref(req);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "confine.h"
 #include "log.h"
 #include "policy.h"
 #include "policyd.h"
@@ -40,6 +41,46 @@ pd_audit_open(const char *path)
 	if (strlcpy(audit_file, path, sizeof(audit_file)) >=
 	    sizeof(audit_file))
 		audit_file[0] = '\0';
+	return (0);
+}
+
+/*
+ * SIGUSR1 after logrotate: open the file of that name again (it must
+ * exist, made by logrotate's create with policyd's user as owner) and
+ * switch to it; on failure keep writing to the old one and say why.
+ */
+void
+pd_audit_reopen(void)
+{
+	int	fd;
+
+	if (audit_fd == -1 || audit_file[0] == '\0') {
+		log_info("SIGUSR1: no audit log to reopen");
+		return;
+	}
+	if ((fd = open(audit_file, O_WRONLY | O_APPEND | O_CLOEXEC)) == -1) {
+		if (errno == EACCES)
+			confine_report_traverse(audit_file);
+		log_warn("audit log %s not reopened, still writing to the old "
+		    "file (it must exist and be writable by policyd's user: "
+		    "logrotate's create 0640 topsh-policy adm)", audit_file);
+		return;
+	}
+	close(audit_fd);
+	audit_fd = fd;
+	log_info("audit log %s reopened", audit_file);
+}
+
+/* started as root: the log belongs to the user policyd runs as */
+int
+pd_audit_chown(uid_t uid)
+{
+	if (audit_fd == -1 || uid == (uid_t)-1)
+		return (0);
+	if (fchown(audit_fd, uid, (gid_t)-1) == -1) {
+		log_warn("chown %s", audit_file);
+		return (-1);
+	}
 	return (0);
 }
 

@@ -51,6 +51,7 @@ policyd_confine_paths(const char *conf, char *const *files, size_t nfiles,
     const char *audit)
 {
 	static char		 dirs[PCONF_MAXPATHS][PATH_MAX];
+	static char		 auditdir[PATH_MAX];
 	struct confine_path	 paths[PCONF_MAXPATHS];
 	size_t			 n = 0, i;
 
@@ -60,12 +61,20 @@ policyd_confine_paths(const char *conf, char *const *files, size_t nfiles,
 		if (add_dir(paths, dirs, &n, files[i]) == -1)
 			return (-1);
 	if (audit != NULL && *audit != '\0') {
-		paths[n].path = audit;
+		/*
+		 * The directory, not the file: after logrotate the log of
+		 * that name is a new file, opened again on SIGUSR1
+		 * (appending only: nothing can be created or truncated).
+		 */
+		if (strlcpy(auditdir, audit, sizeof(auditdir)) >=
+		    sizeof(auditdir))
+			return (-1);
+		paths[n].path = dirname(auditdir);
 		paths[n].access = CONFINE_W;
 		n++;
 	}
 	if (confine_landlock(paths, n, 0) == -1)
 		return (-1);
-	/* read-only opens, unix sockets only, no exec */
-	return (confine_seccomp(0, NULL));
+	/* read-only opens but appending to a log, unix sockets, no exec */
+	return (confine_seccomp(CONFINE_APPEND, NULL));
 }

@@ -63,6 +63,7 @@ static const struct daemon_def def = {
 	.confine = policyd_confine,
 	.reload = pd_server_reload,
 	.shutdown = policyd_shutdown,
+	.reopen = pd_audit_reopen,
 };
 
 static int
@@ -145,6 +146,9 @@ policyd_init(struct topsh_conf *conf, struct event_base *base)
 		log_warnx("gatewayd and proxyd run as the same uid: policyd "
 		    "cannot tell proxyd's vouchers from gatewayd's claims");
 	(void)pd_audit_open(conf->policy.audit_log);
+	/* the log belongs to policyd's user: it reopens it after rotation */
+	if (daemon_privileged())
+		(void)pd_audit_chown(daemon_uid(PROC_POLICYD));
 	return (0);
 }
 

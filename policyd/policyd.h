@@ -31,6 +31,8 @@ int		 pd_engine_reload(struct ruleset **, const struct conf_policy *,
 /* audit.c: JSON lines for every decision other than allow */
 int		 pd_audit_open(const char *);
 void		 pd_audit_close(void);
+void		 pd_audit_reopen(void);
+int		 pd_audit_chown(uid_t);
 const char	*pd_audit_path(void);
 void		 pd_audit_record(const char *, long long, long long, const char *,
 		    json_t *, const struct pol_result *);

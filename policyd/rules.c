@@ -34,6 +34,14 @@ struct loader {
 	int		 seen_default[RK_MAX];
 	char		**seen;		/* files read by earlier trees */
 	size_t		 nseen;
+	struct disabled	*disable;	/* disable NAME, applied last */
+	size_t		 ndisable;
+};
+
+struct disabled {
+	char		*name;
+	const char	*file;		/* kept in the rule set */
+	int		 line;
 };
 
 const char *
@@ -529,6 +537,75 @@ load_default(struct loader *ld, const struct cfnode *n)
 	ld->rs->def[k] = d;
 }
 
+/* disable NAME ...: taken out once every file is read */
+static void
+load_disable(struct loader *ld, const struct cfnode *n)
+{
+	struct disabled	*v;
+	int		 i;
+
+	if (n->argc < 1 || n->hasblock) {
+		cf_error_node(ld->errs, n, "disable: expected one or more "
+		    "rule names");
+		return;
+	}
+	for (i = 0; i < n->argc; i++) {
+		if (!valid_name(n->argv[i])) {
+			cf_error_node(ld->errs, n, "disable: bad rule name "
+			    "\"%s\"", n->argv[i]);
+			continue;
+		}
+		if ((v = reallocarray(ld->disable, ld->ndisable + 1,
+		    sizeof(*v))) == NULL) {
+			cf_error_node(ld->errs, n, "out of memory");
+			return;
+		}
+		ld->disable = v;
+		v += ld->ndisable;
+		if ((v->name = strdup(n->argv[i])) == NULL) {
+			cf_error_node(ld->errs, n, "out of memory");
+			return;
+		}
+		v->file = keep_file(ld, n->file);
+		v->line = n->line;
+		ld->ndisable++;
+	}
+}
+
+/*
+ * Take the disabled rules out, wherever they were defined (a shipped
+ * file read before or after the disable statement), and renumber.  A
+ * name that matches no rule is an error: a typo must not leave the
+ * rule on unnoticed.
+ */
+static void
+apply_disable(struct loader *ld)
+{
+	struct ruleset	*rs = ld->rs;
+	size_t		 d, i;
+	int		 found;
+
+	for (d = 0; d < ld->ndisable; d++) {
+		found = 0;
+		for (i = 0; i < rs->nrules; i++) {
+			if (strcmp(rs->rules[i].name, ld->disable[d].name) != 0)
+				continue;
+			rule_free(&rs->rules[i]);
+			memmove(&rs->rules[i], &rs->rules[i + 1],
+			    (rs->nrules - i - 1) * sizeof(rs->rules[0]));
+			rs->nrules--;
+			found = 1;
+			break;
+		}
+		if (!found)
+			cf_error(ld->errs, ld->disable[d].file,
+			    ld->disable[d].line, "disable: no rule named "
+			    "\"%s\"", ld->disable[d].name);
+	}
+	for (i = 0; i < rs->nrules; i++)
+		rs->rules[i].index = i;
+}
+
 /* was this file read already, named directly or through include? */
 static int
 seen_file(struct loader *ld, const char *file)
@@ -570,6 +647,9 @@ loader_free(struct loader *ld)
 	for (i = 0; i < ld->nseen; i++)
 		free(ld->seen[i]);
 	free(ld->seen);
+	for (i = 0; i < ld->ndisable; i++)
+		free(ld->disable[i].name);
+	free(ld->disable);
 }
 
 static void
@@ -598,6 +678,8 @@ load_tree(struct loader *ld, const struct cftree *t)
 			load_rule(ld, n, RK_NET);
 		else if (strcmp(n->name, "default") == 0)
 			load_default(ld, n);
+		else if (strcmp(n->name, "disable") == 0)
+			load_disable(ld, n);
 		else
 			cf_error_node(ld->errs, n, "unknown statement \"%s\"",
 			    n->name);
@@ -610,7 +692,7 @@ ruleset_looks_like_rules(const struct cftree *t)
 	const struct cfnode	*n;
 	static const char *const kw[] = {
 		"block", "approve", "command", "file", "network", "default",
-		NULL
+		"disable", NULL
 	};
 	int			 i;
 
@@ -716,6 +798,7 @@ ruleset_load(struct ruleset *rs, char *const *files, size_t nfiles,
 		mark_seen(&ld, t);
 		cf_free(t);
 	}
+	apply_disable(&ld);
 	loader_free(&ld);
 	return (ruleset_done(&ld, nerrs));
 }
@@ -739,5 +822,7 @@ ruleset_load_buffer(struct ruleset *rs, const char *name, const char *buf,
 	}
 	load_tree(&ld, t);
 	cf_free(t);
+	apply_disable(&ld);
+	loader_free(&ld);
 	return (ruleset_done(&ld, nerrs));
 }

@@ -47,6 +47,12 @@ dlp_new(void)
 	d->mode = DLP_REDACT;
 	d->enabled = (1U << DLP_D_COUNT) - 1;
 	TAILQ_INIT(&d->customs);
+	if (dlp_rules_load(&d->rules, dlp_table_text, "dlp.rules", d->tab_err,
+	    sizeof(d->tab_err)) == -1) {
+		dlp_free(d);
+		errno = EINVAL;
+		return (NULL);
+	}
 	return (d);
 }
 
@@ -56,6 +62,8 @@ dlp_free(struct dlp *d)
 	if (d == NULL)
 		return;
 	dlp_custom_free(d);
+	dlp_rules_free(&d->rules);
+	dlp_rules_teardown(d);
 	dlp_secret_free(&d->secrets);
 	free(d->m);
 	free(d);
@@ -64,7 +72,8 @@ dlp_free(struct dlp *d)
 void
 dlp_set_mode(struct dlp *d, int mode)
 {
-	d->mode = mode == DLP_OFF ? DLP_OFF : DLP_REDACT;
+	d->mode = mode == DLP_OFF ? DLP_OFF : mode == DLP_TOKENIZE ?
+	    DLP_TOKENIZE : DLP_REDACT;
 }
 
 int
@@ -120,6 +129,12 @@ dlp_toggle(struct dlp *d, const char *name, int on)
 		c->enabled = on;
 		found = 1;
 	}
+	for (i = 0; i < (int)d->rules.n; i++) {
+		if (strcasecmp(name, d->rules.r[i].name) != 0)
+			continue;
+		d->rules.r[i].enabled = on;
+		found = 1;
+	}
 	return (found ? 0 : -1);
 }
 
@@ -149,6 +164,39 @@ dlp_add_custom(struct dlp *d, const char *name, const char *label,
 		return (-1);
 	}
 	return (0);
+}
+
+int
+dlp_add_detectors(struct dlp *d, const char *text, const char *file,
+    char *err, size_t errlen)
+{
+	if (dlp_rules_load(&d->rules, text, file, err, errlen) == -1)
+		return (-1);
+	return (0);
+}
+
+int
+dlp_prepare(struct dlp *d)
+{
+	if (d->rules.built)
+		return (0);
+	return (dlp_rules_build(&d->rules));
+}
+
+size_t
+dlp_table_count(const struct dlp *d)
+{
+	return (d->rules.n);
+}
+
+const char *
+dlp_table_name(const struct dlp *d, size_t i, const char **label)
+{
+	if (i >= d->rules.n)
+		return (NULL);
+	if (label != NULL)
+		*label = d->rules.r[i].label;
+	return (d->rules.r[i].name);
 }
 
 int
@@ -261,6 +309,7 @@ dlp_collect(struct dlp *d, const char *p, size_t len, size_t start)
 	d->nomem = 0;
 	if (d->mode != DLP_OFF) {
 		dlp_scan_builtin(d, p, len, start);
+		dlp_rules_scan(d, p, len, start);
 		dlp_custom_scan(d, p, len, start);
 	}
 	dlp_secret_scan(d, p, len, start);
@@ -274,27 +323,53 @@ dlp_collect(struct dlp *d, const char *p, size_t len, size_t start)
  * Write the redacted form of p[from, to) into a new buffer, using the
  * first nm clusters (all inside [from, to)).
  */
+/*
+ * What replaces cluster m: its placeholder when tokenizing (not for a
+ * secret, nor once the map is full), else "[REDACTED:LABEL]" (in buf).
+ */
+static const char *
+replacement(struct dlp *d, const char *p, const struct dlp_match *m,
+    char *buf, size_t bufsz)
+{
+	const char	*ph;
+
+	if (d->tok != NULL && m->prio != DLP_P_SECRET &&
+	    (ph = dlp_tokens_put(d->tok, m->label, p + m->so, m->eo - m->so))
+	    != NULL)
+		return (ph);
+	snprintf(buf, bufsz, REDACT_PRE "%s]", m->label);
+	return (buf);
+}
+
 char *
 dlp_build(struct dlp *d, const char *p, size_t from, size_t to, size_t nm,
     size_t *outlen)
 {
-	char	*out, *o;
-	size_t	 i, sz = to - from, pos = from, l;
+	const char	**rep;
+	char		*out, *o, (*bufs)[DLP_NAME_MAX + 16];
+	size_t		 i, sz = to - from, pos = from, l;
 
-	for (i = 0; i < nm; i++)
-		sz += REDACT_PRELEN + strlen(d->m[i].label) + 1;
-	if ((out = malloc(sz + 1)) == NULL)
+	if ((rep = calloc(nm + 1, sizeof(*rep))) == NULL ||
+	    (bufs = calloc(nm + 1, sizeof(*bufs))) == NULL) {
+		free(rep);
 		return (NULL);
+	}
+	for (i = 0; i < nm; i++) {
+		rep[i] = replacement(d, p, &d->m[i], bufs[i], sizeof(bufs[i]));
+		sz += strlen(rep[i]);
+	}
+	if ((out = malloc(sz + 1)) == NULL) {
+		free(rep);
+		free(bufs);
+		return (NULL);
+	}
 	o = out;
 	for (i = 0; i < nm; i++) {
 		memcpy(o, p + pos, d->m[i].so - pos);
 		o += d->m[i].so - pos;
-		memcpy(o, REDACT_PRE, REDACT_PRELEN);
-		o += REDACT_PRELEN;
-		l = strlen(d->m[i].label);
-		memcpy(o, d->m[i].label, l);
+		l = strlen(rep[i]);
+		memcpy(o, rep[i], l);
 		o += l;
-		*o++ = ']';
 		pos = d->m[i].eo;
 	}
 	memcpy(o, p + pos, to - pos);
@@ -302,6 +377,8 @@ dlp_build(struct dlp *d, const char *p, size_t from, size_t to, size_t nm,
 	*o = '\0';
 	if (outlen != NULL)
 		*outlen = o - out;
+	free(rep);
+	free(bufs);
 	return (out);
 }
 

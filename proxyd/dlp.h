@@ -24,6 +24,7 @@
 
 #define DLP_REDACT	0	/* same numbering as conf_proxy.dlp */
 #define DLP_OFF		1	/* only secrets are redacted */
+#define DLP_TOKENIZE	2	/* placeholders that can be restored */
 
 #define DLP_NAME_MAX	64	/* longest detector/label/secret name */
 #define DLP_SECRET_MIN	4	/* shortest secret dlp_add_secret takes */
@@ -50,6 +51,23 @@ int		 dlp_add_custom(struct dlp *, const char *, const char *,
  */
 int		 dlp_add_secret(struct dlp *, const char *, const void *,
 		    size_t);
+
+/*
+ * More table detectors, in the format of etc/dlp.rules (text, file is
+ * for messages).  Returns 0, or -1 with "file:line: message" in err.
+ */
+int		 dlp_add_detectors(struct dlp *, const char *, const char *,
+		    char *, size_t);
+
+/*
+ * Build the keyword filter now (else at the first redaction): before
+ * proxyd confines itself.  Returns 0, or -1 when out of memory.
+ */
+int		 dlp_prepare(struct dlp *);
+
+/* The table detectors (shipped and added): count, name and label. */
+size_t		 dlp_table_count(const struct dlp *);
+const char	*dlp_table_name(const struct dlp *, size_t, const char **);
 
 void		 dlp_set_mode(struct dlp *, int);
 int		 dlp_get_mode(const struct dlp *);
@@ -98,6 +116,24 @@ int		 dlp_redact_fd_window(struct dlp *, int, int, size_t);
  */
 size_t		 dlp_utf8_seqlen(const unsigned char *, size_t);
 int		 dlp_utf8_valid(const char *, size_t);
+
+/*
+ * Tokenization (dlp tokenize): while a map is set with dlp_set_tokens,
+ * every match but proxyd's own secrets (always "[REDACTED:NAME]") is
+ * replaced by its placeholder in the map, "<LABEL_n>", the same for
+ * the same value.  A map holds at most max values; past that, new
+ * values are redacted.  dlp_tokens_restore puts the values back (see
+ * dlp_token.c).
+ */
+struct dlp_tokens;
+struct dlp_tokens *dlp_tokens_new(size_t);
+void		 dlp_tokens_free(struct dlp_tokens *);
+size_t		 dlp_tokens_count(const struct dlp_tokens *);
+const char	*dlp_tokens_put(struct dlp_tokens *, const char *,
+		    const char *, size_t);
+char		*dlp_tokens_restore(const struct dlp_tokens *, const char *,
+		    size_t, int, size_t *, int *);
+void		 dlp_set_tokens(struct dlp *, struct dlp_tokens *);
 
 /* Custom pattern match errors (match limit, JIT stack) since dlp_new. */
 unsigned long	 dlp_errors(const struct dlp *);

@@ -38,6 +38,7 @@ enum dlp_det {
 #define DLP_P_CUSTOM	1
 #define DLP_P_CREDENTIAL 2	/* built-in keys, tokens, JWT, private keys */
 #define DLP_P_PII	3	/* built-in e-mail, phone, card, SSN, IBAN */
+#define DLP_P_GENERIC	4	/* catch-alls: key = "<high entropy>" */
 
 struct dlp_match {
 	size_t		 anchor;	/* where the detector started, <= so */
@@ -73,6 +74,56 @@ struct dlp_secrets {
 };
 #define DLP_BLOOM_BITS	65536
 
+/* checksums and structure checks (dlp_check.c) */
+#define DLP_CK_LUHN	1
+#define DLP_CK_IBAN	2
+#define DLP_CK_GITHUB	3
+#define DLP_CK_NPM	4
+#define DLP_CK_JWT	5
+
+/* a keyword of a table detector (dlp_rules.c) */
+struct dlp_kw {
+	char		 s[64];		/* folded to lower case */
+	char		 orig[64];
+	size_t		 len;
+	size_t		 rule;
+};
+
+/* a table detector: etc/dlp.rules or an operator's file */
+struct dlp_rule {
+	char		 name[DLP_NAME_MAX];
+	char		 label[DLP_NAME_MAX];
+	void		*code;		/* pcre2_code_8 */
+	int		 jit;
+	int		 group;		/* redact capture group 1 */
+	int		 enabled;
+	int		 nokw;		/* no keywords: the whole text */
+	int		 prio;
+	int		 check;		/* DLP_CK_* that must hold */
+	int		 trust;		/* DLP_CK_* that waives entropy */
+	int		 mixed;		/* a digit, or upper and lower case */
+	int		 noident;	/* not sqlite3_column_bytes16 */
+	int		 wordstart;	/* keywords only at a word's start */
+	int		 exact;		/* keywords only in their case */
+	double		 entropy;	/* minimum bits per byte, 0 none */
+	size_t		 near;
+	/* scratch of the current scan */
+	int		 wpending;
+	size_t		 wfrom, wto, wanchor;
+	unsigned long	 runs;		/* pattern runs, for the bench */
+};
+
+struct dlp_rules {
+	struct dlp_rule	*r;
+	size_t		 n;
+	struct dlp_kw	*kws;
+	size_t		 nkws;
+	/* the keyword filter: vectorscan database and scratch */
+	int		 built;
+	void		*db;
+	void		*scratch;
+};
+
 struct dlp {
 	int			 mode;
 	uint32_t		 enabled;	/* bit per enum dlp_det */
@@ -81,7 +132,13 @@ struct dlp {
 	void			*mctx;		/* pcre2_match_context_8 */
 	void			*jstack;	/* pcre2_jit_stack_8 */
 	void			*mdata;		/* pcre2_match_data_8 */
+	struct dlp_rules	 rules;
+	void			*rctx;		/* for the table's patterns */
+	void			*rjstack;
+	void			*rdata;
 	unsigned long		 errors;
+	char			 tab_err[256];	/* the shipped table's */
+	struct dlp_tokens	*tok;		/* tokenize into this map */
 
 	/* scratch: matches of the current call */
 	struct dlp_match	*m;
@@ -169,6 +226,21 @@ struct dlp_custom *dlp_custom_compile(const char *, const char *,
 int	 dlp_custom_setup(struct dlp *);
 void	 dlp_custom_scan(struct dlp *, const char *, size_t, size_t);
 void	 dlp_custom_free(struct dlp *);
+
+/* dlp_rules.c */
+int	 dlp_rules_load(struct dlp_rules *, const char *, const char *,
+	    char *, size_t);
+int	 dlp_rules_build(struct dlp_rules *);
+void	 dlp_rules_free(struct dlp_rules *);
+void	 dlp_rules_scan(struct dlp *, const char *, size_t, size_t);
+void	 dlp_rules_teardown(struct dlp *);
+double	 dlp_entropy(const char *, size_t);
+
+/* dlp_table.c: the shipped table, etc/dlp.rules */
+extern const char dlp_table_text[];
+
+/* dlp_check.c */
+int	 dlp_check(int, const char *, size_t);
 
 /* dlp.c: the label helper shared with secrets and customs */
 int	 dlp_make_label(char *, size_t, const char *);

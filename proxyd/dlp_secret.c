@@ -3,7 +3,10 @@
  * value and the forms it takes on the wire (base64 standard and
  * url-safe, padded or not, and the part of it that stays the same
  * inside longer base64 text at any alignment; URL-encoded with upper-
- * or lower-case hex and '+' for blanks; JSON-escaped).  A bloom filter
+ * or lower-case hex and '+' for blanks; JSON-escaped; hex in either
+ * case), looked for in the text and in its decoded view (below), which
+ * undoes \u, \x, % and HTML escapes wherever they are, even on part
+ * of a value, and joins strings and wrapped lines.  A bloom filter
  * on the first four bytes of every form keeps the pass over the text
  * at a table lookup per byte.  Every copy is wiped when freed.
  */
@@ -148,6 +151,22 @@ jsonesc(struct sbuf *b, const unsigned char *v, size_t n, int slash)
 	return (r);
 }
 
+static int
+hexenc(struct sbuf *b, const unsigned char *v, size_t n, const char *hex)
+{
+	char	q[2];
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		q[0] = hex[v[i] >> 4];
+		q[1] = hex[v[i] & 15];
+		if (sb_put(b, q, 2) == -1)
+			return (-1);
+	}
+	explicit_bzero(q, sizeof(q));
+	return (0);
+}
+
 static uint32_t
 head32(const char *p)
 {
@@ -248,6 +267,14 @@ forms_encoded(struct dlp_secrets *ss, size_t idx, const unsigned char *v,
 		    form_add(ss, idx, b.s, b.len) == -1)
 			goto done;
 	}
+	/* hex, either case, as text or as in a hex dump ("de ad") */
+	for (a = 0; a < 2; a++) {
+		b.len = 0;
+		if (hexenc(&b, v, n, a ? "0123456789ABCDEF" :
+		    "0123456789abcdef") == -1 ||
+		    form_add(ss, idx, b.s, b.len) == -1)
+			goto done;
+	}
 	r = 0;
  done:
 	sb_wipe(&b);
@@ -284,18 +311,347 @@ dlp_secret_add(struct dlp_secrets *ss, const char *name, const void *value,
 	return (0);
 }
 
-void
-dlp_secret_scan(struct dlp *d, const char *p, size_t len, size_t start)
+/*
+ * The decoded view of a text: \uXXXX, \xXX, \/ and the like, %XX,
+ * HTML character references (&#NN; &#xNN; &amp; ...) decoded; line
+ * breaks (real or escaped as \n, \r, \t) and the indentation after
+ * them dropped, and strings joined where one ends and the next begins
+ * ("abc" + "def", "abc",\n"def").  Every secret form is looked for in
+ * it too, so that a secret encoded in part, in another encoding than
+ * its forms, or split by a JSON string boundary or a line wrap in a
+ * PEM or base64 block is still found.  segs maps view offsets back to
+ * the text: from seg k's v on, view bytes come from the text at s on,
+ * one for one if id, else all from [s, next seg's s).
+ */
+struct vseg {
+	size_t	v;
+	size_t	s;
+	int	id;
+};
+
+struct view {
+	char		*b;
+	size_t		 n, cap;
+	struct vseg	*seg;
+	size_t		 nseg, segcap;
+	int		 nomem;
+};
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+static void
+view_seg(struct view *w, size_t s, int id)
+{
+	struct vseg	*ns;
+	size_t		 ncap;
+
+	if (w->nseg > 0 && w->seg[w->nseg - 1].v == w->n) {
+		w->seg[w->nseg - 1].s = s;	/* nothing came out of the last */
+		w->seg[w->nseg - 1].id = id;
+		return;
+	}
+	if (w->nseg == w->segcap) {
+		ncap = w->segcap ? w->segcap * 2 : 256;
+		if ((ns = reallocarray(w->seg, ncap, sizeof(*ns))) == NULL) {
+			w->nomem = 1;
+			return;
+		}
+		w->seg = ns;
+		w->segcap = ncap;
+	}
+	w->seg[w->nseg].v = w->n;
+	w->seg[w->nseg].s = s;
+	w->seg[w->nseg].id = id;
+	w->nseg++;
+}
+
+static void
+view_put(struct view *w, const unsigned char *c, size_t k)
+{
+	memcpy(w->b + w->n, c, k);
+	w->n += k;
+}
+
+/* UTF-8 of code point cp into o; its length (0 for surrogates). */
+static size_t
+utf8(unsigned long cp, unsigned char *o)
+{
+	if (cp < 0x80) {
+		o[0] = cp;
+		return (1);
+	}
+	if (cp < 0x800) {
+		o[0] = 0xc0 | cp >> 6;
+		o[1] = 0x80 | (cp & 0x3f);
+		return (2);
+	}
+	if (cp >= 0xd800 && cp <= 0xdfff)
+		return (0);
+	if (cp < 0x10000) {
+		o[0] = 0xe0 | cp >> 12;
+		o[1] = 0x80 | ((cp >> 6) & 0x3f);
+		o[2] = 0x80 | (cp & 0x3f);
+		return (3);
+	}
+	if (cp > 0x10ffff)
+		return (0);
+	o[0] = 0xf0 | cp >> 18;
+	o[1] = 0x80 | ((cp >> 12) & 0x3f);
+	o[2] = 0x80 | ((cp >> 6) & 0x3f);
+	o[3] = 0x80 | (cp & 0x3f);
+	return (4);
+}
+
+static int
+blank(char c)
+{
+	return (c == ' ' || c == '\t' || c == '\n' || c == '\r');
+}
+
+/*
+ * After an escaped quote at e: blanks, escaped line breaks, maybe '+'
+ * or ',', more of them and another escaped quote (two JSON-escaped
+ * strings in a row, \"abc\" + \"def\"): where that ends, else 0.
+ */
+static size_t
+join_escaped(const char *p, size_t len, size_t e)
+{
+	int	sep = 0;
+
+	for (;;) {
+		if (e < len && blank(p[e]))
+			e++;
+		else if (e + 1 < len && p[e] == '\\' && (p[e + 1] == 'n' ||
+		    p[e + 1] == 'r' || p[e + 1] == 't'))
+			e += 2;
+		else if (e < len && !sep && (p[e] == '+' || p[e] == ',')) {
+			sep = 1;
+			e++;
+		} else
+			break;
+	}
+	if (e + 1 < len && p[e] == '\\' && p[e + 1] == '"')
+		return (e + 2);
+	return (0);
+}
+
+/*
+ * The sequence at p[i]: its decoded bytes in o (count in *k, 0 when
+ * dropped) and its length, or 0 when it is an ordinary byte.
+ */
+static size_t
+decode_at(const char *p, size_t len, size_t i, unsigned char *o, size_t *k)
+{
+	static const struct { const char *n; char c; } ent[] = {
+		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' },
+		{ "&quot;", '"' }, { "&apos;", '\'' }, { "&sol;", '/' },
+		{ "&plus;", '+' }, { "&equals;", '=' }
+	};
+	unsigned long	cp;
+	size_t		j, e;
+	int		h0, h1;
+	char		c = p[i];
+
+	*k = 0;
+	switch (c) {
+	case '\\':
+		if (i + 1 >= len)
+			return (0);
+		c = p[i + 1];
+		if (c == 'u' && i + 6 <= len) {
+			for (cp = 0, j = i + 2; j < i + 6; j++) {
+				if ((h0 = hexval((unsigned char)p[j])) == -1)
+					return (0);
+				cp = cp << 4 | h0;
+			}
+			if ((*k = utf8(cp, o)) == 0)
+				return (0);
+			return (6);
+		}
+		if (c == 'x' && i + 4 <= len &&
+		    (h0 = hexval((unsigned char)p[i + 2])) != -1 &&
+		    (h1 = hexval((unsigned char)p[i + 3])) != -1) {
+			o[0] = h0 << 4 | h1;
+			*k = 1;
+			return (4);
+		}
+		if (c == 'n' || c == 'r' || c == 't') {
+			for (e = i + 2; e + 1 < len && p[e] == '\\' &&
+			    (p[e + 1] == 'n' || p[e + 1] == 'r' ||
+			    p[e + 1] == 't'); e += 2)
+				;
+			while (e < len && (p[e] == ' ' || p[e] == '\t'))
+				e++;
+			return (e - i);
+		}
+		if (c == '"' && (e = join_escaped(p, len, i + 2)) != 0)
+			return (e - i);
+		if (c == '/' || c == '"' || c == '\'' || c == '\\') {
+			o[0] = c;
+			*k = 1;
+			return (2);
+		}
+		return (0);
+	case '%':
+		if (i + 3 <= len &&
+		    (h0 = hexval((unsigned char)p[i + 1])) != -1 &&
+		    (h1 = hexval((unsigned char)p[i + 2])) != -1) {
+			o[0] = h0 << 4 | h1;
+			*k = 1;
+			return (3);
+		}
+		return (0);
+	case '&':
+		if (i + 3 < len && p[i + 1] == '#') {
+			int hex = p[i + 2] == 'x' || p[i + 2] == 'X';
+
+			for (cp = 0, j = i + 2 + hex; j < len && j < i + 12;
+			    j++) {
+				h0 = hexval((unsigned char)p[j]);
+				if (h0 == -1 || (!hex && h0 > 9))
+					break;
+				cp = cp * (hex ? 16 : 10) + h0;
+			}
+			if (j == i + 2 + hex || j >= len || p[j] != ';' ||
+			    (*k = utf8(cp, o)) == 0)
+				return (0);
+			return (j + 1 - i);
+		}
+		for (j = 0; j < sizeof(ent) / sizeof(ent[0]); j++) {
+			e = strlen(ent[j].n);
+			if (i + e <= len && memcmp(p + i, ent[j].n, e) == 0) {
+				o[0] = ent[j].c;
+				*k = 1;
+				return (e);
+			}
+		}
+		return (0);
+	case '\n':
+	case '\r':
+		for (e = i + 1; e < len && (p[e] == ' ' || p[e] == '\t' ||
+		    p[e] == '\n' || p[e] == '\r'); e++)
+			;
+		return (e - i);
+	case '"':
+	case '\'':
+		/* "abc" + "def", "abc",\n"def", "abc" "def" */
+		for (e = i + 1; e < len && (p[e] == ' ' || p[e] == '\t' ||
+		    p[e] == '\n' || p[e] == '\r'); e++)
+			;
+		if (e < len && (p[e] == '+' || p[e] == ',' || p[e] == '.'))
+			for (e++; e < len && (p[e] == ' ' || p[e] == '\t' ||
+			    p[e] == '\n' || p[e] == '\r'); e++)
+				;
+		/* escaped line breaks between two JSON-escaped strings */
+		while (e + 1 < len && p[e] == '\\' && (p[e + 1] == 'n' ||
+		    p[e + 1] == 'r' || p[e + 1] == 't'))
+			e += 2;
+		if (e < len && e > i + 1 && p[e] == c)
+			return (e + 1 - i);
+		if (e + 1 < len && p[e] == '\\' && p[e + 1] == c &&
+		    e > i + 1)
+			return (e + 2 - i);
+		return (0);
+	default:
+		return (0);
+	}
+}
+
+static const uint8_t special[256] = {
+	['\\'] = 1, ['%'] = 1, ['&'] = 1, ['\n'] = 1, ['\r'] = 1,
+	['"'] = 1, ['\''] = 1,
+};
+
+static int
+view_build(struct view *w, const char *p, size_t len)
+{
+	unsigned char	o[4];
+	size_t		i, l, k, run = 0;
+	int		edits = 0;
+
+	memset(w, 0, sizeof(*w));
+	if ((w->b = malloc(len + 1)) == NULL)
+		return (-1);
+	view_seg(w, 0, 1);
+	for (i = 0; i < len && !w->nomem; ) {
+		/* most bytes start nothing: one table lookup each */
+		if (!special[(unsigned char)p[i]] ||
+		    (l = decode_at(p, len, i, o, &k)) == 0) {
+			i++;
+			run++;
+			continue;
+		}
+		if (run > 0) {
+			view_put(w, (const unsigned char *)p + i - run, run);
+			run = 0;
+		}
+		view_seg(w, i, 0);
+		view_put(w, o, k);
+		i += l;
+		view_seg(w, i, 1);
+		edits++;
+	}
+	if (run > 0)
+		view_put(w, (const unsigned char *)p + len - run, run);
+	if (w->nomem || edits == 0) {
+		free(w->b);
+		free(w->seg);
+		memset(w, 0, sizeof(*w));
+		return (w->nomem ? -1 : 0);
+	}
+	return (edits);
+}
+
+/* The segment holding view offset v. */
+static const struct vseg *
+view_find(const struct view *w, size_t v)
+{
+	size_t	lo = 0, hi = w->nseg, mid;
+
+	while (hi - lo > 1) {
+		mid = (lo + hi) / 2;
+		if (w->seg[mid].v <= v)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (&w->seg[lo]);
+}
+
+static void
+view_map(const struct view *w, size_t len, size_t vs, size_t ve,
+    size_t *so, size_t *eo)
+{
+	const struct vseg	*a = view_find(w, vs), *b = view_find(w, ve - 1);
+
+	*so = a->id ? a->s + (vs - a->v) : a->s;
+	if (b->id)
+		*eo = b->s + (ve - 1 - b->v) + 1;
+	else
+		*eo = b + 1 < w->seg + w->nseg ? b[1].s : len;
+}
+
+static void
+forms_scan(struct dlp *d, const char *p, size_t len, size_t start,
+    const struct view *w, size_t plen)
 {
 	struct dlp_secrets	*ss = &d->secrets;
 	const uint64_t		*bloom = ss->bloom;
 	const struct dlp_form	*f;
-	size_t			 i, j, b;
+	size_t			 i, j, b, so, eo;
 	uint32_t		 x;
 
-	if (ss->nforms == 0 || len < 4)
-		return;
-	for (i = start; i + 4 <= len; i++) {
+	for (i = w == NULL ? start : 0; i + 4 <= len; i++) {
 		x = head32(p + i);
 		b = bloom_bit(x);
 		if ((bloom[b / 64] & (1ULL << (b % 64))) == 0)
@@ -305,10 +661,38 @@ dlp_secret_scan(struct dlp *d, const char *p, size_t len, size_t start)
 			if (f->head != x || f->len > len - i ||
 			    memcmp(p + i, f->s, f->len) != 0)
 				continue;
-			dlp_add_match(d, i, i + f->len,
-			    ss->names[f->secret], DLP_P_SECRET);
+			so = i;
+			eo = i + f->len;
+			if (w != NULL)
+				view_map(w, plen, so, eo, &so, &eo);
+			if (eo <= start)
+				continue;
+			if (so < start)
+				so = start;
+			dlp_add_match(d, so, eo, ss->names[f->secret],
+			    DLP_P_SECRET);
 		}
 	}
+}
+
+void
+dlp_secret_scan(struct dlp *d, const char *p, size_t len, size_t start)
+{
+	struct view	w;
+
+	if (d->secrets.nforms == 0 || len < 4)
+		return;
+	forms_scan(d, p, len, start, NULL, len);
+	switch (view_build(&w, p, len)) {
+	case -1:
+		d->nomem = 1;
+		return;
+	case 0:
+		return;
+	}
+	forms_scan(d, w.b, w.n, start, &w, len);
+	freezero(w.b, len + 1);
+	free(w.seg);
 }
 
 void

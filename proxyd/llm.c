@@ -4,7 +4,9 @@
  *
  * The request body from gatewayd passes DLP as a whole (every string in
  * it: messages, tool results, tool descriptions) and is sent without
- * streaming.  Transport errors, timeouts, 429 and 5xx answers are
+ * streaming.  With dlp tokenize, values go to the model as placeholders
+ * of the chat's map (tokenize.c) and the answer's placeholders are put
+ * back before it goes to gatewayd.  Transport errors, timeouts, 429 and 5xx answers are
  * retried up to llm-retries times, waiting Retry-After (at most
  * LLM_WAIT_MAX seconds) or 1, 2, 4... seconds; everything else is
  * mapped to a readable error.  The provider's answer goes back whole.
@@ -21,6 +23,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "dlp.h"
 #include "httpc.h"
 #include "log.h"
 #include "topsh.h"
@@ -39,6 +42,10 @@ struct llm_ctx {
 	int			 attempts;
 	long			 last_status;
 	char			 last_error[256];
+	int			 tokenize;	/* dlp tokenize */
+	int			 has_chat;
+	long long		 chat;
+	struct dlp_tokens	*own;		/* no chat: this request's */
 };
 
 static void	llm_send(evutil_socket_t, short, void *);
@@ -56,6 +63,7 @@ llm_cancel(struct preq *r)
 		event_free(c->timer);
 	if (c->body != NULL)
 		freezero(c->body, c->bodylen);
+	dlp_tokens_free(c->own);
 	free(c);
 	r->ctx = NULL;
 }
@@ -111,6 +119,7 @@ llm_done(struct httpc_req *h, const struct httpc_res *res, void *arg)
 	json_error_t	 jerr;
 	char		 msg[512];
 	long		 wait;
+	int		 n;
 
 	c->http = NULL;
 	if (retryable(res) && c->attempts <= topsh_conf->proxy.llm_retries) {
@@ -180,6 +189,17 @@ llm_done(struct httpc_req *h, const struct httpc_res *res, void *arg)
 		    "choices%s", msg);
 		return;
 	}
+	if (c->tokenize) {
+		/* placeholders back to their values, before gatewayd */
+		n = tokenize_restore(c->has_chat ? tokenize_find(c->chat) :
+		    c->own, o);
+		if (n == -1) {
+			json_decref(o);
+			preq_fail(c->r, res->status, 0, "out of memory");
+			return;
+		}
+		env->stats.restored += n;
+	}
 	preq_ok(c->r, o);
 }
 
@@ -245,9 +265,11 @@ llm_model(json_t *req)
 void
 llm_chat(struct preq *r)
 {
-	struct llm_ctx	*c;
-	json_t		*req;
-	long long	 t;
+	struct llm_ctx		*c;
+	struct dlp_tokens	*tok;
+	json_t			*req;
+	long long		 t;
+	int			 n;
 
 	req = json_object_get(r->msg, "request");
 	if (!json_is_object(req) ||
@@ -273,7 +295,21 @@ llm_chat(struct preq *r)
 		c->timeout = t;
 	json_object_set_new(req, "stream", json_false());
 	llm_model(req);
-	if (proxyd_redact_json(req, NULL) < 0) {
+	if (dlp_get_mode(env->dlp) == DLP_TOKENIZE) {
+		c->tokenize = 1;
+		c->has_chat = json_is_integer(json_object_get(r->msg, "chat"));
+		c->chat = json_int_or(r->msg, "chat", 0);
+		tok = c->has_chat ? tokenize_chat(c->chat) :
+		    (c->own = dlp_tokens_new(TOKEN_VALUES));
+		if (tok == NULL) {
+			preq_fail(r, 0, 0, "out of memory");
+			return;
+		}
+		dlp_set_tokens(env->dlp, tok);
+	}
+	n = proxyd_redact_json(req, NULL);
+	dlp_set_tokens(env->dlp, NULL);
+	if (n < 0) {
 		preq_fail(r, 0, 0, "cannot redact the model request");
 		return;
 	}

@@ -108,27 +108,11 @@ policy_check_net(long long user, const char *host, const char *addr,
     int port, policy_cb cb, void *arg)
 {
 	struct policy_q	*q;
-	struct timeval	 tv = { POLICY_TIMEOUT, 0 };
 	json_t		*o;
 
-	if ((q = calloc(1, sizeof(*q))) == NULL)
-		return (NULL);
-	if ((q->ev = evtimer_new(env->base, q_fire, q)) == NULL) {
-		free(q);
-		return (NULL);
-	}
-	q->id = ++policy_seq;
-	q->cb = cb;
-	q->arg = arg;
-	TAILQ_INSERT_TAIL(&pending, q, entry);
 	o = json_pack("{s:I, s:s, s:s?, s:i}", "user", (json_int_t)user,
 	    "host", host, "addr", addr, "port", port);
-	if (o == NULL ||
-	    proc_compose_json(PROC_POLICYD, IMSG_POLICY_CHECK_NET, q->id, -1,
-	    o) == -1) {
-		q_answer(q, 0, "policy service unavailable");
-	} else
-		evtimer_add(q->ev, &tv);
+	q = policy_ask(IMSG_POLICY_CHECK_NET, o, POLICY_TIMEOUT, cb, arg);
 	json_decref(o);
 	return (q);
 }

@@ -358,17 +358,10 @@ proxyd_init(struct topsh_conf *conf, struct event_base *base)
 	    sizeof(env->statedir)) >= sizeof(env->statedir))
 		return (-1);
 	log_info("secrets loaded from %s; dlp %s", env->sec.dir,
-	    conf->proxy.dlp == DLP_REDACT ? "redact" : "off (secrets only)");
+	    conf->proxy.dlp == DLP_REDACT ? "redact" :
+	    conf->proxy.dlp == DLP_TOKENIZE ? "tokenize" :
+	    "off (secrets only)");
 	return (0);
-}
-
-static int
-path_within(const char *path, const char *dir)
-{
-	size_t	 len = strlen(dir);
-
-	return (strncmp(path, dir, len) == 0 &&
-	    (path[len] == '/' || path[len] == '\0'));
 }
 
 static int
@@ -388,25 +381,19 @@ proxyd_confine(struct topsh_conf *conf)
 		{ "/etc/gai.conf", CONFINE_R },
 		{ "/usr/lib", CONFINE_R },
 		{ "/lib", CONFINE_R },
-		/* re-read on reload (not the secrets next to it) */
-		{ conf->path, CONFINE_R },
 	};
 	static const char *const extra[] = { "wait4", NULL };
 	size_t			 n = sizeof(paths) / sizeof(paths[0]);
-	char			 dir[1024];
-	int			 rv;
 
 	/*
-	 * daemon_landlock() keeps the configuration directory readable
-	 * for reload; when the secrets live below it (the default,
-	 * /etc/topsh/secrets) only the file itself stays readable.
+	 * daemon_landlock() keeps the directory of the configuration
+	 * readable for reload: the directory, not the file, because an
+	 * edited file is usually a new file renamed over the old one
+	 * (sed -i, editors, configuration management).  The secrets below
+	 * it (the default, /etc/topsh/secrets, mode 0700 root) stay out of
+	 * reach by their mode; proxyd holds them in memory anyway.
 	 */
-	strlcpy(dir, daemon_confdir(), sizeof(dir));
-	if (path_within(env->sec.dir, dir))
-		rv = confine_landlock(paths, n, 1) == -1 ? -1 : 0;
-	else
-		rv = daemon_landlock(paths, n, 1);
-	if (rv == -1)
+	if (daemon_landlock(paths, n, 1) == -1)
 		return (-1);
 	return (confine_seccomp(CONFINE_INET | CONFINE_FILES, extra));
 }

@@ -14,6 +14,7 @@
  * fetch.c       fetch_page: SSRF-safe fetching, redirects by hand
  * gdrive.c      Google Drive OAuth and files
  * redact.c      proxyd -R: stdin to stdout through DLP
+ * tokenize.c    dlp tokenize: placeholder maps per chat, restoring
  * egress.c      the egress proxy child (proxyd -E, own user, no secret)
  * egress_head.c the egress proxy's request-head parser (fuzzed)
  */
@@ -48,6 +49,7 @@ struct proxyd_stats {
 	unsigned long long	 requests;
 	unsigned long long	 failed;
 	unsigned long long	 redactions;
+	unsigned long long	 restored;	/* placeholders put back */
 	unsigned long long	 tg_429;
 	unsigned long long	 llm_retries;
 	unsigned long long	 fetch_denied;
@@ -158,6 +160,16 @@ void		 gdrive_request(struct preq *);
 /* proxyd.c */
 int		 proxyd_dlp_setup(struct topsh_conf *, struct dlp *, char *,
 		    size_t);
+
+/* tokenize.c: dlp tokenize, one placeholder map per chat */
+#define TOKEN_CHATS	4096		/* maps kept at most */
+#define TOKEN_VALUES	1024		/* values per map at most */
+struct dlp_tokens;
+struct dlp_tokens *tokenize_chat(long long);
+struct dlp_tokens *tokenize_find(long long);
+int		 tokenize_restore(struct dlp_tokens *, json_t *);
+void		 tokenize_clear(void);
+size_t		 tokenize_chats(void);
 
 /* redact.c */
 int		 redact_stdio(struct topsh_conf *);

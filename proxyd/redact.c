@@ -7,7 +7,9 @@
  */
 #include <sys/types.h>
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,12 +18,54 @@
 #include "log.h"
 #include "proxyd.h"
 
-/* dlp-pattern "name" "label" "regex", repeatable */
+#define DETECTORS_MAX	(1024 * 1024)
+
+/* An operator's detector file, added to d. */
+static int
+detectors_file(struct dlp *d, const char *path, char *err, size_t errlen)
+{
+	FILE	*f;
+	char	*text;
+	size_t	 n;
+	int	 rv;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "dlp-detectors %s: %s", path,
+		    strerror(errno));
+		return (-1);
+	}
+	if ((text = malloc(DETECTORS_MAX + 1)) == NULL) {
+		fclose(f);
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	n = fread(text, 1, DETECTORS_MAX + 1, f);
+	if (ferror(f) || n > DETECTORS_MAX) {
+		snprintf(err, errlen, "dlp-detectors %s: %s", path,
+		    ferror(f) ? strerror(errno) : "larger than 1 MiB");
+		fclose(f);
+		free(text);
+		return (-1);
+	}
+	fclose(f);
+	text[n] = '\0';
+	rv = dlp_add_detectors(d, text, path, err, errlen);
+	free(text);
+	return (rv);
+}
+
+/*
+ * dlp-pattern "name" "label" "regex", repeatable; dlp-detectors files;
+ * dlp-disable names; the mode.  The keyword filter is built here, before
+ * proxyd confines itself.
+ */
 int
 proxyd_dlp_setup(struct topsh_conf *conf, struct dlp *d, char *err,
     size_t errlen)
 {
 	const struct cfstrlist	*l = &conf->proxy.dlp_patterns;
+	const struct cfstrlist	*df = &conf->proxy.dlp_detectors;
+	const struct cfstrlist	*dd = &conf->proxy.dlp_disable;
 	char			 e[256];
 	size_t			 i;
 
@@ -36,7 +80,20 @@ proxyd_dlp_setup(struct topsh_conf *conf, struct dlp *d, char *err,
 			snprintf(err, errlen, "dlp-pattern %s: %s", l->v[i], e);
 			return (-1);
 		}
+	for (i = 0; i < df->n; i++)
+		if (detectors_file(d, df->v[i], err, errlen) == -1)
+			return (-1);
+	for (i = 0; i < dd->n; i++)
+		if (dlp_disable(d, dd->v[i]) == -1) {
+			snprintf(err, errlen, "dlp-disable %s: no such "
+			    "detector", dd->v[i]);
+			return (-1);
+		}
 	dlp_set_mode(d, conf->proxy.dlp);
+	if (dlp_prepare(d) == -1) {
+		snprintf(err, errlen, "dlp: cannot build the keyword filter");
+		return (-1);
+	}
 	return (0);
 }
 

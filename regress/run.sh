@@ -62,6 +62,24 @@ for t in "$SRC"/regress/t/*.sh; do
 	run_one "t/$(basename "$t" .sh)" sh "$t"
 done
 
+# The sandbox and end-to-end suites once more with every container under
+# gVisor (runsc): each hardening check, limit, time limit, output cap,
+# file operation and port must hold under both runtimes.  lib.sh
+# registers runsc with the engine when needed; without runsc installed
+# these runs fail, they are not skipped.  TOPSH_RUNSC_SUITES="" leaves
+# them out (for a quick local run, never in CI).
+for t in "$SRC"/regress/t/*.sh; do
+	n=$(basename "$t" .sh)
+	for p in ${TOPSH_RUNSC_SUITES-sandbox_ gateway_e2e_}; do
+		case "$n" in
+		"$p"*)
+			run_one "t/$n[runsc]" env TOPSH_RUNTIME=runsc sh "$t"
+			break
+			;;
+		esac
+	done
+done
+
 if [ "$fail" -gt 0 ]; then
 	echo "failed:$failed_tests"
 fi

@@ -125,12 +125,21 @@ box_lru_idle(struct box *except)
 static void
 create_over(struct box *b)
 {
-	struct box	*n;
-
 	if (!b->creating)
 		return;
 	b->creating = 0;
 	ncreating--;
+	box_create_queued();
+}
+
+/* start the queued creations there is room for, once the runtime is known */
+void
+box_create_queued(void)
+{
+	struct box	*n;
+
+	if (runtime_pending())
+		return;
 	while ((topsh_conf->gateway.max_jobs <= 0 ||
 	    ncreating < topsh_conf->gateway.max_jobs) &&
 	    (n = TAILQ_FIRST(&createq)) != NULL) {
@@ -369,15 +378,43 @@ set_id(struct box *b, json_t *o, const char *key)
 }
 
 static void
+replace_done(const struct dresp *r, void *arg)
+{
+	struct box	*b = arg;
+
+	if (r->status != 204 && r->status != 404) {
+		box_fail(b, r, "remove container of another runtime");
+		return;
+	}
+	b->id[0] = '\0';
+	box_create(b);
+}
+
+static void
 inspect_done(const struct dresp *r, void *arg)
 {
 	struct box	*b = arg;
+	const char	*have, *want = runtime_name();
+	char		 path[160];
 
 	if (r->status != 200) {
 		box_fail(b, r, "inspect container");
 		return;
 	}
 	set_id(b, r->json, "Id");
+	have = json_string_value(json_object_get(json_object_get(r->json,
+	    "HostConfig"), "Runtime"));
+	if (want != NULL && have != NULL && strcmp(have, want) != 0) {
+		/* made under another runtime: the configured one wins */
+		log_info("user %" PRId64 ": container %.12s runs under %s, "
+		    "not %s: replacing it", b->user, b->id, have, want);
+		snprintf(path, sizeof(path), "/containers/%s?force=1&v=1",
+		    b->id);
+		if (docker_call("DELETE", path, NULL, 60000, replace_done,
+		    b) == NULL)
+			box_fail(b, r, "remove container of another runtime");
+		return;
+	}
 	box_start(b);
 }
 
@@ -419,11 +456,12 @@ box_spec(struct box *b)
 	json_t				*o, *hc, *labels, *exposed, *pb;
 	uid_t				 cu = box_uid(b);
 	gid_t				 cg = sbx.peruser ? cu : sbx.cgid;
-	long long			 mem;
+	long long			 mem, pids;
 	double				 ncpu = c->cpus;
 	int				 i, first;
 
 	mem = userlimit_num(&c->user_limits, b->user, "memory", c->memory);
+	pids = userlimit_num(&c->user_limits, b->user, "pids", c->pids);
 	if (userlimit_get(&c->user_limits, b->user, "cpus", cpus,
 	    sizeof(cpus)) && strtod(cpus, NULL) > 0)
 		ncpu = strtod(cpus, NULL);
@@ -433,15 +471,15 @@ box_spec(struct box *b)
 	    "gid=%u,mode=1777", c->tmpfs_size, (unsigned)cu, (unsigned)cg);
 	snprintf(user, sizeof(user), "%u:%u", (unsigned)cu, (unsigned)cg);
 	snprintf(uid, sizeof(uid), "%" PRId64, b->user);
-	labels = json_pack("{s:s, s:s, s:s}", "topsh.user", uid,
-	    "topsh.root", sbx.root, "topsh.version", TOPSH_VERSION_STR);
+	labels = json_pack("{s:s, s:s, s:s, s:s}", "topsh.user", uid,
+	    "topsh.root", sbx.root, "topsh.version", TOPSH_VERSION_STR,
+	    "topsh.runtime", runtime_name());
 	hc = json_pack("{s:I, s:I, s:I, s:I, s:[s], s:[s], s:b, s:{s:s},"
 	    " s:[s], s:s, s:b, s:{s:s}, s:s}",
 	    "Memory", (json_int_t)mem,
 	    "MemorySwap", (json_int_t)mem,
 	    "NanoCpus", (json_int_t)(ncpu * 1e9),
-	    "PidsLimit", (json_int_t)userlimit_num(&c->user_limits, b->user,
-	    "pids", c->pids),
+	    "PidsLimit", (json_int_t)runtime_host_pids(pids),
 	    "CapDrop", "ALL",
 	    "SecurityOpt", "no-new-privileges",
 	    "ReadonlyRootfs", 1,
@@ -451,13 +489,17 @@ box_spec(struct box *b)
 	    "Init", 1,
 	    "RestartPolicy", "Name", "no",
 	    "IpcMode", "private");
-	if (c->runtime != NULL && c->runtime[0] != '\0')
-		json_object_set_new(hc, "Runtime", json_string(c->runtime));
+	json_object_set_new(hc, "Runtime", json_string(runtime_name()));
 	/* the host's OOM killer picks sandboxes first; no core files */
 	json_object_set_new(hc, "OomScoreAdj", json_integer(500));
 	json_object_set_new(hc, "Ulimits", json_pack("[{s:s, s:i, s:i}, "
 	    "{s:s, s:i, s:i}]", "Name", "nofile", "Soft", 4096, "Hard", 4096,
 	    "Name", "core", "Soft", 0, "Hard", 0));
+	/* under gVisor the process limit is kept inside (runtime.c) */
+	if (runtime_gvisor())
+		json_array_append_new(json_object_get(hc, "Ulimits"),
+		    json_pack("{s:s, s:I, s:I}", "Name", "nproc", "Soft",
+		    (json_int_t)pids, "Hard", (json_int_t)pids));
 	json_object_set_new(hc, "LogConfig", json_pack("{s:s}", "Type",
 	    "none"));
 	/* the user's own passwd and group entries; a git identity */
@@ -520,8 +562,9 @@ box_create(struct box *b)
 {
 	if (b->creating || b->cwaiting)
 		return;
-	if (topsh_conf->gateway.max_jobs > 0 &&
-	    ncreating >= topsh_conf->gateway.max_jobs) {
+	/* the engine just came up: wait for its runtimes (runtime.c) */
+	if (runtime_pending() || (topsh_conf->gateway.max_jobs > 0 &&
+	    ncreating >= topsh_conf->gateway.max_jobs)) {
 		b->cwaiting = 1;
 		TAILQ_INSERT_TAIL(&createq, b, centry);
 		return;
@@ -537,6 +580,13 @@ box_create_now(struct box *b)
 	json_t		*spec;
 
 	memset(&r, 0, sizeof(r));
+	if (runtime_name() == NULL) {
+		/* the configured runtime is refused: say why, every time */
+		r.unavailable = !docker_is_up();
+		r.err = runtime_error();
+		box_fail(b, &r, "create container");
+		return;
+	}
 	if ((spec = box_spec(b)) == NULL) {
 		r.err = "cannot build the container spec";
 		box_fail(b, &r, "create container");
@@ -716,6 +766,19 @@ box_reap(void)
 	}
 }
 
+/* labels of a container made under another runtime than ours? */
+static int
+box_other_runtime(json_t *labels)
+{
+	const char	*have, *want = runtime_name();
+
+	if (want == NULL)
+		return (0);
+	/* made before the label existed: under the old default, runc */
+	have = json_string_value(json_object_get(labels, "topsh.runtime"));
+	return (strcmp(have != NULL ? have : "runc", want) != 0);
+}
+
 static void
 adopt_done(const struct dresp *r, void *arg)
 {
@@ -753,6 +816,11 @@ adopt_done(const struct dresp *r, void *arg)
 		if (sbx.ports != NULL)
 			sbx_ports_get(sbx.ports, user, 0, &b->port_first);
 		n++;
+		if (box_other_runtime(labels) && b->nexec == 0) {
+			log_info("user %" PRId64 ": container %.12s was made "
+			    "under another runtime: replacing it", b->user, b->id);
+			box_kill(user, NULL, NULL);
+		}
 	}
 	log_info("docker: adopted %d existing container%s", n,
 	    n == 1 ? "" : "s");

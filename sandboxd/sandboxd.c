@@ -126,6 +126,7 @@ sandboxd_status(json_t *o)
 	else
 		json_object_set_new(o, "docker_error",
 		    json_string(docker_lasterr()));
+	runtime_status(o);
 	json_object_set_new(o, "containers", json_integer(n));
 	json_object_set_new(o, "running", json_integer(running));
 	json_object_set_new(o, "quota", json_boolean(sbx.quota));
@@ -133,6 +134,13 @@ sandboxd_status(json_t *o)
 	    topsh_conf->sandbox.max_containers));
 	json_object_set_new(o, "uids", json_string(sbx.peruser ? "per-user" :
 	    "shared"));
+}
+
+/* the engine is (back) up: learn its runtimes, then adopt */
+static void
+sandboxd_engine_up(void)
+{
+	runtime_probe(box_adopt);
 }
 
 /* --- hooks ----------------------------------------------------------- */
@@ -306,7 +314,7 @@ sandboxd_start(struct event_base *base)
 	long long	idle = topsh_conf->sandbox.idle_timeout;
 
 	if (docker_init(base, topsh_conf->sandbox.docker_socket,
-	    box_adopt) == -1) {
+	    sandboxd_engine_up) == -1) {
 		log_warnx("cannot set up the Docker client");
 		return (-1);
 	}

@@ -220,6 +220,15 @@ struct httpc_req *docker_stream(const char *, json_t *, long,
 	    int (*)(const void *, size_t, void *), void *, docker_cb, void *);
 void	 docker_cancel(struct httpc_req *);
 
+/* runtime.c */
+void	 runtime_probe(void (*)(void));
+const char *runtime_name(void);
+const char *runtime_error(void);
+int	 runtime_gvisor(void);
+int	 runtime_pending(void);
+long long runtime_host_pids(long long);
+void	 runtime_status(json_t *);
+
 /* policy.c */
 struct polres {
 	const char	*decision;	/* allow deny approve soft-delete */
@@ -269,6 +278,7 @@ void	 box_shutdown(void);
 struct box *box_get(int64_t, int);
 void	 box_ensure(int64_t, box_cb, void *);
 void	 box_adopt(void);
+void	 box_create_queued(void);
 void	 box_lost(struct box *, int);
 void	 box_kill(int64_t, box_cb, void *);
 int	 box_ws(int64_t, int, struct ws *, struct fserr *);

@@ -46,6 +46,7 @@ static const struct token t_users[];
 static const struct token t_users_who[];
 
 static const struct token t_main[] = {
+	{ KEYWORD,	"check",	CHECK,		NULL },
 	{ KEYWORD,	"status",	STATUS,		t_opt_daemon },
 	{ KEYWORD,	"log",		NONE,		t_log },
 	{ KEYWORD,	"reload",	RELOAD,		t_opt_daemon },

@@ -22,6 +22,7 @@ enum actions {
 	USERS_ALLOW,
 	USERS_BLOCK,
 	USERS_REMOVE,
+	CHECK,
 };
 
 struct parse_result {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "config.h"
 #include "imsg.h"
 #include "log.h"
@@ -181,7 +182,7 @@ print_data(enum actions action, const char *daemon, json_t *o)
 		print_user(o);
 		return;
 	}
-	if (jsonout && action >= USERS_LIST)
+	if (jsonout && action >= USERS_LIST && action <= USERS_REMOVE)
 		last_user = json_integer_value(json_object_get(o, "user"));
 	if (jsonout || (action != STATUS && action != SANDBOX_EXEC)) {
 		if (!jsonout && action == POLICY_TEST) {
@@ -283,6 +284,16 @@ each_daemon(const char *rundir, struct parse_result *res, uint32_t type,
 			continue;
 		if (request(rundir, all_daemons[i], res->action, type, NULL,
 		    raw, rawlen) == -1) {
+			if (errno == EACCES) {
+				/* not "down": we may not ask */
+				printf("%-9s permission denied (%s/%s.ctl: run "
+				    "topshctl as root)\n", all_daemons[i],
+				    rundir, all_daemons[i]);
+				exit_status = 1;
+				continue;
+			}
+			if (res->action == STATUS)
+				exit_status = 1;
 			if (res->action == STATUS && !jsonout)
 				printf("%-9s down\n", all_daemons[i]);
 			else if (res->action == STATUS)
@@ -380,6 +391,14 @@ main(int argc, char *argv[])
 	switch (res->action) {
 	case STATUS:
 		each_daemon(rundir, res, IMSG_CTL_STATUS, NULL, 0);
+		/* and the health of what they depend on */
+		if (!jsonout && res->daemon == NULL &&
+		    ctl_check(conffile, rundir, CHECK_STATUS) > 0)
+			exit_status = 1;
+		break;
+	case CHECK:
+		if (ctl_check(conffile, rundir, CHECK_ALL) > 0)
+			exit_status = 1;
 		break;
 	case LOG_VERBOSE:
 	case LOG_BRIEF:

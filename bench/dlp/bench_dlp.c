@@ -177,8 +177,36 @@ run_adversarial(struct dlp *d)
 	free(b);
 }
 
+static int
+run_file(const char *path)
+{
+	struct dlp	*d;
+	FILE		*f;
+	char		*b;
+	size_t		 len;
+	long		 sz;
+	unsigned int	 nf;
+	double		 r;
+
+	if ((f = fopen(path, "r")) == NULL || fseek(f, 0, SEEK_END) == -1 ||
+	    (sz = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) == -1 ||
+	    (b = malloc(sz + 1)) == NULL ||
+	    (len = fread(b, 1, sz, f)) != (size_t)sz) {
+		perror(path);
+		return (1);
+	}
+	fclose(f);
+	d = dlp_new();
+	r = run_raw(d, b, len, &nf);
+	printf("proxyd dlp_redact on %s: %zu bytes, %.0f MB/s (median of %d, "
+	    "%u matches)\n", path, len, r, RUNS, nf);
+	dlp_free(d);
+	free(b);
+	return (0);
+}
+
 int
-main(void)
+main(int argc, char *argv[])
 {
 	struct dlp	*d;
 	json_t		*j;
@@ -188,9 +216,23 @@ main(void)
 	int		 jn;
 	double		 r;
 
+	/* -f FILE: redact the file (the gitleaks comparison), MB/s */
+	if (argc == 3 && strcmp(argv[1], "-f") == 0)
+		return (run_file(argv[2]));
 	j = make_body();
 	body = json_dumps(j, JSON_COMPACT);
 	len = strlen(body);
+	/* -o FILE: write the body for other tools (gitleaks) and stop */
+	if (argc == 3 && strcmp(argv[1], "-o") == 0) {
+		FILE	*f = fopen(argv[2], "w");
+
+		if (f == NULL || fwrite(body, 1, len, f) != len ||
+		    fclose(f) != 0) {
+			perror(argv[2]);
+			return (1);
+		}
+		return (0);
+	}
 	printf("body: %zu bytes JSON chat request, %zu messages\n", len,
 	    json_array_size(json_object_get(j, "messages")));
 

@@ -9,7 +9,7 @@ set -eu
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$SRC"
 B=${BUILD:-build}
-PKG="libevent libevent_pthreads jansson libcurl libpcre2-8 libseccomp libbsd-overlay"
+PKG="libevent libevent_pthreads jansson libcurl libpcre2-8 libseccomp libbsd-overlay libhs"
 for f in "$B/libcommon.a" "$B/bin/proxyd"; do
 	if [ ! -f "$f" ]; then
 		echo "bench/proxyd: $f missing, run make first" >&2

@@ -25,6 +25,8 @@
 # image's entry point, topsh-sandbox-init, to /tmp/.extrausers, which
 # libnss-extrausers reads: whoami and ssh-keygen work whatever the uid.
 # /etc/gitconfig gives git an identity, so `git commit' works.
+# /etc/ld.so.preload names a statx() shim (gvisor-statx.c) without which
+# ls and stat fail under the gVisor of Debian 12; it needs a C compiler.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -79,7 +81,8 @@ done
 [ -z "$missing" ] || die "not installed on this host:$missing
 (run \`make deps', or apt-get install$missing)"
 
-tag=$({ cat "$self" "$pkgfile"; printf '%s\n' "$versions"; } |
+shim="$here/gvisor-statx.c"
+tag=$({ cat "$self" "$pkgfile" "$shim"; printf '%s\n' "$versions"; } |
     sha256sum | cut -c1-12)
 image="$repo:$tag"
 
@@ -234,6 +237,13 @@ fi
 exec "$@"
 EOF
 chmod 0755 "$root/usr/local/sbin/topsh-sandbox-init"
+# coreutils under the gVisor of Debian 12: statx without AT_NO_AUTOMOUNT
+# (gvisor-statx.c), preloaded into every dynamically linked program
+mkdir -p "$root/usr/local/lib/topsh"
+${CC:-cc} -O2 -Wall -shared -fPIC -o "$root/usr/local/lib/topsh/libgvisor-statx.so" \
+    "$shim" || die "cannot build $shim (is a C compiler installed?)"
+echo /usr/local/lib/topsh/libgvisor-statx.so >"$root/etc/ld.so.preload"
+chmod 0644 "$root/etc/ld.so.preload"
 # no setuid or setgid program: nothing in a sandbox gains privileges
 find "$root" -xdev -type f -perm /6000 -exec chmod ug-s {} +
 chmod 1777 "$root/tmp" "$root/var/tmp"

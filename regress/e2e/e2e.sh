@@ -6,7 +6,8 @@
 #       strict, fixtures from regress/e2e/fixtures/NAME) on free ports of
 #       127.0.0.1, a real dockerd, then policyd, sandboxd, proxyd and
 #       gatewayd with the shipped policy; extra gateway { } lines may be
-#       given as arguments.  Exports what harness.js needs.
+#       given as arguments, one proxy { } line in $E2E_PROXY_CONF.
+#       Exports what harness.js needs.
 #       E2E_FIXTURES: another fixture directory; E2E_NOSTART: leave the
 #       daemons to the caller (the bench times their start).
 #   e2e_run SCENARIO   node regress/e2e/scenarios/SCENARIO.js
@@ -77,6 +78,10 @@ e2e_setup() {
 	for kv in "$@"; do
 		sed -i "s|^gateway {|gateway {\n\t$kv|" "$T/topsh.conf"
 	done
+	# proxy { } lines: E2E_PROXY_CONF, one setting
+	if [ -n "${E2E_PROXY_CONF:-}" ]; then
+		sed -i "s|^proxy {|proxy {\n\t$E2E_PROXY_CONF|" "$T/topsh.conf"
+	fi
 	wait_for 20 curl -sf "http://127.0.0.1:$E2E_TG/__journal" ||
 	    e2e_fail "the Telegram stand-in did not start"
 	wait_for 20 curl -sf "http://127.0.0.1:$E2E_LLM/__aimock/journal" ||

@@ -17,7 +17,7 @@ for l in libcommon libgatewayd libproxyd libpolicyd libsandboxd \
     libtopshctl; do
 	[ -f "$B/$l.a" ] && LIBS="$LIBS $B/$l.a"
 done
-PKG="libevent libevent_pthreads jansson libcurl libpcre2-8 libseccomp libbsd-overlay"
+PKG="libevent libevent_pthreads jansson libcurl libpcre2-8 libseccomp libbsd-overlay libhs"
 mkdir -p $B/fuzz
 fail=0
 for f in regress/fuzz/fuzz_*.c; do

@@ -85,8 +85,43 @@ topsh_need_docker() {
 			return 1
 		}
 	fi
+	topsh_need_runtime || return 1
 	sh "$TOPSH_SRC/etc/sandbox/build-test-image.sh" >/dev/null 2>&1 ||
 	    sh "$TOPSH_SRC/etc/sandbox/build-test-image.sh"
+}
+
+# The runtime the sandbox tests run under: $TOPSH_RUNTIME (runc unless
+# set; regress/run.sh runs the sandbox and end-to-end suites again with
+# runsc).  gVisor is registered with the engine when it is installed and
+# the engine does not know it yet (etc/sandbox/register-runsc.sh).
+# gVisor is registered twice: runsc for sandboxes without a network,
+# runsc-net for those of a test that puts them on a Docker network
+topsh_runtime() {
+	rt=${TOPSH_RUNTIME:-runc}
+	if [ "$rt" = runsc ] && printf '%s\n' "${TOPSH_EXTRA_CONF:-}" \
+	    "${SBX_CONF:-}" | awk '$1 == "network" && $2 != "none" &&
+	    $2 != "\"none\"" { f = 1 } END { exit !f }'; then
+		rt=runsc-net
+	fi
+	echo "$rt"
+}
+
+topsh_need_runtime() {
+	rt=$(topsh_runtime)
+	case "$rt" in runc) return 0 ;; esac
+	if ! docker info --format '{{json .Runtimes}}' 2>/dev/null |
+	    grep -q "\"$rt\""; then
+		if [ "$(id -u)" -ne 0 ]; then
+			echo "# the engine has no runtime $rt and we are not root"
+			return 1
+		fi
+		sh "$TOPSH_SRC/etc/sandbox/register-runsc.sh" | sed 's/^/# /'
+	fi
+	docker info --format '{{json .Runtimes}}' 2>/dev/null |
+	    grep -q "\"$rt\"" || {
+		echo "# the engine has no runtime $rt (apt-get install runsc?)"
+		return 1
+	}
 }
 
 # the sandbox image with git, python3, ssh-keygen, tar...: slower to
@@ -170,6 +205,7 @@ ${rules:+	rules$rules}
 sandbox {
 	workspace-root "$T/workspaces"
 	image "${TOPSH_IMAGE:-topsh-sandbox-test:latest}"
+	runtime "$(topsh_runtime)"
 }
 ${TOPSH_EXTRA_CONF:-}
 EOC

@@ -5,6 +5,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -24,10 +25,12 @@
 
 static char	dir[] = "/tmp/policyd-confine-XXXXXX";
 static char	conf[PATH_MAX], rules[PATH_MAX], audit[PATH_MAX];
+static char	logdir[PATH_MAX - 64], newfile[PATH_MAX];
 
 enum probe {
 	P_EXEC, P_FORK, P_INET, P_INET6, P_PASSWD, P_RULES, P_CONF,
-	P_AUDIT_OPEN, P_AUDIT_RECORD, P_JIT_OLD, P_RELOAD, P_UNIX
+	P_AUDIT_OPEN, P_AUDIT_RECORD, P_JIT_OLD, P_RELOAD, P_UNIX,
+	P_APPEND_RULES, P_REOPEN
 };
 
 static struct ruleset *
@@ -73,7 +76,18 @@ probe(enum probe p, struct ruleset *rs)
 	case P_CONF:
 		return (open(conf, O_RDONLY) == -1 ? 1 : 0);
 	case P_AUDIT_OPEN:
-		return (open(audit, O_WRONLY | O_APPEND) == -1 ? 0 : 1);
+		/* no new file, not even next to the audit log */
+		return (open(newfile, O_WRONLY | O_CREAT | O_APPEND, 0640) ==
+		    -1 ? 0 : 1);
+	case P_APPEND_RULES:
+		return (open(rules, O_WRONLY | O_APPEND) == -1 ? 0 : 1);
+	case P_REOPEN:
+		/* SIGUSR1 after logrotate: the log is opened again */
+		pd_audit_reopen();
+		pol_check_command(rs, "cat /proc/2/environ", 19, &res);
+		pd_audit_record("command", 7, 9, "cat /proc/2/environ", NULL,
+		    &res);
+		return (res.decision == POL_DENY ? 0 : 1);
 	case P_AUDIT_RECORD:
 		pol_check_command(rs, "cat /proc/1/environ", 19, &res);
 		pd_audit_record("command", 7, 9, "cat /proc/1/environ", NULL,
@@ -146,7 +160,10 @@ main(void)
 	}
 	snprintf(conf, sizeof(conf), "%s/topsh.conf", dir);
 	snprintf(rules, sizeof(rules), "%s/t.rules", dir);
-	snprintf(audit, sizeof(audit), "%s/audit.log", dir);
+	snprintf(logdir, sizeof(logdir), "%s/log", dir);
+	snprintf(audit, sizeof(audit), "%s/audit.log", logdir);
+	snprintf(newfile, sizeof(newfile), "%s/new.log", logdir);
+	mkdir(logdir, 0755);
 	write_file(conf, "policy {\n\trules \"t.rules\"\n}\n");
 	write_file(rules, "block environ category procfs "
 	    "pattern '/proc/[^/]+/environ' message m\n");
@@ -167,8 +184,11 @@ main(void)
 	is_int(run(P_RULES), 0, "the rule file stays readable (reload)");
 	is_int(run(P_CONF), 0, "the configuration stays readable (reload)");
 	rc = run(P_AUDIT_OPEN);
-	ok(rc == 0 || rc == 128 + SIGSYS, "no file opens for writing (child "
-	    "%d)", rc);
+	ok(rc == 0 || rc == 128 + SIGSYS, "no file can be created, not even "
+	    "next to the audit log (child %d)", rc);
+	rc = run(P_APPEND_RULES);
+	ok(rc == 0 || rc == 128 + SIGSYS, "a rule file cannot be opened for "
+	    "writing (child %d)", rc);
 	is_int(run(P_AUDIT_RECORD), 0, "a denial is audited while confined");
 	if ((fd = open(audit, O_RDONLY)) != -1) {
 		n = read(fd, buf, sizeof(buf) - 1);
@@ -184,12 +204,22 @@ main(void)
 	    strstr(buf, "\"time\":\"") != NULL, "the audit line: %.200s", buf);
 	ok(strchr(buf, '\n') != NULL && strchr(buf, '\n')[1] == '\0',
 	    "one JSON line per record");
+	is_int(run(P_REOPEN), 0, "the audit log is reopened while confined");
+	if ((fd = open(audit, O_RDONLY)) != -1) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		close(fd);
+	} else
+		buf[0] = '\0';
+	ok(strstr(buf, "/proc/2/environ") != NULL, "and written to after "
+	    "reopening");
 	is_int(run(P_JIT_OLD), 0, "JIT-compiled rules match after "
 	    "confinement");
 	is_int(run(P_RELOAD), 0, "rules can be reloaded after confinement");
 	unlink(conf);
 	unlink(rules);
 	unlink(audit);
+	rmdir(logdir);
 	rmdir(dir);
 	return (done_testing());
 }

@@ -1,0 +1,297 @@
+/*
+ * runtime.c - which OCI runtime the sandboxes run under.
+ *
+ * Whenever the engine comes (back) up, GET /info lists the runtimes it
+ * knows, each with its path and arguments.  The configured runtime is
+ * resolved against that list:
+ *   auto    gVisor when the engine has it for our network mode, else runc
+ *           with a warning (and `topshctl check' warns too);
+ *   NAME    used as named; a name the engine does not know is refused with
+ *           the daemon.json lines to add, instead of failing at the first
+ *           container with the engine's message.
+ * gVisor is a runtime whose path ends in "runsc".  Its own network stack
+ * does not start under Docker on these hosts, so it is registered twice
+ * (etc/sandbox/register-runsc.sh): --network=none for sandboxes without a
+ * network, --network=host for sandboxes on a Docker network.  A gVisor
+ * runtime whose --network does not suit the configured network mode is
+ * refused with the reason.
+ * Then the up hook (adoption) runs; containers made under another runtime
+ * are replaced at adoption (box.c), so a change of runtime takes effect
+ * for every user after a restart.
+ */
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "sandboxd.h"
+#include "topsh.h"
+
+#define RUNTIME_DEFAULT	"runc"
+
+static struct {
+	char	 name[64];	/* resolved; "" until known or when refused */
+	char	 error[512];	/* why the configured runtime cannot be used */
+	int	 gvisor;	/* name is a gVisor runtime */
+	int	 gvisor_known;	/* the engine has some gVisor runtime */
+	int	 asking;	/* GET /info in flight */
+	void	(*next)(void);
+} rt;
+
+static const char *
+cfg_runtime(void)
+{
+	const char	*r = topsh_conf->sandbox.runtime;
+
+	return (r != NULL && r[0] != '\0' ? r : "auto");
+}
+
+static int
+networked(void)
+{
+	return (strcmp(topsh_conf->sandbox.network, "none") != 0);
+}
+
+static int
+is_gvisor(json_t *spec)
+{
+	const char	*p;
+	size_t		 n;
+
+	p = json_string_value(json_object_get(spec, "path"));
+	if (p == NULL)
+		return (0);
+	n = strlen(p);
+	return (n >= 5 && strcmp(p + n - 5, "runsc") == 0);
+}
+
+/* runsc's own --network argument, "sandbox" (its default) when absent */
+static const char *
+gvisor_net(json_t *spec)
+{
+	json_t		*args, *a;
+	const char	*s, *net = "sandbox";
+	size_t		 i;
+
+	args = json_object_get(spec, "runtimeArgs");
+	json_array_foreach(args, i, a) {
+		if ((s = json_string_value(a)) == NULL)
+			continue;
+		if (strncmp(s, "--network=", 10) == 0)
+			net = s + 10;
+		else if (strncmp(s, "-network=", 9) == 0)
+			net = s + 9;
+	}
+	return (net);
+}
+
+/* may this gVisor runtime run our containers?  NULL if so, else why not */
+static const char *
+gvisor_unsuited(json_t *spec)
+{
+	const char	*net = gvisor_net(spec);
+
+	if (!networked() && strcmp(net, "none") != 0)
+		return ("sandboxes without a network (network none) need "
+		    "runsc's own --network=none in its runtimeArgs");
+	if (networked() && strcmp(net, "none") == 0)
+		return ("its --network=none would leave the sandboxes on "
+		    "a Docker network without one; register runsc with "
+		    "--network=host for them (runsc-net)");
+	return (NULL);
+}
+
+static void
+refuse(const char *name, const char *why)
+{
+	snprintf(rt.error, sizeof(rt.error), "%s: %s", name, why);
+	rt.name[0] = '\0';
+	log_warnx("runtime %s", rt.error);
+}
+
+/* auto: a suitable gVisor runtime, "runsc"/"runsc-net" first, else runc */
+static void
+resolve_auto(json_t *rts)
+{
+	const char	*pref = networked() ? "runsc-net" : "runsc";
+	const char	*k, *pick = NULL;
+	json_t		*spec;
+
+	spec = json_object_get(rts, pref);
+	if (spec != NULL && is_gvisor(spec) && gvisor_unsuited(spec) == NULL)
+		pick = pref;
+	json_object_foreach(rts, k, spec) {
+		if (pick != NULL)
+			break;
+		if (is_gvisor(spec) && gvisor_unsuited(spec) == NULL)
+			pick = k;
+	}
+	if (pick != NULL) {
+		strlcpy(rt.name, pick, sizeof(rt.name));
+		rt.gvisor = 1;
+		return;
+	}
+	strlcpy(rt.name, RUNTIME_DEFAULT, sizeof(rt.name));
+	log_warnx("runtime: no gVisor runtime for %s sandboxes is registered "
+	    "with the engine; they run under runc and share the host's "
+	    "kernel (apt-get install runsc; see sandboxd(8) for the "
+	    "daemon.json lines)", networked() ? "networked" : "network-less");
+}
+
+static void
+resolve_named(json_t *rts, const char *name)
+{
+	json_t		*spec;
+	const char	*why;
+
+	spec = json_object_get(rts, name);
+	if (spec == NULL && strcmp(name, RUNTIME_DEFAULT) != 0) {
+		refuse(name, "the Docker engine has no runtime of this name; "
+		    "add it to /etc/docker/daemon.json, for gVisor: "
+		    "\"runtimes\": {\"runsc\": {\"path\": \"/usr/bin/runsc\", "
+		    "\"runtimeArgs\": [\"--platform=ptrace\", "
+		    "\"--network=none\"]}}, then send SIGHUP to dockerd "
+		    "(register-runsc.sh, shipped with topsh, does both)");
+		return;
+	}
+	if (spec != NULL && is_gvisor(spec)) {
+		if ((why = gvisor_unsuited(spec)) != NULL) {
+			refuse(name, why);
+			return;
+		}
+		rt.gvisor = 1;
+	}
+	strlcpy(rt.name, name, sizeof(rt.name));
+}
+
+static void
+info_done(const struct dresp *r, void *arg)
+{
+	json_t		*rts, *spec;
+	const char	*k, *name = cfg_runtime();
+
+	rt.asking = 0;
+	rt.name[0] = rt.error[0] = '\0';
+	rt.gvisor = rt.gvisor_known = 0;
+	if (r->status != 200) {
+		/* asked again when the engine is next seen coming up
+		 * (docker.c rechecks an engine a call found unreachable) */
+		snprintf(rt.error, sizeof(rt.error), "cannot ask the Docker "
+		    "engine for its runtimes: %s", r->err != NULL ? r->err :
+		    "no reply");
+		log_warnx("docker: %s", rt.error);
+		if (rt.next != NULL)
+			rt.next();
+		box_create_queued();
+		return;
+	}
+	rts = json_object_get(r->json, "Runtimes");
+	if (!json_is_object(rts)) {
+		/* an engine too old to say: trust the configuration */
+		log_warnx("docker: /info lists no runtimes; using %s as "
+		    "configured", name);
+		strlcpy(rt.name, strcmp(name, "auto") == 0 ? RUNTIME_DEFAULT :
+		    name, sizeof(rt.name));
+	} else {
+		json_object_foreach(rts, k, spec)
+			if (is_gvisor(spec))
+				rt.gvisor_known = 1;
+		if (strcmp(name, "auto") == 0)
+			resolve_auto(rts);
+		else
+			resolve_named(rts, name);
+	}
+	if (rt.name[0] != '\0')
+		log_info("runtime: containers run under %s%s", rt.name,
+		    rt.gvisor ? " (gVisor)" : "");
+	if (rt.next != NULL)
+		rt.next();
+	box_create_queued();
+}
+
+/* the engine is up: learn its runtimes, then call next (adoption) */
+void
+runtime_probe(void (*next)(void))
+{
+	rt.next = next;
+	rt.asking = 1;
+	if (docker_call("GET", "/info", NULL, 10000, info_done, NULL) ==
+	    NULL) {
+		rt.asking = 0;
+		log_warnx("docker: cannot ask for the engine's runtimes");
+		if (next != NULL)
+			next();
+	}
+}
+
+/* the runtime for new containers, NULL while refused or not yet known */
+const char *
+runtime_name(void)
+{
+	return (rt.name[0] != '\0' ? rt.name : NULL);
+}
+
+/* do new containers run under gVisor? */
+int
+runtime_gvisor(void)
+{
+	return (rt.name[0] != '\0' && rt.gvisor);
+}
+
+/*
+ * The host's pids limit of a container.  Under gVisor with the ptrace
+ * platform the host counts the Sentry's own threads (about 55 at rest)
+ * and about ten host tasks for each process inside, and a Sentry that
+ * cannot make a thread dies with the whole sandbox.  So the user's
+ * limit is kept inside, by gVisor's kernel, as RLIMIT_NPROC (the user is
+ * alone in the sandbox's kernel), and the host limit only bounds the
+ * Sentry: GVISOR_TASKS_PER_PROC per allowed process plus its own.
+ */
+#define GVISOR_TASKS_PER_PROC	12
+#define GVISOR_SENTRY_TASKS	128
+
+long long
+runtime_host_pids(long long pids)
+{
+	if (!runtime_gvisor())
+		return (pids);
+	return (pids * GVISOR_TASKS_PER_PROC + GVISOR_SENTRY_TASKS);
+}
+
+/* the engine is up and its runtimes are being asked for */
+int
+runtime_pending(void)
+{
+	return (rt.asking);
+}
+
+/* why no container can be made, NULL when one can */
+const char *
+runtime_error(void)
+{
+	if (rt.name[0] != '\0')
+		return (NULL);
+	return (rt.error[0] != '\0' ? rt.error : docker_is_up() ?
+	    "the engine's runtimes are not known yet" :
+	    "the Docker engine is unreachable");
+}
+
+void
+runtime_status(json_t *o)
+{
+	json_object_set_new(o, "runtime_configured",
+	    json_string(cfg_runtime()));
+	if (rt.name[0] != '\0')
+		json_object_set_new(o, "runtime", json_string(rt.name));
+	else
+		json_object_set_new(o, "runtime_error",
+		    json_string(runtime_error()));
+	json_object_set_new(o, "gvisor", json_boolean(rt.gvisor));
+	json_object_set_new(o, "gvisor_available",
+	    json_boolean(rt.gvisor_known));
+}
