@@ -231,6 +231,38 @@ meet_from(struct meet *m, size_t i, size_t j, int atstart)
 	    tg.star ? j : tg.next, atstart));
 }
 
+/* a byte that stands for itself; ']' may close a class (read backwards) */
+static inline int
+plain(int c, int shell)
+{
+	return (c != '*' && c != '?' && c != '[' && c != ']' && (shell ?
+	    (c != CP_ANY && c != CP_SEG) : c != '\\'));
+}
+
+/*
+ * The literal text both start with, and end with, must agree: a few
+ * compares that spare the search for most pairs (an everyday chain
+ * names many globs, few of them anywhere near a rule's path).
+ */
+static int
+ends_fit(const char *w, size_t wl, const char *g, size_t gl)
+{
+	size_t	i;
+
+	for (i = 0; i < wl && i < gl && plain(w[i], 1) && plain(g[i], 0);
+	    i++)
+		if (w[i] != g[i])
+			return (0);
+	if (i == wl && i == gl)
+		return (1);
+	for (i = 1; i <= wl && i <= gl && plain(w[wl - i], 1) &&
+	    plain(g[gl - i], 0) && (gl - i == 0 || g[gl - i - 1] != '\\');
+	    i++)
+		if (w[wl - i] != g[gl - i])
+			return (0);
+	return (1);
+}
+
 /*
  * Could one path be matched by both the shell word w (globs, CP_ANY
  * for an expansion) and the fnmatch(3) pattern g?  Too large a problem
@@ -247,6 +279,8 @@ pathglob_meets(const char *w, const char *g)
 	m.g = g;
 	m.wl = strlen(w);
 	m.gl = strlen(g);
+	if (!ends_fit(w, m.wl, g, m.gl))
+		return (0);
 	states = (m.wl + 1) * (m.gl + 1) * 2;
 	if (m.wl > 4096 || m.gl > 4096 || states > CP_MAXSTATES * 8)
 		return (1);

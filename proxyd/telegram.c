@@ -12,7 +12,8 @@
  * calls without a chat, every call's) next slot out by retry_after and
  * the call is retried, up to TG_429_RETRIES times when retry_after is at
  * most TG_429_WAIT_MAX seconds; otherwise gatewayd gets ok false with
- * retry_after.
+ * retry_after.  A 502, 503 or 504 (a gateway in front of the Bot API
+ * failed; the call did not get through) is retried TG_GW_RETRIES times.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -44,6 +45,7 @@
 #define TG_POLL_MAX		120
 #define TG_429_RETRIES		2
 #define TG_429_WAIT_MAX		30
+#define TG_GW_RETRIES		2	/* 502/503/504 from a gateway */
 #define TG_UPLOAD_MAX		(50LL * 1024 * 1024)
 #define TG_DOWNLOAD_MAX		(2000LL * 1024 * 1024)
 #define TG_MAXCHATS		4096
@@ -564,6 +566,26 @@ tg_fetch_done(struct tg_ctx *c, const struct httpc_res *res)
 	preq_ok(c->r, o);
 }
 
+/*
+ * A gateway in front of the Bot API failed (HTTP 502, 503 or 504): the
+ * call did not get through, so it is sent again after 1, then 2 seconds
+ * rather than losing a reply.  getUpdates is left to gatewayd's own
+ * polling.  1 when the call was rescheduled.
+ */
+static int
+tg_retry_gateway(struct tg_ctx *c, long status)
+{
+	if ((status != 502 && status != 503 && status != 504) ||
+	    c->stage == TG_FETCH || strcmp(c->method, "getUpdates") == 0 ||
+	    c->attempts > TG_GW_RETRIES)
+		return (0);
+	log_info("telegram: %s: HTTP %ld from the Bot API, again in %ds",
+	    c->method, status, c->attempts);
+	backoff(c, c->attempts);
+	tg_schedule(c);
+	return (1);
+}
+
 static void
 tg_done(struct httpc_req *h, const struct httpc_res *res, void *arg)
 {
@@ -584,6 +606,11 @@ tg_done(struct httpc_req *h, const struct httpc_res *res, void *arg)
 		return;
 	}
 	o = json_loadb(res->body, res->bodylen, 0, &jerr);
+	if ((o == NULL || !json_is_object(o) || !json_is_true(json_object_get(
+	    o, "ok"))) && tg_retry_gateway(c, res->status)) {
+		json_decref(o);
+		return;
+	}
 	if (o == NULL || !json_is_object(o)) {
 		json_decref(o);
 		preq_fail(c->r, res->status, res->retry_after,

@@ -3,6 +3,7 @@
 #
 # Unit tests: $TOPSH_BUILD/regress/* (built from regress/unit/*.c).
 # Scripts:    regress/t/*.sh, run with TOPSH_BUILD and TOPSH_SRC set.
+# Suites:     regress/redteam/redteam.sh, regress/faults/faults.sh.
 # Every test prints TAP-like "ok ..." / "not ok ..." lines; a test that
 # exits non-zero without a "not ok" line counts as one failure.
 # TESTS="pattern" runs only the tests whose name contains pattern.
@@ -78,6 +79,12 @@ for t in "$SRC"/regress/t/*.sh; do
 			;;
 		esac
 	done
+done
+
+# the red team and fault suites (issue 14)
+for t in "$SRC"/regress/redteam/redteam.sh "$SRC"/regress/faults/faults.sh; do
+	[ -f "$t" ] || continue
+	run_one "$(basename "$t" .sh)" sh "$t"
 done
 
 if [ "$fail" -gt 0 ]; then

@@ -6,7 +6,8 @@
 #       strict, fixtures from regress/e2e/fixtures/NAME) on free ports of
 #       127.0.0.1, a real dockerd, then policyd, sandboxd, proxyd and
 #       gatewayd with the shipped policy; extra gateway { } lines may be
-#       given as arguments, one proxy { } line in $E2E_PROXY_CONF.
+#       given as arguments, sandbox { } and proxy { } lines in
+#       $E2E_SANDBOX_CONF and $E2E_PROXY_CONF (";"-separated).
 #       Exports what harness.js needs.
 #       E2E_FIXTURES: another fixture directory; E2E_NOSTART: leave the
 #       daemons to the caller (the bench times their start).
@@ -78,10 +79,15 @@ e2e_setup() {
 	for kv in "$@"; do
 		sed -i "s|^gateway {|gateway {\n\t$kv|" "$T/topsh.conf"
 	done
-	# proxy { } lines: E2E_PROXY_CONF, one setting
-	if [ -n "${E2E_PROXY_CONF:-}" ]; then
-		sed -i "s|^proxy {|proxy {\n\t$E2E_PROXY_CONF|" "$T/topsh.conf"
-	fi
+	# E2E_SANDBOX_CONF, E2E_PROXY_CONF: lines for sandbox { } and
+	# proxy { }, separated by ";"
+	for sec in sandbox proxy; do
+		eval "lines=\${E2E_$(echo $sec | tr a-z A-Z)_CONF:-}"
+		printf '%s\n' "$lines" | tr ';' '\n' | while read -r kv; do
+			[ -n "$kv" ] &&
+			    sed -i "s|^$sec {|$sec {\n\t$kv|" "$T/topsh.conf"
+		done
+	done
 	wait_for 20 curl -sf "http://127.0.0.1:$E2E_TG/__journal" ||
 	    e2e_fail "the Telegram stand-in did not start"
 	wait_for 20 curl -sf "http://127.0.0.1:$E2E_LLM/__aimock/journal" ||

@@ -17,6 +17,9 @@
 //   GET  /__journal?since=N  -> [{seq, method, body}] bot calls
 //   GET  /__updates          -> user updates not yet confirmed
 //   GET  /__polls            -> arrival times (ms) of recent getUpdates
+//   POST /__fault  {method, status, count, retry_after}: the next COUNT
+//                  Bot API calls of METHOD fail (429 with retry_after, or
+//                  STATUS with an HTML body, e.g. 502); GET /__fault
 // And a Z.AI web search stand-in (proxyd's search-url in the e2e tests):
 //   POST /__search {search_query, ...} -> one result whose title carries
 //                  E2E-SEARCH-HIT and the query, so a test can tell a real
@@ -107,8 +110,25 @@ function longPoll(app, server) {
 }
 
 // every bot call goes to the journal first
+// injected faults: method -> {status, count, retry_after}
+const faults = new Map();
+
 function journalAll(app) {
 	app.all('/bot:token/:method', upload.any(), (req, res, next) => {
+		const f = faults.get(req.params.method);
+		if (f && f.count > 0) {
+			f.count--;
+			f.hit = (f.hit || 0) + 1;
+			if (f.status === 429)
+				return res.status(429).json({ ok: false,
+				    error_code: 429, description:
+				    'Too Many Requests: retry after ' +
+				    f.retry_after, parameters: { retry_after:
+				    f.retry_after } });
+			return res.status(f.status).type('text/html')
+			    .send('<html><body>' + f.status +
+			    ' Bad Gateway</body></html>');
+		}
 		const body = params(req);
 		if (req.files && req.files.length > 0) {
 			body.__files = req.files.map((f) => ({
@@ -269,6 +289,18 @@ function testRoutes(app, server) {
 	app.get('/__journal', (req, res) => {
 		const since = Number(req.query.since || 0);
 		res.json(journal.filter((j) => j.seq > since));
+	});
+	// the next COUNT calls of METHOD fail with STATUS (429 with
+	// retry_after, or any other status with an HTML body as a proxy
+	// in front of Telegram gives); GET shows how many were hit
+	app.post('/__fault', (req, res) => {
+		faults.set(String(req.body.method), { status:
+		    Number(req.body.status), count: Number(req.body.count || 1),
+		    retry_after: Number(req.body.retry_after || 1), hit: 0 });
+		res.json({ ok: true });
+	});
+	app.get('/__fault', (req, res) => {
+		res.json(Object.fromEntries(faults));
 	});
 	// when the bot's getUpdates calls came (the bench's ready time)
 	app.get('/__polls', (req, res) => {

@@ -65,6 +65,8 @@ const muts = parse(fs.readFileSync(LIST, 'utf8')).filter((m) =>
     filter.length === 0 || filter.some((f) => m.name.includes(f)));
 const W = process.env.MUTATE_DIR ||
     fs.mkdtempSync('/tmp/topsh-mutate.');
+// the daemons' users and the tests' peers run binaries from here
+fs.chmodSync(W, 0o755);
 const S = path.join(W, 'src');
 const B = path.join(S, process.env.MUTATE_SAN === '1' ? 'build-san' :
     'build');

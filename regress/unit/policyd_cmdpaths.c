@@ -77,6 +77,17 @@ main(void)
 	    "literal words that differ");
 	ok(pathglob_meets("\002/.a?s/credentials", "*/.aws/credentials"),
 	    "a home directory and a glob");
+	/* the literal start/end check must stop at a class, either end */
+	ok(pathglob_meets("/etc/[s]hadow", "/etc/shadow"),
+	    "a class in the middle of a word");
+	ok(pathglob_meets("/etc/shado[w]", "/etc/shadow"),
+	    "a class at the end of a word");
+	ok(pathglob_meets("/etc/shadow", "/etc/shado[vw]"),
+	    "a class at the end of a rule's path");
+	ok(pathglob_meets("/etc/sha\\dow", "/etc/sha\\\\dow"),
+	    "an escaped backslash in a rule's path");
+	ok(!pathglob_meets("/etc/[s]hadow", "/etc/passwd"),
+	    "a class, and literal ends that differ");
 
 	ok(load_ok(&rs, &errs, rules), "rules with commands yes and "
 	    "unless-piped-to load");
