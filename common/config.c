@@ -38,6 +38,8 @@ config_syslog_facility(int i)
 }
 
 #define IS_LIST(t)	((t) == CF_STRLIST || (t) == CF_PATHLIST)
+#define CF_SUGGEST_MAX	64	/* longest keyword compared for hints */
+#define MINIMUM(a, b)	((a) < (b) ? (a) : (b))
 
 struct topsh_top {
 	char	*runtime_dir;
@@ -509,6 +511,83 @@ section_free(const struct cfsection *sec, void *base)
 	}
 }
 
+/* Levenshtein distance, capped: names are short */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t	 row[CF_SUGGEST_MAX + 1], la, lb, i, j, prev, cur, sub;
+
+	la = strlen(a);
+	lb = strlen(b);
+	if (la > CF_SUGGEST_MAX || lb > CF_SUGGEST_MAX)
+		return ((size_t)-1);
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			cur = row[j];
+			sub = prev + (a[i - 1] != b[j - 1]);
+			row[j] = MINIMUM(MINIMUM(row[j] + 1, row[j - 1] + 1),
+			    sub);
+			prev = cur;
+		}
+	}
+	return (row[lb]);
+}
+
+static void
+suggest_one(const char *name, const char *cand, const char **best,
+    size_t *bestd)
+{
+	size_t	 d = edit_distance(name, cand);
+
+	if (d < *bestd) {
+		*bestd = d;
+		*best = cand;
+	}
+}
+
+/*
+ * An unknown keyword: the nearest keyword of its section (or section
+ * name, at the top level) within a few typing mistakes, or the section
+ * where that keyword belongs.
+ */
+static void
+unknown_key(const struct cfsection *sec, struct cfnode *n, struct cfctx *ctx)
+{
+	const char	*best = NULL, *other = NULL;
+	char		 hint[256], where[64];
+	size_t		 bestd, i, len = strlen(n->name);
+
+	bestd = len <= 4 ? 2 : len < 9 ? 3 : 4;	/* one more than allowed */
+	for (i = 0; i < sec->nkeys; i++)
+		suggest_one(n->name, sec->keys[i].name, &best, &bestd);
+	if (sec->name == NULL)
+		for (i = 0; i < NSECTIONS; i++)
+			suggest_one(n->name, sections[i]->name, &best, &bestd);
+	if (sec->name != NULL && key_find(&top_section, n->name) != NULL)
+		other = "";
+	for (i = 0; other == NULL && i < NSECTIONS; i++)
+		if (sections[i] != sec && key_find(sections[i], n->name) !=
+		    NULL)
+			other = sections[i]->name;
+	hint[0] = '\0';
+	if (other != NULL && *other == '\0')
+		snprintf(hint, sizeof(hint), "; it belongs at the top level");
+	else if (other != NULL)
+		snprintf(hint, sizeof(hint), "; it belongs in the %s section",
+		    other);
+	else if (best != NULL)
+		snprintf(hint, sizeof(hint), "; did you mean \"%s\"?", best);
+	where[0] = '\0';
+	if (sec->name != NULL)
+		snprintf(where, sizeof(where), " in %s section", sec->name);
+	cf_error_node(ctx->errs, n, "unknown keyword \"%s\"%s%s", n->name,
+	    where, hint);
+}
+
 static void
 apply_key(const struct cfsection *sec, void *base, struct cfnode *n,
     struct cfctx *ctx)
@@ -519,12 +598,7 @@ apply_key(const struct cfsection *sec, void *base, struct cfnode *n,
 	int			 i;
 
 	if ((k = key_find(sec, n->name)) == NULL) {
-		if (sec->name != NULL)
-			cf_error_node(ctx->errs, n, "unknown keyword \"%s\" in "
-			    "%s section", n->name, sec->name);
-		else
-			cf_error_node(ctx->errs, n, "unknown keyword \"%s\"",
-			    n->name);
+		unknown_key(sec, n, ctx);
 		return;
 	}
 	if (n->hasblock) {

@@ -4,9 +4,11 @@
  */
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <libgen.h>
 #include <limits.h>
@@ -41,6 +43,7 @@ static char			 confdir[PATH_MAX];
 static char			 statedir[PATH_MAX];
 static struct event		*ev_sig[8];
 static char			 status_note[256];
+static int			 startfd = -1;	/* to the starting parent */
 
 static int	reload(char *, size_t);
 
@@ -404,6 +407,75 @@ parse_args(int argc, char *argv[], const char **conffile, int *noaction)
 	return (0);
 }
 
+/*
+ * Go to the background as daemon(3) does, except that the command that
+ * started us waits until we are ready: every line logged until then is
+ * copied to its stderr through a pipe, and it exits 0 only when we said
+ * ready (a NUL byte), otherwise with our exit status (1 when we died of
+ * a signal).  A fatal error while starting is then seen, and said by
+ * the exit status, even where no syslog daemon listens.
+ */
+static void
+detach(void)
+{
+	char	 buf[1024], *nul;
+	ssize_t	 n;
+	pid_t	 pid;
+	int	 p[2], fd, status;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		err(1, "pipe2");
+	if ((pid = fork()) == -1)
+		err(1, "fork");
+	if (pid != 0) {
+		close(p[1]);
+		for (;;) {
+			n = read(p[0], buf, sizeof(buf));
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			if ((nul = memchr(buf, '\0', n)) != NULL) {
+				(void)write(STDERR_FILENO, buf, nul - buf);
+				_exit(0);
+			}
+			(void)write(STDERR_FILENO, buf, n);
+		}
+		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+			;
+		if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+			_exit(WEXITSTATUS(status));
+		fprintf(stderr, "%s: exited while starting\n", def->name);
+		_exit(1);
+	}
+	close(p[0]);
+	if (setsid() == -1)
+		err(1, "setsid");
+	if (chdir("/") == -1)
+		err(1, "chdir /");
+	if ((fd = open("/dev/null", O_RDWR)) == -1)
+		err(1, "/dev/null");
+	(void)dup2(fd, STDIN_FILENO);
+	(void)dup2(fd, STDOUT_FILENO);
+	(void)dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+	startfd = p[1];
+	log_startfd(startfd);
+}
+
+/* started: the command that started us may go */
+static void
+detach_done(void)
+{
+	if (startfd == -1)
+		return;
+	log_startfd(-1);
+	(void)write(startfd, "", 1);
+	close(startfd);
+	startfd = -1;
+}
+
 int
 daemon_main(int argc, char *argv[], const struct daemon_def *d)
 {
@@ -442,8 +514,8 @@ daemon_main(int argc, char *argv[], const struct daemon_def *d)
 
 	privileged = geteuid() == 0;
 	resolve_uids(conf, &gid);
-	if (!topsh_debug && daemon(0, 0) == -1)
-		err(1, "daemon");
+	if (!topsh_debug)
+		detach();
 	log_init(topsh_debug, config_syslog_facility(conf->log_facility));
 	log_setverbose(topsh_verbose + 1);
 	if ((topsh_base = event_base_new()) == NULL)
@@ -476,6 +548,7 @@ daemon_main(int argc, char *argv[], const struct daemon_def *d)
 	log_info("%s %s started", def->name, TOPSH_VERSION_STR);
 	/* the sockets are bound and the peers are being connected to */
 	daemon_notify_status("READY=1\n");
+	detach_done();
 	event_base_dispatch(topsh_base);
 	return (0);
 }

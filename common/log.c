@@ -1,7 +1,17 @@
 /*
  * log.c - logging to stderr (foreground) or syslog, after the OpenBSD
  * daemons' log.c.  errno is preserved across every call.
+ *
+ * On stderr each line carries its priority the way the reader wants it:
+ * an sd-daemon(3) "<N>" prefix when stderr is the journal (systemd sets
+ * JOURNAL_STREAM to its device and inode), so that `journalctl -p err'
+ * filters; a timestamp when stderr is a terminal; neither on a pipe or a
+ * file.  While a daemon that detached is starting, every line also goes
+ * to the start pipe (log_startfd()), whose reader is the command that
+ * started it: a fatal error there is seen even without a syslog socket.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +26,29 @@
 static int		 debug;
 static int		 verbose;
 static const char	*log_procname = "topsh";
+static int		 stderr_mode;	/* LOG_STDERR_* */
+static int		 startfd = -1;
+
+#define LOG_STDERR_PLAIN	0
+#define LOG_STDERR_JOURNAL	1
+#define LOG_STDERR_TTY		2
+
+/* stderr is the journal when JOURNAL_STREAM names its device:inode */
+static int
+stderr_is_journal(void)
+{
+	struct stat		 st;
+	const char		*js;
+	unsigned long long	 dev, ino;
+	char			 c;
+
+	if ((js = getenv("JOURNAL_STREAM")) == NULL ||
+	    sscanf(js, "%llu:%llu%c", &dev, &ino, &c) != 2 ||
+	    fstat(STDERR_FILENO, &st) == -1)
+		return (0);
+	return ((unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino);
+}
 
 void
 log_init(int n_debug, int facility)
@@ -23,6 +56,12 @@ log_init(int n_debug, int facility)
 	debug = n_debug;
 	verbose = n_debug;
 	log_procinit(log_procname);
+	if (stderr_is_journal())
+		stderr_mode = LOG_STDERR_JOURNAL;
+	else if (isatty(STDERR_FILENO))
+		stderr_mode = LOG_STDERR_TTY;
+	else
+		stderr_mode = LOG_STDERR_PLAIN;
 	if (!debug)
 		openlog(log_procname, LOG_PID | LOG_NDELAY, facility);
 	tzset();
@@ -33,6 +72,12 @@ log_procinit(const char *procname)
 {
 	if (procname != NULL)
 		log_procname = procname;
+}
+
+void
+log_startfd(int fd)
+{
+	startfd = fd;
 }
 
 void
@@ -60,16 +105,38 @@ logit(int pri, const char *fmt, ...)
 void
 vlog(int pri, const char *fmt, va_list ap)
 {
-	char	 buf[8192];
-	int	 saved_errno = errno;
+	char		 buf[8192], ts[32];
+	struct tm	 tm;
+	time_t		 now;
+	int		 saved_errno = errno;
 
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (debug) {
-		vsnprintf(buf, sizeof(buf), fmt, ap);
-		fprintf(stderr, "%s[%d]: %s\n", log_procname, (int)getpid(),
-		    buf);
+		switch (stderr_mode) {
+		case LOG_STDERR_JOURNAL:
+			fprintf(stderr, "<%d>%s[%d]: %s\n", LOG_PRI(pri),
+			    log_procname, (int)getpid(), buf);
+			break;
+		case LOG_STDERR_TTY:
+			now = time(NULL);
+			if (localtime_r(&now, &tm) == NULL ||
+			    strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S",
+			    &tm) == 0)
+				ts[0] = '\0';
+			fprintf(stderr, "%s %s[%d]: %s\n", ts, log_procname,
+			    (int)getpid(), buf);
+			break;
+		default:
+			fprintf(stderr, "%s[%d]: %s\n", log_procname,
+			    (int)getpid(), buf);
+			break;
+		}
 		fflush(stderr);
 	} else
-		vsyslog(pri, fmt, ap);
+		syslog(pri, "%s", buf);
+	if (startfd != -1)
+		dprintf(startfd, "%s[%d]: %s\n", log_procname, (int)getpid(),
+		    buf);
 	errno = saved_errno;
 }
 

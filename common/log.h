@@ -13,6 +13,8 @@
 
 void	log_init(int, int);
 void	log_procinit(const char *);
+/* while starting detached: copy each line to fd (-1: stop) */
+void	log_startfd(int);
 void	log_setverbose(int);
 int	log_getverbose(void);
 void	log_warn(const char *, ...) __attribute__((__format__(printf, 1, 2)));

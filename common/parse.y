@@ -27,6 +27,7 @@
 #include "cfparse.h"
 
 #define CF_MAXTOKEN	8192
+#define CF_MAXBRACES	32	/* open braces remembered per file */
 
 struct cfargs {
 	int		 argc;
@@ -44,6 +45,8 @@ struct cfinput {
 	int		 errline;	/* line of the token being parsed */
 	int		 ungetc_buf[4];
 	int		 nungetc;
+	int		 braces[CF_MAXBRACES];	/* lines of open `{' */
+	int		 nbraces;		/* may exceed CF_MAXBRACES */
 };
 
 static struct {
@@ -91,6 +94,7 @@ static void	 node_free(struct cfnode *);
 static int	 macro_set(const char *, const char *, int);
 static const char *macro_get(const char *);
 static const char *tree_file(const char *);
+static void	 unclosed(struct cfinput *);
 %}
 
 %token	INCLUDE ERROR
@@ -410,6 +414,7 @@ yylex(void)
 			;
 	switch (c) {
 	case EOF:
+		unclosed(in);
 		if (ps.depth > 1) {
 			pop_input();
 			/* the include statement ends with this newline */
@@ -427,7 +432,16 @@ yylex(void)
 	case '\'':
 		return (lex_quoted(c));
 	case '{':
+		if (in->nbraces < CF_MAXBRACES)
+			in->braces[in->nbraces] = in->lineno;
+		in->nbraces++;
+		return (c);
 	case '}':
+		if (in->nbraces == 0)
+			perror_at(in->lineno, "} closes no {");
+		else
+			in->nbraces--;
+		return (c);
 	case '=':
 	case ';':
 		return (c);
@@ -437,6 +451,18 @@ yylex(void)
 	perror_at(in->lineno, "unexpected character '%c' (0x%02x)",
 	    isprint(c) ? c : '?', c & 0xff);
 	goto top;
+}
+
+/* at the end of a file: name each `{' that was never closed */
+static void
+unclosed(struct cfinput *in)
+{
+	int	 i;
+
+	for (i = 0; i < in->nbraces && i < CF_MAXBRACES; i++)
+		perror_at(in->lineno, "unclosed { opened at line %d",
+		    in->braces[i]);
+	in->nbraces = 0;
 }
 
 static const char *

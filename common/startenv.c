@@ -9,7 +9,8 @@
  * Kept: descriptors 0-2 (opened on /dev/null when closed, so that no
  * socket becomes stdout) and the egress child's lifeline named by
  * TOPSH_EGRESS_FD; the variables systemd hands over
- * (CREDENTIALS_DIRECTORY, NOTIFY_SOCKET, WATCHDOG_PID, WATCHDOG_USEC),
+ * (CREDENTIALS_DIRECTORY, JOURNAL_STREAM, NOTIFY_SOCKET, WATCHDOG_PID,
+ * WATCHDOG_USEC),
  * TZ, the sanitizers' options and topsh's own TOPSH_*.  PATH is set to
  * the system's.  The original environment block is zeroed too, so
  * /proc/PID/environ no longer shows it.
@@ -30,7 +31,8 @@
 extern char	**environ;
 
 static const char *const keep_vars[] = {
-	"ASAN_OPTIONS", "CREDENTIALS_DIRECTORY", "LSAN_OPTIONS",
+	"ASAN_OPTIONS", "CREDENTIALS_DIRECTORY", "JOURNAL_STREAM",
+	"LSAN_OPTIONS",
 	"NOTIFY_SOCKET", "TZ", "UBSAN_OPTIONS", "WATCHDOG_PID",
 	"WATCHDOG_USEC", NULL
 };

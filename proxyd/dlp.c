@@ -65,6 +65,7 @@ dlp_free(struct dlp *d)
 	dlp_rules_free(&d->rules);
 	dlp_rules_teardown(d);
 	dlp_secret_free(&d->secrets);
+	dlp_secret_view_free(d);
 	free(d->m);
 	free(d);
 }

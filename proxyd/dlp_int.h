@@ -40,6 +40,8 @@ enum dlp_det {
 #define DLP_P_PII	3	/* built-in e-mail, phone, card, SSN, IBAN */
 #define DLP_P_GENERIC	4	/* catch-alls: key = "<high entropy>" */
 
+struct view;
+
 struct dlp_match {
 	size_t		 anchor;	/* where the detector started, <= so */
 	size_t		 so;		/* start offset */
@@ -139,6 +141,7 @@ struct dlp {
 	unsigned long		 errors;
 	char			 tab_err[256];	/* the shipped table's */
 	struct dlp_tokens	*tok;		/* tokenize into this map */
+	struct view		*view;		/* dlp_secret.c scratch */
 
 	/* scratch: matches of the current call */
 	struct dlp_match	*m;
@@ -219,6 +222,7 @@ int	 dlp_secret_add(struct dlp_secrets *, const char *, const void *,
 	    size_t);
 void	 dlp_secret_scan(struct dlp *, const char *, size_t, size_t);
 void	 dlp_secret_free(struct dlp_secrets *);
+void	 dlp_secret_view_free(struct dlp *);
 
 /* dlp_custom.c */
 struct dlp_custom *dlp_custom_compile(const char *, const char *,

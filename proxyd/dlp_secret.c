@@ -331,7 +331,7 @@ struct vseg {
 
 struct view {
 	char		*b;
-	size_t		 n, cap;
+	size_t		 n, cap;	/* used, allocated */
 	struct vseg	*seg;
 	size_t		 nseg, segcap;
 	int		 nomem;
@@ -579,9 +579,19 @@ view_build(struct view *w, const char *p, size_t len)
 	size_t		i, l, k, run = 0;
 	int		edits = 0;
 
-	memset(w, 0, sizeof(*w));
-	if ((w->b = malloc(len + 1)) == NULL)
-		return (-1);
+	w->n = 0;
+	w->nseg = 0;
+	w->nomem = 0;
+	if (w->cap < len + 1) {
+		char	*nb;
+
+		if ((nb = malloc(len + 1)) == NULL)
+			return (-1);
+		if (w->b != NULL)
+			freezero(w->b, w->cap);
+		w->b = nb;
+		w->cap = len + 1;
+	}
 	view_seg(w, 0, 1);
 	for (i = 0; i < len && !w->nomem; ) {
 		/* most bytes start nothing: one table lookup each */
@@ -604,9 +614,7 @@ view_build(struct view *w, const char *p, size_t len)
 	if (run > 0)
 		view_put(w, (const unsigned char *)p + len - run, run);
 	if (w->nomem || edits == 0) {
-		free(w->b);
-		free(w->seg);
-		memset(w, 0, sizeof(*w));
+		explicit_bzero(w->b, w->n);
 		return (w->nomem ? -1 : 0);
 	}
 	return (edits);
@@ -675,24 +683,46 @@ forms_scan(struct dlp *d, const char *p, size_t len, size_t start,
 	}
 }
 
+/*
+ * The view's buffers are kept between calls (a fresh megabyte each time
+ * costs page faults); what a call put there is wiped before it returns.
+ */
 void
 dlp_secret_scan(struct dlp *d, const char *p, size_t len, size_t start)
 {
-	struct view	w;
+	struct view	*w;
 
 	if (d->secrets.nforms == 0 || len < 4)
 		return;
 	forms_scan(d, p, len, start, NULL, len);
-	switch (view_build(&w, p, len)) {
+	if (d->view == NULL && (d->view = calloc(1, sizeof(*w))) == NULL) {
+		d->nomem = 1;
+		return;
+	}
+	w = d->view;
+	switch (view_build(w, p, len)) {
 	case -1:
 		d->nomem = 1;
 		return;
 	case 0:
 		return;
 	}
-	forms_scan(d, w.b, w.n, start, &w, len);
-	freezero(w.b, len + 1);
-	free(w.seg);
+	forms_scan(d, w->b, w->n, start, w, len);
+	explicit_bzero(w->b, w->n);
+}
+
+void
+dlp_secret_view_free(struct dlp *d)
+{
+	struct view	*w = d->view;
+
+	if (w == NULL)
+		return;
+	if (w->b != NULL)
+		freezero(w->b, w->cap);
+	free(w->seg);
+	free(w);
+	d->view = NULL;
 }
 
 void

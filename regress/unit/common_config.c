@@ -284,6 +284,35 @@ refusals(void)
 	    "a section split over blocks with different settings accepted");
 }
 
+/* issue 12: errors that say how to fix them */
+static void
+hints(void)
+{
+	ok(loads("runtme-dir \"/run/x\"",
+	    "unknown keyword \"runtme-dir\"; did you mean \"runtime-dir\"?"),
+	    "a misspelt top-level keyword gets a suggestion");
+	ok(loads("gateway {\n\tmax-iteratons 5\n}",
+	    "unknown keyword \"max-iteratons\" in gateway section; did you "
+	    "mean \"max-iterations\"?"), "a misspelt section keyword too");
+	ok(loads("gatway {\n}", "did you mean \"gateway\"?"),
+	    "a misspelt section name too");
+	ok(loads("proxy {\n\tmodel \"m\"\n}", "unknown keyword \"model\" "
+	    "in proxy section; it belongs in the gateway section"),
+	    "a keyword of another section says which");
+	ok(loads("sandbox {\n\tstate-dir \"/x\"\n}",
+	    "it belongs at the top level"), "a top-level keyword in a section");
+	ok(loads("xyzzy 1", "unknown keyword \"xyzzy\"") &&
+	    !loads("xyzzy 1", "did you mean"),
+	    "no suggestion when nothing is near");
+	ok(loads("gateway {\n\tmax-jobs 3\n\nproxy {\n}\n",
+	    "unclosed { opened at line 1"), "a missing } names the line of "
+	    "its {");
+	ok(loads("gateway {\n}\n}\n", "3: } closes no {"),
+	    "a } too many is named");
+	ok(loads("gateway {\n\tmax-jobs 3\n}\nproxy {\n}\n", NULL),
+	    "balanced braces load");
+}
+
 int
 main(void)
 {
@@ -297,6 +326,7 @@ main(void)
 	values();
 	fuzzish();
 	refusals();
+	hints();
 	includes();
 	sample();
 	return (done_testing());
