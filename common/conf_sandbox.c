@@ -23,6 +23,7 @@ static const struct cfkey keys[] = {
 	K("max-file-size", CF_SIZE, max_file_size, 1024, 1LL << 40, "100M"),
 	K("memory", CF_SIZE, memory, 16LL << 20, 1LL << 40, "512M"),
 	K("network", CF_STRING, network, 0, 0, "none"),
+	K("network-pool", CF_STRING, network_pool, 0, 0, "10.213.0.0/16"),
 	K("output-cap", CF_SIZE, output_cap, 1024, 1LL << 20, "64K"),
 	K("pids", CF_INT, pids, 10, 1000000, "100"),
 	K("port-bind", CF_ADDR, port_bind, 0, 0, "127.0.0.1"),

@@ -10,6 +10,7 @@ struct conf_sandbox {
 	char		*image;
 	char		*runtime;
 	char		*network;
+	char		*network_pool;
 	char		*workspace_root;
 	long long	 memory;
 	double		 cpus;

@@ -8,6 +8,9 @@
  * IMSG_POLICY_CHECK_FILE  {"user": int, "chat": int,
  *                          "op": "read|write|create|delete|list",
  *                          "path": str}
+ *                          "op" may list several ("read,write": sandboxd's
+ *                          edit, which reveals what a file holds); the
+ *                          answer is the strictest rule matching any.
  * IMSG_POLICY_CHECK_NET   {"user": int, "host": str, "addr": str|null,
  *                          "port": int}
  * IMSG_POLICY_RESULT      {"decision": "allow|deny|approve|soft-delete",

@@ -132,6 +132,16 @@
  *   removes one trash item, or all of the user's items, for good; the
  *   space goes back to the user's quota.  DATA {"user", "purged": int}
  *   topshctl trash purge USER [ID]
+ * IMSG_CTL_SANDBOX_PS      {"user": int}
+ *   one DATA per process in the user's container (the init process
+ *   aside): {"pid": int, "session": int, "kind": "command"|"background",
+ *   "args": str}; "command" is part of a command still running,
+ *   "background" was left by one that ended.
+ *   topshctl sandbox ps USER
+ * IMSG_CTL_SANDBOX_STOP    {"user": int}
+ *   ends the user's background jobs (as IMSG_SANDBOX_CLEAR).
+ *   DATA {"user", "ended": bool}
+ *   topshctl sandbox stop USER
  * IMSG_CTL_SANDBOX_REMOVE_USER {"user": int, "workspace": bool}
  *   stops and removes the user's container (no container is fine);
  *   with "workspace" the workspace (and its quota image) also moves to
@@ -163,12 +173,16 @@ enum imsg_type_sandbox {
 	IMSG_SANDBOX_FILE_RESULT = 329,
 	IMSG_SANDBOX_PORTS = 330,
 	IMSG_SANDBOX_PORTS_RESULT,
+	IMSG_SANDBOX_CLEAR,
+	IMSG_SANDBOX_CLEAR_RESULT,
 	IMSG_CTL_SANDBOX_LIST = 390,
 	IMSG_CTL_SANDBOX_KILL,
 	IMSG_CTL_SANDBOX_EXEC,
 	IMSG_CTL_TRASH_LIST,
 	IMSG_CTL_TRASH_RESTORE,
 	IMSG_CTL_TRASH_PURGE,
+	IMSG_CTL_SANDBOX_PS,
+	IMSG_CTL_SANDBOX_STOP,
 	IMSG_CTL_SANDBOX_REMOVE_USER,
 };
 

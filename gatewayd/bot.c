@@ -208,6 +208,13 @@ cmd_pending(struct chatmsg *m)
 }
 
 /* 1 when the message was a command (answered here) */
+static void
+clear_done(struct rpc_reply *rep, void *arg)
+{
+	if (!rep->ok)
+		log_warnx("/clear: background jobs not ended: %s", rep->error);
+}
+
 static int
 bot_commands(struct chatmsg *m)
 {
@@ -222,6 +229,13 @@ bot_commands(struct chatmsg *m)
 		reply(m, help_text);
 	else if (strcmp(cmd, "clear") == 0) {
 		agent_cancel_user(m->user, m->chat);
+		/* and the background jobs the user's commands left */
+		if ((req = json_pack("{s:I, s:I}", "user", (json_int_t)m->user,
+		    "chat", (json_int_t)m->chat)) != NULL) {
+			rpc_call(PROC_SANDBOXD, IMSG_SANDBOX_CLEAR, req, -1, 0,
+			    clear_done, NULL);
+			json_decref(req);
+		}
 		if (store_session_clear(&gw.store, m->user, m->chat) == -1)
 			reply(m, "I could not clear the session; try again.");
 		else

@@ -80,14 +80,16 @@ answer_file(struct ruleset *rs, json_t *req, struct pol_result *res,
 		op = "?";
 	if (op == NULL)
 		op = "read";
-	if (fop_parse(op, &ops) == -1 || (ops & (ops - 1)) != 0) {
-		*err = "\"op\" must be one of read, write, create, delete, "
-		    "list";
+	/* a list ("read,write": edit) gets the strictest of its ops */
+	if (fop_parse(op, &ops) == -1) {
+		*err = "\"op\" must be read, write, create, delete or list, "
+		    "or a comma-separated list of them";
 		return (-1);
 	}
 	pol_check_file(rs, ops, path, res);
 	*input = strdup(path);
-	*extra = json_pack("{s:s}", "op", fop_name(ops));
+	*extra = json_pack("{s:s}", "op", (ops & (ops - 1)) == 0 ?
+	    fop_name(ops) : op);
 	return (0);
 }
 

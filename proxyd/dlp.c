@@ -42,6 +42,7 @@ dlp_new(void)
 	struct dlp	*d;
 
 	dlp_scan_init();
+	dlp_hs_allocator();
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return (NULL);
 	d->mode = DLP_REDACT;
@@ -179,9 +180,11 @@ dlp_add_detectors(struct dlp *d, const char *text, const char *file,
 int
 dlp_prepare(struct dlp *d)
 {
-	if (d->rules.built)
-		return (0);
-	return (dlp_rules_build(&d->rules));
+	if (!d->rules.built && dlp_rules_build(&d->rules) == -1)
+		return (-1);
+	if (!d->secrets.built && dlp_secret_build(&d->secrets) == -1)
+		return (-1);
+	return (0);
 }
 
 size_t

@@ -60,8 +60,9 @@ int		 dlp_add_detectors(struct dlp *, const char *, const char *,
 		    char *, size_t);
 
 /*
- * Build the keyword filter now (else at the first redaction): before
- * proxyd confines itself.  Returns 0, or -1 when out of memory.
+ * Build the keyword filter and the secrets' database now (else at the
+ * first redaction): before proxyd confines itself, and again after
+ * adding secrets.  Returns 0, or -1 when out of memory.
  */
 int		 dlp_prepare(struct dlp *);
 

@@ -63,7 +63,6 @@ TAILQ_HEAD(dlp_customs, dlp_custom);
 struct dlp_form {
 	char		*s;
 	size_t		 len;
-	uint32_t	 head;		/* first 4 bytes */
 	size_t		 secret;	/* index into names */
 };
 
@@ -72,9 +71,11 @@ struct dlp_secrets {
 	size_t		 nnames;
 	struct dlp_form	*forms;
 	size_t		 nforms;
-	uint64_t	*bloom;		/* DLP_BLOOM_BITS bits on head hash */
+	/* every form in one vectorscan literal database, and its scratch */
+	int		 built;
+	void		*db;
+	void		*scratch;
 };
-#define DLP_BLOOM_BITS	65536
 
 /* checksums and structure checks (dlp_check.c) */
 #define DLP_CK_LUHN	1
@@ -220,6 +221,8 @@ void	 dlp_num_scan(struct dlp_scan *, size_t);
 /* dlp_secret.c */
 int	 dlp_secret_add(struct dlp_secrets *, const char *, const void *,
 	    size_t);
+int	 dlp_secret_build(struct dlp_secrets *);
+void	 dlp_hs_allocator(void);
 void	 dlp_secret_scan(struct dlp *, const char *, size_t, size_t);
 void	 dlp_secret_free(struct dlp_secrets *);
 void	 dlp_secret_view_free(struct dlp *);

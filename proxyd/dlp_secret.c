@@ -6,15 +6,25 @@
  * or lower-case hex and '+' for blanks; JSON-escaped; hex in either
  * case), looked for in the text and in its decoded view (below), which
  * undoes \u, \x, % and HTML escapes wherever they are, even on part
- * of a value, and joins strings and wrapped lines.  A bloom filter
- * on the first four bytes of every form keeps the pass over the text
- * at a table lookup per byte.  Every copy is wiped when freed.
+ * of a value, and joins strings and wrapped lines.  Every form is a
+ * literal of one vectorscan (Hyperscan) database, so each of the two
+ * passes is one hs_scan() call.  Every copy is wiped when freed: the
+ * forms here, and the database and its scratch through the allocator
+ * that dlp_hs_allocator() gives vectorscan (the compiler's own
+ * temporaries are freed by vectorscan without being wiped).
  */
 #include <sys/types.h>
 
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <hs.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "dlp_int.h"
 
@@ -167,28 +177,12 @@ hexenc(struct sbuf *b, const unsigned char *v, size_t n, const char *hex)
 	return (0);
 }
 
-static uint32_t
-head32(const char *p)
-{
-	uint32_t	x;
-
-	memcpy(&x, p, sizeof(x));
-	return (x);
-}
-
-static size_t
-bloom_bit(uint32_t x)
-{
-	return ((x * 2654435761U) >> 16);
-}
-
 /* Add a copy of p[0, n) as a form of secret idx, unless known. */
 static int
 form_add(struct dlp_secrets *ss, size_t idx, const char *p, size_t n)
 {
 	struct dlp_form	*f;
 	size_t		 i;
-	uint32_t	 h;
 
 	if (n < 4)
 		return (0);
@@ -204,10 +198,9 @@ form_add(struct dlp_secrets *ss, size_t idx, const char *p, size_t n)
 		return (-1);
 	memcpy(f->s, p, n);
 	f->len = n;
-	f->head = h = head32(p);
 	f->secret = idx;
 	ss->nforms++;
-	ss->bloom[bloom_bit(h) / 64] |= 1ULL << (bloom_bit(h) % 64);
+	ss->built = 0;
 	return (0);
 }
 
@@ -292,9 +285,6 @@ dlp_secret_add(struct dlp_secrets *ss, const char *name, const void *value,
 		errno = EINVAL;
 		return (-1);
 	}
-	if (ss->bloom == NULL &&
-	    (ss->bloom = calloc(DLP_BLOOM_BITS / 64, sizeof(uint64_t))) == NULL)
-		return (-1);
 	nn = reallocarray(ss->names, ss->nnames + 1, sizeof(*nn));
 	if (nn == NULL)
 		return (-1);
@@ -309,6 +299,106 @@ dlp_secret_add(struct dlp_secrets *ss, const char *name, const void *value,
 	    forms_encoded(ss, idx, value, len) == -1)
 		return (-1);
 	return (0);
+}
+
+/*
+ * vectorscan's memory (databases, scratch) comes from here: the size
+ * is kept in front of the block so that it is wiped when freed.  Set
+ * once, by dlp_new(), before any database exists.
+ */
+#define HSA_HDR	16	/* keeps malloc's 16-byte alignment */
+
+static void *
+hsa_alloc(size_t n)
+{
+	char	*p;
+
+	if (n > SIZE_MAX - HSA_HDR || (p = malloc(n + HSA_HDR)) == NULL)
+		return (NULL);
+	memcpy(p, &n, sizeof(n));
+	return (p + HSA_HDR);
+}
+
+static void
+hsa_free(void *q)
+{
+	char	*p;
+	size_t	 n;
+
+	if (q == NULL)
+		return;
+	p = (char *)q - HSA_HDR;
+	memcpy(&n, p, sizeof(n));
+	freezero(p, n + HSA_HDR);
+}
+
+void
+dlp_hs_allocator(void)
+{
+	static int	done;
+
+	if (!done && hs_set_allocator(hsa_alloc, hsa_free) == HS_SUCCESS)
+		done = 1;
+}
+
+static void
+secret_unbuild(struct dlp_secrets *ss)
+{
+	if (ss->scratch != NULL)
+		hs_free_scratch(ss->scratch);
+	if (ss->db != NULL)
+		hs_free_database(ss->db);
+	ss->scratch = ss->db = NULL;
+	ss->built = 0;
+}
+
+/* Every form as a literal of one database; the form's index is its id. */
+int
+dlp_secret_build(struct dlp_secrets *ss)
+{
+	hs_compile_error_t	*cerr = NULL;
+	const char		**lits = NULL;
+	unsigned int		*flags = NULL, *ids = NULL;
+	size_t			*lens = NULL, i;
+	int			 rv = -1;
+
+	secret_unbuild(ss);
+	if (ss->nforms == 0) {
+		ss->built = 1;
+		return (0);
+	}
+	if (ss->nforms > UINT_MAX ||
+	    (lits = calloc(ss->nforms, sizeof(*lits))) == NULL ||
+	    (flags = calloc(ss->nforms, sizeof(*flags))) == NULL ||
+	    (ids = calloc(ss->nforms, sizeof(*ids))) == NULL ||
+	    (lens = calloc(ss->nforms, sizeof(*lens))) == NULL)
+		goto done;
+	for (i = 0; i < ss->nforms; i++) {
+		lits[i] = ss->forms[i].s;
+		lens[i] = ss->forms[i].len;
+		ids[i] = i;
+	}
+	if (hs_compile_lit_multi(lits, flags, ids, lens, ss->nforms,
+	    HS_MODE_BLOCK, NULL, (hs_database_t **)&ss->db, &cerr) !=
+	    HS_SUCCESS) {
+		if (cerr != NULL)
+			hs_free_compile_error(cerr);
+		ss->db = NULL;
+		goto done;
+	}
+	if (hs_alloc_scratch(ss->db, (hs_scratch_t **)&ss->scratch) !=
+	    HS_SUCCESS)
+		goto done;
+	ss->built = 1;
+	rv = 0;
+ done:
+	free(lits);
+	free(flags);
+	free(ids);
+	free(lens);
+	if (rv == -1)
+		secret_unbuild(ss);
+	return (rv);
 }
 
 /*
@@ -572,6 +662,39 @@ static const uint8_t special[256] = {
 	['"'] = 1, ['\''] = 1,
 };
 
+/*
+ * The first byte at or after i that may start a sequence: 16 bytes at
+ * a time with SSE2 (most text has a quote or an escape only every few
+ * dozen bytes), then one table lookup a byte.
+ */
+static size_t
+next_special(const char *p, size_t i, size_t len)
+{
+#ifdef __SSE2__
+	const __m128i	 bs = _mm_set1_epi8('\\'), pc = _mm_set1_epi8('%'),
+			 am = _mm_set1_epi8('&'), nl = _mm_set1_epi8('\n'),
+			 cr = _mm_set1_epi8('\r'), dq = _mm_set1_epi8('"'),
+			 sq = _mm_set1_epi8('\'');
+	__m128i		 x, m;
+	unsigned int	 bits;
+
+	for (; i + 16 <= len; i += 16) {
+		x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		m = _mm_or_si128(
+		    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, bs),
+		    _mm_cmpeq_epi8(x, pc)), _mm_or_si128(_mm_cmpeq_epi8(x, am),
+		    _mm_cmpeq_epi8(x, nl))), _mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, dq)),
+		    _mm_cmpeq_epi8(x, sq)));
+		if ((bits = (unsigned int)_mm_movemask_epi8(m)) != 0)
+			return (i + (size_t)__builtin_ctz(bits));
+	}
+#endif
+	while (i < len && !special[(unsigned char)p[i]])
+		i++;
+	return (i);
+}
+
 static int
 view_build(struct view *w, const char *p, size_t len)
 {
@@ -594,9 +717,12 @@ view_build(struct view *w, const char *p, size_t len)
 	}
 	view_seg(w, 0, 1);
 	for (i = 0; i < len && !w->nomem; ) {
-		/* most bytes start nothing: one table lookup each */
-		if (!special[(unsigned char)p[i]] ||
-		    (l = decode_at(p, len, i, o, &k)) == 0) {
+		/* most bytes start nothing */
+		l = next_special(p, i, len);
+		run += l - i;
+		if ((i = l) == len)
+			break;
+		if ((l = decode_at(p, len, i, o, &k)) == 0) {
 			i++;
 			run++;
 			continue;
@@ -649,38 +775,52 @@ view_map(const struct view *w, size_t len, size_t vs, size_t ve,
 		*eo = b + 1 < w->seg + w->nseg ? b[1].s : len;
 }
 
-static void
-forms_scan(struct dlp *d, const char *p, size_t len, size_t start,
-    const struct view *w, size_t plen)
-{
-	struct dlp_secrets	*ss = &d->secrets;
-	const uint64_t		*bloom = ss->bloom;
-	const struct dlp_form	*f;
-	size_t			 i, j, b, so, eo;
-	uint32_t		 x;
+struct fctx {
+	struct dlp		*d;
+	size_t			 base;	/* where the scan began */
+	size_t			 start;
+	const struct view	*w;	/* mapping back, or NULL */
+	size_t			 plen;	/* the text's length */
+};
 
-	for (i = w == NULL ? start : 0; i + 4 <= len; i++) {
-		x = head32(p + i);
-		b = bloom_bit(x);
-		if ((bloom[b / 64] & (1ULL << (b % 64))) == 0)
-			continue;
-		for (j = 0; j < ss->nforms; j++) {
-			f = &ss->forms[j];
-			if (f->head != x || f->len > len - i ||
-			    memcmp(p + i, f->s, f->len) != 0)
-				continue;
-			so = i;
-			eo = i + f->len;
-			if (w != NULL)
-				view_map(w, plen, so, eo, &so, &eo);
-			if (eo <= start)
-				continue;
-			if (so < start)
-				so = start;
-			dlp_add_match(d, so, eo, ss->names[f->secret],
-			    DLP_P_SECRET);
-		}
-	}
+static int
+form_found(unsigned int id, unsigned long long from, unsigned long long to,
+    unsigned int flags, void *arg)
+{
+	struct fctx		*c = arg;
+	struct dlp_secrets	*ss = &c->d->secrets;
+	const struct dlp_form	*f = &ss->forms[id];
+	size_t			 so, eo;
+
+	eo = c->base + to;
+	so = eo - f->len;
+	if (c->w != NULL)
+		view_map(c->w, c->plen, so, eo, &so, &eo);
+	if (eo <= c->start)
+		return (0);
+	if (so < c->start)
+		so = c->start;
+	dlp_add_match(c->d, so, eo, ss->names[f->secret], DLP_P_SECRET);
+	return (0);
+}
+
+/* One pass over p[from, len) for every form at once. */
+static void
+forms_scan(struct dlp *d, const char *p, size_t len, size_t from,
+    size_t start, const struct view *w, size_t plen)
+{
+	struct fctx	c;
+
+	if (len <= from || len - from < 4)
+		return;
+	c.d = d;
+	c.base = from;
+	c.start = start;
+	c.w = w;
+	c.plen = plen;
+	if (len - from > UINT_MAX || hs_scan(d->secrets.db, p + from,
+	    len - from, 0, d->secrets.scratch, form_found, &c) != HS_SUCCESS)
+		d->nomem = 1;	/* fail closed: nothing goes out unscanned */
 }
 
 /*
@@ -694,7 +834,11 @@ dlp_secret_scan(struct dlp *d, const char *p, size_t len, size_t start)
 
 	if (d->secrets.nforms == 0 || len < 4)
 		return;
-	forms_scan(d, p, len, start, NULL, len);
+	if (!d->secrets.built && dlp_secret_build(&d->secrets) == -1) {
+		d->nomem = 1;
+		return;
+	}
+	forms_scan(d, p, len, start, start, NULL, len);
 	if (d->view == NULL && (d->view = calloc(1, sizeof(*w))) == NULL) {
 		d->nomem = 1;
 		return;
@@ -707,7 +851,7 @@ dlp_secret_scan(struct dlp *d, const char *p, size_t len, size_t start)
 	case 0:
 		return;
 	}
-	forms_scan(d, w->b, w->n, start, w, len);
+	forms_scan(d, w->b, w->n, 0, start, w, len);
 	explicit_bzero(w->b, w->n);
 }
 
@@ -735,6 +879,6 @@ dlp_secret_free(struct dlp_secrets *ss)
 	free(ss->forms);
 	if (ss->names != NULL)
 		freezero(ss->names, ss->nnames * sizeof(*ss->names));
-	free(ss->bloom);
+	secret_unbuild(ss);
 	memset(ss, 0, sizeof(*ss));
 }

@@ -342,6 +342,11 @@ proxyd_init(struct topsh_conf *conf, struct event_base *base)
 		    "least %d bytes)", DLP_SECRET_MIN);
 		return (-1);
 	}
+	/* the secrets' database, built now rather than on the first body */
+	if (dlp_prepare(env->dlp) == -1 || dlp_prepare(env->scrub) == -1) {
+		log_warnx("dlp: cannot build the secrets' database");
+		return (-1);
+	}
 
 	/* /etc/resolv.conf and /etc/hosts are read now, once */
 	if ((env->dns = evdns_base_new(base,
@@ -461,7 +466,7 @@ proxyd_reload(struct topsh_conf *old, struct topsh_conf *new, char *err,
 		return (-1);
 	}
 	if (proxyd_dlp_setup(new, d, err, errlen) == -1 ||
-	    secrets_register(&env->sec, d) == -1) {
+	    secrets_register(&env->sec, d) == -1 || dlp_prepare(d) == -1) {
 		dlp_free(d);
 		return (-1);
 	}

@@ -172,6 +172,7 @@ box_get(int64_t user, int create)
 	TAILQ_INIT(&b->waiters);
 	TAILQ_INIT(&b->execs);
 	TAILQ_INIT(&b->held);
+	TAILQ_INIT(&b->fileq);
 	RB_INSERT(boxtree, &boxes, b);
 	return (b);
 }
@@ -359,7 +360,14 @@ box_start(struct box *b)
 {
 	char		path[256];
 	struct dresp	r;
+	struct fserr	e;
 
+	if (sbx_net_per_user() && sbx_net_seal(b, &e) == -1) {
+		memset(&r, 0, sizeof(r));
+		r.err = e.msg;
+		box_fail(b, &r, "seal the user's network");
+		return;
+	}
 	snprintf(path, sizeof(path), "/containers/%s/start", b->id);
 	if (docker_call("POST", path, NULL, 60000, start_done, b) == NULL) {
 		memset(&r, 0, sizeof(r));
@@ -453,6 +461,7 @@ box_spec(struct box *b)
 	char				 pw[PATH_MAX], gr[PATH_MAX];
 	char				 pwb[PATH_MAX + 32], grb[PATH_MAX + 32];
 	char				 env[3][160], cpus[32];
+	char				 net[96];
 	json_t				*o, *hc, *labels, *exposed, *pb;
 	uid_t				 cu = box_uid(b);
 	gid_t				 cg = sbx.peruser ? cu : sbx.cgid;
@@ -485,7 +494,8 @@ box_spec(struct box *b)
 	    "ReadonlyRootfs", 1,
 	    "Tmpfs", "/tmp", tmpfs,
 	    "Binds", bind,
-	    "NetworkMode", c->network,
+	    "NetworkMode", sbx_net_per_user() ? sbx_net_name(b->user, net,
+	    sizeof(net)) : c->network,
 	    "Init", 1,
 	    "RestartPolicy", "Name", "no",
 	    "IpcMode", "private");
@@ -558,7 +568,7 @@ box_spec(struct box *b)
 
 /* create b's container when fewer than max-jobs are being created */
 static void
-box_create(struct box *b)
+box_create_container(struct box *b)
 {
 	if (b->creating || b->cwaiting)
 		return;
@@ -603,6 +613,30 @@ box_create_now(struct box *b)
 	json_decref(spec);
 }
 
+static void
+box_net_ready(struct box *b, const char *err, void *arg)
+{
+	struct dresp	r;
+
+	if (err != NULL) {
+		memset(&r, 0, sizeof(r));
+		r.err = err;
+		box_fail(b, &r, "create the user's network");
+		return;
+	}
+	box_create_container(b);
+}
+
+/* with network per-user, the user's network first */
+static void
+box_create(struct box *b)
+{
+	if (sbx_net_per_user())
+		sbx_net_ensure(b, box_net_ready, NULL);
+	else
+		box_create_container(b);
+}
+
 /* an exec found the container gone or stopped */
 void
 box_lost(struct box *b, int gone)
@@ -643,6 +677,8 @@ remove_done(const struct dresp *r, void *arg)
 		sbx_ports_put(sbx.ports, b->user);
 		b->port_first = -1;
 	}
+	if (sbx_net_per_user() && TAILQ_EMPTY(&b->waiters))
+		sbx_net_remove(b->user);
 	if (sbx_priv_active() && b->ws_ready && TAILQ_EMPTY(&b->waiters)) {
 		if (sbx_priv_call(PRIV_RELEASE, b->user, &e) == -1)
 			log_warnx("user %" PRId64 ": unmount: %s", b->user,
@@ -787,7 +823,7 @@ adopt_done(const struct dresp *r, void *arg)
 	const char	*errstr;
 	long long	 user;
 	size_t		 i;
-	int		 n = 0;
+	int		 n = 0, fresh;
 
 	if (r->status != 200 || !json_is_array(r->json)) {
 		log_warnx("docker: cannot list containers: %s",
@@ -809,10 +845,24 @@ adopt_done(const struct dresp *r, void *arg)
 			continue;	/* ours already */
 		if (b->state == BOX_STARTING || b->state == BOX_REMOVING)
 			continue;
+		fresh = b->id[0] == '\0';
 		strlcpy(b->id, json_string_value(id), sizeof(b->id));
 		b->state = json_is_string(st) && strcmp(json_string_value(st),
 		    "running") == 0 ? BOX_RUNNING : BOX_NONE;
 		b->last_used = time(NULL);
+		/*
+		 * What runs in a container we did not know is what an
+		 * earlier sandboxd's commands left: nobody waits for it, and
+		 * no time limit holds it any more.  End it all.
+		 */
+		if (fresh && b->state == BOX_RUNNING) {
+			log_info("user %" PRId64 ": ending what the commands "
+			    "of an earlier run left", b->user);
+			if (sbx_kill_start(b, json_array(), NULL, NULL) ==
+			    NULL)
+				log_warnx("user %" PRId64 ": cannot end the "
+				    "earlier run's processes", b->user);
+		}
 		if (sbx.ports != NULL)
 			sbx_ports_get(sbx.ports, user, 0, &b->port_first);
 		n++;

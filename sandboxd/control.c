@@ -1,6 +1,6 @@
 /*
- * control.c - topshctl's sandbox requests: sandbox list, kill and exec,
- * trash list and restore.  Replies are IMSG_CTL_DATA objects ended by
+ * control.c - topshctl's sandbox requests: sandbox list, kill, exec, ps
+ * and stop, trash list and restore.  Replies are IMSG_CTL_DATA objects ended by
  * IMSG_CTL_END, or IMSG_CTL_FAIL.
  */
 #include <sys/types.h>
@@ -213,6 +213,74 @@ ctl_trash(struct reqctx *rc, int restore)
 	sbx_reqctx_free(rc);
 }
 
+static void
+ps_done(json_t *list, const char *err, void *arg)
+{
+	struct reqctx	*rc = arg;
+	json_t		*it;
+	size_t		 i;
+
+	if (list == NULL)
+		sbx_reply_error(rc, "docker", err);
+	else {
+		json_array_foreach(list, i, it)
+			sbx_reply(rc, IMSG_CTL_DATA, -1, it);
+		sbx_reply_ctl_end(rc);
+	}
+	sbx_reqctx_free(rc);
+}
+
+static void
+ctl_ps(struct reqctx *rc)
+{
+	struct box	*b;
+
+	if ((b = box_get(rc->user, 0)) == NULL || b->state != BOX_RUNNING) {
+		sbx_reply_error(rc, "not-found", "no running container for "
+		    "this user");
+		sbx_reqctx_free(rc);
+		return;
+	}
+	sbx_jobs_list(b, ps_done, rc);
+}
+
+static void
+stop_done(void *arg)
+{
+	struct reqctx	*rc = arg;
+	json_t		*o;
+
+	o = json_pack("{s:I, s:b}", "user", (json_int_t)rc->user, "ended", 1);
+	sbx_reply(rc, rc->ctl ? IMSG_CTL_DATA : IMSG_SANDBOX_CLEAR_RESULT, -1,
+	    o);
+	json_decref(o);
+	if (rc->ctl)
+		sbx_reply_ctl_end(rc);
+	sbx_reqctx_free(rc);
+}
+
+/*
+ * End rc->user's background jobs: topshctl sandbox stop, and the user's
+ * /clear from gatewayd (requests.c).
+ */
+void
+sbx_jobs_stop(struct reqctx *rc)
+{
+	struct box	*b;
+	json_t		*o;
+
+	if ((b = box_get(rc->user, 0)) != NULL &&
+	    sbx_jobs_end(b, stop_done, rc) == 0)
+		return;
+	o = json_pack("{s:I, s:b}", "user", (json_int_t)rc->user, "ended", 0);
+	sbx_reply(rc, rc->ctl ? IMSG_CTL_DATA : IMSG_SANDBOX_CLEAR_RESULT, -1,
+	    o);
+	json_decref(o);
+	if (rc->ctl)
+		sbx_reply_ctl_end(rc);
+	sbx_reqctx_free(rc);
+}
+
 int
 sbx_dispatch_control(struct peer *p, struct imsg *imsg)
 {
@@ -258,6 +326,14 @@ sbx_dispatch_control(struct peer *p, struct imsg *imsg)
 		break;
 	case IMSG_CTL_TRASH_PURGE:
 		ctl_trash_purge(rc);
+		break;
+	case IMSG_CTL_SANDBOX_PS:
+		ctl_ps(rc);
+		break;
+	case IMSG_CTL_SANDBOX_STOP:
+		log_info("control: stop background jobs of user %" PRId64,
+		    user);
+		sbx_jobs_stop(rc);
 		break;
 	case IMSG_CTL_SANDBOX_REMOVE_USER:
 		log_info("control: %s user %" PRId64, json_is_true(

@@ -219,6 +219,32 @@ exec_killed(void *arg)
 	exec_inspect(er);
 }
 
+/*
+ * b's container was stopped to be restarted (kill.c's last resort):
+ * every command that ran in it is gone, whatever its exec stream says
+ * (under gVisor the engine does not always end an exec's stream when
+ * the container dies, and the reply would wait for the give-up timer).
+ * They are answered now, as killed; exec_free() tells the killer.
+ */
+void
+sbx_exec_restarted(struct box *b)
+{
+	struct execreq	*er, *next;
+
+	for (er = TAILQ_FIRST(&b->execs); er != NULL; er = next) {
+		next = TAILQ_NEXT(er, entry);
+		if (er->stream_ended || er->execid[0] == '\0')
+			continue;	/* being inspected, or not started */
+		docker_cancel(er->stream);
+		er->stream = NULL;
+		er->stream_ended = 1;
+		evtimer_del(er->timer);
+		exec_reply(er, 137, er->timed_out ? NULL : "the command was "
+		    "ended: its container was restarted to stop another "
+		    "command over its time limit");
+	}
+}
+
 static void
 exec_inspect(struct execreq *er)
 {
@@ -346,6 +372,31 @@ exec_boxready(struct box *b, const char *code, const char *msg, void *arg)
 	    exec_created, er) == NULL)
 		exec_error(er, "docker", "cannot start a request");
 	json_decref(body);
+}
+
+/* the tags of b's commands still within their time (jobs.c) */
+json_t *
+sbx_exec_tags(struct box *b)
+{
+	struct execreq	*o;
+	json_t		*keep;
+
+	keep = json_array();
+	TAILQ_FOREACH(o, &b->execs, entry)
+		if (!o->timed_out)
+			json_array_append_new(keep, json_string(o->tag));
+	return (keep);
+}
+
+int
+sbx_exec_tag_running(struct box *b, const char *tag)
+{
+	struct execreq	*o;
+
+	TAILQ_FOREACH(o, &b->execs, entry)
+		if (!o->timed_out && strcmp(o->tag, tag) == 0)
+			return (1);
+	return (0);
 }
 
 /*

@@ -531,12 +531,19 @@ op_open(struct ws *ws, json_t *req, json_t **res, int *fdp,
 	return (0);
 }
 
+/*
+ * The policy op a file request is checked as.  edit also reveals
+ * whether text is present: one check as "read,write" gets the stricter
+ * decision of the two (and one approval); grep checks each file it
+ * reads as a read (filejob.c).
+ */
 const char *
 fileop_policy_op(enum fileop op)
 {
 	switch (op) {
-	case FOP_WRITE:
 	case FOP_EDIT:
+		return ("read,write");
+	case FOP_WRITE:
 		return ("write");
 	case FOP_DELETE:
 		return ("delete");
@@ -562,7 +569,6 @@ fileop_run(struct ws *ws, enum fileop op, json_t *req, json_t **res,
 		[FOP_DELETE] = op_delete,
 		[FOP_LIST] = sbx_op_list,
 		[FOP_GLOB] = sbx_op_glob,
-		[FOP_GREP] = sbx_op_grep,
 		[FOP_STAT] = op_stat,
 	};
 	int			 r;

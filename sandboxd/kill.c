@@ -29,7 +29,14 @@
 #include "log.h"
 #include "sandboxd.h"
 
-#define KILL_TIMEOUT	30000	/* ms for the killer itself */
+#define KILL_TIMEOUT	30000	/* ms for each engine call of the killer */
+/*
+ * ms for the killer's run: it takes well under a second, but under
+ * gVisor an exec the sandbox cannot start (a fork bomb holding every
+ * process slot) leaves its stream open; after this the container is
+ * restarted
+ */
+#define KILL_RUN_TIMEOUT 12000
 
 /* $1..: tags of commands to spare */
 static const char killer_script[] =
@@ -70,15 +77,39 @@ kill_finish(struct killer *k)
 }
 
 static void
-restart_done(const struct dresp *r, void *arg)
+restart_started(const struct dresp *r, void *arg)
 {
 	struct killer	*k = arg;
 
-	if (r->status != 204)
+	if (r->status != 204 && r->status != 304)
 		log_warnx("user %" PRId64 ": restart of container %.12s "
 		    "failed: %s", k->box->user, k->box->id,
 		    r->err != NULL ? r->err : "unexpected reply");
 	kill_finish(k);
+}
+
+/*
+ * The container is stopped: every command in it is gone, so they are
+ * answered now, before the start (which takes seconds under gVisor,
+ * tens of seconds on a loaded host); the user's next commands wait
+ * for it as for any killer.
+ */
+static void
+restart_stopped(const struct dresp *r, void *arg)
+{
+	struct killer	*k = arg;
+	char		 path[160];
+
+	if (r->status != 204 && r->status != 304)
+		log_warnx("user %" PRId64 ": stop of container %.12s "
+		    "failed: %s", k->box->user, k->box->id,
+		    r->err != NULL ? r->err : "unexpected reply");
+	else
+		sbx_exec_restarted(k->box);
+	snprintf(path, sizeof(path), "/containers/%s/start", k->box->id);
+	if (docker_call("POST", path, NULL, 60000, restart_started,
+	    k) == NULL)
+		kill_finish(k);
 }
 
 /* the killer did not get them all: restart the container */
@@ -89,9 +120,10 @@ kill_restart(struct killer *k, const char *why)
 
 	log_warnx("user %" PRId64 ": %s; restarting container %.12s",
 	    k->box->user, why, k->box->id);
-	snprintf(path, sizeof(path), "/containers/%s/restart?t=0",
+	snprintf(path, sizeof(path), "/containers/%s/stop?t=0",
 	    k->box->id);
-	if (docker_call("POST", path, NULL, 60000, restart_done, k) == NULL)
+	if (docker_call("POST", path, NULL, 60000, restart_stopped,
+	    k) == NULL)
 		kill_finish(k);
 }
 
@@ -148,7 +180,7 @@ killer_created(const struct dresp *r, void *arg)
 	strlcpy(k->execid, json_string_value(id), sizeof(k->execid));
 	snprintf(path, sizeof(path), "/exec/%s/start", k->execid);
 	body = json_pack("{s:b, s:b}", "Detach", 0, "Tty", 0);
-	if (docker_stream(path, body, KILL_TIMEOUT, discard, NULL,
+	if (docker_stream(path, body, KILL_RUN_TIMEOUT, discard, NULL,
 	    killer_ended, k) == NULL)
 		kill_restart(k, "the process killer could not start");
 	json_decref(body);

@@ -9,7 +9,8 @@
  * nosuid,nodev: a `fallocate -l 100G' or a zip bomb ends with ENOSPC
  * inside it, the host disk never fills.
  *
- * Mounting needs root, and sandboxd runs as its own user.  Started as
+ * Mounting needs root, and sandboxd runs as its own user (so does
+ * turning off forwarding on a user's bridge, net.c).  Started as
  * root, sandboxd forks this helper before dropping privileges: it keeps
  * root, takes no input but fixed-size {op, user id} requests on a
  * socketpair, runs no shell (mke2fs and mount are executed with fixed
@@ -319,6 +320,9 @@ priv_main(int fd, const char *root, long long quota, uid_t uid, gid_t gid)
 			break;
 		case PRIV_REMOVE:
 			r = sbx_ws_remove(root, m.user, &e);
+			break;
+		case PRIV_NOFORWARD:
+			r = sbx_net_noforward(m.user, &e);
 			break;
 		default:
 			r = -1;

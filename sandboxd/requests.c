@@ -173,67 +173,6 @@ sbx_do_exec(struct reqctx *rc)
 /* --- file operations ------------------------------------------------- */
 
 static void
-file_policy_done(const struct polres *res, void *arg)
-{
-	struct reqctx	*rc = arg;
-	struct fserr	 e;
-	struct ws	 ws;
-	json_t		*o, *err;
-	int		 fd = -1;
-
-	err = sbx_policy_refusal(res, sbx_get_str(rc->req, "approved"));
-	if (err != NULL) {
-		sbx_reply_error_obj(rc, err);
-		json_decref(err);
-		sbx_reqctx_free(rc);
-		return;
-	}
-	if (box_ws(rc->user, 1, &ws, &e) == -1) {
-		sbx_reply_error(rc, e.code, e.msg);
-		sbx_reqctx_free(rc);
-		return;
-	}
-	if (fileop_run(&ws, rc->op, rc->req, &o, &fd, &e) == -1)
-		sbx_reply_error(rc, e.code, e.msg);
-	else {
-		sbx_reply(rc, IMSG_SANDBOX_FILE_RESULT, fd, o);
-		json_decref(o);
-	}
-	sbx_ws_close(&ws);
-	sbx_reqctx_free(rc);
-}
-
-static void
-do_file(struct reqctx *rc, enum fileop op)
-{
-	struct fserr	 e;
-	const char	*path;
-	char		 rel[PATH_MAX], full[PATH_MAX + 16];
-	json_t		*q;
-
-	rc->op = op;
-	path = sbx_get_str(rc->req, "path");
-	if (path == NULL && (op == FOP_LIST || op == FOP_GLOB ||
-	    op == FOP_GREP))
-		path = ".";
-	if (path == NULL || sbx_ws_relpath(path, rel, sizeof(rel), &e) == -1) {
-		sbx_reply_error(rc, "invalid", "\"path\" must be a string");
-		sbx_reqctx_free(rc);
-		return;
-	}
-	snprintf(full, sizeof(full), "%s/%s", WS_MOUNTPATH,
-	    strcmp(rel, ".") == 0 ? "" : rel);
-	q = json_pack("{s:I, s:I, s:s, s:s, s:s?}", "user",
-	    (json_int_t)rc->user, "chat", (json_int_t)sbx_get_chat(rc->req),
-	    "op", fileop_policy_op(op), "path", full, "approval",
-	    sbx_get_str(rc->req, "approved"));
-	if (q == NULL || sbx_policy_check(IMSG_POLICY_CHECK_FILE, q,
-	    file_policy_done, rc) == -1)
-		file_policy_done(NULL, rc);
-	json_decref(q);
-}
-
-static void
 do_ports(struct reqctx *rc)
 {
 	const struct conf_sandbox	*c = &topsh_conf->sandbox;
@@ -301,8 +240,10 @@ user_vouched(const struct polres *res, void *arg)
 		sbx_do_exec(rc);
 	else if (rc->type == IMSG_SANDBOX_PORTS)
 		do_ports(rc);
+	else if (rc->type == IMSG_SANDBOX_CLEAR)
+		sbx_jobs_stop(rc);
 	else
-		do_file(rc, rc->op);
+		sbx_file_request(rc, rc->op);
 }
 
 int
@@ -318,7 +259,7 @@ sbx_dispatch_gateway(struct peer *p, struct imsg *imsg)
 	if ((fd = imsg_get_fd(imsg)) != -1)
 		close(fd);
 	if (type != IMSG_SANDBOX_EXEC && type != IMSG_SANDBOX_PORTS &&
-	    file_op_of(type, &op) == -1) {
+	    type != IMSG_SANDBOX_CLEAR && file_op_of(type, &op) == -1) {
 		log_warnx("gatewayd: unexpected message type %u", type);
 		return (-1);
 	}

@@ -164,6 +164,7 @@ sandboxd_check(struct topsh_conf *conf, int verbose)
 {
 	const struct conf_sandbox	*c = &conf->sandbox;
 	char				 err[512];
+	uint32_t			 base, nsub;
 	int				 bad = 0;
 
 	if (c->workspace_root[0] != '/') {
@@ -173,6 +174,19 @@ sandboxd_check(struct topsh_conf *conf, int verbose)
 	if (c->image[0] == '\0' || c->network[0] == '\0') {
 		fprintf(stderr, "sandbox: image and network must not be "
 		    "empty\n");
+		bad = 1;
+	}
+	if (c->network[0] != '\0' && strcmp(c->network, "none") != 0 &&
+	    strcmp(c->network, SBX_NET_PER_USER) != 0) {
+		fprintf(stderr, "sandbox: network \"%s\": containers on a "
+		    "shared network reach each other; use none or %s\n",
+		    c->network, SBX_NET_PER_USER);
+		bad = 1;
+	}
+	if (sbx_net_pool(c->network_pool, &base, &nsub) == -1) {
+		fprintf(stderr, "sandbox: network-pool \"%s\" must be an "
+		    "IPv4 network A.B.C.D/N with N from 8 to 29\n",
+		    c->network_pool);
 		bad = 1;
 	}
 	if (c->ports_per_user > 0 && c->port_range[1] - c->port_range[0] +
@@ -278,6 +292,10 @@ sandboxd_init(struct topsh_conf *conf, struct event_base *base)
 		log_info("containers run as %u:%u from image %s; workspaces in "
 		    "%s%s", (unsigned)sbx.cuid, (unsigned)sbx.cgid, c->image,
 		    sbx.root, sbx.quota ? " (quota)" : "");
+	if (strcmp(c->network, SBX_NET_PER_USER) == 0 && !daemon_privileged())
+		log_warnx("network per-user without root: users' bridges "
+		    "keep forwarding, so isolation relies on the engine's "
+		    "iptables rules");
 	return (0);
 }
 
@@ -313,6 +331,10 @@ sandboxd_start(struct event_base *base)
 	struct timeval	tv;
 	long long	idle = topsh_conf->sandbox.idle_timeout;
 
+	if (sbx_pool_init(base) == -1) {
+		log_warn("cannot start the file workers");
+		return (-1);
+	}
 	if (docker_init(base, topsh_conf->sandbox.docker_socket,
 	    sandboxd_engine_up) == -1) {
 		log_warnx("cannot set up the Docker client");
@@ -356,6 +378,7 @@ sandboxd_shutdown(void)
 	if (reap_ev != NULL)
 		event_free(reap_ev);
 	reap_ev = NULL;
+	sbx_pool_shutdown();
 	docker_shutdown();
 	sbx_ports_free(&portpool);
 }

@@ -11,7 +11,12 @@
  *   policy.c	asking policyd (fail closed), approval tokens
  *   ws.c	workspace paths: openat2 resolution, error codes
  *   fileops.c	read, write, edit, delete, stat, open
- *   search.c	list, glob, grep: bounded walks
+ *   search.c	list and glob: bounded walks
+ *   grep.c	search_text: limits, per-file policy, time budget
+ *   pool.c	worker threads for file work, fair between users
+ *   filejob.c	a file request from policyd's answer to the reply
+ *   net.c	a network of its own for each user's container
+ *   jobs.c	processes left behind: listing, ending (ps, /clear)
  *   trash.c	soft delete, trash list and restore
  *   ports.c	the published-port pool
  *   priv.c	workspaces, quota images and the privileged mount helper
@@ -152,7 +157,11 @@ int	 sbx_req_path(json_t *, const char *, const char *, char *, size_t,
 long long sbx_req_int(json_t *, const char *, long long, long long);
 int	 sbx_op_list(struct ws *, json_t *, json_t **, struct fserr *);
 int	 sbx_op_glob(struct ws *, json_t *, json_t **, struct fserr *);
-int	 sbx_op_grep(struct ws *, json_t *, json_t **, struct fserr *);
+typedef int (*sbx_walk_cb)(const char *, int, const char *, struct stat *,
+	    void *);
+int	 sbx_walk(int, const char *, int, int, sbx_walk_cb, void *);
+int	 sbx_req_dir(struct ws *, json_t *, char *, size_t, int *,
+	    struct fserr *);
 int	 sbx_glob_match(const char *, const char *);
 void	 sbx_fserr_set(struct fserr *, const char *, const char *, ...)
 	    __attribute__((__format__(printf, 3, 4)));
@@ -162,6 +171,26 @@ int	 sbx_ws_parent(struct ws *, const char *, int, char *, size_t,
 int	 sbx_ws_openat(struct ws *, int, const char *, int, mode_t,
 	    struct fserr *);
 void	 sbx_ws_chown(struct ws *, int, const char *);
+
+/* grep.c */
+#define GREP_MATCH_LIMIT	1000000	/* pcre2 match() calls per line */
+#define GREP_DEPTH_LIMIT	10000	/* backtracking depth */
+#define GREP_HEAP_LIMIT		(16 * 1024)	/* KiB of backtracking heap */
+#define GREP_SECONDS		10	/* time budget of one search */
+struct grep;
+int	 sbx_grep_start(struct ws *, json_t *, struct grep **, struct fserr *);
+size_t	 sbx_grep_count(const struct grep *);
+const char *sbx_grep_path(const struct grep *, size_t);
+void	 sbx_grep_decide(struct grep *, size_t, const json_t *);
+int	 sbx_grep_finish(struct ws *, struct grep *, json_t **,
+	    struct fserr *);
+void	 sbx_grep_free(struct grep *);
+
+/* pool.c */
+struct event_base;
+int	 sbx_pool_init(struct event_base *);
+void	 sbx_pool_shutdown(void);
+int	 sbx_pool_run(int64_t, void (*)(void *), void (*)(void *), void *);
 
 /* trash.c */
 int	 sbx_trash_put(struct ws *, int, const char *, const char *, char *,
@@ -174,6 +203,7 @@ int	 sbx_trash_purge(struct ws *, const char *, int *, struct fserr *);
 struct peer;
 struct imsg;
 struct reqctx {
+	TAILQ_ENTRY(reqctx) entry;	/* box->fileq */
 	uint32_t	 serial;	/* peer, looked up again to reply */
 	uint32_t	 reqid;
 	int		 ctl;		/* from topshctl */
@@ -196,8 +226,12 @@ const char *sbx_get_str(json_t *, const char *);
 void	 sbx_do_exec(struct reqctx *);
 int	 sbx_dispatch_gateway(struct peer *, struct imsg *);
 
+/* filejob.c */
+void	 sbx_file_request(struct reqctx *, enum fileop);
+
 /* control.c */
 int	 sbx_dispatch_control(struct peer *, struct imsg *);
+void	 sbx_jobs_stop(struct reqctx *);
 
 /* docker.c */
 struct httpc_req;
@@ -266,6 +300,8 @@ struct box {
 	TAILQ_HEAD(, boxwait) waiters;
 	TAILQ_HEAD(, execreq) execs;	/* commands running */
 	TAILQ_HEAD(, execreq) held;	/* waiting for the killers */
+	TAILQ_HEAD(, reqctx) fileq;	/* file requests waiting their turn */
+	int		 filebusy;	/* one of them is being done */
 };
 RB_HEAD(boxtree, box);
 int	 box_cmp(struct box *, struct box *);
@@ -298,12 +334,32 @@ void	 sbx_exec_start(int64_t, int64_t, const char *, long long,
 	    const char *, exec_cb, void *);
 
 void	 sbx_exec_resume(struct box *);
+void	 sbx_exec_restarted(struct box *);
+json_t	*sbx_exec_tags(struct box *);
+int	 sbx_exec_tag_running(struct box *, const char *);
+
+/* jobs.c */
+void	 sbx_jobs_list(struct box *, void (*)(json_t *, const char *, void *),
+	    void *);
+int	 sbx_jobs_end(struct box *, void (*)(void *), void *);
 
 /* kill.c */
 struct killer;
 struct killer *sbx_kill_start(struct box *, json_t *, void (*)(void *),
 	    void *);
 void	 sbx_kill_forget(struct killer *);
+
+/* net.c */
+#define SBX_NET_PER_USER	"per-user"
+int	 sbx_net_per_user(void);
+int	 sbx_net_pool(const char *, uint32_t *, uint32_t *);
+const char *sbx_net_name(int64_t, char *, size_t);
+const char *sbx_net_bridge(int64_t, char *, size_t);
+void	 sbx_net_ensure(struct box *, void (*)(struct box *, const char *,
+	    void *), void *);
+int	 sbx_net_seal(struct box *, struct fserr *);
+int	 sbx_net_noforward(int64_t, struct fserr *);
+void	 sbx_net_remove(int64_t);
 
 /* priv.c */
 int	 sbx_priv_start(const char *, long long, uid_t, gid_t, uid_t, uid_t);
@@ -317,5 +373,6 @@ int	 sbx_ws_remove(const char *, int64_t, struct fserr *);
 #define PRIV_PREPARE	1
 #define PRIV_RELEASE	2
 #define PRIV_REMOVE	3
+#define PRIV_NOFORWARD	4
 
 #endif

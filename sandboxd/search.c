@@ -1,10 +1,11 @@
 /*
- * search.c - the file tools that walk a workspace: list, glob and grep.
+ * search.c - the file tools that walk a workspace: list and glob, and
+ * the walk itself (grep.c uses it too).
  *
  * A walk opens each entry relative to the directory it holds, with
  * O_NOFOLLOW, so a symlink planted in the tree is listed but never
- * entered.  Walks run on the event loop, so each has a budget (entries
- * visited, bytes read) and says "truncated" when it ran out.
+ * entered.  Walks run in the worker pool (pool.c), and each has a budget
+ * (entries visited) and says "truncated" when it ran out.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -17,19 +18,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-
 #include "sandboxd.h"
 
 #define GLOB_BUDGET	100000
 
-typedef int (*walk_cb)(const char *, int, const char *, struct stat *,
-    void *);
-
-static int
-walk(int dfd, const char *prefix, int depth, int recurse, walk_cb cb,
-    void *arg)
+/*
+ * Call cb(path, dirfd, name, stat, arg) for every entry below dfd,
+ * path prefixed with prefix; 1 from cb stops the walk.  -1 when dfd
+ * cannot be read, 1 when stopped, else 0.
+ */
+int
+sbx_walk(int dfd, const char *prefix, int depth, int recurse,
+    sbx_walk_cb cb, void *arg)
 {
 	DIR		*d;
 	struct dirent	*de;
@@ -63,7 +63,8 @@ walk(int dfd, const char *prefix, int depth, int recurse, walk_cb cb,
 			if ((fd = openat(dirfd(d), de->d_name, O_PATH |
 			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 				continue;
-			stop = walk(fd, path, depth + 1, recurse, cb, arg) == 1;
+			stop = sbx_walk(fd, path, depth + 1, recurse, cb,
+			    arg) == 1;
 			close(fd);
 		}
 	}
@@ -76,19 +77,11 @@ struct list_ctx {
 	long long	 limit;
 	int		 truncated;
 	size_t		 visited;	/* entries seen: FILE_WALK_MAX */
-	size_t		 bytes;		/* read by grep: FILE_GREP_BYTES */
 	const char	*pattern;	/* glob */
 	const char	*base;		/* glob: walk root, "" for "." */
-	pcre2_code	*re;		/* grep */
-	pcre2_match_data *md;
-	const char	*fglob;		/* grep file filter */
-	long long	 maxsize;
 };
 
-/*
- * The walks run on the event loop: a workspace with a million files
- * must not stall everybody else, so every walk has a budget.
- */
+/* a workspace with a million files: every walk has a budget */
 static int
 walk_budget(struct list_ctx *c)
 {
@@ -127,8 +120,9 @@ list_cb(const char *path, int dfd, const char *name, struct stat *st,
 	return (0);
 }
 
-static int
-open_dir(struct ws *ws, json_t *req, char *rel, size_t relsz, int *fdp,
+/* the request's "path" (default ".") opened as a directory */
+int
+sbx_req_dir(struct ws *ws, json_t *req, char *rel, size_t relsz, int *fdp,
     struct fserr *e)
 {
 	if (sbx_req_path(req, "path", ".", rel, relsz, e) == -1)
@@ -152,11 +146,11 @@ sbx_op_list(struct ws *ws, json_t *req, json_t **res, struct fserr *e)
 
 	memset(&c, 0, sizeof(c));
 	e->code = NULL;
-	if (open_dir(ws, req, rel, sizeof(rel), &fd, e) == -1)
+	if (sbx_req_dir(ws, req, rel, sizeof(rel), &fd, e) == -1)
 		return (-1);
 	c.arr = json_array();
 	c.limit = sbx_req_int(req, "limit", FILE_LIST_MAX, FILE_LIST_MAX * 10);
-	r = walk(fd, "", 0, json_is_true(json_object_get(req, "recursive")),
+	r = sbx_walk(fd, "", 0, json_is_true(json_object_get(req, "recursive")),
 	    list_cb, &c);
 	close(fd);
 	if (r == -1) {
@@ -286,12 +280,12 @@ sbx_op_glob(struct ws *ws, json_t *req, json_t **res, struct fserr *e)
 	c.pattern = json_string_value(jp);
 	while (*c.pattern == '/')
 		c.pattern++;
-	if (open_dir(ws, req, rel, sizeof(rel), &fd, e) == -1)
+	if (sbx_req_dir(ws, req, rel, sizeof(rel), &fd, e) == -1)
 		return (-1);
 	c.arr = json_array();
 	c.limit = sbx_req_int(req, "limit", FILE_LIST_MAX, FILE_LIST_MAX * 10);
 	c.base = strcmp(rel, ".") == 0 ? "" : rel;
-	r = walk(fd, "", 0, 1, glob_cb, &c);
+	r = sbx_walk(fd, "", 0, 1, glob_cb, &c);
 	close(fd);
 	if (r == -1) {
 		json_decref(c.arr);
@@ -302,117 +296,3 @@ sbx_op_glob(struct ws *ws, json_t *req, json_t **res, struct fserr *e)
 	return (0);
 }
 
-static int
-grep_file(struct list_ctx *c, const char *path, const unsigned char *buf,
-    size_t len)
-{
-	const unsigned char	*line, *nl, *end = buf + len;
-	long long		 lineno = 0;
-	size_t			 ll;
-	json_t			*t;
-
-	if (memchr(buf, '\0', len < 8192 ? len : 8192) != NULL)
-		return (0);	/* binary */
-	for (line = buf; line < end; line = nl + 1) {
-		lineno++;
-		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
-			nl = end;
-		ll = (size_t)(nl - line);
-		if (pcre2_match(c->re, line, ll, 0, 0, c->md, NULL) < 0)
-			continue;
-		if (list_full(c))
-			return (1);
-		t = sbx_utf8_json(line, ll > 500 ? 500 : ll);
-		json_array_append_new(c->arr, json_pack("{s:s, s:I, s:o}",
-		    "path", path, "line", (json_int_t)lineno, "text", t));
-	}
-	return (0);
-}
-
-static int
-grep_cb(const char *path, int dfd, const char *name, struct stat *st,
-    void *arg)
-{
-	struct list_ctx	*c = arg;
-	unsigned char	*buf;
-	size_t		 len;
-	struct stat	 fst;
-	int		 fd, r;
-
-	if (walk_budget(c))
-		return (1);
-	if (!S_ISREG(st->st_mode) || st->st_nlink > 1 ||
-	    st->st_size > c->maxsize)
-		return (0);
-	if (c->fglob != NULL && !sbx_glob_match(c->fglob, path) &&
-	    !sbx_glob_match(c->fglob, name))
-		return (0);
-	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_NOCTTY | O_CLOEXEC)) == -1)
-		return (0);
-	if (fstat(fd, &fst) == -1 || !S_ISREG(fst.st_mode) ||
-	    fst.st_nlink > 1 || fst.st_size > c->maxsize ||
-	    sbx_read_all(fd, (size_t)fst.st_size, &buf, &len) == -1) {
-		close(fd);
-		return (0);
-	}
-	close(fd);
-	r = grep_file(c, path, buf, len);
-	free(buf);
-	if ((c->bytes += len) > FILE_GREP_BYTES) {
-		c->truncated = 1;
-		return (1);
-	}
-	return (r);
-}
-
-int
-sbx_op_grep(struct ws *ws, json_t *req, json_t **res, struct fserr *e)
-{
-	struct list_ctx	 c;
-	char		 rel[PATH_MAX];
-	PCRE2_SIZE	 eoff;
-	json_t		*jp, *jg;
-	uint32_t	 opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
-	int		 fd, r, ecode;
-
-	memset(&c, 0, sizeof(c));
-	e->code = NULL;
-	jp = json_object_get(req, "pattern");
-	if (!json_is_string(jp)) {
-		sbx_fserr_set(e, "invalid", "\"pattern\" must be a string");
-		return (-1);
-	}
-	jg = json_object_get(req, "glob");
-	c.fglob = json_is_string(jg) ? json_string_value(jg) : NULL;
-	if (json_is_true(json_object_get(req, "ignore_case")))
-		opts |= PCRE2_CASELESS;
-	c.re = pcre2_compile((PCRE2_SPTR)json_string_value(jp),
-	    json_string_length(jp), opts, &ecode, &eoff, NULL);
-	if (c.re == NULL) {
-		sbx_fserr_set(e, "invalid", "bad pattern at offset %zu",
-		    (size_t)eoff);
-		return (-1);
-	}
-	c.md = pcre2_match_data_create_from_pattern(c.re, NULL);
-	if (open_dir(ws, req, rel, sizeof(rel), &fd, e) == -1) {
-		pcre2_match_data_free(c.md);
-		pcre2_code_free(c.re);
-		return (-1);
-	}
-	c.arr = json_array();
-	c.limit = sbx_req_int(req, "limit", FILE_GREP_MAX, FILE_LIST_MAX);
-	c.maxsize = ws->maxsize < FILE_GREP_FILE ? ws->maxsize :
-	    FILE_GREP_FILE;
-	r = walk(fd, strcmp(rel, ".") == 0 ? "" : rel, 0, 1, grep_cb, &c);
-	close(fd);
-	pcre2_match_data_free(c.md);
-	pcre2_code_free(c.re);
-	if (r == -1) {
-		json_decref(c.arr);
-		return (sbx_fserr_errno(e, errno, rel));
-	}
-	*res = json_pack("{s:o, s:b}", "matches", c.arr, "truncated",
-	    c.truncated);
-	return (0);
-}

@@ -92,6 +92,8 @@ static const struct token t_sandbox[] = {
 	{ KEYWORD,	"list",		SANDBOX_LIST,	NULL },
 	{ KEYWORD,	"kill",		SANDBOX_KILL,	t_sandbox_user },
 	{ KEYWORD,	"exec",		SANDBOX_EXEC,	t_exec_user },
+	{ KEYWORD,	"ps",		SANDBOX_PS,	t_sandbox_user },
+	{ KEYWORD,	"stop",		SANDBOX_STOP,	t_sandbox_user },
 	{ ENDTOKEN,	"",		NONE,		NULL },
 	{ ENDTOKEN,	NULL,		NONE,		NULL }
 };

@@ -21,6 +21,7 @@
 #include "parser.h"
 #include "proc.h"
 #include "topsh.h"
+#include "topshctl.h"
 
 #define CTL_MAXSIZE	(4 * 1024 * 1024)
 
@@ -90,7 +91,9 @@ print_json_error(struct imsg *imsg, const char *daemon)
 
 	if (o != NULL)
 		e = json_string_value(json_object_get(o, "error"));
-	fprintf(stderr, "%s: %s\n", daemon, e ? e : "request failed");
+	fprintf(stderr, "%s: ", daemon);
+	vis_puts(stderr, e ? e : "request failed");	/* may name files */
+	fputc('\n', stderr);
 	json_decref(o);
 }
 
@@ -161,15 +164,27 @@ print_exec(json_t *o)
 	errs = json_string_value(json_object_get(o, "stderr"));
 	if (out != NULL) {
 		len = json_string_length(json_object_get(o, "stdout"));
-		fwrite(out, 1, len, stdout);
+		vis_write(stdout, out, len);
 	}
 	if (errs != NULL) {
 		len = json_string_length(json_object_get(o, "stderr"));
-		fwrite(errs, 1, len, stderr);
+		vis_write(stderr, errs, len);
 	}
 	if (json_is_true(json_object_get(o, "timed_out")))
 		fprintf(stderr, "topshctl: command timed out and was killed\n");
 	exit_status = (int)json_integer_value(json_object_get(o, "exit"));
+}
+
+static void
+print_ps(json_t *o)
+{
+	printf("%7lld %7lld %-10s ",
+	    (long long)json_integer_value(json_object_get(o, "pid")),
+	    (long long)json_integer_value(json_object_get(o, "session")),
+	    json_is_string(json_object_get(o, "kind")) ? json_string_value(
+	    json_object_get(o, "kind")) : "?");
+	vis_puts(stdout, json_string_value(json_object_get(o, "args")));
+	putchar('\n');
 }
 
 static void
@@ -193,14 +208,30 @@ print_data(enum actions action, const char *daemon, json_t *o)
 			const char *m = json_string_value(json_object_get(o,
 			    "message"));
 
-			printf("%s%s%s%s%s\n", d ? d : "?", r ? " " : "",
-			    r ? r : "", m ? ": " : "", m ? m : "");
+			vis_puts(stdout, d ? d : "?");
+			if (r != NULL) {
+				putchar(' ');
+				vis_puts(stdout, r);
+			}
+			if (m != NULL) {
+				fputs(": ", stdout);
+				vis_puts(stdout, m);
+			}
+			putchar('\n');
 			if (d != NULL && strcmp(d, "allow") != 0)
 				exit_status = 2;
 			return;
 		}
-		if ((s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS)) != NULL)
-			printf("%s\n", s);
+		if (!jsonout && action == SANDBOX_PS) {
+			print_ps(o);
+			return;
+		}
+		/* ASCII only: no control character or C1 reaches the tty */
+		if ((s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS |
+		    JSON_ENSURE_ASCII)) != NULL) {
+			vis_puts(stdout, s);
+			putchar('\n');
+		}
 		free(s);
 		return;
 	}
@@ -245,8 +276,11 @@ request(const char *rundir, const char *daemon, enum actions action,
 			if ((o = imsg_get_json(&imsg)) != NULL) {
 				const char *m = json_string_value(
 				    json_object_get(o, "message"));
-				if (m != NULL)
-					printf("%s: %s\n", daemon, m);
+				if (m != NULL) {
+					printf("%s: ", daemon);
+					vis_puts(stdout, m);
+					putchar('\n');
+				}
 				json_decref(o);
 			} else
 				printf("%s: ok\n", daemon);
@@ -418,6 +452,14 @@ main(int argc, char *argv[])
 		break;
 	case SANDBOX_KILL:
 		one_daemon(rundir, "sandboxd", res, IMSG_CTL_SANDBOX_KILL,
+		    json_pack("{s:I}", "user", (json_int_t)res->user));
+		break;
+	case SANDBOX_PS:
+		one_daemon(rundir, "sandboxd", res, IMSG_CTL_SANDBOX_PS,
+		    json_pack("{s:I}", "user", (json_int_t)res->user));
+		break;
+	case SANDBOX_STOP:
+		one_daemon(rundir, "sandboxd", res, IMSG_CTL_SANDBOX_STOP,
 		    json_pack("{s:I}", "user", (json_int_t)res->user));
 		break;
 	case SANDBOX_EXEC:

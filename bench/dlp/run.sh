@@ -4,6 +4,7 @@
 # build/libcommon.a (run `make` first) and prints MB/s, the median of
 # 21 runs for each case.  Results go to bench/results/dlp.md by hand.
 #   BUILD=build-san sh bench/dlp/run.sh   (another build directory)
+#   BENCH_CPU=1 sh bench/dlp/run.sh       (time by CPU time, not wall clock)
 set -eu
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$SRC"

@@ -111,11 +111,15 @@ main(void)
 	is_str(ask(IMSG_POLICY_CHECK_FILE, "{\"op\": \"delete\", "
 	    "\"path\": \"notes.txt\"}"), "soft-delete trash", "soft delete");
 	is_str(ask(IMSG_POLICY_CHECK_FILE, "{\"op\": \"chew\", "
-	    "\"path\": \"x\"}"), "ERROR: \"op\" must be one of read, write, "
-	    "create, delete, list", "bad op");
+	    "\"path\": \"x\"}"), "ERROR: \"op\" must be read, write, create, "
+	    "delete or list, or a comma-separated list of them", "bad op");
 	is_str(ask(IMSG_POLICY_CHECK_FILE, "{\"op\": \"read,write\", "
-	    "\"path\": \"x\"}"), "ERROR: \"op\" must be one of read, write, "
-	    "create, delete, list", "one op at a time");
+	    "\"path\": \"/etc/shadow\"}"), "deny shadow",
+	    "an op list (edit: read,write) gets the strictest rule");
+	is_str(ask(IMSG_POLICY_CHECK_FILE, "{\"op\": \"read,chew\", "
+	    "\"path\": \"x\"}"), "ERROR: \"op\" must be read, write, create, "
+	    "delete or list, or a comma-separated list of them",
+	    "a bad op in a list");
 	is_str(ask(IMSG_POLICY_CHECK_FILE, "{\"op\": \"read\"}"),
 	    "ERROR: \"path\" must be a string", "path needed");
 	is_str(ask(IMSG_POLICY_CHECK_NET, "{\"user\": 5, \"host\": "
@@ -140,22 +144,25 @@ main(void)
 	is_str(ask(IMSG_CTL_POLICY_TEST, "{\"host\": \"169.254.169.254\", "
 	    "\"port\": 80}"), "deny meta +input", "topshctl test of a host");
 
-	/* deny, approve, NUL deny, file deny, soft-delete, 2 net denies */
-	is_int(count_lines(audit, NULL), 7, "one audit line per non-allow "
+	/*
+	 * deny, approve, NUL deny, file deny, soft-delete, the op list's
+	 * deny, 2 net denies
+	 */
+	is_int(count_lines(audit, NULL), 8, "one audit line per non-allow "
 	    "decision of a real request, none for tests");
 	is_int(count_lines(audit, "\"user\":5,\"chat\":6,\"kind\":\"command\""),
 	    2, "user, chat and kind recorded");
 	is_int(count_lines(audit, "\"decision\":\"approve\",\"rule\":\"rmrf\""),
 	    1, "the approval is audited with its rule");
-	is_int(count_lines(audit, "\"kind\":\"file\""), 2, "file decisions");
+	is_int(count_lines(audit, "\"kind\":\"file\""), 3, "file decisions");
 	is_int(count_lines(audit, "\"op\":\"delete\""), 1, "with the op");
 	is_int(count_lines(audit, "\"kind\":\"network\""), 2,
 	    "network decisions");
 	is_int(count_lines(audit, "\"input\":\"x.example:80\""), 1,
 	    "network input is host:port");
-	is_int(count_lines(audit, "\"time\":\"20"), 7, "every line has a "
+	is_int(count_lines(audit, "\"time\":\"20"), 8, "every line has a "
 	    "time");
-	ok(rs->checks == 12 && rs->denied == 8 && rs->held == 1,
+	ok(rs->checks == 13 && rs->denied == 9 && rs->held == 1,
 	    "counters: %llu checks, %llu denied, %llu held", rs->checks,
 	    rs->denied, rs->held);
 	{

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "regress.h"
@@ -19,6 +20,24 @@
 
 static char	root[256], outside[300];
 static struct ws ws;
+
+/* grep's three steps, policyd allowing every file */
+static int
+grep_all(json_t *req, json_t **res, struct fserr *e)
+{
+	struct grep	*g;
+	size_t		 i;
+	int		 r;
+
+	*res = NULL;
+	if (sbx_grep_start(&ws, req, &g, e) == -1)
+		return (-1);
+	for (i = 0; i < sbx_grep_count(g); i++)
+		sbx_grep_decide(g, i, NULL);
+	r = sbx_grep_finish(&ws, g, res, e);
+	sbx_grep_free(g);
+	return (r);
+}
 
 static int
 run(enum fileop op, const char *js, json_t **res, struct fserr *e)
@@ -29,7 +48,10 @@ run(enum fileop op, const char *js, json_t **res, struct fserr *e)
 	req = json_loads(js, 0, NULL);
 	if (req == NULL)
 		abort();
-	r = fileop_run(&ws, op, req, res, &fd, e);
+	if (op == FOP_GREP)
+		r = grep_all(req, res, e);
+	else
+		r = fileop_run(&ws, op, req, res, &fd, e);
 	if (fd != -1)
 		close(fd);
 	json_decref(req);
@@ -255,6 +277,51 @@ test_ports(void)
 	sbx_ports_free(&pp);
 }
 
+/*
+ * A hostile pattern: 400 lines of 'a' x 28 + 'b' against ^(a|aa)+$
+ * took ~75 s without limits.  With them it ends in a clear error, and
+ * quickly (5 s is generous: the limit is hit in milliseconds).
+ */
+static void
+test_grep_limits(void)
+{
+	struct timespec	 t0, t1;
+	struct fserr	 e;
+	json_t		*res = NULL;
+	FILE		*f;
+	char		 p[512];
+	int		 i, r;
+
+	snprintf(p, sizeof(p), "%s/1/ws/redos.txt", root);
+	if ((f = fopen(p, "w")) == NULL)
+		abort();
+	for (i = 0; i < 400; i++)
+		fprintf(f, "aaaaaaaaaaaaaaaaaaaaaaaaaaaab\n");
+	fclose(f);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = run(FOP_GREP, "{\"pattern\":\"^(a|aa)+$\",\"glob\":"
+	    "\"redos.txt\"}", &res, &e);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	json_decref(res);
+	ok(r == -1 && strcmp(e.code, "too-complex") == 0 &&
+	    strstr(e.msg, "match limit") != NULL,
+	    "catastrophic backtracking: a clear error (%s)", r == -1 ? e.msg :
+	    "no error");
+	ok(t1.tv_sec - t0.tv_sec < 5, "and within 5 s (%ld s)",
+	    (long)(t1.tv_sec - t0.tv_sec));
+	r = run(FOP_GREP, "{\"pattern\":\"^(a|aa)+b$\",\"glob\":"
+	    "\"redos.txt\",\"limit\":1000}", &res, &e);
+	ok(r == 0 && json_array_size(json_object_get(res, "matches")) == 400,
+	    "an ordinary pattern over the same lines matches all 400");
+	json_decref(res);
+	r = run(FOP_GREP, "{\"pattern\":\"(\"}", &res, &e);
+	ok(r == -1 && strcmp(e.code, "invalid") == 0 &&
+	    strstr(e.msg, "offset") != NULL, "a bad pattern: invalid, with "
+	    "the offset");
+	snprintf(p, sizeof(p), "rm -f %s/1/ws/redos.txt", root);
+	sh("%s", p);
+}
+
 int
 main(void)
 {
@@ -274,6 +341,7 @@ main(void)
 	test_basic();
 	test_escapes();
 	test_trash();
+	test_grep_limits();
 	test_ports();
 	sbx_ws_close(&ws);
 	sh("rm -rf %s", root);
