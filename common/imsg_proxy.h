@@ -89,11 +89,15 @@
  * Google Drive (tokens live in proxyd's state directory, one file per
  * Telegram user; nothing about them ever reaches gatewayd):
  *
- * IMSG_PROXY_GDRIVE_AUTH_URL  {"user": int}
+ * IMSG_PROXY_GDRIVE_AUTH_URL  {"user": int, "chat": int}
  *     result: {"url": str} to show the user (OAuth consent, offline
- *     access, read-only scope, out-of-band redirect).
- * IMSG_PROXY_GDRIVE_AUTH_CODE {"user": int, "code": str}
- *     exchanges the code the user pasted.  result: {"connected": true}
+ *     access, read-only scope, out-of-band redirect); its state is a
+ *     nonce issued to the user (single use, 10 minutes).  Private chats
+ *     only: refused unless "chat" (optional) is the user and proxyd saw
+ *     the user's latest message there.
+ * IMSG_PROXY_GDRIVE_AUTH_CODE {"user": int, "chat": int, "code": str}
+ *     exchanges the code in the redirect address the user pasted, if
+ *     its state was issued to that user.  result: {"connected": true}
  * IMSG_PROXY_GDRIVE_STATUS    {"user": int}
  *     result: {"connected": bool}
  * IMSG_PROXY_GDRIVE_LOGOUT    {"user": int}

@@ -26,6 +26,8 @@
 static int		 debug;
 static int		 verbose;
 static const char	*log_procname = "topsh";
+static char		*(*log_filter)(const char *);
+static int		 log_filtering;
 static int		 stderr_mode;	/* LOG_STDERR_* */
 static int		 startfd = -1;
 
@@ -102,15 +104,34 @@ logit(int pri, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * Every line logged from now on goes through filter first, which
+ * returns a malloc'd copy to log instead (NULL: the line is dropped).
+ * proxyd replaces its secrets and the parts of its secret URLs with it.
+ */
+void
+log_setfilter(char *(*filter)(const char *))
+{
+	log_filter = filter;
+}
+
 void
 vlog(int pri, const char *fmt, va_list ap)
 {
-	char		 buf[8192], ts[32];
+	char		 lbuf[8192], ts[32], *out = NULL;
+	const char	*buf = lbuf;
 	struct tm	 tm;
 	time_t		 now;
 	int		 saved_errno = errno;
 
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	vsnprintf(lbuf, sizeof(lbuf), fmt, ap);
+	if (log_filter != NULL && !log_filtering) {
+		log_filtering = 1;	/* a filter that logs is not filtered */
+		out = log_filter(lbuf);
+		log_filtering = 0;
+		buf = out != NULL ? out : "(a log line could not be scrubbed "
+		    "and was dropped)";
+	}
 	if (debug) {
 		switch (stderr_mode) {
 		case LOG_STDERR_JOURNAL:
@@ -137,6 +158,7 @@ vlog(int pri, const char *fmt, va_list ap)
 	if (startfd != -1)
 		dprintf(startfd, "%s[%d]: %s\n", log_procname, (int)getpid(),
 		    buf);
+	free(out);
 	errno = saved_errno;
 }
 

@@ -17,6 +17,7 @@ void	log_procinit(const char *);
 void	log_startfd(int);
 void	log_setverbose(int);
 int	log_getverbose(void);
+void	log_setfilter(char *(*)(const char *));
 void	log_warn(const char *, ...) __attribute__((__format__(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((__format__(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((__format__(printf, 1, 2)));

@@ -122,8 +122,10 @@ gdrive_url_done(struct rpc_reply *rep, void *arg)
 		url = json_string_value(json_object_get(rep->result, "url"));
 	if (url == NULL || !render_url_safe(url, strlen(url)))
 		reply(m, "Google Drive is not available right now.");
-	else if (asprintf(&text, "Open [this link](%s), allow access, and "
-	    "send me the code you get.", url) != -1) {
+	else if (asprintf(&text, "Open [this link](%s) and allow access. "
+	    "Your browser then goes to a page that does not load: send me "
+	    "that page's whole address. The link works once, for you only, "
+	    "for 10 minutes.", url) != -1) {
 		reply(m, text);
 		free(text);
 	}
@@ -147,7 +149,8 @@ gdrive_status_done(struct rpc_reply *rep, void *arg)
 		chatmsg_free(m);
 		return;
 	}
-	req = json_pack("{s:I}", "user", (json_int_t)m->user);
+	req = json_pack("{s:I, s:I}", "user", (json_int_t)m->user, "chat",
+	    (json_int_t)m->chat);
 	if (rpc_call(PROC_PROXYD, IMSG_PROXY_GDRIVE_AUTH_URL, req, -1,
 	    RPC_RETRY, gdrive_url_done, m) == 0)
 		chatmsg_free(m);
@@ -253,6 +256,11 @@ bot_commands(struct chatmsg *m)
 
 		if (!gw.conf->gdrive) {
 			reply(m, "Google Drive is switched off here.");
+			return (1);
+		}
+		if (m->group) {
+			reply(m, "Google Drive is linked in a private chat "
+			    "with me only: send /gdrive there.");
 			return (1);
 		}
 		/* the reply comes later: a copy of the message waits for it */

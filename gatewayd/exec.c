@@ -610,6 +610,14 @@ tool_exec(struct chatmsg *m, const char *name, json_t *args,
 		finishf(t, 1, "Error: Google Drive is switched off.");
 		return;
 	}
+	/* a consent link or code shown in a group is seen by its members */
+	if ((strcmp(name, "gdrive_auth") == 0 ||
+	    strcmp(name, "gdrive_callback") == 0) && m->group) {
+		finishf(t, 1, "Error: Google Drive is linked in a private "
+		    "chat with the bot only; ask the user to send /gdrive "
+		    "there.");
+		return;
+	}
 	if (strcmp(name, "send_dm") == 0) {
 		if (!gw.conf->send_dm)
 			finishf(t, 1, "Error: send_dm is switched off.");
@@ -651,7 +659,9 @@ tool_exec(struct chatmsg *m, const char *name, json_t *args,
 		finishf(t, 1, "Error: out of memory");
 		return;
 	}
-	if (mp->peer == PROC_SANDBOXD)
+	if (mp->peer == PROC_SANDBOXD || mp->type ==
+	    IMSG_PROXY_GDRIVE_AUTH_URL || mp->type ==
+	    IMSG_PROXY_GDRIVE_AUTH_CODE)
 		json_object_set_new(t->req, "chat", json_integer(m->chat));
 	if (mp->type == IMSG_PROXY_SEARCH_WEB)
 		json_object_set_new(t->req, "count", json_integer(5));

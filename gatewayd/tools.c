@@ -102,9 +102,9 @@ static const struct tooldef tooldefs[] = {
 	  "Start Google Drive authorisation: returns a link for the user.",
 	  OBJ("", "") },
 	{ "gdrive_callback", TOOLS_GDRIVE,
-	  "Finish Google Drive authorisation with the code the user "
-	  "pasted.",
-	  OBJ("\"code\":" STR("authorisation code"), "\"code\"") },
+	  "Finish Google Drive authorisation with the whole address the "
+	  "user pasted (it holds the code and the state).",
+	  OBJ("\"code\":" STR("the pasted address"), "\"code\"") },
 	{ "gdrive_list", TOOLS_GDRIVE,
 	  "List files in the user's Google Drive.",
 	  OBJ("\"folder\":" STR("folder id, optional"), "") },

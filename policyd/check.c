@@ -553,6 +553,17 @@ port_match(const struct rule *r, int port)
 	return (0);
 }
 
+/*
+ * A destination named by an address, not a name: the host is an IP
+ * literal in any form (dotted, decimal, octal, hex, IPv4-mapped IPv6)
+ * or absent.  Domain rules never match it, and a rule that names no
+ * address (a port-only allow) does not allow it either, else a denied
+ * domain would be reached by its address through "allow port 443".
+ * Only an allow rule with a cidr that holds the address allows it;
+ * deny and approve rules (cidr or port) apply as to any destination.
+ * Anything else is denied by the built-in rule "net-ip-literal", even
+ * under "default network allow".
+ */
 void
 pol_check_net(struct ruleset *rs, const char *host, const char *addr,
     int port, struct pol_result *res)
@@ -560,7 +571,7 @@ pol_check_net(struct ruleset *rs, const char *host, const char *addr,
 	struct best	 b = { NULL };
 	struct cidr	 ips[2];
 	char		 h[256];
-	int		 nips = 0, hostip = 0, k, hit;
+	int		 nips = 0, literal = 0, k, hit;
 	size_t		 i;
 
 	memset(res, 0, sizeof(*res));
@@ -575,8 +586,10 @@ pol_check_net(struct ruleset *rs, const char *host, const char *addr,
 	}
 	if (h[0] != '\0' && pol_ip_parse(h, &ips[nips]) == 0) {
 		nips++;
-		hostip = 1;
+		literal = 1;
 	}
+	if (h[0] == '\0')
+		literal = 1;
 	if (addr != NULL && pol_ip_parse(addr, &ips[nips]) == 0)
 		nips++;
 	for (i = 0; i < rs->count[RK_NET]; i++) {
@@ -584,8 +597,10 @@ pol_check_net(struct ruleset *rs, const char *host, const char *addr,
 
 		if (!can_beat(&b, r))
 			continue;
-		if (r->domain != NULL && (hostip || h[0] == '\0' ||
+		if (r->domain != NULL && (literal ||
 		    fnmatch(r->domain, h, 0) != 0))
+			continue;
+		if (literal && r->decision == POL_ALLOW && !r->has_cidr)
 			continue;
 		if (r->nports > 0 && !port_match(r, port))
 			continue;
@@ -596,6 +611,14 @@ pol_check_net(struct ruleset *rs, const char *host, const char *addr,
 				continue;
 		}
 		consider(&b, r);
+	}
+	if (literal && b.r == NULL && rs->def[RK_NET] == POL_ALLOW) {
+		result_builtin(res, "net-ip-literal", "an address, not a "
+		    "name: only a network rule with a cidr holding it allows "
+		    "it", "");
+		res->category = "network";
+		rs->denied++;
+		return;
 	}
 	resolve(rs, &b, RK_NET, res);
 }

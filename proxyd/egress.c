@@ -332,6 +332,16 @@ ask_policy(struct eg_conn *c)
 
 	c->state = EG_CHECK;
 	c->denied = 0;
+	/* the machine we run on, by an interface address (ownaddr.c) */
+	for (i = 0; i < c->naddrs; i++)
+		if (ownaddr_is(c->addrs[i])) {
+			c->denied = 1;
+			strlcpy(c->why, "the host's own address",
+			    sizeof(c->why));
+			c->nchecks = 0;
+			eg_decide(c);
+			return;
+		}
 	c->nchecks = c->naddrs;
 	for (i = 0; i < c->naddrs; i++) {
 		if ((q = calloc(1, sizeof(*q))) == NULL ||

@@ -359,6 +359,17 @@ check_addrs(struct fetch_ctx *c)
 {
 	size_t	 i;
 
+	/* the machine proxyd runs on, by an interface address */
+	for (i = 0; i < c->naddrs; i++)
+		if (ownaddr_is(c->addrs[i])) {
+			env->stats.fetch_denied++;
+			log_info("fetch: user %lld: destination %s (%s) port %ld "
+			    "denied: the host's own address", c->r->user,
+			    c->host, c->addrs[i], c->port);
+			preq_fail(c->r, 0, 0, "destination denied: %s (the "
+			    "host's own address)", c->host);
+			return;
+		}
 	c->denied = 0;
 	c->nchecks = c->naddrs;
 	for (i = 0; i < c->naddrs; i++) {

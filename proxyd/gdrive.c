@@ -7,7 +7,10 @@
  * renamed), never in a workspace and never in a reply.  The consent URL
  * uses gdrive-redirect-uri (default http://localhost): after consenting
  * the browser lands on a page that does not load, and the user pastes
- * either the code or that whole address; proxyd takes the code from it.
+ * that whole address; proxyd takes the code from it and checks its
+ * state, a nonce issued to that user (gdrive_state.c).  Linking happens
+ * in the user's private chat only (vouch.c saw the user's latest
+ * message there).
  * Downloads stream into the fd that gatewayd got from sandboxd; Google
  * Docs are exported (documents as text, sheets as CSV, slides as PDF).
  */
@@ -527,48 +530,118 @@ gd_api(struct gd_ctx *c)
 	gd_get(c, url, 0);
 }
 
-/* take the code from a pasted redirect address, or the code itself */
+/*
+ * The value of parameter name (code, state) in a pasted redirect
+ * address, decoded into out; 0, or -1 when it has none.
+ */
 static int
-extract_code(const char *in, char *out, size_t len)
+url_param(const char *in, const char *name, char *out, size_t len)
 {
 	const char	*p, *end;
 	char		*dec;
+	size_t		 nlen = strlen(name);
 	int		 n;
 
-	if ((p = strstr(in, "code=")) != NULL &&
-	    (p == in || p[-1] == '?' || p[-1] == '&')) {
-		p += 5;
-		end = p + strcspn(p, "&# \r\n");
-	} else {
-		p = in + strspn(in, " \t\r\n");
-		end = p + strcspn(p, " \t\r\n");
-	}
+	for (p = in; (p = strstr(p, name)) != NULL; p += nlen)
+		if (p > in && (p[-1] == '?' || p[-1] == '&' ||
+		    p[-1] == '#') &&
+		    p[nlen] == '=')
+			break;
+	if (p == NULL)
+		return (-1);
+	p += nlen + 1;
+	end = p + strcspn(p, "&# \r\n");
 	if (end == p)
 		return (-1);
 	if ((dec = curl_easy_unescape(NULL, p, end - p, &n)) == NULL)
 		return (-1);
 	if (n <= 0 || (size_t)n >= len || strlen(dec) != (size_t)n) {
-		curl_free(dec);
+		freezero(dec, n > 0 ? n : 0);
 		return (-1);
 	}
 	memcpy(out, dec, n + 1);
-	curl_free(dec);
+	freezero(dec, n);
+	return (0);
+}
+
+/*
+ * The code and the state from the redirect address the user pasted.
+ * A bare code is refused: without its state proxyd cannot tell whose
+ * consent it was.
+ */
+static int
+check_redirect(struct preq *r, const char *in, char *code, size_t len)
+{
+	char	state[128];
+
+	if (url_param(in, "code", code, len) == -1) {
+		preq_fail(r, 0, 0, "google drive: no authorisation code "
+		    "found; paste the whole address of the page Google sent "
+		    "you to");
+		return (-1);
+	}
+	if (url_param(in, "state", state, sizeof(state)) == -1) {
+		explicit_bzero(code, len);
+		preq_fail(r, 0, 0, "google drive: the address has no state; "
+		    "paste the whole address of the page Google sent you to");
+		return (-1);
+	}
+	switch (gdstate_take(r->user, state)) {
+	case GDSTATE_OK:
+		return (0);
+	case GDSTATE_OTHER:
+		log_warnx("google drive: user %lld pasted a consent address "
+		    "issued to another user: refused, its state is used up",
+		    r->user);
+		break;
+	default:
+		log_warnx("google drive: user %lld pasted a consent address "
+		    "with an unknown, used or expired state: refused",
+		    r->user);
+		break;
+	}
+	explicit_bzero(code, len);
+	preq_fail(r, 0, 0, "google drive: this consent address was not "
+	    "issued to you, was used already or has expired; send /gdrive "
+	    "for a new one");
+	return (-1);
+}
+
+/* linking is done in the user's private chat with the bot only */
+static int
+private_chat(struct preq *r)
+{
+	json_t	*chat = json_object_get(r->msg, "chat");
+
+	if ((chat == NULL || (json_is_integer(chat) &&
+	    json_integer_value(chat) == r->user)) && vouch_private(r->user))
+		return (1);
+	log_warnx("google drive: user %lld asked to link Drive outside "
+	    "the private chat: refused", r->user);
+	preq_fail(r, 0, 0, "google drive: linking is done in a private "
+	    "chat with the bot only");
 	return (0);
 }
 
 static void
 auth_url(struct preq *r)
 {
-	char	*id, *red, *scope, *url = NULL;
+	char	*id, *red, *scope, *url = NULL, state[64];
 
+	if (!private_chat(r))
+		return;
+	if (gdstate_new(r->user, state, sizeof(state)) == -1) {
+		preq_fail(r, 0, 0, "out of memory");
+		return;
+	}
 	id = esc(env->sec.gdrive_client_id);
 	red = esc(topsh_conf->proxy.gdrive_redirect_uri);
 	scope = esc(GD_SCOPE);
 	if (id == NULL || red == NULL || scope == NULL ||
 	    asprintf(&url, "%s?client_id=%s&redirect_uri=%s&"
 	    "response_type=code&scope=%s&access_type=offline&"
-	    "prompt=consent&state=%lld", topsh_conf->proxy.gdrive_auth_url,
-	    id, red, scope, r->user) == -1)
+	    "prompt=consent&state=%s", topsh_conf->proxy.gdrive_auth_url,
+	    id, red, scope, state) == -1)
 		url = NULL;
 	curl_free(id);
 	curl_free(red);
@@ -624,11 +697,9 @@ gdrive_request(struct preq *r)
 		c->max = GD_DOWNLOAD_MAX;
 	if (r->type == IMSG_PROXY_GDRIVE_AUTH_CODE) {
 		in = json_str_or(r->msg, "code", "");
-		if (extract_code(in, code, sizeof(code)) == -1) {
-			preq_fail(r, 0, 0, "google drive: no authorisation "
-			    "code found");
+		if (!private_chat(r) ||
+		    check_redirect(r, in, code, sizeof(code)) == -1)
 			return;
-		}
 		c->stage = GD_TOKEN;
 		if (token_post(c, "authorization_code", "code", code,
 		    code_done) == -1)

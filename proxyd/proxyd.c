@@ -347,6 +347,9 @@ proxyd_init(struct topsh_conf *conf, struct event_base *base)
 		log_warnx("dlp: cannot build the secrets' database");
 		return (-1);
 	}
+	/* from now on no line logged carries a secret or a part of one */
+	scrub_init(&env->sec);
+	log_setfilter(proxyd_scrub);
 
 	/* /etc/resolv.conf and /etc/hosts are read now, once */
 	if ((env->dns = evdns_base_new(base,

@@ -7,13 +7,16 @@
  * policy.c      asking policyd about network destinations
  * vouch.c       vouching to policyd for who wrote and who pressed
  * netaddr.c     URL host normalisation (numeric IPv4 forms, mapped v6)
+ * ownaddr.c     the host's own addresses (netlink), never a destination
  * resolve.c     asynchronous name resolution (evdns)
  * telegram.c    the Telegram Bot API with per-chat pacing and 429s
  * llm.c         the model's /chat/completions with retries
  * search.c      Z.AI web search
  * fetch.c       fetch_page: SSRF-safe fetching, redirects by hand
  * gdrive.c      Google Drive OAuth and files
+ * gdrive_state.c the OAuth state nonces of Drive linking
  * redact.c      proxyd -R: stdin to stdout through DLP
+ * scrub.c       the parts of secret URLs in error texts and log lines
  * tokenize.c    dlp tokenize: placeholder maps per chat, restoring
  * egress.c      the egress proxy child (proxyd -E, own user, no secret)
  * egress_head.c the egress proxy's request-head parser (fuzzed)
@@ -108,6 +111,11 @@ int		 secrets_register(const struct secrets *, struct dlp *);
 void		 secrets_clear(struct secrets *);
 const char	*secrets_dir(const struct topsh_conf *);
 
+/* scrub.c */
+void		 scrub_init(const struct secrets *);
+void		 scrub_clear(void);
+char		*scrub_text(const char *);
+
 /* netaddr.c */
 #define NETADDR_NAME	0
 #define NETADDR_V4	4
@@ -116,6 +124,9 @@ const char	*secrets_dir(const struct topsh_conf *);
 int		 netaddr_host(const char *, int *, char *, size_t);
 /* canonical text of an address, v4-mapped v6 shown as v4 */
 int		 netaddr_canon(const struct sockaddr *, char *, size_t);
+
+/* ownaddr.c */
+int		 ownaddr_is(const char *);
 
 /* resolve.c */
 typedef void	(*resolve_cb)(int, char **, size_t, const char *, void *);
@@ -138,6 +149,7 @@ void		 policy_down(void);
 void		 vouch_updates(struct preq *, json_t *);
 void		 vouch_replay(void);
 int		 vouch_user(long long);
+int		 vouch_private(long long);
 int		 vouch_check(struct preq *);
 
 /* telegram.c */
@@ -156,6 +168,14 @@ void		 fetch_page(struct preq *);
 
 /* gdrive.c */
 void		 gdrive_request(struct preq *);
+
+/* gdrive_state.c */
+#define GDSTATE_TTL	600	/* seconds a consent URL may be used */
+#define GDSTATE_OK	0
+#define GDSTATE_UNKNOWN	(-1)
+#define GDSTATE_OTHER	(-2)
+int		 gdstate_new(long long, char *, size_t);
+int		 gdstate_take(long long, const char *);
 
 /* proxyd.c */
 int		 proxyd_dlp_setup(struct topsh_conf *, struct dlp *, char *,

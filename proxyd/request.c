@@ -5,7 +5,8 @@
  * reply is scrubbed of proxyd's own secrets (the exact values and their
  * encodings, through a DLP instance holding nothing but the secrets)
  * before it is sent, so no remote answer, curl message or echo can
- * carry a secret to gatewayd.  Replies go to the peer by serial: if
+ * carry a secret to gatewayd; its error text also of the secrets' parts
+ * (scrub.c: the host, port and path of a secret URL).  Replies go to the peer by serial: if
  * gatewayd went away meanwhile, the reply is dropped.
  */
 #include <sys/types.h>
@@ -81,16 +82,27 @@ preq_free(struct preq *r)
 	free(r);
 }
 
+/*
+ * An error text or a log line as it may leave proxyd: the secrets'
+ * whole values and encodings replaced (DLP), then their parts, such as
+ * the host and port of a secret URL (scrub.c).
+ */
 char *
 proxyd_scrub(const char *s)
 {
 	size_t	 outlen;
+	char	*d, *out;
 
 	if (s == NULL)
 		return (NULL);
-	if (env->scrub == NULL)
-		return (strdup(s));
-	return (dlp_redact(env->scrub, s, strlen(s), &outlen, NULL));
+	if (env == NULL || env->scrub == NULL)
+		return (scrub_text(s));
+	if ((d = dlp_redact(env->scrub, s, strlen(s), &outlen, NULL)) ==
+	    NULL)
+		return (NULL);
+	out = scrub_text(d);
+	free(d);
+	return (out);
 }
 
 void

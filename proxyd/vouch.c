@@ -39,7 +39,7 @@
 struct vuser {
 	TAILQ_ENTRY(vuser)	 entry;
 	int64_t			 user;
-	int64_t			 chat;
+	int64_t			 chat;		/* of the latest message */
 	time_t			 when;		/* monotonic */
 };
 static TAILQ_HEAD(vuserlist, vuser)	 vusers =
@@ -105,6 +105,23 @@ remember(int64_t user, int64_t chat)
 	v->chat = chat;
 	v->when = mono();
 	TAILQ_INSERT_TAIL(&vusers, v, entry);
+}
+
+/*
+ * 1 when the latest message or press proxyd saw from user, within
+ * vouch-window, was in the user's private chat with the bot (whose id
+ * is the user's own): Drive linking is done only there.
+ */
+int
+vouch_private(long long user)
+{
+	struct vuser	*v;
+
+	expire();
+	TAILQ_FOREACH_REVERSE(v, &vusers, vuserlist, entry)
+		if (v->user == user)
+			return (v->chat == user);
+	return (0);
 }
 
 /* 1 when user wrote or pressed a button within vouch-window */

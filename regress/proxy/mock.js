@@ -97,6 +97,13 @@ function telegram(req, res, token, method, body) {
 			    message: { message_id: 1 + i, from: { id: i + 1,
 			    is_bot: false, first_name: 'u' + (i + 1) },
 			    chat: { id: i + 1 }, text: 'hi' } })) });
+		// regress/unit/proxyd_gdrive.c: user 21 writes in a group
+		if (p.offset === 424300)
+			return send(res, 200, { ok: true, result: [
+			    { update_id: 424300, message: { message_id: 1,
+			    from: { id: 21, is_bot: false, first_name: 'u21' },
+			    chat: { id: -1001, type: 'group' },
+			    text: 'hi all' } }] });
 		return send(res, 200, { ok: true, result: [
 		    { update_id: (p.offset || 1), message: { message_id: 1,
 		    chat: { id: 42 }, text: 'hello bot' } }] });

@@ -348,6 +348,49 @@ t_network(void)
 	    "domain and port together: both must match");
 	is_str(net(&rs, "bad host", NULL, 80), "deny host-invalid",
 	    "malformed host");
+	/* an address instead of a name: issue 14 item 10 */
+	is_str(net(&rs, "93.184.215.14", NULL, 443), "deny default",
+	    "IP literal: a port-only allow does not allow an address");
+	is_str(net(&rs, "1572395790", NULL, 443), "deny default",
+	    "IP literal in decimal: the same");
+	is_str(net(&rs, NULL, "93.184.215.14", 443), "deny default",
+	    "no host, only an address: the same");
+	is_str(net(&rs, "example.org", "93.184.215.14", 443), "allow n-web",
+	    "the same address behind a name is allowed by the port rule");
+	is_str(net(&rs, "10.9.8.7", NULL, 22), "approve n-ssh",
+	    "IP literal: approve rules still apply");
+	ruleset_free(&rs);
+
+	ok(load(&rs, "network deny n-bad domain 'evil.example'\n"
+	    "network deny n-mine port 3333\n"
+	    "network allow n-cdn cidr 151.101.0.0/16 port 443\n"
+	    "default network allow\n", &errs) == 0,
+	    "network rules with default allow load");
+	is_str(net(&rs, "evil.example", "203.0.113.5", 443), "deny n-bad",
+	    "a denied domain by name");
+	is_str(net(&rs, "203.0.113.5", NULL, 443), "deny net-ip-literal",
+	    "the denied domain's address, dotted: denied even under default "
+	    "allow");
+	is_str(net(&rs, "3405803781", NULL, 443), "deny net-ip-literal",
+	    "decimal");
+	is_str(net(&rs, "0313.0.0161.5", NULL, 443), "deny net-ip-literal",
+	    "octal");
+	is_str(net(&rs, "0xcb.0x0.0x71.0x5", NULL, 443),
+	    "deny net-ip-literal", "hex");
+	is_str(net(&rs, "[::ffff:203.0.113.5]", NULL, 443),
+	    "deny net-ip-literal", "IPv4-mapped IPv6");
+	is_str(net(&rs, "[2001:db8::5]", NULL, 443), "deny net-ip-literal",
+	    "IPv6");
+	is_str(net(&rs, "good.example", "203.0.113.5", 443), "allow -",
+	    "a name that is not denied: the default");
+	is_str(net(&rs, "151.101.0.223", NULL, 443), "allow n-cdn",
+	    "an address a cidr allow rule holds");
+	is_str(net(&rs, "0x97.0x65.0.223", NULL, 443), "allow n-cdn",
+	    "the same in hex");
+	is_str(net(&rs, "151.101.0.223", NULL, 3333), "deny n-mine",
+	    "a deny rule beats the cidr allow");
+	is_str(net(&rs, "151.101.0.223", NULL, 80), "deny net-ip-literal",
+	    "the cidr allow's port must match too");
 	ruleset_free(&rs);
 }
 

@@ -150,7 +150,7 @@ plain_ok(void)
 int
 main(void)
 {
-	char		 conf[256], req[512], *resp, *log, *p;
+	char		 conf[256], req[512], *resp, *log, *p, own[64];
 	json_t		*j, *e, *r;
 	size_t		 i;
 	int		 s, hits;
@@ -216,6 +216,20 @@ main(void)
 	ok(status_is(resp, 403), "CONNECT to mapped metadata refused");
 	ok(strstr(h.asked, "169.254.169.254|169.254.169.254|80;") != NULL,
 	    "policyd asked about the normalised metadata address and port");
+
+	/* issue 14 item 10: the host's own interface address */
+	ok(h_own_addr(own, sizeof(own)) == 0, "this machine has a "
+	    "non-loopback address (%s)", own);
+	snprintf(req, sizeof(req), "GET http://%s:%d/secret HTTP/1.1"
+	    "\r\nHost: x\r\n\r\n", own, h.p1);
+	resp = eg_request(req);
+	ok(status_is(resp, 403) && strstr(resp, "own address") != NULL,
+	    "plain request to the host's own address refused as such");
+	snprintf(req, sizeof(req), "CONNECT [::ffff:%s]:%d HTTP/1.1\r\n"
+	    "\r\n", own, h.p1);
+	resp = eg_request(req);
+	ok(status_is(resp, 403) && strstr(resp, "own address") != NULL,
+	    "CONNECT to it as a mapped IPv6 address refused");
 
 	resp = eg_request("NONSENSE\r\n\r\n");
 	ok(status_is(resp, 400), "garbage is a 400");

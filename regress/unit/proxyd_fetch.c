@@ -37,7 +37,7 @@ main(void)
 {
 	json_t		*r, *res, *j, *e;
 	const char	*text;
-	char		 url[256];
+	char		 url[256], own[64], ownurl[256];
 	size_t		 i;
 	int		 k, hits;
 	const char	*ssrf[] = {
@@ -199,6 +199,15 @@ main(void)
 	ok(j != NULL, "journal fetched");
 	is_int(hits, 0, "the internal page was never requested");
 	json_decref(j);
+
+	/* issue 14 item 10: the host's own interface address */
+	ok(h_own_addr(own, sizeof(own)) == 0, "this machine has a "
+	    "non-loopback address (%s)", own);
+	snprintf(ownurl, sizeof(ownurl), "http://%s:%d/secret", own, h.p1);
+	r = fetch(ownurl);
+	ok(denied(r) && strstr(h_reply_error(r), "own address") != NULL,
+	    "fetch_page to the host's own address refused as such");
+	json_decref(r);
 
 	/* policyd goes away: fail closed again */
 	for (k = 0; k < H_MAXPOL; k++)

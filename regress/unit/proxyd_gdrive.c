@@ -51,13 +51,30 @@ loopback_name(void)
 	return (found ? name : "localhost");
 }
 
+/* the state of a consent URL: 32 hex digits into out; 0, or -1 */
+static int
+state_of(const char *url, char *out, size_t len)
+{
+	const char	*p;
+
+	if (url == NULL || (p = strstr(url, "&state=")) == NULL)
+		return (-1);
+	p += 7;
+	if (strspn(p, "0123456789abcdef") != 32 || len < 33)
+		return (-1);
+	memcpy(out, p, 32);
+	out[32] = '\0';
+	return (0);
+}
+
 int
 main(void)
 {
 	json_t		*r, *files, *j, *e;
 	struct stat	 st;
 	const char	*s, *url, *body;
-	char		 path[600], *content;
+	char		 path[600], *content, state1[64], state2[64];
+	char		 redirect[256];
 	size_t		 i;
 	int		 fd, leaks;
 
@@ -95,18 +112,93 @@ main(void)
 	    "consent URL asks for offline read-only access");
 	ok(s != NULL && strstr(s, CANARY_GSEC) == NULL,
 	    "no client secret in the consent URL");
+	ok(state_of(s, state1, sizeof(state1)) == 0,
+	    "consent URL with a random 32-hex-digit state, not the user id");
+	json_decref(r);
+	r = gd(IMSG_PROXY_GDRIVE_AUTH_URL, json_pack("{s:i}", "user", 7));
+	ok(state_of(json_string_value(json_object_get(json_object_get(r,
+	    "result"), "url")), state2, sizeof(state2)) == 0 &&
+	    strcmp(state1, state2) != 0, "each consent URL has its own state");
+	json_decref(r);
+
+	r = gd(IMSG_PROXY_GDRIVE_AUTH_CODE, json_pack("{s:i, s:s}", "user", 7,
+	    "code", "good-code"));
+	ok(r != NULL && !h_reply_ok(r) && strstr(h_reply_error(r),
+	    "whole address") != NULL, "a bare code (no state to bind it to the "
+	    "user) is refused");
+	json_decref(r);
+	r = gd(IMSG_PROXY_GDRIVE_AUTH_CODE, json_pack("{s:i, s:s}", "user", 7,
+	    "code", "http://localhost/?state=7&code=good-code&scope=x"));
+	ok(r != NULL && !h_reply_ok(r) && strstr(h_reply_error(r),
+	    "not issued to you") != NULL, "a state proxyd never issued "
+	    "(the user id) is refused");
+	json_decref(r);
+
+	/* user 8 pastes the address user 7 got (shown in a group, say) */
+	snprintf(redirect, sizeof(redirect), "http://localhost/?state=%s&"
+	    "code=good-code&scope=x", state1);
+	r = gd(IMSG_PROXY_GDRIVE_AUTH_CODE, json_pack("{s:i, s:s}", "user", 8,
+	    "code", redirect));
+	ok(r != NULL && !h_reply_ok(r) && strstr(h_reply_error(r),
+	    "not issued to you") != NULL, "another user's consent address "
+	    "is refused");
+	json_decref(r);
+	snprintf(path, sizeof(path), "%s/state/proxyd/gdrive-8.json", h.dir);
+	ok(access(path, F_OK) == -1, "no tokens stored for that user");
+	r = gd(IMSG_PROXY_GDRIVE_AUTH_CODE, json_pack("{s:i, s:s}", "user", 7,
+	    "code", redirect));
+	ok(r != NULL && !h_reply_ok(r), "a state presented by another user "
+	    "is used up, for its owner too");
 	json_decref(r);
 
 	r = gd(IMSG_PROXY_GDRIVE_AUTH_CODE, json_pack("{s:i, s:s}", "user", 7,
 	    "code", "bad-code"));
+	ok(r != NULL && !h_reply_ok(r), "a bad code without a state is "
+	    "refused");
+	json_decref(r);
+	snprintf(redirect, sizeof(redirect), "http://localhost/?state=%s&"
+	    "code=bad-code", state2);
+	r = gd(IMSG_PROXY_GDRIVE_AUTH_CODE, json_pack("{s:i, s:s}", "user", 7,
+	    "code", redirect));
 	ok(r != NULL && !h_reply_ok(r) &&
 	    strstr(h_reply_error(r), "Bad code") != NULL,
 	    "a bad code is refused with Google's reason");
 	json_decref(r);
 
+	r = gd(IMSG_PROXY_GDRIVE_AUTH_URL, json_pack("{s:i}", "user", 7));
+	ok(state_of(json_string_value(json_object_get(json_object_get(r,
+	    "result"), "url")), state1, sizeof(state1)) == 0, "a new state");
+	json_decref(r);
+	snprintf(redirect, sizeof(redirect), "http://localhost/?"
+	    "code=good-code&state=%s&scope=x", state1);
+	r = gd(IMSG_PROXY_GDRIVE_AUTH_CODE, json_pack("{s:i, s:i, s:s}",
+	    "user", 7, "chat", 7, "code", redirect));
+	ok(h_reply_ok(r), "code taken from a pasted redirect address with "
+	    "the user's own state");
+	json_decref(r);
 	r = gd(IMSG_PROXY_GDRIVE_AUTH_CODE, json_pack("{s:i, s:s}", "user", 7,
-	    "code", "http://localhost/?state=7&code=good-code&scope=x"));
-	ok(h_reply_ok(r), "code taken from a pasted redirect address");
+	    "code", redirect));
+	ok(r != NULL && !h_reply_ok(r) && strstr(h_reply_error(r),
+	    "used already") != NULL, "a state is used once");
+	json_decref(r);
+
+	/* user 21 last wrote in a group: no linking there */
+	r = h_call_fd(IMSG_PROXY_TG_UPDATES, json_pack("{s:i, s:i}",
+	    "offset", 424300, "timeout", 0), -1);
+	json_decref(r);
+	r = gd(IMSG_PROXY_GDRIVE_AUTH_URL, json_pack("{s:i, s:i}", "user", 21,
+	    "chat", -1001));
+	ok(r != NULL && !h_reply_ok(r) && strstr(h_reply_error(r),
+	    "private chat") != NULL, "no consent URL for a group");
+	json_decref(r);
+	r = gd(IMSG_PROXY_GDRIVE_AUTH_URL, json_pack("{s:i}", "user", 21));
+	ok(r != NULL && !h_reply_ok(r) && strstr(h_reply_error(r),
+	    "private chat") != NULL, "nor for a user whose latest message "
+	    "proxyd saw was in a group, whatever gatewayd says");
+	json_decref(r);
+	r = gd(IMSG_PROXY_GDRIVE_AUTH_URL, json_pack("{s:i, s:i}", "user", 9,
+	    "chat", -1001));
+	ok(r != NULL && !h_reply_ok(r), "nor when the request names a group");
 	json_decref(r);
 
 	snprintf(path, sizeof(path), "%s/state/proxyd/gdrive-7.json", h.dir);

@@ -22,6 +22,8 @@
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -229,6 +231,28 @@ h_free_port(void)
 	port = ntohs(sin.sin_port);
 	close(s);
 	return (port);
+}
+
+/*
+ * One of this machine's own non-loopback IPv4 addresses (as proxyd's
+ * ownaddr.c learns them) into buf; 0, or -1 when it has none.
+ */
+H_UNUSED static int
+h_own_addr(char *buf, size_t len)
+{
+	struct ifaddrs	*ifa, *i;
+	int		 rv = -1;
+
+	if (getifaddrs(&ifa) == -1)
+		return (-1);
+	for (i = ifa; i != NULL && rv == -1; i = i->ifa_next)
+		if (i->ifa_addr != NULL && i->ifa_addr->sa_family ==
+		    AF_INET && !(i->ifa_flags & IFF_LOOPBACK) &&
+		    inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)
+		    i->ifa_addr)->sin_addr, buf, len) != NULL)
+			rv = 0;
+	freeifaddrs(ifa);
+	return (rv);
 }
 
 /* the test's temp dir, secrets, mock servers and topsh.conf */

@@ -98,6 +98,13 @@ async function web() {
 	await h.say(ben, h.privateChat(ben), '/gdrive');
 	j = await h.waitFor((j) => h.sent(j, ben.id, 'Google Drive') && j);
 	h.ok(j !== null, '/gdrive answered');
+	// a consent link shown in a group is seen by all its members
+	const grp = h.groupChat(-5005, 'E2E drive group');
+	await h.say(ben, grp, '/gdrive');
+	j = await h.waitFor((j) => h.sent(j, grp.id, 'private chat') && j);
+	h.ok(j !== null && !h.calls(j, 'sendMessage', grp.id).some((c) =>
+	    String(c.body.text).includes('oauth')),
+	    '/gdrive in a group: sent to the private chat, no link');
 }
 
 // updates no sane client sends: none of them may stop the bot
