@@ -4,7 +4,17 @@
  * Requests carry one JSON object; the header's peerid is the caller's
  * request id, repeated in the IMSG_POLICY_RESULT reply.
  *
- * IMSG_POLICY_CHECK_CMD   {"user": int, "chat": int, "command": str}
+ * IMSG_POLICY_CHECK_CMD   {"user": int, "chat": int, "command": str,
+ *                          "scripts": {PATH: TEXT, ...} (optional)}
+ *                          "scripts": the texts of workspace files the
+ *                          command runs (sh FILE, python3 FILE, ./FILE,
+ *                          source FILE, ...), read beneath the workspace;
+ *                          each is checked as its interpreter's inline
+ *                          script.  The answer lists the files run whose
+ *                          text was not carried as "scripts": [PATH, ...]
+ *                          (decided by "default script", topsh-policy(5));
+ *                          ask again with their texts to have them
+ *                          checked.
  * IMSG_POLICY_CHECK_FILE  {"user": int, "chat": int,
  *                          "op": "read|write|create|delete|list",
  *                          "path": str}

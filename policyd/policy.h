@@ -146,6 +146,7 @@ struct ruleset {
 	size_t		 nregex;
 	struct rule	**bykind[RK_MAX];	/* each kind's rules, in order */
 	enum pol_decision def[RK_MAX];	/* when no rule matches */
+	enum pol_decision def_script;	/* a file run, its text unread */
 	long long	 approve_timeout;
 	int		 maxdepth;
 	size_t		 maxinput;
@@ -332,6 +333,9 @@ int		 prefilter_literals(const char *, uint32_t, char ***, size_t *,
 /* check.c */
 void		 pol_check_command(struct ruleset *, const char *, size_t,
 		    struct pol_result *);
+/* scripts.c: the texts of the files a command runs */
+void		 pol_check_scripts(struct ruleset *, const char *, size_t,
+		    json_t *, struct pol_result *, json_t **);
 void		 pol_check_file(struct ruleset *, unsigned int,
 		    const char *, struct pol_result *);
 void		 pol_check_net(struct ruleset *, const char *,

@@ -32,6 +32,7 @@ struct loader {
 	struct cferrs	*errs;
 	size_t		 cap;
 	int		 seen_default[RK_MAX];
+	int		 seen_default_script;
 	char		**seen;		/* files read by earlier trees */
 	size_t		 nseen;
 	struct disabled	*disable;	/* disable NAME, applied last */
@@ -74,6 +75,7 @@ ruleset_init(struct ruleset *rs)
 	rs->def[RK_COMMAND] = POL_ALLOW;
 	rs->def[RK_FILE] = POL_ALLOW;
 	rs->def[RK_NET] = POL_ALLOW;
+	rs->def_script = POL_ALLOW;
 	rs->approve_timeout = 300;
 	rs->maxdepth = SH_MAXDEPTH;
 	rs->maxinput = 64 * 1024;
@@ -509,7 +511,22 @@ load_default(struct loader *ld, const struct cfnode *n)
 
 	if (n->argc != 2) {
 		cf_error_node(ld->errs, n, "default: expected "
-		    "command|file|network and a decision");
+		    "command|file|network|script and a decision");
+		return;
+	}
+	if (strcmp(n->argv[0], "script") == 0) {
+		/* scripts.c: a file a command runs, its text not sent */
+		if (parse_decision(n->argv[1], &d, 0) == -1) {
+			cf_error_node(ld->errs, n, "default: expected allow, "
+			    "deny or approve, not \"%s\"", n->argv[1]);
+			return;
+		}
+		if (ld->seen_default_script++) {
+			cf_error_node(ld->errs, n, "default script given "
+			    "twice");
+			return;
+		}
+		ld->rs->def_script = d;
 		return;
 	}
 	if (strcmp(n->argv[0], "command") == 0)

@@ -136,7 +136,7 @@ pd_server_answer(struct ruleset *rs, uint32_t type, json_t *req,
 	struct pol_result	 res;
 	const char		*kind = "command", *cmd;
 	char			*input = NULL;
-	json_t			*extra = NULL, *v, *out;
+	json_t			*extra = NULL, *v, *out, *missing = NULL;
 	int			 test = type == IMSG_CTL_POLICY_TEST, rv;
 
 	if (rs == NULL) {
@@ -163,18 +163,25 @@ pd_server_answer(struct ruleset *rs, uint32_t type, json_t *req,
 		}
 		cmd = json_string_value(v);
 		pol_check_command(rs, cmd, json_string_length(v), &res);
+		/* the files it runs, with the texts the request carries */
+		pol_check_scripts(rs, cmd, json_string_length(v),
+		    json_object_get(req, "scripts"), &res, &missing);
 		input = strdup(cmd);
 		rv = 0;
 		break;
 	}
 	if (rv == -1) {
 		json_decref(extra);
+		json_decref(missing);
 		free(input);
 		return (NULL);
 	}
 	out = pol_result_json(&res, test ? (input ? input : "") : NULL);
 	if (out != NULL && extra != NULL && test)
 		json_object_update(out, extra);
+	if (out != NULL && missing != NULL)
+		json_object_set(out, "scripts", missing);
+	json_decref(missing);
 	if (res.decision != POL_ALLOW && !test)
 		pd_audit_record(kind, req_int(req, "user"), req_int(req, "chat"),
 		    input != NULL ? input : "", extra, &res);

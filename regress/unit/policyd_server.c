@@ -63,6 +63,91 @@ count_lines(const char *path, const char *needle)
 	return (n);
 }
 
+/* the "scripts" an answer lists as run but not carried, joined by , */
+static const char *
+missing(const char *req)
+{
+	static char	 buf[256];
+	const char	*err = NULL;
+	json_t		*o, *out, *v;
+	size_t		 i;
+
+	buf[0] = '\0';
+	if ((o = json_loads(req, 0, NULL)) == NULL)
+		return ("BAD TEST JSON");
+	out = pd_server_answer(rs, IMSG_POLICY_CHECK_CMD, o, &err);
+	json_decref(o);
+	json_array_foreach(json_object_get(out, "scripts"), i, v) {
+		if (i > 0)
+			strlcat(buf, ",", sizeof(buf));
+		strlcat(buf, json_string_value(v), sizeof(buf));
+	}
+	json_decref(out);
+	return (buf);
+}
+
+/* issue 14 item 7: a command that runs a file is checked with its text */
+static void
+t_scripts(void)
+{
+	struct ruleset	*saved = rs;
+	struct cferrs	 errs;
+	const char	*rules =
+	    "block env category procfs pattern '/proc/[^/]+/environ' "
+	    "message 'environ'\n"
+	    "approve rmrf category destructive pattern 'rm\\s+-rf' "
+	    "message 'sure?' timeout 1m\n"
+	    "default script approve\n";
+
+	is_str(ask(IMSG_POLICY_CHECK_CMD, "{\"command\": \"sh b.sh\", "
+	    "\"scripts\": {\"b.sh\": \"cat /proc/1/environ; env\\n\"}}"),
+	    "deny env", "sh FILE: the file's text is checked");
+	is_str(ask(IMSG_POLICY_CHECK_CMD, "{\"command\": \"sh -x b.sh arg\", "
+	    "\"scripts\": {\"b.sh\": \"echo 'it'\\\"'\\\"'s'; cat "
+	    "/proc/self/environ\"}}"), "deny env",
+	    "sh -x FILE, a text with quotes of both kinds");
+	is_str(ask(IMSG_POLICY_CHECK_CMD, "{\"command\": \"python3 -u x.py "
+	    "--in a\", \"scripts\": {\"x.py\": \"print(open('/proc/1/"
+	    "environ').read())\"}}"), "deny env",
+	    "python3 FILE: checked as python3 -c TEXT");
+	is_str(ask(IMSG_POLICY_CHECK_CMD, "{\"command\": \"A=1 ./run.sh\", "
+	    "\"scripts\": {\"./run.sh\": \"#!/bin/sh\\nrm -rf build\"}}"),
+	    "approve rmrf", "./FILE: the file's text is checked");
+	is_str(ask(IMSG_POLICY_CHECK_CMD, "{\"command\": \"cd x && . ./lib.sh "
+	    "&& source env.sh\", \"scripts\": {\"./lib.sh\": \"f() { ls; "
+	    "}\", \"env.sh\": \"cat /proc/1/environ\"}}"), "deny env",
+	    "source FILE and . FILE: each file's text");
+	is_str(ask(IMSG_POLICY_CHECK_CMD, "{\"command\": \"node app.js\", "
+	    "\"scripts\": {\"app.js\": \"console.log(1)\"}}"), "allow -",
+	    "a harmless script is allowed");
+	is_str(missing("{\"command\": \"sh b.sh && python3 x.py && node "
+	    "-e 1 && bash -c ls && python3 -m http.server && perl /usr/bin/x "
+	    "&& bin/tool\"}"), "b.sh,x.py,bin/tool",
+	    "files run but not carried are listed; inline scripts, modules "
+	    "and absolute paths are not");
+	is_str(ask(IMSG_POLICY_CHECK_CMD, "{\"command\": \"sh b.sh\"}"),
+	    "allow -", "default script allow: a file not carried is allowed");
+
+	if ((rs = malloc(sizeof(*rs))) == NULL)
+		return;
+	ruleset_init(rs);
+	cferrs_init(&errs);
+	ok(ruleset_load_buffer(rs, "s.rules", rules, strlen(rules), &errs) ==
+	    0, "rules with default script approve load");
+	cferrs_free(&errs);
+	is_str(ask(IMSG_POLICY_CHECK_CMD, "{\"command\": \"bash build.sh\"}"),
+	    "approve script-unread", "default script approve: a file run "
+	    "whose text is not carried is held");
+	is_str(ask(IMSG_POLICY_CHECK_CMD, "{\"command\": \"bash build.sh\", "
+	    "\"scripts\": {\"build.sh\": \"make\"}}"), "allow -",
+	    "with its text, a harmless file is allowed");
+	is_str(ask(IMSG_POLICY_CHECK_CMD, "{\"command\": \"ls\"}"),
+	    "allow -", "a line that runs no file is not held");
+	ruleset_free(rs);
+	free(rs);
+	rs = saved;
+}
+
 int
 main(void)
 {
@@ -174,6 +259,7 @@ main(void)
 		    "policy"), "regex")) == 2, "status shows the rule counts");
 		json_decref(st);
 	}
+	t_scripts();
 	pd_server_shutdown();
 	unlink(audit);
 	return (done_testing());
