@@ -449,6 +449,8 @@ detach(void)
 		_exit(1);
 	}
 	close(p[0]);
+	/* the starting command may be gone: a write must not kill us */
+	signal(SIGPIPE, SIG_IGN);
 	if (setsid() == -1)
 		err(1, "setsid");
 	if (chdir("/") == -1)

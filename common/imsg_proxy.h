@@ -117,6 +117,11 @@
  *     Access tokens are refreshed as needed; a user without tokens
  *     gets ok false, error "google drive not connected".
  *
+ * IMSG_PROXY_SERVICES     {} -> {"search": bool, "gdrive": bool}:
+ *     which optional services have their secrets (zai_api_key; the
+ *     gdrive_client_id and gdrive_client_secret pair).  gatewayd offers
+ *     the model search_web and the Drive tools only when they do.
+ *
  * IMSG_PROXY_REPLY        the reply object above.
  *
  * Control (topshctl, answered with IMSG_CTL_DATA + IMSG_CTL_END):
@@ -128,6 +133,15 @@
  *                          "dlp": bool}
  *                          (the same object is "proxy" in
  *                          topshctl status proxyd)
+ * IMSG_CTL_PROXY_PROBE    {} -> {"telegram": {"ok": bool, "status": int,
+ *                          "bot": str | "error": str},
+ *                          "model": {"ok": bool, "status": int,
+ *                          "listed": bool, "models": [str] (20 at
+ *                          most), "count": int, "known": bool (when
+ *                          llm-model is set) | "error": str}}
+ *                          getMe and GET /models with the secrets
+ *                          (topshctl check); 404 from /models is ok with
+ *                          listed false.
  */
 #ifndef TOPSH_IMSG_PROXY_H
 #define TOPSH_IMSG_PROXY_H
@@ -148,7 +162,9 @@ enum imsg_type_proxy {
 	IMSG_PROXY_GDRIVE_LIST,
 	IMSG_PROXY_GDRIVE_SEARCH,
 	IMSG_PROXY_GDRIVE_DOWNLOAD,
+	IMSG_PROXY_SERVICES,
 	IMSG_CTL_PROXY_STATS = 490,
+	IMSG_CTL_PROXY_PROBE,
 };
 
 /* the gatewayd <-> proxyd channel's maximum frame */

@@ -155,9 +155,10 @@ vlog(int pri, const char *fmt, va_list ap)
 		fflush(stderr);
 	} else
 		syslog(pri, "%s", buf);
-	if (startfd != -1)
-		dprintf(startfd, "%s[%d]: %s\n", log_procname, (int)getpid(),
-		    buf);
+	/* the starting command went away: stop copying */
+	if (startfd != -1 && dprintf(startfd, "%s[%d]: %s\n", log_procname,
+	    (int)getpid(), buf) < 0)
+		startfd = -1;
 	free(out);
 	errno = saved_errno;
 }

@@ -60,6 +60,11 @@ struct agent {
 	int			 queued;	/* waited for a model slot */
 	struct slotwait		 sw;		/* in line for a model slot */
 	int			 slot;		/* holds a model slot */
+	/* for the line logged when the job ends */
+	struct timespec		 t0;
+	int			 ncalls;	/* tool calls run */
+	char			 tools[256];	/* their names, each once */
+	char			 outcome[256];	/* set when it failed */
 };
 TAILQ_HEAD(, agent)	agents = TAILQ_HEAD_INITIALIZER(agents);
 
@@ -244,12 +249,58 @@ agent_save(struct agent *a)
 }
 
 /* the job is over: reactions, clean up, start the user's next one */
+/*
+ * One line per job for the operator: who, where, how many steps and
+ * which tools, how long, and how it ended.
+ */
+static void
+agent_log_job(struct agent *a, int ok)
+{
+	struct timespec	 now;
+	double		 secs;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	secs = (now.tv_sec - a->t0.tv_sec) + (now.tv_nsec - a->t0.tv_nsec) /
+	    1e9;
+	log_info("job done: user %lld%s%s chat %lld steps %d tools %d%s%s%s "
+	    "duration %.1fs outcome %s", (long long)a->m->user,
+	    a->m->username != NULL ? " @" : "",
+	    a->m->username != NULL ? a->m->username : "",
+	    (long long)a->m->chat, a->iter, a->ncalls,
+	    a->tools[0] != '\0' ? " (" : "", a->tools,
+	    a->tools[0] != '\0' ? ")" : "", secs,
+	    a->outcome[0] != '\0' ? a->outcome : ok ? "answered" :
+	    "reply not delivered");
+}
+
+static void
+agent_note_tool(struct agent *a, const char *name)
+{
+	char	 pat[80];
+	size_t	 len = strlen(a->tools);
+
+	a->ncalls++;
+	/* each name once: look for ",name," in ",tools," */
+	snprintf(pat, sizeof(pat), ",%s,", name);
+	if (len > 0) {
+		char	 all[sizeof(a->tools) + 2];
+
+		snprintf(all, sizeof(all), ",%s,", a->tools);
+		if (strstr(all, pat) != NULL)
+			return;
+	}
+	if (len + strlen(name) + 2 < sizeof(a->tools))
+		snprintf(a->tools + len, sizeof(a->tools) - len, "%s%s",
+		    len > 0 ? "," : "", name);
+}
+
 static void
 agent_done(struct agent *a, int ok)
 {
 	struct chatmsg	*next;
 	int64_t		 user = a->m->user;
 
+	agent_log_job(a, ok);
 	if (gw.conf->reactions && a->m->msgid > 0)
 		tg_react(a->m->chat, a->m->msgid, ok ?
 		    "\xf0\x9f\x91\x8d" : "\xf0\x9f\x91\x8e");
@@ -280,6 +331,8 @@ error_sent(int ok, int64_t id, const char *err, void *arg)
 static void
 agent_fail(struct agent *a, const char *msg)
 {
+	if (a->outcome[0] == '\0')
+		snprintf(a->outcome, sizeof(a->outcome), "failed: %s", msg);
 	log_info("user %lld chat %lld: %s", (long long)a->m->user,
 	    (long long)a->m->chat, msg);
 	store_log(&gw.store, "user %" PRId64 " chat %" PRId64 ": %s",
@@ -504,6 +557,7 @@ agent_next_tool(struct agent *a)
 	}
 	status_tool(a, name, args);
 	budget_add(a->m->user, BUDGET_TOOLS, 1);
+	agent_note_tool(a, name);
 	tool_exec(a->m, name, args, tool_done, a, status_cb);
 	json_decref(args);
 }
@@ -547,18 +601,22 @@ llm_done(struct rpc_reply *rep, void *arg)
 	struct agent	*a = arg;
 	json_t		*msg, *calls, *clean, *am;
 	const char	*content;
-	char		*text;
 
 	if (a->slot) {
 		a->slot = 0;
 		slots_put(&gw.llm);
 	}
 	if (!rep->ok) {
-		if (asprintf(&text, "Sorry, the model is not answering (%s). "
-		    "Please try again later.", rep->error) == -1)
-			text = NULL;
-		agent_fail(a, text != NULL ? text : "The model failed.");
-		free(text);
+		/* the detail is for the operator, never for the chat */
+		log_warnx("user %lld chat %lld: model request failed: %s",
+		    (long long)a->m->user, (long long)a->m->chat, rep->error);
+		if (rep->status > 0)
+			snprintf(a->outcome, sizeof(a->outcome), "model error "
+			    "(HTTP %lld)", rep->status);
+		else
+			strlcpy(a->outcome, "model error (no answer)",
+			    sizeof(a->outcome));
+		agent_fail(a, usermsg_model(rep));
 		return;
 	}
 	budget_add(a->m->user, BUDGET_TOKENS, budget_usage_tokens(rep->result));
@@ -599,7 +657,6 @@ agent_ask(void *arg)
 {
 	struct agent	*a = arg;
 	json_t		*msgs, *req, *tools;
-	int		 features = 0;
 
 	a->slot = 1;
 	if (a->queued && a->st != NULL && a->st->id > 0 && !a->late) {
@@ -608,12 +665,8 @@ agent_ask(void *arg)
 		free(a->st);
 		a->st = NULL;
 	}
-	if (gw.conf->gdrive)
-		features |= TOOLS_GDRIVE;
-	if (gw.conf->send_dm)
-		features |= TOOLS_DM;
 	msgs = build_messages(a);
-	tools = tools_schema(features);
+	tools = tools_schema(tools_features());
 	/* the chat names proxyd's placeholder map (dlp tokenize) */
 	req = json_pack("{s:{s:s, s:o, s:o, s:s}, s:I}", "request", "model",
 	    gw.conf->model != NULL ? gw.conf->model : "default",
@@ -776,6 +829,7 @@ agent_start(struct chatmsg *m)
 		return;
 	}
 	a->m = m;
+	clock_gettime(CLOCK_MONOTONIC, &a->t0);
 	TAILQ_INSERT_TAIL(&agents, a, entry);
 	log_debug("user %lld chat %lld: job for message %lld",
 	    (long long)m->user, (long long)m->chat, (long long)m->msgid);

@@ -263,6 +263,10 @@ bot_commands(struct chatmsg *m)
 			    "with me only: send /gdrive there.");
 			return (1);
 		}
+		if (!(tools_features() & TOOLS_GDRIVE)) {
+			reply(m, "Google Drive is not set up on this bot.");
+			return (1);
+		}
 		/* the reply comes later: a copy of the message waits for it */
 		copy = chatmsg_json(m);
 		c = chatmsg_from_json(copy);

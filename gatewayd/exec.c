@@ -284,7 +284,20 @@ proxy_done(struct rpc_reply *rep, void *arg)
 	struct toolrun	*t = arg;
 
 	if (!rep->ok) {
-		finishf(t, 1, "Error: %s", rep->error);
+		/*
+		 * search goes to the operator's endpoint: how it failed
+		 * (its address) is for the log, not for the model and the
+		 * chat; fetch_page errors name the user's own URL
+		 */
+		if (t->type == IMSG_PROXY_SEARCH_WEB && (rep->status == 0 ||
+		    rep->status >= 500) && strstr(rep->error,
+		    "not configured") == NULL) {
+			log_warnx("user %lld: search_web: %s",
+			    (long long)t->m->user, rep->error);
+			finishf(t, 1, "Error: search_web: %s",
+			    usermsg_service(rep));
+		} else
+			finishf(t, 1, "Error: %s", rep->error);
 		return;
 	}
 	if (t->type == IMSG_PROXY_FETCH_PAGE) {
@@ -608,6 +621,13 @@ tool_exec(struct chatmsg *m, const char *name, json_t *args,
 	t->status = status;
 	if (strncmp(name, "gdrive_", 7) == 0 && !gw.conf->gdrive) {
 		finishf(t, 1, "Error: Google Drive is switched off.");
+		return;
+	}
+	if ((strncmp(name, "gdrive_", 7) == 0 &&
+	    !(tools_features() & TOOLS_GDRIVE)) ||
+	    (strcmp(name, "search_web") == 0 &&
+	    !(tools_features() & TOOLS_SEARCH))) {
+		finishf(t, 1, "Error: %s is not available on this bot.", name);
 		return;
 	}
 	/* a consent link or code shown in a group is seen by its members */

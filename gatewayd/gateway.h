@@ -177,6 +177,11 @@ json_t	*toolargs_repair(const char *, char *, size_t);
 /* tools.c */
 #define TOOLS_GDRIVE	0x01
 #define TOOLS_DM	0x02
+#define TOOLS_SEARCH	0x04
+/* ask proxyd which optional services have secrets (at its start) */
+void	 tools_services(void);
+/* the TOOLS_* to offer: configuration and proxyd's services */
+int	 tools_features(void);
 json_t	*tools_schema(int);
 int	 tools_known(const char *);
 
@@ -204,6 +209,9 @@ struct rpc_reply {
 typedef void	(*rpc_cb)(struct rpc_reply *, void *);
 uint32_t rpc_call(int, uint32_t, json_t *, int, int, rpc_cb, void *);
 void	 rpc_cancel(uint32_t);
+/* usermsg.c: short texts for chat users; the detail goes to the log */
+const char *usermsg_model(const struct rpc_reply *);
+const char *usermsg_service(const struct rpc_reply *);
 void	 rpc_peer_up(int);
 void	 rpc_peer_down(int);
 int	 rpc_dispatch(struct peer *, struct imsg *);
@@ -268,6 +276,7 @@ void	 tg_action(int64_t, const char *);
 void	 tg_answer_callback(const char *, const char *);
 void	 tg_poll_start(void);
 void	 tg_getme(void);
+const char *tg_health(void);
 
 /* bot.c */
 void	 bot_update(json_t *);

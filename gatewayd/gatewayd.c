@@ -82,6 +82,9 @@ static void
 gatewayd_peer_up(struct peer *p)
 {
 	rpc_peer_up(p->id);
+	/* a restarted proxyd may have other secrets */
+	if (p->id == PROC_PROXYD)
+		tools_services();
 }
 
 static void
@@ -376,6 +379,7 @@ gatewayd_status(json_t *o)
 	json_object_set_new(o, "updates_handled", json_integer(gw.handled));
 	json_object_set_new(o, "bot", gw.botname != NULL ?
 	    json_string(gw.botname) : json_null());
+	json_object_set_new(o, "telegram", json_string(tg_health()));
 	if (gw.conf == NULL)
 		return;
 	json_object_set_new(o, "access", json_string(gw.conf->access ==

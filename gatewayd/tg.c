@@ -8,6 +8,11 @@
  * Sending: Markdown rendered to HTML and split at 4096 units, sent in
  * order; a piece Telegram refuses to parse is sent again as plain text.
  * A 429 is retried after Telegram's retry_after.
+ *
+ * A failed getMe or getUpdates is retried after 1, 2, 4 ... seconds, at
+ * most TG_BACKOFF_MAX, and logged as an error with what to check: the
+ * telegram_token secret for a 401 or 404, telegram-url and the network
+ * when Telegram does not answer.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +21,8 @@
 
 #include "config.h"
 #include "conf_gateway.h"
+#include "conf_proxy.h"
+#include "daemon.h"
 #include "gateway.h"
 #include "log.h"
 #include "proc.h"
@@ -23,6 +30,14 @@
 
 #define TG_MAX_ATTEMPTS	3
 #define TG_POLL_PAUSE	3
+#define TG_BACKOFF_MAX	60	/* seconds between retries, at most */
+
+struct backoff {
+	int		 wait;		/* the last pause, seconds */
+	unsigned	 fails;		/* in a row */
+};
+static struct backoff	 getme_bo, poll_bo;
+static char		 health[600] = "not connected yet";
 
 struct tgcall {
 	char		*method;
@@ -332,20 +347,88 @@ tg_poll_later(long long secs)
 	event_base_once(gw_base(), -1, EV_TIMEOUT, tg_poll_again, NULL, &tv);
 }
 
+/* the next pause: 1, 2, 4 ... TG_BACKOFF_MAX seconds, or retry_after */
+static int
+backoff_next(struct backoff *b, long long retry_after)
+{
+	b->fails++;
+	b->wait = b->wait <= 0 ? 1 : b->wait * 2;
+	if (b->wait > TG_BACKOFF_MAX)
+		b->wait = TG_BACKOFF_MAX;
+	if (retry_after > b->wait && retry_after < 300)
+		return ((int)retry_after);
+	return (b->wait);
+}
+
+static void
+backoff_reset(struct backoff *b, const char *what)
+{
+	if (b->fails > 0)
+		log_info("%s works again after %u failures", what, b->fails);
+	b->wait = 0;
+	b->fails = 0;
+}
+
+/* what the operator should check after a failed getMe or getUpdates */
+static void
+tg_hint(const struct rpc_reply *rep, char *buf, size_t len)
+{
+	const struct conf_proxy	*pc = &topsh_conf->proxy;
+
+	switch (rep->status) {
+	case 401:
+		snprintf(buf, len, "Telegram refused the bot token: check "
+		    "the telegram_token secret (%s/telegram_token, or proxyd's "
+		    "credential) against @BotFather's", pc->secrets_dir);
+		break;
+	case 404:
+		snprintf(buf, len, "Telegram does not know this bot: check "
+		    "the telegram_token secret (%s/telegram_token) and "
+		    "telegram-url (%s)", pc->secrets_dir, pc->telegram_url);
+		break;
+	case 409:
+		snprintf(buf, len, "another program polls this bot or a "
+		    "webhook is set (deleteWebhook)");
+		break;
+	case 429:
+		snprintf(buf, len, "rate limited by Telegram");
+		break;
+	case 0:
+		if (rep->code != NULL && strcmp(rep->code, "unavailable") == 0)
+			snprintf(buf, len, "proxyd is not answering");
+		else
+			snprintf(buf, len, "Telegram is not reachable: check "
+			    "telegram-url (%s), the network and proxyd's log",
+			    pc->telegram_url);
+		break;
+	default:
+		snprintf(buf, len, "Telegram answered HTTP %lld", rep->status);
+		break;
+	}
+}
+
 static void
 tg_updates(struct rpc_reply *rep, void *arg)
 {
 	json_t		*u;
 	size_t		 i;
 	json_int_t	 id;
+	char		 hint[512];
+	int		 wait;
 
 	gw.polling = 0;
 	if (!rep->ok || !json_is_array(rep->result)) {
-		log_warnx("getUpdates: %s", rep->ok ? "no update array" :
-		    rep->error);
-		tg_poll_later(rep->retry_after);
+		wait = backoff_next(&poll_bo, rep->retry_after);
+		tg_hint(rep, hint, sizeof(hint));
+		log_warnx("getUpdates failed: %s; %s; retrying in %d s",
+		    rep->ok ? "no update array" : rep->error, hint, wait);
+		snprintf(health, sizeof(health), "getUpdates failing: %s",
+		    hint);
+		tg_poll_later(wait);
 		return;
 	}
+	backoff_reset(&poll_bo, "getUpdates");
+	strlcpy(health, "ok", sizeof(health));
 	json_array_foreach(rep->result, i, u) {
 		id = json_integer_value(json_object_get(u, "update_id"));
 		if (id < gw.offset) {
@@ -402,14 +485,24 @@ static void
 tg_getme_reply(struct rpc_reply *rep, void *arg)
 {
 	const char	*name;
-	struct timeval	 tv = { 5, 0 };
+	struct timeval	 tv = { 0, 0 };
+	char		 hint[512];
 
 	if (!rep->ok || !json_is_object(rep->result)) {
-		log_warnx("getMe: %s", rep->ok ? "no result" : rep->error);
+		tv.tv_sec = backoff_next(&getme_bo, rep->retry_after);
+		tg_hint(rep, hint, sizeof(hint));
+		log_warnx("getMe failed: %s; %s; retrying in %lld s",
+		    rep->ok ? "no result" : rep->error, hint,
+		    (long long)tv.tv_sec);
+		snprintf(health, sizeof(health), "getMe failing: %s", hint);
+		daemon_status_note("Telegram getMe failing (see the log)");
 		event_base_once(gw_base(), -1, EV_TIMEOUT, tg_getme_again,
 		    NULL, &tv);
 		return;
 	}
+	backoff_reset(&getme_bo, "getMe");
+	strlcpy(health, "ok", sizeof(health));
+	daemon_status_note(NULL);
 	gw.botid = json_integer_value(json_object_get(rep->result, "id"));
 	name = json_string_value(json_object_get(rep->result, "username"));
 	if (name != NULL && gw.conf->bot_username == NULL) {
@@ -430,4 +523,11 @@ tg_getme(void)
 	    RPC_RETRY, tg_getme_reply, NULL) == 0)
 		fatalx("getMe: out of memory");
 	json_decref(req);
+}
+
+/* for topshctl status: "ok", or what fails and what to check */
+const char *
+tg_health(void)
+{
+	return (health);
 }

@@ -2,12 +2,22 @@
  * tools.c - the tools offered to the model, as OpenAI function-calling
  * JSON schemas.  Each tool is one line of a table: name, description and
  * the parameters' schema as JSON text, parsed once per request.
+ *
+ * search_web and the Google Drive tools need secrets that only proxyd
+ * holds; proxyd says which it has (IMSG_PROXY_SERVICES) whenever it
+ * comes up, and a tool without its service is not offered.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
+#include "conf_gateway.h"
 #include "gateway.h"
 #include "log.h"
+#include "proc.h"
+#include "topsh.h"
+
+static int	services = -1;	/* TOOLS_SEARCH|TOOLS_GDRIVE; -1 unknown */
 
 struct tooldef {
 	const char	*name;
@@ -62,7 +72,7 @@ static const struct tooldef tooldefs[] = {
 	{ "list_directory", 0,
 	  "List a workspace directory.",
 	  OBJ("\"path\":" STR("directory, default the workspace"), "") },
-	{ "search_web", 0,
+	{ "search_web", TOOLS_SEARCH,
 	  "Search the web. Returns titles, links and snippets.",
 	  OBJ("\"query\":" STR("search query"), "\"query\"") },
 	{ "fetch_page", 0,
@@ -157,4 +167,51 @@ tools_schema(int features)
 		}
 	}
 	return (arr);
+}
+
+static void
+services_reply(struct rpc_reply *rep, void *arg)
+{
+	if (!rep->ok || !json_is_object(rep->result)) {
+		log_warnx("proxyd services: %s", rep->ok ? "no result" :
+		    rep->error);
+		return;
+	}
+	services = 0;
+	if (json_is_true(json_object_get(rep->result, "search")))
+		services |= TOOLS_SEARCH;
+	if (json_is_true(json_object_get(rep->result, "gdrive")))
+		services |= TOOLS_GDRIVE;
+	log_info("search_web %s, Google Drive tools %s",
+	    services & TOOLS_SEARCH ? "offered" : "not offered (no "
+	    "zai_api_key secret)", !(services & TOOLS_GDRIVE) ? "not offered "
+	    "(no gdrive_client_id and gdrive_client_secret secrets)" :
+	    gw.conf->gdrive ? "offered" : "switched off (gdrive no)");
+}
+
+void
+tools_services(void)
+{
+	json_t	*req;
+
+	if ((req = json_object()) == NULL)
+		return;
+	if (rpc_call(PROC_PROXYD, IMSG_PROXY_SERVICES, req, -1, RPC_RETRY,
+	    services_reply, NULL) == 0)
+		log_warnx("proxyd services: cannot ask");
+	json_decref(req);
+}
+
+int
+tools_features(void)
+{
+	int	 f;
+
+	/* until proxyd answered, offer what the configuration allows */
+	f = services == -1 ? TOOLS_SEARCH | TOOLS_GDRIVE : services;
+	if (!gw.conf->gdrive)
+		f &= ~TOOLS_GDRIVE;
+	if (gw.conf->send_dm)
+		f |= TOOLS_DM;
+	return (f);
 }

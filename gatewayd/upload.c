@@ -128,7 +128,11 @@ fetch_downloaded(struct rpc_reply *rep, void *arg)
 	json_t		*req;
 
 	if (!rep->ok) {
-		snprintf(msg, sizeof(msg), "download failed: %s", rep->error);
+		/* proxyd's detail may name Telegram's address: log it */
+		log_warnx("file download: %s", rep->error);
+		snprintf(msg, sizeof(msg), "download failed: %s",
+		    strstr(rep->error, "too large") != NULL ? rep->error :
+		    usermsg_service(rep));
 		goto fail;
 	}
 	if ((size = lseek(f->memfd, 0, SEEK_END)) == -1 ||

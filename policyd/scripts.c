@@ -1,7 +1,7 @@
 /*
  * scripts.c - commands that run a file: sh FILE, bash FILE, python3
  * FILE, node FILE, perl FILE, ruby FILE, php FILE, ./FILE, dir/FILE,
- * source FILE and . FILE.  What such a command does is in the file, so
+ * source FILE, . FILE and cat FILE | sh.  What such a command does is in the file, so
  * the command rules are applied to the file's text as well: policyd
  * cannot read a workspace, so the requester (sandboxd) sends the texts
  * of the files in the request ("scripts": {PATH: TEXT}), read beneath
@@ -73,17 +73,20 @@ interp_find(const char *name)
  * says the script is inline (-c, -e) or a module (-m), or reads stdin.
  */
 static const char *
-interp_file(const struct interp *ip, struct shcmd *c)
+interp_file(const struct interp *ip, struct shcmd *c, int *reads_stdin)
 {
 	int	 i;
 
+	*reads_stdin = 0;
 	for (i = 1; i < c->argc; i++) {
 		const char	*a = c->argv[i];
 
 		if (strcmp(a, "--") == 0)
 			return (i + 1 < c->argc ? c->argv[i + 1] : NULL);
-		if (a[0] != '-' || a[1] == '\0')
+		if (a[0] != '-' || a[1] == '\0') {
+			*reads_stdin = a[0] == '-';
 			return (a[0] == '-' ? NULL : a);
+		}
 		if (a[1] != '-' && strpbrk(a + 1, ip->stopopts) != NULL)
 			return (NULL);
 		/* options taking a value: bash -o opt, python -W arg, -X */
@@ -92,6 +95,7 @@ interp_file(const struct interp *ip, struct shcmd *c)
 		    strcmp(a, "-r") == 0 || strcmp(a, "--require") == 0)
 			i++;
 	}
+	*reads_stdin = 1;	/* no operand: the script is its input */
 	return (NULL);
 }
 
@@ -105,8 +109,9 @@ scripts_named(struct shparse *sp, char **paths,
 {
 	const struct interp	*ip;
 	const char		*name, *file;
-	struct shcmd		*c;
+	struct shcmd		*c, *prev;
 	size_t			 i, k, n = 0;
+	int			 reads_stdin;
 
 	for (i = 0; i < sp->ncmds && n < max; i++) {
 		c = &sp->cmds[i];
@@ -118,8 +123,17 @@ scripts_named(struct shparse *sp, char **paths,
 		if ((strcmp(c->argv[0], "source") == 0 ||
 		    strcmp(c->argv[0], ".") == 0) && c->argc > 1)
 			file = c->argv[1];
-		else if ((ip = interp_find(name)) != NULL)
-			file = interp_file(ip, c);
+		else if ((ip = interp_find(name)) != NULL) {
+			file = interp_file(ip, c, &reads_stdin);
+			/* cat FILE | sh: the file is the script */
+			prev = i > 0 ? &sp->cmds[i - 1] : NULL;
+			if (file == NULL && reads_stdin && prev != NULL &&
+			    prev->pipeto == i && prev->argc == 2 &&
+			    !prev->dynamic &&
+			    strcmp(sh_basename(prev->argv[0]), "cat") == 0 &&
+			    prev->argv[1][0] != '-')
+				file = prev->argv[1];
+		}
 		else if (strchr(c->argv[0], '/') != NULL &&
 		    c->argv[0][0] != '/') {
 			/* ./run.sh, bin/tool: a file of the workspace */

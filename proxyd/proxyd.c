@@ -166,6 +166,9 @@ route(struct preq *r)
 	case IMSG_PROXY_GDRIVE_DOWNLOAD:
 		gdrive_request(r);
 		break;
+	case IMSG_PROXY_SERVICES:
+		secrets_services(r);
+		break;
 	default:
 		preq_fail(r, 0, 0, "unknown request type %u", r->type);
 		break;
@@ -180,7 +183,7 @@ dispatch_gatewayd(struct peer *p, struct imsg *imsg)
 	uint32_t	 type = imsg_get_type(imsg);
 	int		 fd;
 
-	if (type <= IMSG_PROXY_REPLY || type > IMSG_PROXY_GDRIVE_DOWNLOAD) {
+	if (type <= IMSG_PROXY_REPLY || type > IMSG_PROXY_SERVICES) {
 		log_warnx("gatewayd: unexpected message type %u", type);
 		return (-1);
 	}
@@ -297,6 +300,8 @@ proxyd_control(struct peer *p, struct imsg *imsg)
 		json_decref(s);
 		peer_compose(p, IMSG_CTL_END, imsg_get_id(imsg), -1, NULL, 0);
 		return (0);
+	case IMSG_CTL_PROXY_PROBE:
+		return (probe_start(p, imsg_get_id(imsg)));
 	}
 	return (-1);
 }

@@ -110,6 +110,11 @@ int		 secrets_load(const char *, struct secrets *, char *,
 int		 secrets_register(const struct secrets *, struct dlp *);
 void		 secrets_clear(struct secrets *);
 const char	*secrets_dir(const struct topsh_conf *);
+void		 secrets_services(struct preq *);
+
+/* probe.c: topshctl check's getMe and GET /models */
+struct peer;
+int		 probe_start(struct peer *, uint32_t);
 
 /* scrub.c */
 void		 scrub_init(const struct secrets *);

@@ -37,13 +37,13 @@ static const char *const type_names[] = {
 	"reply", "tg_call", "tg_updates", "tg_download", "llm_chat",
 	"search_web", "fetch_page", "gdrive_auth_url", "gdrive_auth_code",
 	"gdrive_status", "gdrive_logout", "gdrive_list", "gdrive_search",
-	"gdrive_download"
+	"gdrive_download", "services"
 };
 
 const char *
 preq_name(uint32_t type)
 {
-	if (type >= IMSG_PROXY_BASE && type <= IMSG_PROXY_GDRIVE_DOWNLOAD)
+	if (type >= IMSG_PROXY_BASE && type <= IMSG_PROXY_SERVICES)
 		return (type_names[type - IMSG_PROXY_BASE]);
 	return ("unknown");
 }

@@ -109,6 +109,11 @@ search_web(struct preq *r)
 	long long		 count;
 	int			 n;
 
+	if (env->sec.zai_api_key == NULL) {
+		preq_fail(r, 0, 0, "web search is not configured (no "
+		    "zai_api_key secret)");
+		return;
+	}
 	if ((q = json_str_or(r->msg, "query", NULL)) == NULL || *q == '\0') {
 		preq_fail(r, 0, 0, "search: query missing");
 		return;

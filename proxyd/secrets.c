@@ -4,7 +4,9 @@
  * otherwise the secrets-dir of topsh.conf.
  *
  * Each secret is one file holding the value (a trailing newline is
- * dropped).  A missing required file, an empty one, one that is not a
+ * dropped).  telegram_token, llm_base_url and llm_api_key are required;
+ * zai_api_key (web search) and the Google Drive pair are optional, and
+ * secrets_services() tells gatewayd which of those services exist.  A missing required file, an empty one, one that is not a
  * regular file, or one that group or others may read or write stops
  * proxyd with a message naming the file.  The raw read buffers are wiped;
  * the values are never logged.
@@ -36,7 +38,7 @@ static const struct secret_file files[] = {
 	S("telegram_token", telegram_token, 1, 1),
 	S("llm_base_url", llm_base_url, 1, 1),
 	S("llm_api_key", llm_api_key, 1, 1),
-	S("zai_api_key", zai_api_key, 1, 1),
+	S("zai_api_key", zai_api_key, 0, 1),	/* search_web */
 	/*
 	 * An OAuth client id is public by design: it is part of the
 	 * consent URL shown to the user, so it is not redacted.
@@ -195,4 +197,14 @@ secrets_clear(struct secrets *s)
 			freezero(*slot, strlen(*slot) + 1);
 		*slot = NULL;
 	}
+}
+
+/* IMSG_PROXY_SERVICES: the optional services that have their secrets */
+void
+secrets_services(struct preq *r)
+{
+	preq_ok(r, json_pack("{s:b, s:b}", "search",
+	    env->sec.zai_api_key != NULL, "gdrive",
+	    env->sec.gdrive_client_id != NULL &&
+	    env->sec.gdrive_client_secret != NULL));
 }

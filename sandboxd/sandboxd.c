@@ -140,6 +140,7 @@ sandboxd_status(json_t *o)
 static void
 sandboxd_engine_up(void)
 {
+	image_probe(topsh_conf->sandbox.image);
 	runtime_probe(box_adopt);
 }
 
@@ -368,6 +369,8 @@ sandboxd_reload(struct topsh_conf *old, struct topsh_conf *new,
 		    "uid-range and userns-offset need a restart");
 		return (-1);
 	}
+	if (strcmp(old->sandbox.image, new->sandbox.image) != 0)
+		image_probe(new->sandbox.image);
 	/* limits apply to containers created from now on */
 	return (0);
 }

@@ -254,6 +254,9 @@ struct httpc_req *docker_stream(const char *, json_t *, long,
 	    int (*)(const void *, size_t, void *), void *, docker_cb, void *);
 void	 docker_cancel(struct httpc_req *);
 
+/* image.c: is the configured image there?  (log, STATUS=) */
+void	 image_probe(const char *);
+
 /* runtime.c */
 void	 runtime_probe(void (*)(void));
 const char *runtime_name(void);

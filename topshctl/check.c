@@ -28,6 +28,10 @@
 
 #include "check.h"
 #include "config.h"
+#include "conf_proxy.h"
+#include "imsg.h"
+#include "imsg_proxy.h"
+#include "topsh.h"
 
 struct ctx {
 	const char		*conffile;
@@ -363,9 +367,8 @@ check_secrets(struct ctx *c)
 	check_secret(c, "telegram_token", FAIL, NULL);
 	check_secret(c, "llm_base_url", FAIL, NULL);
 	check_secret(c, "llm_api_key", FAIL, NULL);
-	/* proxyd still requires it (issue 12 item 7 would make it optional) */
-	check_secret(c, "zai_api_key", FAIL,
-	    "proxyd requires it (search_web)");
+	check_secret(c, "zai_api_key", WARN,
+	    "search_web is not offered");
 	check_secret(c, "gdrive_client_id", WARN,
 	    "the Google Drive tools are not offered");
 	check_secret(c, "gdrive_client_secret", WARN,
@@ -632,6 +635,155 @@ check_audit(struct ctx *c)
 	res(c, OK, "audit", NULL, "%s", a);
 }
 
+/* ---- through proxyd: Telegram getMe, the model endpoint ---- */
+
+static json_t *
+proxy_probe(struct ctx *c, int *down)
+{
+	struct imsgbuf	 ib;
+	struct imsg	 imsg;
+	json_t		*o = NULL;
+	int		 done = 0;
+
+	*down = 0;
+	if (ctl_connect(c->rundir, "proxyd", &ib) == -1) {
+		*down = errno == EACCES ? 2 : 1;
+		return (NULL);
+	}
+	imsg_compose(&ib, IMSG_CTL_PROXY_PROBE, 1, 0, -1, NULL, 0);
+	if (imsgbuf_flush(&ib) == -1) {
+		imsgbuf_clear(&ib);
+		close(ib.fd);
+		return (NULL);
+	}
+	while (!done && ctl_next(&ib, &imsg) == 0) {
+		switch (imsg_get_type(&imsg)) {
+		case IMSG_CTL_DATA:
+			json_decref(o);
+			o = imsg_get_json(&imsg);
+			break;
+		default:	/* END, FAIL (an older proxyd) */
+			done = 1;
+			break;
+		}
+		imsg_free(&imsg);
+	}
+	imsgbuf_clear(&ib);
+	close(ib.fd);
+	return (o);
+}
+
+static void
+check_telegram(struct ctx *c, json_t *t)
+{
+	const char	*sd = c->conf->proxy.secrets_dir;
+	const char	*e = json_string_value(json_object_get(t, "error"));
+	long long	 st = json_integer_value(json_object_get(t, "status"));
+	char		 fix[PATH_MAX + 160];
+
+	if (json_is_true(json_object_get(t, "ok"))) {
+		res(c, OK, "telegram", NULL, "getMe: the token is valid, bot "
+		    "@%s", json_string_value(json_object_get(t, "bot")));
+		return;
+	}
+	if (st == 401 || st == 404) {
+		snprintf(fix, sizeof(fix), "write the token @BotFather gave "
+		    "into %s/telegram_token, then restart proxyd", sd);
+		res(c, FAIL, "telegram", fix, "getMe: HTTP %lld%s%s: Telegram "
+		    "does not accept the bot token", st, e ? " " : "",
+		    e ? e : "");
+	} else if (st == 0) {
+		snprintf(fix, sizeof(fix), "check proxy { telegram-url %s } "
+		    "and that this host reaches it", c->conf->proxy.telegram_url);
+		res(c, FAIL, "telegram", fix, "getMe: no answer: %s",
+		    e ? e : "?");
+	} else
+		res(c, FAIL, "telegram", "see proxyd's log", "getMe: HTTP "
+		    "%lld: %s", st, e ? e : "?");
+}
+
+static void
+check_model_api(struct ctx *c, json_t *m)
+{
+	const char	*sd = c->conf->proxy.secrets_dir;
+	const char	*want = c->conf->proxy.llm_model;
+	const char	*e = json_string_value(json_object_get(m, "error"));
+	long long	 st = json_integer_value(json_object_get(m, "status"));
+	json_t		*names = json_object_get(m, "models"), *v;
+	char		 fix[PATH_MAX + 512], list[400];
+	size_t		 i;
+
+	if (!json_is_true(json_object_get(m, "ok"))) {
+		if (st == 401 || st == 403) {
+			snprintf(fix, sizeof(fix), "write a valid key into "
+			    "%s/llm_api_key, then restart proxyd", sd);
+			res(c, FAIL, "model-api", fix, "GET /models: HTTP %lld: "
+			    "the provider refused the API key%s%s", st,
+			    e ? ": " : "", e ? e : "");
+		} else if (st == 0) {
+			snprintf(fix, sizeof(fix), "check %s/llm_base_url (the "
+			    "endpoint, e.g. https://api.openai.com/v1) and that "
+			    "this host reaches it", sd);
+			res(c, FAIL, "model-api", fix, "the model endpoint does "
+			    "not answer: %s", e ? e : "?");
+		} else
+			res(c, FAIL, "model-api", "check llm_base_url and "
+			    "proxyd's log", "GET /models: HTTP %lld: %s", st,
+			    e ? e : "?");
+		return;
+	}
+	if (!json_is_true(json_object_get(m, "listed"))) {
+		res(c, OK, "model-api", NULL, "the endpoint answers (it lists "
+		    "no models: llm-model %s not checked)", want ? want :
+		    "(unset)");
+		return;
+	}
+	list[0] = '\0';
+	json_array_foreach(names, i, v) {
+		if (i >= 8)
+			break;
+		if (list[0] != '\0')
+			strlcat(list, ", ", sizeof(list));
+		strlcat(list, json_string_value(v), sizeof(list));
+	}
+	if (want == NULL) {
+		snprintf(fix, sizeof(fix), "set proxy { llm-model NAME } to one "
+		    "of: %s", list);
+		res(c, WARN, "model-api", fix, "the endpoint lists %lld models; "
+		    "llm-model is not set", (long long)json_integer_value(
+		    json_object_get(m, "count")));
+	} else if (json_is_true(json_object_get(m, "known")))
+		res(c, OK, "model-api", NULL, "the endpoint answers and lists "
+		    "llm-model %s", want);
+	else {
+		snprintf(fix, sizeof(fix), "set proxy { llm-model NAME } to one "
+		    "of: %s", list);
+		res(c, FAIL, "model-api", fix, "llm-model %s is not among the "
+		    "%lld models the endpoint lists", want,
+		    (long long)json_integer_value(json_object_get(m,
+		    "count")));
+	}
+}
+
+static void
+check_proxy_probe(struct ctx *c)
+{
+	json_t	*o;
+	int	 down;
+
+	if ((o = proxy_probe(c, &down)) == NULL) {
+		res(c, WARN, "telegram", down == 2 ? "run topshctl as root" :
+		    "start proxyd (systemctl start topsh-proxyd)", "%s: the "
+		    "bot token and the model endpoint are not checked",
+		    down == 2 ? "permission denied on proxyd's control socket" :
+		    down ? "proxyd is not running" : "proxyd did not answer");
+		return;
+	}
+	check_telegram(c, json_object_get(o, "telegram"));
+	check_model_api(c, json_object_get(o, "model"));
+	json_decref(o);
+}
+
 static const struct check {
 	const char	*name;
 	int		 kinds;
@@ -647,6 +799,7 @@ static const struct check {
 	{ "docker",	CHECK_ALL | CHECK_STATUS,	1, check_docker },
 	{ "runtime",	CHECK_ALL,			1, check_runtime },
 	{ "audit",	CHECK_ALL | CHECK_STATUS,	1, check_audit },
+	{ "proxy",	CHECK_ALL,			1, check_proxy_probe },
 };
 
 int

@@ -12,4 +12,10 @@
 /* run the checks of that kind; returns the number of "fail" lines */
 int	ctl_check(const char *, const char *, int);
 
+/* topshctl.c: a daemon's control socket (-1: not running, errno) */
+struct imsgbuf;
+struct imsg;
+int	ctl_connect(const char *, const char *, struct imsgbuf *);
+int	ctl_next(struct imsgbuf *, struct imsg *);
+
 #endif

@@ -43,7 +43,7 @@ usage(void)
 	exit(1);
 }
 
-static int
+int
 ctl_connect(const char *rundir, const char *daemon, struct imsgbuf *ib)
 {
 	struct sockaddr_un	 sun;
@@ -66,7 +66,7 @@ ctl_connect(const char *rundir, const char *daemon, struct imsgbuf *ib)
 }
 
 /* the next frame, blocking; -1 when the daemon went away */
-static int
+int
 ctl_next(struct imsgbuf *ib, struct imsg *imsg)
 {
 	int	 rv;
@@ -109,8 +109,9 @@ print_uptime(long long s)
 static void
 print_status(const char *daemon, json_t *o)
 {
-	json_t	*peers, *p;
-	size_t	 i;
+	json_t		*peers, *p;
+	const char	*tg;
+	size_t		 i;
 
 	printf("%-9s up    pid %-7lld uptime ", daemon,
 	    (long long)json_integer_value(json_object_get(o, "pid")));
@@ -129,6 +130,13 @@ print_status(const char *daemon, json_t *o)
 		    st ? ",down" : "");
 	}
 	printf("\n");
+	/* gatewayd: Telegram's health; a failing getMe is degraded */
+	tg = json_string_value(json_object_get(o, "telegram"));
+	if (tg != NULL && strcmp(tg, "ok") != 0) {
+		printf("%-9s telegram: %s\n", "", tg);
+		if (strstr(tg, "failing") != NULL)
+			exit_status = 1;
+	}
 	if (json_string_value(json_object_get(o, "access")) != NULL &&
 	    strcmp(json_string_value(json_object_get(o, "access")), "open")
 	    == 0)

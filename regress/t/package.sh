@@ -92,7 +92,8 @@ printf %s "sk-package-test-0123456789" >/etc/topsh/secrets/llm_api_key
 printf %s "zai-package-test-0123456789" >/etc/topsh/secrets/zai_api_key)
 sed -i -e "s|^proxy {|proxy {\n\ttelegram-url \"http://127.0.0.1:$TG\"|" \
     -e "s|^\([[:space:]]*image\) .*|\1 topsh-sandbox-test:latest|" \
-    -e "s|^\([[:space:]]*disk-quota\) .*|\1 0|" /etc/topsh/topsh.conf
+    -e "s|^\([[:space:]]*disk-quota\) .*|\1 0|" \
+    -e "s|^\([[:space:]]*llm-model\) .*|\1 gpt-4o|" /etc/topsh/topsh.conf
 for d in policyd sandboxd proxyd gatewayd; do
 	"/usr/sbin/$d" -d -f /etc/topsh/topsh.conf >"$P/$d.log" 2>&1 &
 	echo $! >"$P/$d.pid"
@@ -108,6 +109,10 @@ ok $? "the installed daemons run from /usr/sbin with /etc/topsh/topsh.conf"
 /usr/sbin/topshctl check >"$P/check.log" 2>&1
 ok $? "topshctl check passes"
 sed 's/^/#   /' "$P/check.log" | grep -v "^#   ok"
+grep -q "^ok    telegram   getMe: the token is valid, bot @" "$P/check.log" &&
+    grep -q "^ok    model-api  the endpoint answers and lists llm-model gpt-4o" \
+    "$P/check.log"
+ok $? "check: the bot token and the model through the installed proxyd"
 /usr/sbin/topshctl status >"$P/status.log" 2>&1
 ok $? "topshctl status: nothing degraded"
 

@@ -185,7 +185,7 @@ test_tools(void)
 	json_t	*all, *t;
 	size_t	 i, k, found;
 
-	all = tools_schema(TOOLS_GDRIVE | TOOLS_DM);
+	all = tools_schema(TOOLS_GDRIVE | TOOLS_DM | TOOLS_SEARCH);
 	is_int(json_array_size(all), 20, "20 tools");
 	for (i = 0, found = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		json_array_foreach(all, k, t) {
@@ -204,7 +204,18 @@ test_tools(void)
 	is_int(found, 20, "every tool has an object schema");
 	json_decref(all);
 	all = tools_schema(0);
-	is_int(json_array_size(all), 14, "gdrive and send_dm switched off");
+	is_int(json_array_size(all), 13, "gdrive, send_dm and search_web "
+	    "switched off");
+	json_decref(all);
+	/* issue 12: search_web only with proxyd's zai_api_key */
+	all = tools_schema(TOOLS_GDRIVE | TOOLS_DM);
+	found = 0;
+	json_array_foreach(all, k, t)
+		if (strcmp(json_string_value(json_object_get(json_object_get(t,
+		    "function"), "name")), "search_web") == 0)
+			found++;
+	ok(json_array_size(all) == 19 && found == 0,
+	    "no search_web without TOOLS_SEARCH");
 	json_decref(all);
 	ok(!tools_known("rm_rf"), "unknown tool");
 }

@@ -117,6 +117,12 @@ t_scripts(void)
 	    "&& source env.sh\", \"scripts\": {\"./lib.sh\": \"f() { ls; "
 	    "}\", \"env.sh\": \"cat /proc/1/environ\"}}"), "deny env",
 	    "source FILE and . FILE: each file's text");
+	is_str(ask(IMSG_POLICY_CHECK_CMD, "{\"command\": \"cat b.sh | bash\", "
+	    "\"scripts\": {\"b.sh\": \"cat /proc/1/environ\"}}"), "deny env",
+	    "cat FILE | sh: the file's text is checked");
+	is_str(missing("{\"command\": \"cat b.sh | sh -s && echo x | sh -c "
+	    "read && cat a b | sh\"}"), "b.sh", "cat FILE | sh -s listed; "
+	    "an inline script or cat of two files is not");
 	is_str(ask(IMSG_POLICY_CHECK_CMD, "{\"command\": \"node app.js\", "
 	    "\"scripts\": {\"app.js\": \"console.log(1)\"}}"), "allow -",
 	    "a harmless script is allowed");

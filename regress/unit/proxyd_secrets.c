@@ -103,16 +103,16 @@ main(void)
 	ok(refuses(out, sizeof(out)), "a world-readable secret stops proxyd");
 	chmod(path, 0600);
 
-	snprintf(path, sizeof(path), "%s/secrets/zai_api_key", h.dir);
-	snprintf(path2, sizeof(path2), "%s/zai_api_key.away", h.dir);
+	snprintf(path, sizeof(path), "%s/secrets/llm_api_key", h.dir);
+	snprintf(path2, sizeof(path2), "%s/llm_api_key.away", h.dir);
 	rename(path, path2);
 	ok(refuses(out, sizeof(out)), "a missing required secret stops "
 	    "proxyd");
-	ok(strstr(out, "zai_api_key: missing") != NULL,
+	ok(strstr(out, "llm_api_key: missing") != NULL,
 	    "the message names the missing file");
-	h_write_file("secrets/zai_api_key", "\n", 0600);
+	h_write_file("secrets/llm_api_key", "\n", 0600);
 	ok(refuses(out, sizeof(out)), "an empty secret stops proxyd");
-	ok(strstr(out, "zai_api_key: empty") != NULL, "empty named");
+	ok(strstr(out, "llm_api_key: empty") != NULL, "empty named");
 	unlink(path);
 	rename(path2, path);
 

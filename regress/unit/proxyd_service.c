@@ -438,11 +438,44 @@ main(void)
 		(void)rename(to, from);
 	}
 
+	/* issue 12: the optional services, with all their secrets */
+	r = h_call(IMSG_PROXY_SERVICES, json_object());
+	ok(h_reply_ok(r) && json_is_true(json_object_get(json_object_get(r,
+	    "result"), "search")) && json_is_true(json_object_get(
+	    json_object_get(r, "result"), "gdrive")),
+	    "services: search and gdrive configured");
+	json_decref(r);
+
 	h_stop_proxyd();
 	log = h_log("proxyd.log");
 	ok(strstr(log, "started") != NULL, "proxyd logged its start");
 	ok(!h_has_secret(log), "no secret in proxyd's log (-vv)");
 	ok(strstr(log, "rate limited") != NULL, "429 logged");
 	free(log);
+
+	/* without zai_api_key and the Drive pair proxyd starts all the same */
+	snprintf(path, sizeof(path), "%s/secrets/zai_api_key", h.dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/secrets/gdrive_client_id", h.dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/secrets/gdrive_client_secret", h.dir);
+	unlink(path);
+	h.proxyd_pid = h_run_proxyd(NULL, "proxyd2.log");
+	ok(h_connect_gw() == 0, "proxyd starts without zai_api_key and the "
+	    "Drive secrets");
+	ok(h_users_wrote() == 0, "users vouched for again");
+	r = h_call(IMSG_PROXY_SERVICES, json_object());
+	ok(h_reply_ok(r) && json_is_false(json_object_get(json_object_get(r,
+	    "result"), "search")) && json_is_false(json_object_get(
+	    json_object_get(r, "result"), "gdrive")),
+	    "services: neither search nor gdrive");
+	json_decref(r);
+	r = h_call(IMSG_PROXY_SEARCH_WEB, json_pack("{s:i, s:s, s:i}", "user",
+	    7, "query", "anything", "count", 3));
+	ok(r != NULL && !h_reply_ok(r) && strstr(h_reply_error(r),
+	    "no zai_api_key secret") != NULL,
+	    "search_web without the key: refused, naming the secret");
+	json_decref(r);
+	h_stop_proxyd();
 	return (done_testing());
 }
