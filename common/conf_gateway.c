@@ -9,10 +9,22 @@
 
 #define K(n, t, f, lo, hi, d) \
 	{ n, t, offsetof(struct conf_gateway, f), lo, hi, d, NULL }
+#define E(n, f, d, c) \
+	{ n, CF_ENUM, offsetof(struct conf_gateway, f), 0, 0, d, c }
 #define DAY	(24LL * 3600)
 
+static const char *const access_modes[] = { "open", "allowlist",
+	"pairing", NULL };
+static const char *const approvers[] = { "auto", "requester", "admin",
+	"either", NULL };
+
 static const struct cfkey keys[] = {
+	E("access", access, "pairing", access_modes),
+	K("admins", CF_STRLIST, admins, 0, 0, NULL),
+	K("allow-chats", CF_STRLIST, allow_chats, 0, 0, NULL),
+	K("allow-users", CF_STRLIST, allow_users, 0, 0, NULL),
 	K("approval-timeout", CF_TIME, approval_timeout, 5, DAY, "2m"),
+	E("approve-by", approve_by, "auto", approvers),
 	K("ask-timeout", CF_TIME, ask_timeout, 5, DAY, "5m"),
 	K("bot-username", CF_STRING, bot_username, 0, 0, NULL),
 	K("context-max", CF_SIZE, context_max, 4096, 16LL << 20, "96K"),
@@ -32,6 +44,8 @@ static const struct cfkey keys[] = {
 	K("max-jobs", CF_INT, max_jobs, 1, 10000, "8"),
 	K("memory-max", CF_SIZE, memory_max, 1024, 16LL << 20, "16K"),
 	K("model", CF_STRING, model, 0, 0, NULL),
+	K("model-tokens-per-day", CF_INT, model_tokens_per_day, 0,
+	    1000000000000LL, "0"),
 	K("poll-timeout", CF_TIME, poll_timeout, 1, 600, "30s"),
 	K("private-chats", CF_BOOL, private_chats, 0, 0, "yes"),
 	K("queue-per-user", CF_INT, queue_per_user, 0, 1000, "5"),
@@ -53,11 +67,14 @@ static const struct cfkey keys[] = {
 	K("thought-interval-min", CF_TIME, thought_interval_min, 5,
 	    30 * DAY, "1h"),
 	K("thoughts", CF_BOOL, thoughts, 0, 0, "no"),
+	K("tool-calls-per-day", CF_INT, tool_calls_per_day, 0, 100000000,
+	    "0"),
 	K("tool-output-max", CF_SIZE, tool_output_max, 1024, 4LL << 20,
 	    "16K"),
 	K("typing", CF_BOOL, typing, 0, 0, "yes"),
 	K("upload-max", CF_SIZE, upload_max, 1024, 6LL << 20, "5M"),
 	K("user", CF_STRING, user, 0, 0, "topsh-gateway"),
+	K("user-limits", CF_STRLIST, user_limits, 0, 0, NULL),
 	K("workspace", CF_STRING, workspace, 0, 0, "/workspace"),
 };
 

@@ -50,6 +50,20 @@ struct conf_gateway {
 	long long	 schedule_max_delay;	/* schedule-max-delay 30d */
 	int		 gdrive;		/* gdrive yes */
 	char		*workspace;		/* workspace "/workspace" */
+	int		 access;		/* access pairing (ACCESS_*) */
+	struct cfstrlist admins;		/* admins ID... */
+	struct cfstrlist allow_users;		/* allow-users ID... */
+	struct cfstrlist allow_chats;		/* allow-chats ID... */
+	int		 approve_by;		/* approve-by auto (APPROVE_BY_*) */
+	long long	 model_tokens_per_day;	/* model-tokens-per-day 0 */
+	long long	 tool_calls_per_day;	/* tool-calls-per-day 0 */
+	struct cfstrlist user_limits;		/* user-limits "ID k=v..." */
 };
+
+/* access: the index of the choice in the table */
+enum { ACCESS_OPEN, ACCESS_ALLOWLIST, ACCESS_PAIRING };
+/* approve-by: auto is either in private chats, admin in groups */
+enum { APPROVE_BY_AUTO, APPROVE_BY_REQUESTER, APPROVE_BY_ADMIN,
+	APPROVE_BY_EITHER };
 
 #endif

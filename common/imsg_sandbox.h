@@ -142,6 +142,17 @@
  *   ends the user's background jobs (as IMSG_SANDBOX_CLEAR).
  *   DATA {"user", "ended": bool}
  *   topshctl sandbox stop USER
+ * IMSG_CTL_SANDBOX_REMOVE_USER {"user": int, "workspace": bool}
+ *   stops and removes the user's container (no container is fine);
+ *   with "workspace" the workspace (and its quota image) also moves to
+ *   WORKSPACE-ROOT/.removed/USER.EPOCH, out of every container's reach.
+ *   DATA {"user", "state": str}
+ *   topshctl users block|remove USER (after gatewayd's IMSG_CTL_USERS_SET)
+ *
+ * "full" (any request that needs a container): max-containers are in
+ * use and none is idle; nothing ran, try again later.  Requests may
+ * carry "name": str, the user's display name, used as the gecos field
+ * of the user's passwd entry in the container (git's author name).
  */
 #ifndef TOPSH_IMSG_SANDBOX_H
 #define TOPSH_IMSG_SANDBOX_H
@@ -172,6 +183,7 @@ enum imsg_type_sandbox {
 	IMSG_CTL_TRASH_PURGE,
 	IMSG_CTL_SANDBOX_PS,
 	IMSG_CTL_SANDBOX_STOP,
+	IMSG_CTL_SANDBOX_REMOVE_USER,
 };
 
 #endif

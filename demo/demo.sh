@@ -229,6 +229,7 @@ sed -i \
     -e "s|^\([[:space:]]*\)image .*|\1image \"$image\"|" \
     -e "s|^\([[:space:]]*\)gdrive .*|\1gdrive no|" \
     -e "/^[[:space:]]*llm-model /d" \
+    -e "s|^\([[:space:]]*\)access pairing|\1access pairing\n\1admins 4242|" \
     -e "s|^proxy {|proxy {\n\ttelegram-url \"http://127.0.0.1:$tg_port\"\n\tsearch-url \"http://127.0.0.1:9/search\"\n\tllm-model \"$q\"|" \
     "$D/etc/topsh.conf"
 # who may talk to the bot: Alice (Telegram id 4242 in demo/chat.js),

@@ -1,7 +1,10 @@
 /*
  * approve.c - questions with inline buttons: approvals (Approve/Deny)
- * and ask_user.  Only the user who asked may press a button; anyone
- * else is told so and nothing happens.  No answer within the timeout
+ * and ask_user.  Only who may answer can press a button (the user who
+ * asked, an admin, or either: approve-by in topsh.conf(5) decides for
+ * approvals, ask_user is always the user's own); anyone else is told
+ * so and nothing happens.  policyd applies the same approve-by to the
+ * presses proxyd vouches for, so gatewayd's word is not needed.  No answer within the timeout
  * counts as the answer -1 (for approvals: deny).  The buttons carry
  * "q:<id>:<choice>" (an Approve button also ":<ticket>", which proxyd
  * and policyd check); ids are never reused within a run, and a press
@@ -16,6 +19,8 @@
 
 #include <event2/event.h>
 
+#include "config.h"
+#include "conf_gateway.h"
 #include "gateway.h"
 #include "log.h"
 
@@ -25,6 +30,7 @@ struct ask {
 	int64_t			 user;
 	int64_t			 chat;
 	int64_t			 msgid;
+	int			 who;		/* ASK_REQUESTER|ASK_ADMIN */
 	char			*text;
 	char			**labels;
 	size_t			 n;
@@ -34,6 +40,7 @@ struct ask {
 };
 static TAILQ_HEAD(, ask)	 asks = TAILQ_HEAD_INITIALIZER(asks);
 static uint32_t			 ask_nextid;
+static int64_t			 ask_presser;	/* during the callback */
 
 static void
 ask_free(struct ask *q)
@@ -77,6 +84,7 @@ ask_finish(struct ask *q, int choice, const char *outcome)
 	}
 	ask_free(q);
 	cb(choice, arg);
+	ask_presser = 0;
 }
 
 static void
@@ -112,9 +120,53 @@ ask_sent(int ok, int64_t id, const char *err, void *arg)
  * index pressed, or -1 on timeout.  The question id, 0 on failure
  * (cb does not run).
  */
+/* who may approve a held command of m: ASK_REQUESTER|ASK_ADMIN */
+int
+approve_by(const struct chatmsg *m)
+{
+	switch (gw.conf->approve_by) {
+	case APPROVE_BY_REQUESTER:
+		return (ASK_REQUESTER);
+	case APPROVE_BY_ADMIN:
+		return (ASK_ADMIN);
+	case APPROVE_BY_EITHER:
+		return (ASK_REQUESTER | ASK_ADMIN);
+	}
+	return (m->group ? ASK_ADMIN : ASK_REQUESTER | ASK_ADMIN);
+}
+
+/* "Frank or an admin", for the question's text */
+const char *
+approve_who(const struct chatmsg *m, int who, char *buf, size_t len)
+{
+	if (who == ASK_ADMIN)
+		snprintf(buf, len, "an admin of this bot");
+	else if (who == ASK_REQUESTER)
+		snprintf(buf, len, "%s", m->name);
+	else
+		snprintf(buf, len, "%s or an admin of this bot", m->name);
+	return (buf);
+}
+
+/* the user whose press is being answered (inside an ask_cb), else 0 */
+int64_t
+approve_presser(uint32_t unused)
+{
+	return (ask_presser);
+}
+
 uint32_t
 approve_ask(struct chatmsg *m, const char *text, const char **labels,
     size_t n, long long timeout, const char *ticket, ask_cb cb, void *arg)
+{
+	return (approve_ask_by(m, text, labels, n, timeout, ticket,
+	    ASK_REQUESTER, cb, arg));
+}
+
+uint32_t
+approve_ask_by(struct chatmsg *m, const char *text, const char **labels,
+    size_t n, long long timeout, const char *ticket, int who, ask_cb cb,
+    void *arg)
 {
 	struct ask	*q;
 	struct timeval	 tv = { timeout, 0 };
@@ -129,6 +181,7 @@ approve_ask(struct chatmsg *m, const char *text, const char **labels,
 	q->id = ask_nextid;
 	q->user = m->user;
 	q->chat = m->chat;
+	q->who = who;
 	q->cb = cb;
 	q->arg = arg;
 	q->text = strdup(text);
@@ -205,11 +258,16 @@ approve_callback(json_t *cq)
 		tg_answer_callback(id, "This question has expired.");
 		return (0);
 	}
-	if (from != q->user) {
-		log_info("user %lld pressed a button of user %lld: ignored",
-		    (long long)from, (long long)q->user);
-		tg_answer_callback(id, "Only the person who asked can answer "
-		    "this.");
+	if (!((q->who & ASK_REQUESTER) && from == q->user) &&
+	    !((q->who & ASK_ADMIN) && access_is_admin(from))) {
+		log_info("user %lld pressed a button of user %lld: ignored "
+		    "(not %s)", (long long)from, (long long)q->user,
+		    q->who == ASK_ADMIN ? "an admin" : q->who == ASK_REQUESTER ?
+		    "the requester" : "the requester or an admin");
+		tg_answer_callback(id, q->who == ASK_ADMIN ? "Only an admin "
+		    "of this bot can approve this." : q->who == ASK_REQUESTER ?
+		    "Only the person who asked can answer this." : "Only the "
+		    "person who asked or an admin can approve this.");
 		return (0);
 	}
 	if (choice >= q->n) {
@@ -219,7 +277,11 @@ approve_callback(json_t *cq)
 	tg_answer_callback(id, q->labels[choice]);
 	snprintf(outcome, sizeof(outcome), "\xe2\x9e\xa1\xef\xb8\x8f %s",
 	    q->labels[choice]);
+	if (from != q->user)
+		snprintf(outcome, sizeof(outcome), "\xe2\x9e\xa1\xef\xb8\x8f "
+		    "%s (by admin %lld)", q->labels[choice], (long long)from);
 	event_del(q->timer);
+	ask_presser = from;
 	ask_finish(q, (int)choice, outcome);
 	return (0);
 }

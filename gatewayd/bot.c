@@ -95,7 +95,8 @@ static int
 known_command(const char *cmd)
 {
 	static const char *const cmds[] = { "start", "help", "clear",
-	    "status", "pending", "gdrive", NULL };
+	    "status", "pending", "gdrive", "users", "allow", "block", "stats",
+	    NULL };
 	size_t	 i;
 
 	for (i = 0; cmds[i] != NULL; i++)
@@ -225,6 +226,8 @@ bot_commands(struct chatmsg *m)
 
 	if (!bot_command(m->text, gw.botname, cmd, sizeof(cmd)))
 		return (0);
+	if (admin_command(m, cmd))
+		return (1);
 	if (strcmp(cmd, "start") == 0 || strcmp(cmd, "help") == 0)
 		reply(m, help_text);
 	else if (strcmp(cmd, "clear") == 0) {
@@ -383,6 +386,25 @@ bot_submit(struct chatmsg *m, int fresh)
 	chatmsg_free(m);
 }
 
+/* a service message: the bot itself was added to the chat */
+static int
+bot_added(json_t *msg)
+{
+	json_t	*a, *u;
+	size_t	 i;
+
+	if ((u = json_object_get(msg, "new_chat_member")) != NULL &&
+	    gw.botid != 0 && json_integer_value(json_object_get(u, "id")) ==
+	    gw.botid)
+		return (1);
+	a = json_object_get(msg, "new_chat_members");
+	json_array_foreach(a, i, u)
+		if (json_integer_value(json_object_get(u, "id")) == gw.botid &&
+		    gw.botid != 0)
+			return (1);
+	return (0);
+}
+
 static void
 bot_message(json_t *msg)
 {
@@ -395,6 +417,22 @@ bot_message(json_t *msg)
 
 	if ((m = parse_message(msg)) == NULL)
 		return;
+	if (m->group && !access_chat_allowed(m->chat)) {
+		/* a group nobody allowed: say nothing, leave when added */
+		if (bot_added(msg)) {
+			log_info("added to group %lld, which is not in "
+			    "allow-chats: leaving", (long long)m->chat);
+			tg_call("leaveChat", json_pack("{s:I}", "chat_id",
+			    (json_int_t)m->chat), NULL, NULL);
+		}
+		chatmsg_free(m);
+		return;
+	}
+	if (access_is_blocked(m->user)) {
+		log_debug("user %lld is blocked: ignored", (long long)m->user);
+		chatmsg_free(m);
+		return;
+	}
 	gw_users_note(m->user, m->username, m->name, m->group ? 0 : m->chat);
 	store_history_add(&gw.store, m->chat, m->name, m->file_id != NULL &&
 	    *m->text == '\0' ? "[sent a file]" : m->text);
@@ -423,6 +461,11 @@ bot_message(json_t *msg)
 		addressed = 1;
 	if (!addressed) {
 		extras_message(m, 0);
+		chatmsg_free(m);
+		return;
+	}
+	/* an unknown user: a pairing code or nothing, never a job */
+	if (access_check(m) != ACCESS_OK) {
 		chatmsg_free(m);
 		return;
 	}

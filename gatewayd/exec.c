@@ -40,6 +40,7 @@ struct toolrun {
 	char		 ticket[64];	/* policyd's approval ticket */
 	char		 fname[160];
 	int		 retries;
+	int		 full;		/* "full" answers so far */
 };
 
 /*
@@ -47,6 +48,13 @@ struct toolrun {
  * (a restart): nothing ran, so the request is sent again, a while.
  */
 #define UNAVAILABLE_RETRIES	20
+/*
+ * "full": every sandbox (max-containers) is busy.  The user is told
+ * once and the request waits: tried again every FULL_EVERY seconds,
+ * for up to FULL_RETRIES times; the message is never dropped.
+ */
+#define FULL_EVERY		2
+#define FULL_RETRIES		450
 
 struct dmrate {
 	int64_t		 user;
@@ -148,13 +156,17 @@ approval_answer(int choice, void *arg)
 {
 	struct toolrun	*t = arg;
 
+	int64_t		 by = approve_presser(0);
+
 	if (choice == 0) {
 		t->approved = 1;
 		/* the ticket, not the rule: policyd checks the press */
 		json_object_set_new(t->req, "approved", json_string(
 		    t->ticket));
-		store_log(&gw.store, "user %" PRId64 " approved %s (rule %s)",
-		    t->m->user, t->name, t->rule);
+		store_log(&gw.store, "user %" PRId64 " approved %s (rule %s) "
+		    "by user %" PRId64, t->m->user, t->name, t->rule, by);
+		log_info("user %" PRId64 ": %s (rule %s) approved by user %"
+		    PRId64, t->m->user, t->name, t->rule, by);
 		if (t->status != NULL)
 			t->status(t->arg, "approved, running");
 		run_request(t);
@@ -180,23 +192,25 @@ ask_approval(struct toolrun *t, struct rpc_reply *rep)
 	const char	*what = sarg(t, "command");
 	long long	 timeout = json_integer_value(json_object_get(rep->obj,
 	    "timeout"));
-	char		*text;
+	char		*text, who[256];
+	int		 by = approve_by(t->m);
 
 	if (what == NULL)
 		what = sarg(t, "path");
 	if (timeout <= 0 || timeout > gw.conf->approval_timeout)
 		timeout = gw.conf->approval_timeout;
 	if (asprintf(&text, "\xe2\x9a\xa0\xef\xb8\x8f **Approval needed**\n"
-	    "%s\n\n%s: `%s`\nRule: %s\n\nOnly %s can answer; no answer in "
-	    "%lld s means deny.", msg != NULL ? msg : "This needs your "
-	    "approval.", t->name, what != NULL ? what : "?", t->rule,
-	    t->m->name, timeout) == -1) {
+	    "%s\n\n%s: `%s`\nRule: %s\nRequested by: %s\n\nOnly %s can "
+	    "approve; no answer in %lld s means deny.", msg != NULL ? msg :
+	    "This needs approval.", t->name, what != NULL ? what : "?",
+	    t->rule, t->m->name, approve_who(t->m, by, who, sizeof(who)),
+	    timeout) == -1) {
 		finishf(t, 1, "approval could not be asked: out of memory");
 		return;
 	}
 	if (t->status != NULL)
 		t->status(t->arg, "waiting for approval");
-	if (approve_ask(t->m, text, buttons, 2, timeout, t->ticket,
+	if (approve_ask_by(t->m, text, buttons, 2, timeout, t->ticket, by,
 	    approval_answer, t) == 0)
 		finishf(t, 1, "approval could not be asked");
 	free(text);
@@ -221,6 +235,22 @@ sandbox_done(struct rpc_reply *rep, void *arg)
 	    t->retries++ < UNAVAILABLE_RETRIES) {
 		log_info("user %lld: %s (%s), trying again",
 		    (long long)t->m->user, t->name, rep->code);
+		event_base_once(gw_base(), -1, EV_TIMEOUT, retry_cb, t, &tv);
+		return;
+	}
+	if (!rep->ok && strcmp(rep->code, "full") == 0 &&
+	    t->full++ < FULL_RETRIES) {
+		if (t->full == 1) {
+			log_info("user %lld: every sandbox is busy, waiting",
+			    (long long)t->m->user);
+			tg_send(t->m->chat, "All sandboxes are busy right now. "
+			    "Please wait: I keep your request and go on as soon "
+			    "as one is free.", t->m->group ? t->m->msgid : 0,
+			    NULL, NULL, NULL);
+			if (t->status != NULL)
+				t->status(t->arg, "waiting for a free sandbox");
+		}
+		tv.tv_sec = FULL_EVERY;
 		event_base_once(gw_base(), -1, EV_TIMEOUT, retry_cb, t, &tv);
 		return;
 	}
@@ -643,7 +673,8 @@ tool_exec(struct chatmsg *m, const char *name, json_t *args,
 		return;
 	t->peer = mp->peer;
 	t->type = mp->type;
-	t->req = json_pack("{s:I}", "user", (json_int_t)m->user);
+	t->req = json_pack("{s:I, s:s}", "user", (json_int_t)m->user, "name",
+	    m->name != NULL ? m->name : "");
 	if (t->req == NULL) {
 		finishf(t, 1, "Error: out of memory");
 		return;

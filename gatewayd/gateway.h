@@ -22,6 +22,9 @@
  *   approve.c	approvals and ask_user buttons
  *   sched.c	scheduled tasks that survive restarts
  *   extras.c	emoji reactions and group thoughts
+ *   access.c	who is served: access modes, pairing codes, admins
+ *   budget.c	daily budgets of model tokens and tool calls
+ *   admin.c	admin commands in Telegram and topshctl users
  */
 #ifndef TOPSH_GATEWAY_H
 #define TOPSH_GATEWAY_H
@@ -303,8 +306,16 @@ void	 tool_exec(struct chatmsg *, const char *, json_t *, tool_done_cb,
 
 /* approve.c */
 typedef void	(*ask_cb)(int, void *);
+/* who may press the buttons of a question */
+#define ASK_REQUESTER	0x01
+#define ASK_ADMIN	0x02
 uint32_t approve_ask(struct chatmsg *, const char *, const char **, size_t,
 	    long long, const char *, ask_cb, void *);
+uint32_t approve_ask_by(struct chatmsg *, const char *, const char **,
+	    size_t, long long, const char *, int, ask_cb, void *);
+int	 approve_by(const struct chatmsg *);
+const char *approve_who(const struct chatmsg *, int, char *, size_t);
+int64_t	 approve_presser(uint32_t);
 void	 approve_cancel(uint32_t);
 int	 approve_callback(json_t *);
 json_t	*approve_pending(int64_t);
@@ -313,6 +324,39 @@ json_t	*approve_pending(int64_t);
 void	 sched_init(void);
 char	*sched_tool(struct chatmsg *, json_t *);
 json_t	*sched_list(int64_t);
+
+/* access.c */
+enum access_verdict {
+	ACCESS_OK,		/* serve the message */
+	ACCESS_IGNORE,		/* say nothing */
+	ACCESS_ANSWERED,	/* a pairing code or a refusal was sent */
+};
+void		 access_init(void);
+enum access_verdict access_check(struct chatmsg *);
+int		 access_is_admin(int64_t);
+int		 access_is_blocked(int64_t);
+int		 access_user_allowed(int64_t);
+int		 access_chat_allowed(int64_t);
+int		 access_set(const char *, const char *, const char *, int64_t *,
+		    char *, size_t);
+json_t		*access_list(void);
+size_t		 access_count(const char *);
+int		 access_conf_check(const struct conf_gateway *, char *, size_t);
+
+/* budget.c */
+#define BUDGET_TOKENS	0
+#define BUDGET_TOOLS	1
+void		 budget_init(void);
+long long	 budget_limit(int64_t, int);
+long long	 budget_used(int64_t, int);
+int		 budget_check(int64_t, int, char *, size_t);
+void		 budget_add(int64_t, int, long long);
+long long	 budget_usage_tokens(json_t *);
+json_t		*budget_today(void);
+
+/* admin.c */
+int		 admin_command(struct chatmsg *, const char *);
+int		 admin_control(struct peer *, struct imsg *);
 
 /* extras.c */
 void	 extras_message(struct chatmsg *, int);

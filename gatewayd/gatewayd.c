@@ -29,6 +29,7 @@
 #include "privdrop.h"
 #include "proc.h"
 #include "topsh.h"
+#include "userlimit.h"
 
 #define PROMPT_MAX	(256 * 1024)
 
@@ -60,6 +61,7 @@ static const struct daemon_def def = {
 		.accepts = accepts,
 		.connects = connects,
 		.status = gatewayd_status,
+		.control = admin_control,
 		.peer_up = gatewayd_peer_up,
 		.peer_down = gatewayd_peer_down,
 	},
@@ -127,10 +129,33 @@ gw_load_prompt(const char *path, char **out)
 	return (0);
 }
 
+static const char *const user_limit_keys[] = { "model-tokens-per-day",
+	"tool-calls-per-day", NULL };
+
+/* what the keyword table cannot check: 0, or -1 with err */
+static int
+gateway_conf_check(struct conf_gateway *c, char *err, size_t errlen)
+{
+	if (access_conf_check(c, err, errlen) == -1)
+		return (-1);
+	if (userlimit_check(&c->user_limits, user_limit_keys, err,
+	    errlen) == -1)
+		return (-1);
+	return (0);
+}
+
 static int
 gatewayd_check(struct topsh_conf *conf, int verbose)
 {
-	char	*p;
+	char	*p, err[512];
+
+	if (gateway_conf_check(&conf->gateway, err, sizeof(err)) == -1) {
+		fprintf(stderr, "gatewayd: %s\n", err);
+		return (-1);
+	}
+	if (conf->gateway.access == ACCESS_OPEN)
+		fprintf(stderr, "gatewayd: warning: access open: anybody who "
+		    "finds the bot is served\n");
 
 	if (gw_load_prompt(conf->gateway.system_prompt, &p) == -1) {
 		fprintf(stderr, "gatewayd: system-prompt %s: %s\n",
@@ -294,6 +319,8 @@ gatewayd_start(struct event_base *base)
 	jobs_init(&gw.jobs, gw.conf->queue_per_user);
 	gw.users = store_users_load(&gw.store);
 	gw.offset = store_offset_load(&gw.store);
+	access_init();
+	budget_init();
 	log_info("state in %s, next update %lld", gw.statedir,
 	    (long long)gw.offset);
 	sched_init();
@@ -314,6 +341,10 @@ gatewayd_reload(struct topsh_conf *old, struct topsh_conf *new, char *err,
 		    new->gateway.system_prompt, strerror(errno));
 		return (-1);
 	}
+	if (gateway_conf_check(&new->gateway, err, errlen) == -1) {
+		free(prompt);
+		return (-1);
+	}
 	if (new->gateway.thought_interval_max <
 	    new->gateway.thought_interval_min) {
 		free(prompt);
@@ -324,6 +355,9 @@ gatewayd_reload(struct topsh_conf *old, struct topsh_conf *new, char *err,
 	free(gw.prompt);
 	gw.prompt = prompt;
 	apply_conf(&new->gateway);
+	if (gw.conf->access == ACCESS_OPEN)
+		log_warnx("access open: every Telegram user who finds the bot "
+		    "is served");
 	extras_init();
 	log_info("configuration reloaded");
 	return (0);
@@ -346,6 +380,18 @@ gatewayd_status(json_t *o)
 	json_object_set_new(o, "bot", gw.botname != NULL ?
 	    json_string(gw.botname) : json_null());
 	json_object_set_new(o, "telegram", json_string(tg_health()));
+	if (gw.conf == NULL)
+		return;
+	json_object_set_new(o, "access", json_string(gw.conf->access ==
+	    ACCESS_OPEN ? "open" : gw.conf->access == ACCESS_ALLOWLIST ?
+	    "allowlist" : "pairing"));
+	json_object_set_new(o, "admins", json_integer(gw.conf->admins.n));
+	json_object_set_new(o, "users_allowed", json_integer(
+	    access_count("allowed") + gw.conf->allow_users.n));
+	json_object_set_new(o, "users_pending", json_integer(
+	    access_count("pending")));
+	json_object_set_new(o, "users_blocked", json_integer(
+	    access_count("blocked")));
 }
 
 int

@@ -130,7 +130,7 @@ pd_audit_format(const char *kind, long long user, long long chat,
 	json_object_set_new(o, "chat", json_integer(chat));
 	json_object_set_new(o, "kind", json_string(kind));
 	json_object_set_new(o, "input", pol_json_string(input));
-	if ((r = pol_result_json(res, NULL)) != NULL) {
+	if (res != NULL && (r = pol_result_json(res, NULL)) != NULL) {
 		json_object_update(o, r);
 		json_decref(r);
 	}

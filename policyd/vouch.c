@@ -17,6 +17,7 @@
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +25,11 @@
 
 #include <jansson.h>
 
+#include "config.h"
+#include "daemon.h"
 #include "log.h"
 #include "policyd.h"
+#include "topsh.h"
 
 #define WRITERS_MAX	8192	/* users remembered; the oldest go first */
 #define TICKETS_MAX	4096	/* tickets waiting for a press */
@@ -44,6 +48,7 @@ struct ticket {
 	TAILQ_ENTRY(ticket)	 entry;
 	char			 id[TICKET_LEN + 1];
 	int64_t			 user;
+	int64_t			 chat;		/* < 0: a group */
 	char			*input;		/* kind, NUL-free key */
 	char			*rule;
 	time_t			 expires;
@@ -158,6 +163,52 @@ data_ticket(const char *data)
 	return (p);
 }
 
+static int
+is_admin(const struct cfstrlist *l, int64_t user)
+{
+	const char	*errstr;
+	size_t		 i;
+
+	for (i = 0; i < l->n; i++)
+		if (strtonum(l->v[i], 1, LLONG_MAX, &errstr) == user &&
+		    errstr == NULL)
+			return (1);
+	return (0);
+}
+
+/*
+ * May user's press approve ticket t?  topsh.conf's approve-by (the
+ * gateway section): the requester, an admin, or either; "auto" is
+ * either in private chats and admin in groups (chat ids below 0).
+ */
+static int
+may_approve(const struct ticket *t, int64_t user)
+{
+	const struct conf_gateway	*g;
+	int				 req = 1, adm = 0;
+
+	if (topsh_conf == NULL)
+		return (user == t->user);
+	g = &topsh_conf->gateway;
+	switch (g->approve_by) {
+	case APPROVE_BY_REQUESTER:
+		break;
+	case APPROVE_BY_ADMIN:
+		req = 0;
+		adm = 1;
+		break;
+	case APPROVE_BY_EITHER:
+		adm = 1;
+		break;
+	default:
+		req = t->chat >= 0;
+		adm = 1;
+		break;
+	}
+	return ((req && user == t->user) || (adm && is_admin(&g->admins,
+	    user)));
+}
+
 static void
 pressed(int64_t user, int64_t chat, const char *data, long long age)
 {
@@ -179,14 +230,13 @@ pressed(int64_t user, int64_t chat, const char *data, long long age)
 		return;
 	}
 	/*
-	 * Who may approve: the user the command was held for.  (Whether an
-	 * admin may approve for another user is gatewayd's approve-by; a
-	 * press by anyone else is recorded as not counting.)
+	 * Who may approve: approve-by (the user the command was held for,
+	 * an admin, or either); a press by anyone else does not count.
 	 */
-	if (user != t->user) {
+	if (!may_approve(t, user)) {
 		log_info("vouch: user %" PRId64 " pressed the approval of user "
-		    "%" PRId64 " (rule %s): it does not count", user, t->user,
-		    t->rule);
+		    "%" PRId64 " (rule %s): not allowed by approve-by, it does "
+		    "not count", user, t->user, t->rule);
 		return;
 	}
 	if (t->pressed_by == 0)
@@ -257,6 +307,24 @@ ticket_key(uint32_t type, json_t *req)
 	return (k);
 }
 
+/* the audit trail names who approved what */
+static void
+audit_approved(uint32_t type, json_t *req, const char *rule, int64_t by)
+{
+	json_t		*extra;
+	const char	*input;
+
+	input = json_string_value(json_object_get(req, type ==
+	    IMSG_POLICY_CHECK_FILE ? "path" : "command"));
+	extra = json_pack("{s:s, s:s, s:I}", "decision", "approved", "rule",
+	    rule, "approved_by", (json_int_t)by);
+	pd_audit_record(type == IMSG_POLICY_CHECK_FILE ? "file" : "command",
+	    json_integer_value(json_object_get(req, "user")),
+	    json_integer_value(json_object_get(req, "chat")),
+	    input != NULL ? input : "", extra, NULL);
+	json_decref(extra);
+}
+
 /*
  * An "approve" result for sandboxd: turn it into "allow" when req
  * presents a pressed ticket for the same user, input and rule; else add
@@ -293,6 +361,7 @@ pd_vouch_approval(uint32_t type, json_t *req, json_t *out)
 			    json_string("allow"));
 			json_object_set_new(out, "approved_by",
 			    json_integer(t->pressed_by));
+			audit_approved(type, req, rule, t->pressed_by);
 			ticket_free(t);
 			free(key);
 			st_approved++;
@@ -314,6 +383,7 @@ pd_vouch_approval(uint32_t type, json_t *req, json_t *out)
 	}
 	t->input = key;
 	t->user = user;
+	t->chat = json_integer_value(json_object_get(req, "chat"));
 	if (timeout <= 0)
 		timeout = 300;
 	/* a few seconds for the press to travel back */

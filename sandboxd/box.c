@@ -8,8 +8,12 @@
  * (listed with a label filter) instead of being duplicated or leaked.
  * A container is created on first use with every limit from topsh.conf
  * (no more than max-jobs being created at once; the others wait their
- * turn), started, and reaped (removed; the workspace stays) after idle-timeout
- * without use.
+ * turn), started, and reaped (removed; the workspace stays) after
+ * idle-timeout without use.  At most max-containers live at once: a new
+ * one first stops the least recently used idle container; when none is
+ * idle the request is refused with code "full" (gatewayd asks the user
+ * to wait and tries again, nothing is lost).  Each container runs under
+ * its user's own uid (uids.c) and the user's limits (user-limits).
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -28,6 +32,7 @@
 #include "log.h"
 #include "sandboxd.h"
 #include "topsh.h"
+#include "userlimit.h"
 
 struct boxwait {
 	TAILQ_ENTRY(boxwait)	 entry;
@@ -52,6 +57,69 @@ RB_GENERATE(boxtree, box, entry, box_cmp)
 static void	box_create(struct box *);
 static void	box_create_now(struct box *);
 static void	box_start(struct box *);
+static void	box_go(struct box *);
+
+/* the user's uid in the container (and owner of the workspace) */
+uid_t
+box_uid(struct box *b)
+{
+	uid_t	 uid;
+
+	if (!sbx.peruser)
+		return (sbx.cuid);
+	if (b->uid == 0 && sbx_uid_get(b->user, &uid) == 0)
+		b->uid = uid;
+	return (b->uid);
+}
+
+/* "uid:gid" for the Engine API's User fields */
+const char *
+box_user_spec(struct box *b, char *buf, size_t len)
+{
+	uid_t	 uid = box_uid(b);
+
+	snprintf(buf, len, "%u:%u", (unsigned)uid, (unsigned)(sbx.peruser ?
+	    uid : sbx.cgid));
+	return (buf);
+}
+
+void
+box_set_name(int64_t user, const char *name)
+{
+	struct box	*b;
+
+	if (name != NULL && (b = box_get(user, 1)) != NULL)
+		strlcpy(b->name, name, sizeof(b->name));
+}
+
+/* containers that exist or are on their way */
+size_t
+box_active(void)
+{
+	struct box	*b;
+	size_t		 n = 0;
+
+	RB_FOREACH(b, boxtree, &boxes)
+		if (b->state != BOX_NONE)
+			n++;
+	return (n);
+}
+
+static struct box *
+box_lru_idle(struct box *except)
+{
+	struct box	*b, *lru = NULL;
+
+	RB_FOREACH(b, boxtree, &boxes) {
+		if (b == except || b->state != BOX_RUNNING || b->nexec > 0 ||
+		    b->killers > 0 || !TAILQ_EMPTY(&b->waiters) ||
+		    !TAILQ_EMPTY(&b->held))
+			continue;
+		if (lru == NULL || b->last_used < lru->last_used)
+			lru = b;
+	}
+	return (lru);
+}
 
 /* b's creation is over (done or failed): the next one may go */
 static void
@@ -141,8 +209,14 @@ box_prepare(struct box *b, struct fserr *e)
 {
 	if (b->ws_ready)
 		return (0);
+	if (sbx.peruser && box_uid(b) == 0) {
+		sbx_fserr_set(e, "io", "no uid left in uid-range");
+		return (-1);
+	}
 	if (sbx_priv_active()) {
-		if (sbx_priv_call(PRIV_PREPARE, b->user, e) == -1)
+		if (sbx_priv_call_as(PRIV_PREPARE, b->user, sbx.peruser ?
+		    box_uid(b) + sbx.userns_offset : 0, userlimit_num(&topsh_conf->sandbox.
+		    user_limits, b->user, "disk-quota", 0), e) == -1)
 			return (-1);
 	} else if (sbx_ws_prepare(sbx.root, 0, b->user, sbx.cuid, sbx.cgid,
 	    e) == -1)
@@ -172,8 +246,10 @@ box_ws(int64_t user, int create, struct ws *ws, struct fserr *e)
 		b->ws_ready = 0;
 		return (sbx_fserr_errno(e, errno, "workspace"));
 	}
-	ws->uid = sbx.cuid;
-	ws->gid = sbx.cgid;
+	/* on the host: shifted by userns-remap's base */
+	ws->uid = box_uid(b) + (sbx.peruser ? sbx.userns_offset : 0);
+	ws->gid = sbx.peruser ? ws->uid : sbx.cgid;
+	ws->chown = sbx.can_chown;
 	ws->maxsize = topsh_conf->sandbox.max_file_size;
 	b->last_used = time(NULL);
 	return (0);
@@ -207,6 +283,49 @@ box_ensure(int64_t user, box_cb cb, void *arg)
 		log_warnx("user %" PRId64 ": workspace: %s", b->user, e.msg);
 		b->state = BOX_NONE;
 		box_notify(b, e.code, e.msg);
+		return;
+	}
+	box_go(b);
+}
+
+static void
+evicted(struct box *gone, const char *code, const char *msg, void *arg)
+{
+	struct box	*b = arg;
+
+	if (b->state != BOX_STARTING)
+		return;
+	if (code != NULL) {
+		b->state = BOX_NONE;
+		box_notify(b, code, msg);
+		return;
+	}
+	box_go(b);
+}
+
+/* within max-containers: start b, after stopping the LRU idle one */
+static void
+box_go(struct box *b)
+{
+	long long	 max = topsh_conf->sandbox.max_containers;
+	struct box	*lru;
+	char		 msg[160];
+
+	if (max > 0 && box_active() > (size_t)max) {
+		if ((lru = box_lru_idle(b)) != NULL) {
+			log_info("max-containers %lld reached: stopping the "
+			    "container of user %" PRId64 " (idle %llds) for "
+			    "user %" PRId64, max, lru->user,
+			    (long long)(time(NULL) - lru->last_used), b->user);
+			box_kill(lru->user, evicted, b);
+			return;
+		}
+		log_info("max-containers %lld reached and none is idle: user %"
+		    PRId64 " waits", max, b->user);
+		b->state = BOX_NONE;
+		snprintf(msg, sizeof(msg), "all %lld sandboxes are busy; try "
+		    "again shortly", max);
+		box_notify(b, "full", msg);
 		return;
 	}
 	if (b->id[0] != '\0')
@@ -339,27 +458,37 @@ box_spec(struct box *b)
 	const struct conf_sandbox	*c = &topsh_conf->sandbox;
 	char				 bind[PATH_MAX + 64], tmpfs[256];
 	char				 user[64], uid[32], port[32];
+	char				 pw[PATH_MAX], gr[PATH_MAX];
+	char				 pwb[PATH_MAX + 32], grb[PATH_MAX + 32];
+	char				 env[3][160], cpus[32];
 	char				 net[96];
 	json_t				*o, *hc, *labels, *exposed, *pb;
+	uid_t				 cu = box_uid(b);
+	gid_t				 cg = sbx.peruser ? cu : sbx.cgid;
+	long long			 mem, pids;
+	double				 ncpu = c->cpus;
 	int				 i, first;
 
+	mem = userlimit_num(&c->user_limits, b->user, "memory", c->memory);
+	pids = userlimit_num(&c->user_limits, b->user, "pids", c->pids);
+	if (userlimit_get(&c->user_limits, b->user, "cpus", cpus,
+	    sizeof(cpus)) && strtod(cpus, NULL) > 0)
+		ncpu = strtod(cpus, NULL);
 	snprintf(bind, sizeof(bind), "%s/%" PRId64 "/" WS_DIR ":"
 	    WS_MOUNTPATH ":rw", sbx.root, b->user);
 	snprintf(tmpfs, sizeof(tmpfs), "rw,nosuid,nodev,size=%lld,uid=%u,"
-	    "gid=%u,mode=1777", c->tmpfs_size, (unsigned)sbx.cuid,
-	    (unsigned)sbx.cgid);
-	snprintf(user, sizeof(user), "%u:%u", (unsigned)sbx.cuid,
-	    (unsigned)sbx.cgid);
+	    "gid=%u,mode=1777", c->tmpfs_size, (unsigned)cu, (unsigned)cg);
+	snprintf(user, sizeof(user), "%u:%u", (unsigned)cu, (unsigned)cg);
 	snprintf(uid, sizeof(uid), "%" PRId64, b->user);
 	labels = json_pack("{s:s, s:s, s:s, s:s}", "topsh.user", uid,
 	    "topsh.root", sbx.root, "topsh.version", TOPSH_VERSION_STR,
 	    "topsh.runtime", runtime_name());
 	hc = json_pack("{s:I, s:I, s:I, s:I, s:[s], s:[s], s:b, s:{s:s},"
 	    " s:[s], s:s, s:b, s:{s:s}, s:s}",
-	    "Memory", (json_int_t)c->memory,
-	    "MemorySwap", (json_int_t)c->memory,
-	    "NanoCpus", (json_int_t)(c->cpus * 1e9),
-	    "PidsLimit", (json_int_t)runtime_host_pids(c->pids),
+	    "Memory", (json_int_t)mem,
+	    "MemorySwap", (json_int_t)mem,
+	    "NanoCpus", (json_int_t)(ncpu * 1e9),
+	    "PidsLimit", (json_int_t)runtime_host_pids(pids),
 	    "CapDrop", "ALL",
 	    "SecurityOpt", "no-new-privileges",
 	    "ReadonlyRootfs", 1,
@@ -380,19 +509,44 @@ box_spec(struct box *b)
 	if (runtime_gvisor())
 		json_array_append_new(json_object_get(hc, "Ulimits"),
 		    json_pack("{s:s, s:I, s:I}", "Name", "nproc", "Soft",
-		    (json_int_t)c->pids, "Hard", (json_int_t)c->pids));
+		    (json_int_t)pids, "Hard", (json_int_t)pids));
 	json_object_set_new(hc, "LogConfig", json_pack("{s:s}", "Type",
 	    "none"));
-	o = json_pack("{s:s, s:[s, s], s:s, s:s, s:[s], s:o, s:o}",
+	/* the user's own passwd and group entries; a git identity */
+	snprintf(env[0], sizeof(env[0]), "USER=u%" PRId64, b->user);
+	snprintf(env[1], sizeof(env[1]), "LOGNAME=u%" PRId64, b->user);
+	snprintf(env[2], sizeof(env[2]), "EMAIL=u%" PRId64
+	    "@users.topsh.invalid", b->user);
+	o = json_pack("{s:s, s:[s, s], s:s, s:s, s:[s, s, s, s], s:o, s:o}",
 	    "Image", c->image,
 	    "Cmd", "sleep", "2147483647",
 	    "User", user,
 	    "WorkingDir", WS_MOUNTPATH,
-	    "Env", "HOME=" WS_MOUNTPATH,
+	    "Env", "HOME=" WS_MOUNTPATH, env[0], env[1], env[2],
 	    "Labels", labels,
 	    "HostConfig", hc);
 	if (o == NULL)
 		return (NULL);
+	if (sbx.peruser) {
+		if (sbx_passwd_write(daemon_statedir(), b->user, cu, b->name,
+		    pw, sizeof(pw), gr, sizeof(gr)) == -1) {
+			log_warn("user %" PRId64 ": passwd file", b->user);
+			json_decref(o);
+			return (NULL);
+		}
+		snprintf(pwb, sizeof(pwb), "%s:/etc/passwd:ro", pw);
+		snprintf(grb, sizeof(grb), "%s:/etc/group:ro", gr);
+		json_array_append_new(json_object_get(hc, "Binds"),
+		    json_string(pwb));
+		json_array_append_new(json_object_get(hc, "Binds"),
+		    json_string(grb));
+		snprintf(uid, sizeof(uid), "%u", (unsigned)cu);
+		json_object_set_new(labels, "topsh.uid", json_string(uid));
+		snprintf(pwb, sizeof(pwb), "%s/%" PRId64 "/" WS_DIR, sbx.root,
+		    b->user);
+		sbx_gitconfig_default(pwb, cu + sbx.userns_offset, b->name,
+		    b->user);
+	}
 	if (strcmp(c->network, "none") != 0 && c->ports_per_user > 0 &&
 	    sbx.ports != NULL && sbx_ports_get(sbx.ports, b->user, 1,
 	    &first) == 0) {
@@ -519,6 +673,10 @@ remove_done(const struct dresp *r, void *arg)
 	log_info("user %" PRId64 ": container %.12s removed", b->user, b->id);
 	b->id[0] = '\0';
 	b->state = BOX_NONE;
+	if (sbx.ports != NULL && b->port_first != -1) {
+		sbx_ports_put(sbx.ports, b->user);
+		b->port_first = -1;
+	}
 	if (sbx_net_per_user() && TAILQ_EMPTY(&b->waiters))
 		sbx_net_remove(b->user);
 	if (sbx_priv_active() && b->ws_ready && TAILQ_EMPTY(&b->waiters)) {
@@ -571,6 +729,61 @@ box_kill(int64_t user, box_cb cb, void *arg)
 		if (cb != NULL)
 			cb(NULL, "docker", "cannot start a request", arg);
 	}
+}
+
+struct rmctx {
+	int64_t		 user;
+	int		 workspace;
+	box_cb		 cb;
+	void		*arg;
+};
+
+static void
+remove_user_killed(struct box *gone, const char *code, const char *msg,
+    void *arg)
+{
+	struct rmctx	*r = arg;
+	struct box	*b = box_get(r->user, 0);
+	struct fserr	 e;
+
+	if (code != NULL && strcmp(code, "not-found") != 0) {
+		r->cb(NULL, code, msg, r->arg);
+		free(r);
+		return;
+	}
+	if (r->workspace) {
+		if (b != NULL)
+			b->ws_ready = 0;
+		if ((sbx_priv_active() ? sbx_priv_call(PRIV_REMOVE, r->user,
+		    &e) : sbx_ws_remove(sbx.root, r->user, &e)) == -1) {
+			log_warnx("user %" PRId64 ": removing the workspace: "
+			    "%s", r->user, e.msg);
+			r->cb(NULL, e.code, e.msg, r->arg);
+			free(r);
+			return;
+		}
+		log_info("user %" PRId64 ": workspace moved to %s/.removed",
+		    r->user, sbx.root);
+	}
+	r->cb(b, NULL, NULL, r->arg);
+	free(r);
+}
+
+/* topshctl users block|remove: stop the container, maybe trash the ws */
+void
+box_remove_user(int64_t user, int workspace, box_cb cb, void *arg)
+{
+	struct rmctx	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		cb(NULL, "io", "out of memory", arg);
+		return;
+	}
+	r->user = user;
+	r->workspace = workspace;
+	r->cb = cb;
+	r->arg = arg;
+	box_kill(user, remove_user_killed, r);
 }
 
 void

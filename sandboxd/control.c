@@ -130,6 +130,26 @@ kill_done(struct box *b, const char *code, const char *msg, void *arg)
 }
 
 static void
+remove_done(struct box *b, const char *code, const char *msg, void *arg)
+{
+	struct reqctx	*rc = arg;
+	json_t		*o;
+
+	if (code != NULL)
+		sbx_reply_error(rc, code, msg);
+	else {
+		o = json_pack("{s:I, s:s}", "user", (json_int_t)rc->user,
+		    "state", json_is_true(json_object_get(rc->req,
+		    "workspace")) ? "container stopped, workspace in "
+		    "WORKSPACE-ROOT/.removed" : "container stopped");
+		sbx_reply(rc, IMSG_CTL_DATA, -1, o);
+		json_decref(o);
+		sbx_reply_ctl_end(rc);
+	}
+	sbx_reqctx_free(rc);
+}
+
+static void
 ctl_trash_purge(struct reqctx *rc)
 {
 	struct fserr	 e;
@@ -269,7 +289,7 @@ sbx_dispatch_control(struct peer *p, struct imsg *imsg)
 	json_t		*req;
 	int64_t		 user = 0;
 
-	if (type < IMSG_CTL_SANDBOX_LIST || type > IMSG_CTL_SANDBOX_STOP) {
+	if (type < IMSG_CTL_SANDBOX_LIST || type > IMSG_CTL_SANDBOX_REMOVE_USER) {
 		log_warnx("control: unexpected message type %u", type);
 		return (-1);
 	}
@@ -314,6 +334,13 @@ sbx_dispatch_control(struct peer *p, struct imsg *imsg)
 		log_info("control: stop background jobs of user %" PRId64,
 		    user);
 		sbx_jobs_stop(rc);
+		break;
+	case IMSG_CTL_SANDBOX_REMOVE_USER:
+		log_info("control: %s user %" PRId64, json_is_true(
+		    json_object_get(rc->req, "workspace")) ? "remove" : "stop",
+		    user);
+		box_remove_user(user, json_is_true(json_object_get(rc->req,
+		    "workspace")), remove_done, rc);
 		break;
 	}
 	return (0);

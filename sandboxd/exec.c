@@ -362,8 +362,7 @@ exec_boxready(struct box *b, const char *code, const char *msg, void *arg)
 	TAILQ_INSERT_TAIL(&b->execs, er, entry);
 	er->attached = 1;
 	snprintf(env, sizeof(env), "TOPSH_EXEC=%s", er->tag);
-	snprintf(user, sizeof(user), "%u:%u", (unsigned)sbx.cuid,
-	    (unsigned)sbx.cgid);
+	box_user_spec(b, user, sizeof(user));
 	body = json_pack("{s:b, s:b, s:b, s:b, s:[s, s, s], s:s, s:[s], "
 	    "s:s}", "AttachStdin", 0, "AttachStdout", 1, "AttachStderr", 1,
 	    "Tty", 0, "Cmd", "sh", "-c", er->command,

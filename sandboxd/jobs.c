@@ -169,8 +169,8 @@ sbx_jobs_list(struct box *b, void (*cb)(json_t *, const char *, void *),
 	pc->box = b;
 	pc->cb = cb;
 	pc->arg = arg;
-	snprintf(user, sizeof(user), "%u:%u", (unsigned)sbx.cuid,
-	    (unsigned)sbx.cgid);
+	/* the user's own uid (uid-range), as the commands run */
+	box_user_spec(b, user, sizeof(user));
 	body = json_pack("{s:b, s:b, s:[s, s, s, s], s:s}", "AttachStdout", 1,
 	    "AttachStderr", 1, "Cmd", "sh", "-c", ps_script, "topsh-ps",
 	    "User", user);

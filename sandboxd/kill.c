@@ -191,8 +191,7 @@ sbx_kill_start(struct box *b, json_t *keep, void (*done)(void *), void *arg)
 	    "topsh-kill");
 	json_array_extend(cmd, keep);
 	json_decref(keep);
-	snprintf(user, sizeof(user), "%u:%u", (unsigned)sbx.cuid,
-	    (unsigned)sbx.cgid);
+	box_user_spec(b, user, sizeof(user));
 	body = json_pack("{s:b, s:b, s:o, s:s}", "AttachStdout", 1,
 	    "AttachStderr", 1, "Cmd", cmd, "User", user);
 	snprintf(path, sizeof(path), "/containers/%s/exec", b->id);

@@ -1,7 +1,8 @@
 /*
  * ports.c - the published-port pool.  port-range is cut into slots of
  * ports-per-user consecutive ports; a user gets the lowest free slot on
- * first use and keeps it.  Assignments live in STATEDIR/sandbox-ports
+ * first use and keeps it while the container lives: a reaped or killed
+ * container gives its slot back.  Assignments live in STATEDIR/sandbox-ports
  * ("user slot" lines, rewritten atomically), so a restart never hands a
  * user's ports to somebody else.
  */
@@ -184,4 +185,20 @@ sbx_ports_get(struct portpool *pp, int64_t user, int alloc, int *first)
 	}
 	*first = pp->lo + slot * pp->per;
 	return (0);
+}
+
+/* the user's container is gone: the slot goes back to the pool */
+void
+sbx_ports_put(struct portpool *pp, int64_t user)
+{
+	struct portent	 key, *pe;
+
+	key.user = user;
+	if ((pe = RB_FIND(porttree, &pp->tree, &key)) == NULL)
+		return;
+	RB_REMOVE(porttree, &pp->tree, pe);
+	pp->used[pe->slot / 8] &= ~(1 << (pe->slot % 8));
+	free(pe);
+	if (pp->path[0] != '\0')
+		(void)ports_save(pp);
 }

@@ -27,11 +27,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -39,7 +41,9 @@
 
 struct priv_msg {
 	int32_t		 op;
+	uint32_t	 uid;		/* owner of the workspace */
 	int64_t		 user;
+	int64_t		 quota;		/* the user's disk-quota */
 };
 
 struct priv_ans {
@@ -49,6 +53,7 @@ struct priv_ans {
 };
 
 static int	 priv_fd = -1;
+static uid_t	 priv_lo, priv_hi;	/* uid-range, for the helper */
 
 int
 sbx_priv_active(void)
@@ -164,10 +169,22 @@ make_image(const char *img, long long size, uid_t uid, gid_t gid,
  * Make WORKSPACE-ROOT/USER/{ws,trash}, on its own ext4 image when quota
  * is set.  Idempotent.
  */
+static uid_t	chown_uid;
+static gid_t	chown_gid;
+
+static int
+chown_one(const char *path, const struct stat *st, int type,
+    struct FTW *ftw)
+{
+	(void)lchown(path, chown_uid, chown_gid);
+	return (0);
+}
+
 int
 sbx_ws_prepare(const char *root, long long quota, int64_t user, uid_t uid,
     gid_t gid, struct fserr *e)
 {
+	struct stat	 st;
 	static const char *const mount[] = { "/bin/mount", "/usr/bin/mount",
 	    NULL };
 	char	 dir[PATH_MAX - 16], img[PATH_MAX], sub[PATH_MAX];
@@ -191,6 +208,14 @@ sbx_ws_prepare(const char *root, long long quota, int64_t user, uid_t uid,
 			return (-1);
 	}
 	snprintf(sub, sizeof(sub), "%s/" WS_DIR, dir);
+	/* a workspace from before per-user uids: hand it all over */
+	if (geteuid() == 0 && lstat(sub, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    st.st_uid != uid) {
+		chown_uid = uid;
+		chown_gid = gid;
+		if (nftw(sub, chown_one, 16, FTW_PHYS | FTW_MOUNT) == -1)
+			log_warn("chown %s", sub);
+	}
 	if (mkdir_owned(sub, 0755, uid, gid, e) == -1)
 		return (-1);
 	snprintf(sub, sizeof(sub), "%s/" WS_TRASH, dir);
@@ -210,6 +235,46 @@ sbx_ws_release(const char *root, int64_t user, struct fserr *e)
 	if (umount2(dir, UMOUNT_NOFOLLOW) == -1 &&
 	    umount2(dir, MNT_DETACH | UMOUNT_NOFOLLOW) == -1)
 		return (sbx_fserr_errno(e, errno, dir));
+	return (0);
+}
+
+/*
+ * users remove: the workspace (and its image) leave for
+ * WORKSPACE-ROOT/.removed/USER.EPOCH, where no container sees them;
+ * the operator deletes them for good.
+ */
+int
+sbx_ws_remove(const char *root, int64_t user, struct fserr *e)
+{
+	char		 dir[PATH_MAX], img[PATH_MAX], trash[PATH_MAX];
+	char		 to[PATH_MAX + 64];
+	long long	 now = (long long)time(NULL);
+	struct stat	 st;
+
+	if (user <= 0 || snprintf(dir, sizeof(dir), "%s/%" PRId64, root,
+	    user) >= (int)sizeof(dir) || snprintf(img, sizeof(img),
+	    "%s/%" PRId64 ".img", root, user) >= (int)sizeof(img) ||
+	    snprintf(trash, sizeof(trash), "%s/.removed", root) >=
+	    (int)sizeof(trash)) {
+		sbx_fserr_set(e, "invalid", "bad workspace name");
+		return (-1);
+	}
+	if (sbx_ws_release(root, user, e) == -1)
+		return (-1);
+	if (mkdir(trash, 0700) == -1 && errno != EEXIST)
+		return (sbx_fserr_errno(e, errno, trash));
+	if (lstat(dir, &st) == 0) {
+		snprintf(to, sizeof(to), "%s/%" PRId64 ".%lld", trash, user,
+		    now);
+		if (rename(dir, to) == -1)
+			return (sbx_fserr_errno(e, errno, dir));
+	}
+	if (lstat(img, &st) == 0) {
+		snprintf(to, sizeof(to), "%s/%" PRId64 ".%lld.img", trash, user,
+		    now);
+		if (rename(img, to) == -1)
+			return (sbx_fserr_errno(e, errno, img));
+	}
 	return (0);
 }
 
@@ -238,10 +303,23 @@ priv_main(int fd, const char *root, long long quota, uid_t uid, gid_t gid)
 		memset(&e, 0, sizeof(e));
 		switch (m.op) {
 		case PRIV_PREPARE:
-			r = sbx_ws_prepare(root, quota, m.user, uid, gid, &e);
+			/* the default owner, or one of uid-range */
+			if (m.uid != 0 && m.uid != uid && (priv_lo == 0 ||
+			    m.uid < priv_lo || m.uid > priv_hi)) {
+				r = -1;
+				sbx_fserr_set(&e, "invalid", "uid %u is outside "
+				    "uid-range", (unsigned)m.uid);
+				break;
+			}
+			r = sbx_ws_prepare(root, m.quota > 0 && quota > 0 ?
+			    m.quota : quota, m.user, m.uid != 0 ? m.uid : uid,
+			    m.uid != 0 ? m.uid : gid, &e);
 			break;
 		case PRIV_RELEASE:
 			r = sbx_ws_release(root, m.user, &e);
+			break;
+		case PRIV_REMOVE:
+			r = sbx_ws_remove(root, m.user, &e);
 			break;
 		case PRIV_NOFORWARD:
 			r = sbx_net_noforward(m.user, &e);
@@ -262,7 +340,8 @@ priv_main(int fd, const char *root, long long quota, uid_t uid, gid_t gid)
 
 /* in the privileged parent, before the drop: fork the helper */
 int
-sbx_priv_start(const char *root, long long quota, uid_t uid, gid_t gid)
+sbx_priv_start(const char *root, long long quota, uid_t uid, gid_t gid,
+    uid_t lo, uid_t hi)
 {
 	int	sp[2];
 	pid_t	pid;
@@ -271,6 +350,8 @@ sbx_priv_start(const char *root, long long quota, uid_t uid, gid_t gid)
 		log_warn("mkdir %s", root);
 		return (-1);
 	}
+	priv_lo = lo;
+	priv_hi = hi;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
 		return (-1);
 	switch ((pid = fork())) {
@@ -295,6 +376,14 @@ sbx_priv_start(const char *root, long long quota, uid_t uid, gid_t gid)
 int
 sbx_priv_call(int op, int64_t user, struct fserr *e)
 {
+	return (sbx_priv_call_as(op, user, 0, 0, e));
+}
+
+/* the same with the workspace's owner and quota (0: the defaults) */
+int
+sbx_priv_call_as(int op, int64_t user, uid_t uid, long long quota,
+    struct fserr *e)
+{
 	static char	 code[16];
 	struct priv_msg	 m;
 	struct priv_ans	 a;
@@ -303,6 +392,8 @@ sbx_priv_call(int op, int64_t user, struct fserr *e)
 	memset(&m, 0, sizeof(m));
 	m.op = op;
 	m.user = user;
+	m.uid = uid;
+	m.quota = quota;
 	if (send(priv_fd, &m, sizeof(m), MSG_NOSIGNAL) != (ssize_t)sizeof(m))
 		goto gone;
 	do

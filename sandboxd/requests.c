@@ -233,6 +233,9 @@ user_vouched(const struct polres *res, void *arg)
 		sbx_reqctx_free(rc);
 		return;
 	}
+	/* the user's display name: the gecos field of a new container */
+	if (sbx_get_str(rc->req, "name") != NULL)
+		box_set_name(rc->user, sbx_get_str(rc->req, "name"));
 	if (rc->type == IMSG_SANDBOX_EXEC)
 		sbx_do_exec(rc);
 	else if (rc->type == IMSG_SANDBOX_PORTS)

@@ -5,6 +5,8 @@
  */
 #include <sys/types.h>
 
+#include <linux/capability.h>
+
 #include <errno.h>
 #include <inttypes.h>
 #include <pwd.h>
@@ -24,6 +26,8 @@
 #include "proc.h"
 #include "sandboxd.h"
 #include "topsh.h"
+#include "privdrop.h"
+#include "userlimit.h"
 
 struct sbx		 sbx;
 static struct portpool	 portpool;
@@ -126,6 +130,10 @@ sandboxd_status(json_t *o)
 	json_object_set_new(o, "containers", json_integer(n));
 	json_object_set_new(o, "running", json_integer(running));
 	json_object_set_new(o, "quota", json_boolean(sbx.quota));
+	json_object_set_new(o, "max_containers", json_integer(
+	    topsh_conf->sandbox.max_containers));
+	json_object_set_new(o, "uids", json_string(sbx.peruser ? "per-user" :
+	    "shared"));
 }
 
 /* the engine is (back) up: learn its runtimes, then adopt */
@@ -148,11 +156,15 @@ hash_str(const char *s)
 	return (h);
 }
 
+static const char *const user_limit_keys[] = { "memory", "cpus",
+	"disk-quota", "pids", NULL };
+
 /* -n: what the keyword table cannot say alone */
 static int
 sandboxd_check(struct topsh_conf *conf, int verbose)
 {
 	const struct conf_sandbox	*c = &conf->sandbox;
+	char				 err[512];
 	uint32_t			 base, nsub;
 	int				 bad = 0;
 
@@ -190,6 +202,11 @@ sandboxd_check(struct topsh_conf *conf, int verbose)
 		    "ext4 file system\n");
 		bad = 1;
 	}
+	if (userlimit_check(&c->user_limits, user_limit_keys, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "sandbox: %s\n", err);
+		bad = 1;
+	}
 	return (bad ? -1 : 0);
 }
 
@@ -215,10 +232,39 @@ sandboxd_init(struct topsh_conf *conf, struct event_base *base)
 		uid = 65534;
 	sbx.cuid = uid;
 	sbx.cgid = (pw = getpwuid(uid)) != NULL ? pw->pw_gid : (gid_t)uid;
+	/*
+	 * Root: each user gets an own uid from uid-range (unless one
+	 * container-uid is configured), and sandboxd keeps the three
+	 * capabilities it needs to create files for that uid in the
+	 * workspaces: CAP_CHOWN, CAP_FOWNER, CAP_DAC_OVERRIDE.
+	 */
+	if (daemon_privileged() && c->container_uid == 0) {
+		uid_t	 av[4];
+
+		av[0] = daemon_uid(PROC_SANDBOXD);
+		av[1] = daemon_uid(PROC_GATEWAYD);
+		av[2] = daemon_uid(PROC_PROXYD);
+		av[3] = daemon_uid(PROC_POLICYD);
+		snprintf(path, sizeof(path), "%s", daemon_statedir());
+		if (sbx_uids_init((uid_t)c->uid_range[0],
+		    (uid_t)c->uid_range[1], av, 4, path) == -1) {
+			log_warnx("cannot load %s/uids", path);
+			return (-1);
+		}
+		sbx.peruser = 1;
+		sbx.userns_offset = (uid_t)c->userns_offset;
+	}
+	if (daemon_privileged()) {
+		sbx.can_chown = 1;
+		privdrop_keepcaps((1ULL << CAP_CHOWN) | (1ULL << CAP_FOWNER) |
+		    (1ULL << CAP_DAC_OVERRIDE));
+	}
 	if (daemon_privileged()) {
 		sbx.quota = c->disk_quota > 0;
 		if (sbx_priv_start(sbx.root, c->disk_quota, sbx.cuid,
-		    sbx.cgid) == -1) {
+		    sbx.cgid, sbx.peruser ? (uid_t)c->uid_range[0] +
+		    sbx.userns_offset : 0, sbx.peruser ? (uid_t)c->uid_range[1] +
+		    sbx.userns_offset : 0) == -1) {
 			log_warn("cannot start the workspace helper");
 			return (-1);
 		}
@@ -238,9 +284,15 @@ sandboxd_init(struct topsh_conf *conf, struct event_base *base)
 		return (-1);
 	}
 	sbx.ports = &portpool;
-	log_info("containers run as %u:%u from image %s; workspaces in %s%s",
-	    (unsigned)sbx.cuid, (unsigned)sbx.cgid, c->image, sbx.root,
-	    sbx.quota ? " (quota)" : "");
+	if (sbx.peruser)
+		log_info("containers run as each user's own uid from %d:%d, "
+		    "image %s; workspaces in %s%s", c->uid_range[0],
+		    c->uid_range[1], c->image, sbx.root, sbx.quota ?
+		    " (quota)" : "");
+	else
+		log_info("containers run as %u:%u from image %s; workspaces in "
+		    "%s%s", (unsigned)sbx.cuid, (unsigned)sbx.cgid, c->image,
+		    sbx.root, sbx.quota ? " (quota)" : "");
 	if (strcmp(c->network, SBX_NET_PER_USER) == 0 && !daemon_privileged())
 		log_warnx("network per-user without root: users' bridges "
 		    "keep forwarding, so isolation relies on the engine's "
@@ -308,10 +360,13 @@ sandboxd_reload(struct topsh_conf *old, struct topsh_conf *new,
 	    new->sandbox.port_range[0] || old->sandbox.port_range[1] !=
 	    new->sandbox.port_range[1] || old->sandbox.ports_per_user !=
 	    new->sandbox.ports_per_user || old->sandbox.container_uid !=
-	    new->sandbox.container_uid) {
+	    new->sandbox.container_uid || old->sandbox.uid_range[0] !=
+	    new->sandbox.uid_range[0] || old->sandbox.uid_range[1] !=
+	    new->sandbox.uid_range[1] || old->sandbox.userns_offset !=
+	    new->sandbox.userns_offset) {
 		snprintf(err, errlen, "workspace-root, docker-socket, "
-		    "disk-quota, port-range, ports-per-user and container-uid "
-		    "need a restart");
+		    "disk-quota, port-range, ports-per-user, container-uid, "
+		    "uid-range and userns-offset need a restart");
 		return (-1);
 	}
 	if (strcmp(old->sandbox.image, new->sandbox.image) != 0)

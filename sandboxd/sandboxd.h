@@ -23,6 +23,7 @@
  *   demux.c	the Engine API stdout/stderr stream format
  *   outcap.c	head-and-tail output capture, UTF-8 clean-up
  *   b64.c	base64
+ *   uids.c	each user's own host uid, the container's passwd
  */
 #ifndef SANDBOXD_H
 #define SANDBOXD_H
@@ -43,6 +44,9 @@ struct sbx {
 	char		 prefix[32];	/* container names: PREFIX-USER */
 	char		 root[PATH_MAX];	/* workspace-root */
 	int		 quota;		/* workspaces are size-limited images */
+	int		 peruser;	/* each user has an own uid (uids.c) */
+	uid_t		 userns_offset;	/* host uid = container uid + this */
+	int		 can_chown;	/* root, or CAP_CHOWN kept */
 	struct portpool	*ports;
 };
 extern struct sbx	 sbx;
@@ -98,6 +102,14 @@ struct portpool {
 int	 sbx_ports_init(struct portpool *, int, int, int, const char *);
 void	 sbx_ports_free(struct portpool *);
 int	 sbx_ports_get(struct portpool *, int64_t, int, int *);
+void	 sbx_ports_put(struct portpool *, int64_t);
+
+/* uids.c */
+int	 sbx_uids_init(uid_t, uid_t, const uid_t *, size_t, const char *);
+int	 sbx_uid_get(int64_t, uid_t *);
+int	 sbx_passwd_write(const char *, int64_t, uid_t, const char *, char *,
+	    size_t, char *, size_t);
+void	 sbx_gitconfig_default(const char *, uid_t, const char *, int64_t);
 
 /* fileops.c */
 #define WS_DIR		"ws"		/* bind-mounted at /workspace */
@@ -115,8 +127,9 @@ struct ws {
 	int64_t		 user;
 	int		 rootfd;	/* O_PATH of .../USER/ws */
 	int		 trashfd;	/* O_PATH of .../USER/trash */
-	uid_t		 uid;		/* owner of new entries when root */
+	uid_t		 uid;		/* owner of new entries when chown */
 	gid_t		 gid;
+	int		 chown;		/* we may chown (root or CAP_CHOWN) */
 	long long	 maxsize;	/* max-file-size */
 };
 
@@ -282,6 +295,8 @@ struct box {
 	int		 port_first;	/* -1 none */
 	int		 ws_ready;
 	int		 killers;	/* process killers running */
+	uid_t		 uid;		/* the user's own, 0 until known */
+	char		 name[128];	/* Telegram name: the gecos field */
 	int		 creating;	/* holds a creation place */
 	TAILQ_ENTRY(box) centry;	/* waiting for a creation place */
 	int		 cwaiting;
@@ -308,6 +323,11 @@ void	 box_kill(int64_t, box_cb, void *);
 int	 box_ws(int64_t, int, struct ws *, struct fserr *);
 const char *box_name(int64_t, char *, size_t);
 void	 box_reap(void);
+uid_t	 box_uid(struct box *);
+const char *box_user_spec(struct box *, char *, size_t);
+void	 box_set_name(int64_t, const char *);
+size_t	 box_active(void);
+void	 box_remove_user(int64_t, int, box_cb, void *);
 
 /* exec.c */
 #define EXEC_MAX_COMMAND	12288	/* fits policyd's 16 KiB frames */
@@ -345,14 +365,17 @@ int	 sbx_net_noforward(int64_t, struct fserr *);
 void	 sbx_net_remove(int64_t);
 
 /* priv.c */
-int	 sbx_priv_start(const char *, long long, uid_t, gid_t);
+int	 sbx_priv_start(const char *, long long, uid_t, gid_t, uid_t, uid_t);
 int	 sbx_priv_active(void);
 int	 sbx_priv_call(int, int64_t, struct fserr *);
+int	 sbx_priv_call_as(int, int64_t, uid_t, long long, struct fserr *);
 int	 sbx_ws_prepare(const char *, long long, int64_t, uid_t, gid_t,
 	    struct fserr *);
 int	 sbx_ws_release(const char *, int64_t, struct fserr *);
+int	 sbx_ws_remove(const char *, int64_t, struct fserr *);
 #define PRIV_PREPARE	1
 #define PRIV_RELEASE	2
-#define PRIV_NOFORWARD	3
+#define PRIV_REMOVE	3
+#define PRIV_NOFORWARD	4
 
 #endif

@@ -217,6 +217,7 @@ int
 sbx_trash_purge(struct ws *ws, const char *id, int *count, struct fserr *e)
 {
 	struct dirent	*de;
+	struct stat	 st;
 	DIR		*d;
 	int		 fd;
 
@@ -226,7 +227,9 @@ sbx_trash_purge(struct ws *ws, const char *id, int *count, struct fserr *e)
 			sbx_fserr_set(e, "invalid", "bad trash id");
 			return (-1);
 		}
-		if (faccessat(ws->trashfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == -1)
+		/* fstatat, not faccessat: access(2) checks ignore the
+		 * capabilities that reach files of the user's own uid */
+		if (fstatat(ws->trashfd, id, &st, AT_SYMLINK_NOFOLLOW) == -1)
 			return (sbx_fserr_errno(e, errno, id));
 		if (rm_tree(ws->trashfd, id, 0) == -1)
 			return (sbx_fserr_errno(e, errno, id));

@@ -134,11 +134,11 @@ sbx_ws_close(struct ws *ws)
 	ws->rootfd = ws->trashfd = -1;
 }
 
-/* new entries belong to the container user when we are root */
+/* new entries belong to the container user when we may chown */
 void
 sbx_ws_chown(struct ws *ws, int dirfd, const char *name)
 {
-	if (geteuid() == 0)
+	if (ws->chown)
 		(void)fchownat(dirfd, name, ws->uid, ws->gid,
 		    AT_SYMLINK_NOFOLLOW);
 }

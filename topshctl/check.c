@@ -387,6 +387,28 @@ check_model(struct ctx *c)
 		    c->conf->proxy.llm_model);
 }
 
+/* ---- who the bot serves ---- */
+
+static void
+check_access(struct ctx *c)
+{
+	const struct conf_gateway	*g = &c->conf->gateway;
+
+	if (g->access == ACCESS_OPEN)
+		res(c, WARN, "access", "set gateway { access pairing } or "
+		    "allowlist", "access open: every Telegram user who finds "
+		    "the bot gets a container and model calls");
+	else if (g->admins.n == 0)
+		res(c, WARN, "access", "set gateway { admins ID }",
+		    "access %s with no admins: only topshctl users can let "
+		    "anyone in", g->access == ACCESS_PAIRING ? "pairing" :
+		    "allowlist");
+	else
+		res(c, OK, "access", NULL, "access %s, %zu admin%s",
+		    g->access == ACCESS_PAIRING ? "pairing" : "allowlist",
+		    g->admins.n, g->admins.n == 1 ? "" : "s");
+}
+
 /* ---- Docker: the socket, the engine, the image ---- */
 
 /* one HTTP/1.0 request on docker.sock; the status code, or -1 */
@@ -773,6 +795,7 @@ static const struct check {
 	{ "dirs",	CHECK_ALL,			1, check_dirs },
 	{ "secrets",	CHECK_ALL,			1, check_secrets },
 	{ "model",	CHECK_ALL,			1, check_model },
+	{ "access",	CHECK_ALL,			1, check_access },
 	{ "docker",	CHECK_ALL | CHECK_STATUS,	1, check_docker },
 	{ "runtime",	CHECK_ALL,			1, check_runtime },
 	{ "audit",	CHECK_ALL | CHECK_STATUS,	1, check_audit },

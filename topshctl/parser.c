@@ -42,6 +42,8 @@ static const struct token t_restore_user[];
 static const struct token t_restore_id[];
 static const struct token t_purge_user[];
 static const struct token t_purge_id[];
+static const struct token t_users[];
+static const struct token t_users_who[];
 
 static const struct token t_main[] = {
 	{ KEYWORD,	"check",	CHECK,		NULL },
@@ -51,6 +53,7 @@ static const struct token t_main[] = {
 	{ KEYWORD,	"policy",	NONE,		t_policy },
 	{ KEYWORD,	"sandbox",	NONE,		t_sandbox },
 	{ KEYWORD,	"trash",	NONE,		t_trash },
+	{ KEYWORD,	"users",	NONE,		t_users },
 	{ ENDTOKEN,	"",		NONE,		NULL },
 	{ ENDTOKEN,	NULL,		NONE,		NULL }
 };
@@ -135,6 +138,21 @@ static const struct token t_purge_user[] = {
 
 static const struct token t_purge_id[] = {
 	{ ENDTOKEN,	"",		NONE,		NULL },
+	{ ITEMID,	"",		NONE,		NULL },
+	{ ENDTOKEN,	NULL,		NONE,		NULL }
+};
+
+static const struct token t_users[] = {
+	{ KEYWORD,	"list",		USERS_LIST,	NULL },
+	{ KEYWORD,	"allow",	USERS_ALLOW,	t_users_who },
+	{ KEYWORD,	"approve",	USERS_ALLOW,	t_users_who },
+	{ KEYWORD,	"block",	USERS_BLOCK,	t_users_who },
+	{ KEYWORD,	"remove",	USERS_REMOVE,	t_users_who },
+	{ ENDTOKEN,	"",		NONE,		NULL },
+	{ ENDTOKEN,	NULL,		NONE,		NULL }
+};
+
+static const struct token t_users_who[] = {
 	{ ITEMID,	"",		NONE,		NULL },
 	{ ENDTOKEN,	NULL,		NONE,		NULL }
 };
@@ -249,7 +267,9 @@ show_valid_args(const struct token *table)
 			fprintf(stderr, "  <telegram user id>\n");
 			break;
 		case ITEMID:
-			fprintf(stderr, "  <trash id>\n");
+			fprintf(stderr, table == t_users_who ?
+			    "  <telegram user id or pairing code>\n" :
+			    "  <trash id>\n");
 			break;
 		case COMMAND:
 			fprintf(stderr, "  [--] <command>\n");

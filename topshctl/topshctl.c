@@ -31,6 +31,7 @@ static const char *const all_daemons[] = {
 
 static int	 jsonout;
 static int	 exit_status;
+static long long last_user;	/* users allow|block|remove: who it was */
 
 static __dead void
 usage(void)
@@ -136,6 +137,29 @@ print_status(const char *daemon, json_t *o)
 		if (strstr(tg, "failing") != NULL)
 			exit_status = 1;
 	}
+	if (json_string_value(json_object_get(o, "access")) != NULL &&
+	    strcmp(json_string_value(json_object_get(o, "access")), "open")
+	    == 0)
+		printf("%-9s warning: access open: every Telegram user who "
+		    "finds the bot is served\n", daemon);
+}
+
+static void
+print_user(json_t *o)
+{
+	const char	*name = json_string_value(json_object_get(o, "name"));
+	const char	*un = json_string_value(json_object_get(o, "username"));
+	const char	*code = json_string_value(json_object_get(o, "code"));
+	const char	*by = json_string_value(json_object_get(o, "by"));
+
+	last_user = json_integer_value(json_object_get(o, "user"));
+	printf("%-12lld %-8s%s%s%s%s%s%s%s%s%s\n", last_user,
+	    json_string_value(json_object_get(o, "state")),
+	    json_is_true(json_object_get(o, "admin")) ? " admin" : "",
+	    code != NULL ? " code " : "", code != NULL ? code : "",
+	    name != NULL ? " " : "", name != NULL ? name : "",
+	    un != NULL ? " @" : "", un != NULL ? un : "",
+	    by != NULL ? " by " : "", by != NULL ? by : "");
 }
 
 static void
@@ -176,6 +200,13 @@ print_data(enum actions action, const char *daemon, json_t *o)
 {
 	char	*s;
 
+	if (!jsonout && (action == USERS_LIST || action == USERS_ALLOW ||
+	    action == USERS_BLOCK || action == USERS_REMOVE)) {
+		print_user(o);
+		return;
+	}
+	if (jsonout && action >= USERS_LIST && action <= USERS_REMOVE)
+		last_user = json_integer_value(json_object_get(o, "user"));
 	if (jsonout || (action != STATUS && action != SANDBOX_EXEC)) {
 		if (!jsonout && action == POLICY_TEST) {
 			const char *d = json_string_value(json_object_get(o,
@@ -458,6 +489,26 @@ main(int argc, char *argv[])
 		    res->id != NULL ? json_pack("{s:I, s:s}", "user",
 		    (json_int_t)res->user, "id", res->id) : json_pack("{s:I}",
 		    "user", (json_int_t)res->user));
+		break;
+	case USERS_LIST:
+		one_daemon(rundir, "gatewayd", res, IMSG_CTL_USERS_LIST,
+		    json_object());
+		break;
+	case USERS_ALLOW:
+	case USERS_BLOCK:
+	case USERS_REMOVE:
+		one_daemon(rundir, "gatewayd", res, IMSG_CTL_USERS_SET,
+		    json_pack("{s:s, s:s}", "action", res->action ==
+		    USERS_ALLOW ? "allow" : res->action == USERS_BLOCK ?
+		    "block" : "remove", "who", res->id));
+		/* a removed or blocked user's container stops; removed: the
+		 * workspace goes to the trash */
+		if (exit_status == 0 && last_user > 0 && res->action !=
+		    USERS_ALLOW)
+			one_daemon(rundir, "sandboxd", res,
+			    IMSG_CTL_SANDBOX_REMOVE_USER, json_pack("{s:I, s:b}",
+			    "user", (json_int_t)last_user, "workspace",
+			    res->action == USERS_REMOVE));
 		break;
 	case NONE:
 		usage();

@@ -19,7 +19,7 @@ export TOPSH_SRC TOPSH_BUILD
 
 [ -x "$BIN/gatewayd" ] || { echo "build first: make" >&2; exit 1; }
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-E2E_FIXTURES=$TOPSH_SRC/bench/e2e/fixtures E2E_NOSTART=1 e2e_setup bench
+E2E_FIXTURES=$TOPSH_SRC/bench/e2e/fixtures E2E_NOSTART=1 e2e_setup bench "access open"
 out=$T/bench.out
 node "$TOPSH_SRC/bench/e2e/bench.js" >"$out" 2>"$T/bench.err"
 rc=$?

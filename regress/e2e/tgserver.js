@@ -192,6 +192,13 @@ function extraMethods(app, server) {
 		}
 		res.json({ ok: true, result: true });
 	});
+	app.all('/bot:token/leaveChat', (req, res) => {
+		if (!req.body.chat_id) {
+			fail(res, 400, 'Bad Request: chat not found');
+			return;
+		}
+		res.json({ ok: true, result: true });
+	});
 	app.all('/bot:token/sendChatAction', (req, res) => {
 		if (!req.body.chat_id || !req.body.action) {
 			fail(res, 400, 'Bad Request: wrong parameters');

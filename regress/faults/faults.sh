@@ -23,7 +23,7 @@ node "$TOPSH_SRC/regress/faults/faults.js" fixtures >"$FX/faults.json" || {
 E2E_FIXTURES=$FX
 E2E_SANDBOX_CONF="exec-timeout 30s;disk-quota 32M"
 E2E_PROXY_CONF="llm-timeout 8s;llm-retries 1"
-e2e_setup faults "emoji-reactions no" "rate-per-minute 200" "max-jobs 8" \
+e2e_setup faults "access open" "emoji-reactions no" "rate-per-minute 200" "max-jobs 8" \
     "poll-timeout 5s"
 rm -rf "$FX"
 node "$TOPSH_SRC/regress/faults/faults.js"

@@ -23,7 +23,7 @@ node "$RT/redteam.js" fixtures >"$FX/redteam.json" || {
 export TOPSH_RT_ENV_CANARY="envcanary-5e1d7c93a0b84f26-daemon-environment"
 E2E_FIXTURES=$FX
 E2E_SANDBOX_CONF="exec-timeout 5s;output-cap 64K;disk-quota 64M;memory 256M;pids 64"
-e2e_setup redteam "emoji-reactions no" "approval-timeout 5s" \
+e2e_setup redteam "access open" "emoji-reactions no" "approval-timeout 5s" \
     "rate-per-minute 200" "queue-per-user 50" "max-jobs 8"
 rm -rf "$FX"
 # the host canary: a file only root may read

@@ -38,6 +38,20 @@ chk check
 ok $? "a runtime the engine does not know fails, with the fix"
 sed -i 's/^\([[:space:]]*runtime\) .*/\1 runc/' "$T/topsh.conf"
 
+# who the bot serves: access open and pairing without admins warn
+grep -q "^warn  access     access pairing with no admins: only topshctl users can let anyone in -> set gateway { admins ID }" "$T/check.out"
+ok $? "access pairing without admins is a warning, with the fix"
+sed -i 's/^gateway {$/gateway {\n\taccess open/' "$T/topsh.conf"
+chk check
+st=$?
+[ $st -eq 0 ] && grep -q "^warn  access     access open: every Telegram user who finds the bot gets a container and model calls -> " "$T/check.out"
+ok $? "access open is a warning (not a failure), with the fix"
+sed -i 's/^\taccess open$/\taccess allowlist\n\tadmins 4242 77/' "$T/topsh.conf"
+chk check
+grep -q "^ok    access     access allowlist, 2 admins" "$T/check.out"
+ok $? "access allowlist with admins is ok"
+sed -i '/^\taccess allowlist$/d; /^\tadmins 4242 77$/d' "$T/topsh.conf"
+
 chmod 0644 "$T/secrets/llm_api_key"
 chk check
 [ $? -ne 0 ] && grep -q "^fail  secrets .*llm_api_key is mode 0644.*-> chown root .*chmod 0600" "$T/check.out"

@@ -17,7 +17,11 @@ conf() {
 
 # every key documented, and every documented key known
 conf "bot-username mybot
-model test-model" >"$T/all.conf"
+model test-model
+admins 1
+allow-users 2
+allow-chats -3
+user-limits \"4 tool-calls-per-day=5\"" >"$T/all.conf"
 "$G" -nvv -f "$T/all.conf" >"$T/all.out" 2>&1
 ok $? "the defaults with bot-username and model set are a valid config"
 sed -n '/^gateway {/,/^}/p' "$T/all.out" | awk 'NF > 1 && $1 != "gateway" {print $1}' |

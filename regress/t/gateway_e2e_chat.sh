@@ -5,7 +5,7 @@
 . "$TOPSH_SRC/regress/t/lib.sh"
 . "$TOPSH_SRC/regress/e2e/e2e.sh"
 
-e2e_setup chat "emoji-reactions no" "rate-per-minute 10" "status-delay 0" \
+e2e_setup chat "access open" "emoji-reactions no" "rate-per-minute 10" "status-delay 0" \
     "queue-per-user 3"
 e2e_run chat
 exit $?

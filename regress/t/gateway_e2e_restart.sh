@@ -5,7 +5,7 @@
 . "$TOPSH_SRC/regress/t/lib.sh"
 . "$TOPSH_SRC/regress/e2e/e2e.sh"
 
-e2e_setup restart "emoji-reactions no" "status-delay 0" "group-reply-chance 100%" \
+e2e_setup restart "access open" "emoji-reactions no" "status-delay 0" "group-reply-chance 100%" \
     "group-reply-min-length 40"
 e2e_run restart
 exit $?

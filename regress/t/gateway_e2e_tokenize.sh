@@ -7,6 +7,6 @@
 . "$TOPSH_SRC/regress/e2e/e2e.sh"
 
 E2E_PROXY_CONF="dlp tokenize"
-e2e_setup tokenize "emoji-reactions no"
+e2e_setup tokenize "access open" "emoji-reactions no"
 e2e_run tokenize
 exit $?

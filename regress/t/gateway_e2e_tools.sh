@@ -7,6 +7,6 @@
 . "$TOPSH_SRC/regress/t/lib.sh"
 . "$TOPSH_SRC/regress/e2e/e2e.sh"
 
-e2e_setup tools "emoji-reactions no" "approval-timeout 5s" "dm-per-hour 1"
+e2e_setup tools "access open" "emoji-reactions no" "approval-timeout 5s" "dm-per-hour 1"
 e2e_run tools
 exit $?

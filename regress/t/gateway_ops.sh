@@ -14,7 +14,7 @@
 . "$TOPSH_SRC/regress/t/lib.sh"
 . "$TOPSH_SRC/regress/e2e/e2e.sh"
 
-E2E_PROXY_CONF='llm-model "gpt-4o"' E2E_NOSTART=1 e2e_setup ops "emoji-reactions no" "status-delay 0"
+E2E_PROXY_CONF='llm-model "gpt-4o"' E2E_NOSTART=1 e2e_setup ops "access open" "emoji-reactions no" "status-delay 0"
 rm -f "$T/secrets/zai_api_key"
 for d in policyd sandboxd proxyd gatewayd; do
 	topsh_start "$d"

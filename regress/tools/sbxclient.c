@@ -4,7 +4,7 @@
  *
  * usage: sbxclient SOCKET TYPE JSON [TYPE JSON ...]
  * TYPE is exec, read, write, edit, delete, list, glob, grep, stat, open,
- * ports, ctl-list, ctl-kill, ctl-exec, trash-list, trash-restore or a
+ * ports, ctl-list, ctl-kill, ctl-exec, trash-list, trash-restore, remove-user or a
  * number.  All requests are sent at once (request ids 1, 2, ...); every
  * reply is printed as it arrives, one line each: "ID TYPE JSON".  A
  * passed fd is read and shown as {"fd_bytes": N, "fd_head": "..."}.
@@ -48,6 +48,7 @@ static const struct {
 	{ "trash-list", IMSG_CTL_TRASH_LIST },
 	{ "trash-restore", IMSG_CTL_TRASH_RESTORE },
 	{ "trash-purge", IMSG_CTL_TRASH_PURGE },
+	{ "remove-user", IMSG_CTL_SANDBOX_REMOVE_USER },
 };
 
 static const char *

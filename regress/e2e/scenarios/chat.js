@@ -69,8 +69,9 @@ async function groupChat() {
 	h.ok(j !== null, 'group: a mention is answered');
 	let reqs = await h.modelRequests('E2E-GROUP-HI');
 	h.ok(reqs.length > 0 && reqs[0].messages.some((x) => x.role ===
-	    'system' && String(x.content).includes('E2E-NOMENTION')),
-	    'group: recent group messages are in the context');
+	    'user' && String(x.content).includes('> ') &&
+	    String(x.content).includes('E2E-NOMENTION')),
+	    'group: recent group messages are in the context, quoted');
 	await h.say(alice, group, 'hey @testnamebot E2E-GROUP-CASE');
 	j = await h.waitFor((j) => h.sent(j, group.id, 'case ok') && j);
 	h.ok(j !== null, 'group: the mention is case-insensitive');
