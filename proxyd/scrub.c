@@ -11,7 +11,8 @@
  * one more part.  Every error text proxyd sends to gatewayd and every
  * line it logs goes through scrub_text(), which replaces each part with
  * [REDACTED:NAME].  Hosts match in any case and only as a whole name
- * (not inside a longer one), ports only as a whole number; short path
+ * (not inside a longer one), ports only as a port (":PORT", "port
+ * PORT") and a whole number; short path
  * segments and query values (fewer than SCRUB_SEGMIN bytes: "v1") are
  * left as they are.  Model answers and fetched pages are not scrubbed
  * of parts: a host name there is not an error text.
@@ -189,10 +190,17 @@ match(const struct part *p, const char *s, size_t slen, size_t i)
 		    (s[e] == '.' && (e + 1 == slen ||
 		    !hostbyte((unsigned char)s[e + 1]))) || s[e] == ':');
 	case P_NUMBER:
+		/*
+		 * a port only where it is one: after ':' or "port ", and
+		 * not followed by more of a word.  A bare number is too
+		 * common ("9" in a temporary directory's name) to go.
+		 */
 		if (memcmp(s + i, p->text, p->len) != 0)
 			return (0);
-		return ((i == 0 || !isdigit((unsigned char)s[i - 1])) &&
-		    (e == slen || !isdigit((unsigned char)s[e])));
+		if (!((i >= 1 && s[i - 1] == ':') || (i >= 5 &&
+		    strncasecmp(s + i - 5, "port ", 5) == 0)))
+			return (0);
+		return (e == slen || !isalnum((unsigned char)s[e]));
 	default:
 		return (memcmp(s + i, p->text, p->len) == 0);
 	}

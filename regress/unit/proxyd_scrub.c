@@ -56,6 +56,16 @@ test_text(void)
 	    "llm.corp.examples", "a longer name, a longer number and a "
 	    "short path segment are left alone");
 	free(t);
+	t = scrub_text("/tmp/topsh-test.6i8443oX/etc, exit 8443, "
+	    "port 8443x");
+	is_str(t, "/tmp/topsh-test.6i8443oX/etc, exit 8443, port 8443x",
+	    "the port's number is left alone where it is no port (a "
+	    "temporary directory's name: CI)");
+	free(t);
+	t = scrub_text("to 10.0.0.1:8443, PORT 8443.");
+	is_str(t, "to 10.0.0.1:[REDACTED:llm_base_url], PORT "
+	    "[REDACTED:llm_base_url].", "after a colon or \"port\"");
+	free(t);
 	scrub_clear();
 	t = scrub_text("llm.corp.example port 8443");
 	is_str(t, "llm.corp.example port 8443", "nothing after scrub_clear");
