@@ -222,6 +222,8 @@ void	 dlp_num_scan(struct dlp_scan *, size_t);
 int	 dlp_secret_add(struct dlp_secrets *, const char *, const void *,
 	    size_t);
 int	 dlp_secret_build(struct dlp_secrets *);
+int	 dlp_hs_literals(size_t, const char *(*)(void *, size_t, size_t *),
+	    void *, int, void **, void **);
 void	 dlp_hs_allocator(void);
 void	 dlp_secret_scan(struct dlp *, const char *, size_t, size_t);
 void	 dlp_secret_free(struct dlp_secrets *);

@@ -439,52 +439,26 @@ dlp_rules_load(struct dlp_rules *rs, const char *text, const char *file,
  * (Hyperscan) literal database, case folded; a match's keyword is then
  * checked for keyword=exact and keyword=word in C.
  */
+static const char *
+kw_lit(void *arg, size_t i, size_t *len)
+{
+	struct dlp_rules	*rs = arg;
+
+	*len = rs->kws[i].len;
+	return (rs->kws[i].s);
+}
+
 int
 dlp_rules_build(struct dlp_rules *rs)
 {
-	hs_compile_error_t	*cerr = NULL;
-	const char		**lits = NULL;
-	unsigned int		*flags = NULL, *ids = NULL;
-	size_t			*lens = NULL, i;
-	int			 rv = -1;
-
 	rules_unbuild(rs);
-	if (rs->nkws == 0) {
-		rs->built = 1;
-		return (0);
-	}
-	if ((lits = calloc(rs->nkws, sizeof(*lits))) == NULL ||
-	    (flags = calloc(rs->nkws, sizeof(*flags))) == NULL ||
-	    (ids = calloc(rs->nkws, sizeof(*ids))) == NULL ||
-	    (lens = calloc(rs->nkws, sizeof(*lens))) == NULL)
-		goto done;
-	for (i = 0; i < rs->nkws; i++) {
-		lits[i] = rs->kws[i].s;
-		lens[i] = rs->kws[i].len;
-		flags[i] = HS_FLAG_CASELESS;
-		ids[i] = i;
-	}
-	if (hs_compile_lit_multi(lits, flags, ids, lens, rs->nkws,
-	    HS_MODE_BLOCK, NULL, (hs_database_t **)&rs->db, &cerr) !=
-	    HS_SUCCESS) {
-		if (cerr != NULL)
-			hs_free_compile_error(cerr);
-		rs->db = NULL;
-		goto done;
-	}
-	if (hs_alloc_scratch(rs->db, (hs_scratch_t **)&rs->scratch) !=
-	    HS_SUCCESS)
-		goto done;
-	rs->built = 1;
-	rv = 0;
- done:
-	free(lits);
-	free(flags);
-	free(ids);
-	free(lens);
-	if (rv == -1)
+	if (rs->nkws > 0 && dlp_hs_literals(rs->nkws, kw_lit, rs, 1,
+	    &rs->db, &rs->scratch) == -1) {
 		rules_unbuild(rs);
-	return (rv);
+		return (-1);
+	}
+	rs->built = 1;
+	return (0);
 }
 
 void

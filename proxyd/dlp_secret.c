@@ -352,9 +352,15 @@ secret_unbuild(struct dlp_secrets *ss)
 	ss->built = 0;
 }
 
-/* Every form as a literal of one database; the form's index is its id. */
+/*
+ * n literals, the i-th lit(arg, i, &len), in one vectorscan block-mode
+ * database (case folded if caseless) with its scratch, in *db and
+ * *scratch; a literal's id is its index.  On failure what was made is
+ * left in *db and *scratch for the caller to free.
+ */
 int
-dlp_secret_build(struct dlp_secrets *ss)
+dlp_hs_literals(size_t n, const char *(*lit)(void *, size_t, size_t *),
+    void *arg, int caseless, void **db, void **scratch)
 {
 	hs_compile_error_t	*cerr = NULL;
 	const char		**lits = NULL;
@@ -362,43 +368,55 @@ dlp_secret_build(struct dlp_secrets *ss)
 	size_t			*lens = NULL, i;
 	int			 rv = -1;
 
-	secret_unbuild(ss);
-	if (ss->nforms == 0) {
-		ss->built = 1;
-		return (0);
-	}
-	if (ss->nforms > UINT_MAX ||
-	    (lits = calloc(ss->nforms, sizeof(*lits))) == NULL ||
-	    (flags = calloc(ss->nforms, sizeof(*flags))) == NULL ||
-	    (ids = calloc(ss->nforms, sizeof(*ids))) == NULL ||
-	    (lens = calloc(ss->nforms, sizeof(*lens))) == NULL)
+	if (n > UINT_MAX ||
+	    (lits = calloc(n, sizeof(*lits))) == NULL ||
+	    (flags = calloc(n, sizeof(*flags))) == NULL ||
+	    (ids = calloc(n, sizeof(*ids))) == NULL ||
+	    (lens = calloc(n, sizeof(*lens))) == NULL)
 		goto done;
-	for (i = 0; i < ss->nforms; i++) {
-		lits[i] = ss->forms[i].s;
-		lens[i] = ss->forms[i].len;
+	for (i = 0; i < n; i++) {
+		lits[i] = lit(arg, i, &lens[i]);
+		flags[i] = caseless ? HS_FLAG_CASELESS : 0;
 		ids[i] = i;
 	}
-	if (hs_compile_lit_multi(lits, flags, ids, lens, ss->nforms,
-	    HS_MODE_BLOCK, NULL, (hs_database_t **)&ss->db, &cerr) !=
-	    HS_SUCCESS) {
+	if (hs_compile_lit_multi(lits, flags, ids, lens, n, HS_MODE_BLOCK,
+	    NULL, (hs_database_t **)db, &cerr) != HS_SUCCESS) {
 		if (cerr != NULL)
 			hs_free_compile_error(cerr);
-		ss->db = NULL;
+		*db = NULL;
 		goto done;
 	}
-	if (hs_alloc_scratch(ss->db, (hs_scratch_t **)&ss->scratch) !=
-	    HS_SUCCESS)
-		goto done;
-	ss->built = 1;
-	rv = 0;
+	if (hs_alloc_scratch(*db, (hs_scratch_t **)scratch) == HS_SUCCESS)
+		rv = 0;
  done:
 	free(lits);
 	free(flags);
 	free(ids);
 	free(lens);
-	if (rv == -1)
-		secret_unbuild(ss);
 	return (rv);
+}
+
+static const char *
+form_lit(void *arg, size_t i, size_t *len)
+{
+	struct dlp_secrets	*ss = arg;
+
+	*len = ss->forms[i].len;
+	return (ss->forms[i].s);
+}
+
+/* Every form as a literal of one database; the form's index is its id. */
+int
+dlp_secret_build(struct dlp_secrets *ss)
+{
+	secret_unbuild(ss);
+	if (ss->nforms > 0 && dlp_hs_literals(ss->nforms, form_lit, ss, 0,
+	    &ss->db, &ss->scratch) == -1) {
+		secret_unbuild(ss);
+		return (-1);
+	}
+	ss->built = 1;
+	return (0);
 }
 
 /*
