@@ -97,7 +97,8 @@ struct dlp_rule {
 	char		 name[DLP_NAME_MAX];
 	char		 label[DLP_NAME_MAX];
 	void		*code;		/* pcre2_code_8 */
-	int		 jit;
+	int		 jit;		/* JIT code made (on first use) */
+	int		 jit_tried;
 	int		 group;		/* redact capture group 1 */
 	int		 enabled;
 	int		 nokw;		/* no keywords: the whole text */
