@@ -66,6 +66,13 @@ int		 dlp_add_detectors(struct dlp *, const char *, const char *,
  */
 int		 dlp_prepare(struct dlp *);
 
+/*
+ * While on, vectorscan databases are compiled in a child process and
+ * deserialized here (dlp_hschild.c): the compiler's code and heap stay
+ * out of this process.  Only before confinement (it forks).
+ */
+void		 dlp_compile_isolated(int);
+
 /* The table detectors (shipped and added): count, name and label. */
 size_t		 dlp_table_count(const struct dlp *);
 const char	*dlp_table_name(const struct dlp *, size_t, const char **);
