@@ -332,7 +332,7 @@ proxyd_init(struct topsh_conf *conf, struct event_base *base)
 		return (-1);
 	}
 	if ((env->dlp = dlp_new()) == NULL ||
-	    (env->scrub = dlp_new()) == NULL) {
+	    (env->scrub = dlp_new_secrets()) == NULL) {
 		log_warnx("dlp: out of memory");
 		return (-1);
 	}

@@ -4,6 +4,9 @@
  * compiled in the process: a secret in its raw, base64 and URL-encoded
  * forms, a table detector behind its keyword, case-folded keywords, and
  * a text with nothing to redact; and the child leaves no process behind.
+ * Then proxyd's other start-up redactor, the log scrubber's
+ * (dlp_new_secrets): secrets only, no detector table, no keyword
+ * database.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -76,5 +79,22 @@ main(void)
 	}
 	dlp_free(in);
 	dlp_free(iso);
+
+	/* the log scrubber's redactor: the secret, and no detector */
+	if ((in = dlp_new_secrets()) == NULL ||
+	    dlp_add_secret(in, "canary", "Zq9secretCanary42xYz", 20) == -1 ||
+	    dlp_prepare(in) == -1)
+		abort();
+	ok(dlp_get_mode(in) == DLP_OFF && dlp_table_count(in) == 0,
+	    "secrets only: DLP_OFF, no detector table");
+	a = dlp_redact(in, texts[3], strlen(texts[3]), &la, &na);
+	ok(a != NULL && na == 0 && strcmp(a, texts[3]) == 0,
+	    "an AWS key and a GitHub token are left to the detectors");
+	free(a);
+	a = dlp_redact(in, texts[1], strlen(texts[1]), &la, &na);
+	ok(a != NULL && na == 2 && strstr(a, "Zq9secret") == NULL,
+	    "the secret's forms are redacted: %s", a != NULL ? a : "");
+	free(a);
+	dlp_free(in);
 	return (done_testing());
 }
