@@ -19,7 +19,8 @@
  *     file rule applies when some path matches both (pathglob_meets()).
  * Words of the form key=value (dd if=..., --file=...) are looked at
  * after the '=' too.  find ROOT -name NAME -exec CMD {} names the paths
- * ROOT/NAME and ROOT/.../NAME (find_paths()).
+ * ROOT/NAME and ROOT/.../NAME (find_paths()).  After cd DIR (pushd
+ * DIR) a word that is not absolute is also taken relative to DIR.
  */
 #include <sys/types.h>
 
@@ -683,12 +684,43 @@ find_paths(struct ruleset *rs, struct cpvars *vs, const struct shcmd *c,
 }
 
 /*
+ * c is cd or pushd: the directory the words of the commands after it are
+ * relative to goes into cwd (a relative one onto the last; one below
+ * the workspace leaves cwd empty: nothing to add).  1 if c was that.
+ */
+static int
+cd_to(const struct shcmd *c, char *cwd, size_t len)
+{
+	const char	*base, *dir = NULL;
+	char		 t[PATH_MAX];
+	int		 i;
+
+	base = strrchr(c->argv[0], '/');
+	base = base != NULL ? base + 1 : c->argv[0];
+	if (strcmp(base, "cd") != 0 && strcmp(base, "pushd") != 0)
+		return (0);
+	for (i = 1; i < c->argc; i++)
+		if (c->argv[i][0] != '-' || c->argv[i][1] == '\0')
+			dir = c->argv[i];
+	if (dir == NULL || strcmp(dir, "-") == 0 || dir[0] == '~')
+		cwd[0] = '\0';
+	else if (dir[0] == '/' || dir[0] == '$')
+		strlcpy(cwd, dir, len);
+	else if (cwd[0] != '\0') {
+		snprintf(t, sizeof(t), "%s/%s", cwd, dir);
+		strlcpy(cwd, t, len);
+	}
+	return (1);
+}
+
+/*
  * The most severe file rule marked "commands yes" that a path named by
  * the parsed line (rs->sp) could reach, or NULL.
  */
 const struct rule *
 cmdpaths_check(struct ruleset *rs, const char *raw, size_t rawlen)
 {
+	char			 cwd[PATH_MAX], w[PATH_MAX];
 	struct cpvars		 vs;
 	const struct rule	*best = NULL;
 	const struct shcmd	*c;
@@ -702,12 +734,19 @@ cmdpaths_check(struct ruleset *rs, const char *raw, size_t rawlen)
 	if (memchr(raw, '=', rawlen) != NULL && memchr(raw, '$', rawlen) !=
 	    NULL)
 		vars_collect(&vs, raw, rawlen);
+	cwd[0] = '\0';
 	for (k = 0; k < rs->sp.ncmds; k++) {
 		c = &rs->sp.cmds[k];
+		if (c->argc > 0 && cd_to(c, cwd, sizeof(cwd)))
+			continue;
 		for (i = 1; i < c->argc; i++) {
 			check_path(rs, &vs, c->argv[i], &best);
 			if ((eq = strchr(c->argv[i], '=')) != NULL)
 				check_path(rs, &vs, eq + 1, &best);
+			if (cwd[0] != '\0' && strchr("/-~$", c->argv[i][0]) ==
+			    NULL && (size_t)snprintf(w, sizeof(w), "%s/%s",
+			    cwd, c->argv[i]) < sizeof(w))
+				check_path(rs, &vs, w, &best);
 		}
 		if (c->argc > 0 && find_runs(c))
 			find_paths(rs, &vs, c, &best);
