@@ -62,6 +62,13 @@ static const char MAC_ASSIGN[] =
     "[\\w. \\t-]{0,40}?[\\s\"'`]{0,3}(?:=>|:{1,3}=|\\?=|\\|\\||[:=>,])"
     "[\\s\"'`=]{0,5}";
 static const char MAC_END[] = "(?![\\w+/=~-])";
+/*
+ * $B: a word starts here: no letter or digit before it, or a JSON or
+ * C escape (\n, \" or \u0022) just before it, as a raw request body
+ * has them ("x\nsk-proj-..."); word_start() below is the same in C.
+ */
+static const char MAC_B[] = "(?:(?<![A-Za-z0-9])|(?<=\\\\[a-z\"/\\\\])|"
+    "(?<=\\\\u[0-9A-Fa-f]{4}))";
 
 
 /* checks by name */
@@ -149,6 +156,10 @@ expand(const char *pat, const char *kws)
 			if (sput(&b, MAC_ASSIGN, sizeof(MAC_ASSIGN) - 1) == -1)
 				goto fail;
 			p += 7;
+		} else if (strncmp(p, "$B", 2) == 0) {
+			if (sput(&b, MAC_B, sizeof(MAC_B) - 1) == -1)
+				goto fail;
+			p += 2;
 		} else if (strncmp(p, "$END", 4) == 0) {
 			if (sput(&b, MAC_END, sizeof(MAC_END) - 1) == -1)
 				goto fail;
@@ -662,6 +673,21 @@ struct scanctx {
 	size_t		 start;
 };
 
+/* A word starts at p[i] (as $B). */
+static int
+word_start(const char *p, size_t i)
+{
+	if (i == 0 || !DLP_IS(p[i - 1], DLP_C_ALNUM))
+		return (1);
+	if (i >= 2 && p[i - 2] == '\\' && p[i - 1] >= 'a' && p[i - 1] <= 'z')
+		return (1);
+	return (i >= 6 && p[i - 6] == '\\' && p[i - 5] == 'u' &&
+	    isxdigit((unsigned char)p[i - 4]) &&
+	    isxdigit((unsigned char)p[i - 3]) &&
+	    isxdigit((unsigned char)p[i - 2]) &&
+	    isxdigit((unsigned char)p[i - 1]));
+}
+
 /* vectorscan found keyword id ending at base + to */
 static int
 kw_found(unsigned int id, unsigned long long from, unsigned long long to,
@@ -677,7 +703,7 @@ kw_found(unsigned int id, unsigned long long from, unsigned long long to,
 		return (0);
 	if (r->exact && memcmp(c->p + i, k->orig, k->len) != 0)
 		return (0);
-	if (r->wordstart && i > 0 && DLP_IS(c->p[i - 1], DLP_C_ALNUM))
+	if (r->wordstart && !word_start(c->p, i))
 		return (0);
 	rule_hit(c->d, r, c->p, c->len, i, c->start);
 	return (0);
