@@ -76,6 +76,7 @@ struct dlp_secrets {
 #define DLP_CK_GITHUB	3
 #define DLP_CK_NPM	4
 #define DLP_CK_JWT	5
+#define DLP_CK_PEM	6
 
 /* a keyword of a table detector (dlp_rules.c) */
 struct dlp_kw {

@@ -9,7 +9,8 @@
  * one of which must occur near a match, or "-" for none (the pattern
  * is then tried over the whole text); options is "-" or a comma-
  * separated list of entropy=BITS (Shannon entropy per byte of the
- * value), check=NAME (a checksum the value must pass: luhn, iban),
+ * value), check=NAME (a check the value must pass: luhn, iban, jwt,
+ * pem, github, npm),
  * trust=NAME (a checksum that, when it holds, waives the entropy
  * threshold: github, npm, jwt), class=pii (personal data rather than a
  * credential) or class=generic (a catch-all whose label gives way to
@@ -78,6 +79,7 @@ static const struct {
 } checks[] = {
 	{ "github", DLP_CK_GITHUB }, { "iban", DLP_CK_IBAN },
 	{ "jwt", DLP_CK_JWT }, { "luhn", DLP_CK_LUHN }, { "npm", DLP_CK_NPM },
+	{ "pem", DLP_CK_PEM },
 };
 
 static int
