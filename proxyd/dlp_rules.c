@@ -22,8 +22,8 @@
  * group, group 1 is the value redacted, else the whole match.  Macros
  * in patterns: $KW (the keywords as an alternation), $ASSIGN (what
  * goes between a name and its value: more name, quotes, '=', ':',
- * '=>', ':=' and blanks) and $END (the value ends: no further token
- * character).
+ * '=>', ':=' and blanks), $END (the value ends: no further token
+ * character) and $B (a word starts, also right after a JSON escape).
  *
  * keyword=word (a keyword counts only at the start of a word) and
  * keyword=exact (only in the case written) make a short keyword
