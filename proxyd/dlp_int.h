@@ -107,6 +107,7 @@ struct dlp_rule {
 	/* scratch of the current scan */
 	int		 wpending;
 	size_t		 wfrom, wto, wanchor;
+	size_t		 done;		/* end of its last match tried */
 	unsigned long	 runs;		/* pattern runs, for the bench */
 };
 

@@ -572,11 +572,21 @@ rule_run(struct dlp *d, struct dlp_rule *r, const char *p, size_t len,
     size_t from, size_t to, size_t anchor, size_t start)
 {
 	PCRE2_SIZE	*ov;
-	PCRE2_SIZE	 off = from;
+	PCRE2_SIZE	 off;
 	struct dlp_match *m;
 	size_t		 so, eo;
 	int		 rc, g;
 
+	/*
+	 * Not inside the rule's last match, as within one window: a run
+	 * of keywords inside one long match (a base64 block) would
+	 * otherwise match again from each of them to the block's end.
+	 */
+	if (from < r->done)
+		from = r->done;
+	if (from > to)
+		return;
+	off = from;
 	r->runs++;
 	pcre2_set_offset_limit(d->rctx, to);
 	while (off <= to && off <= len) {
@@ -614,6 +624,7 @@ rule_run(struct dlp *d, struct dlp_rule *r, const char *p, size_t len,
 				    start : anchor) : so;
 		}
 		off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+		r->done = off;
 	}
 }
 
@@ -729,8 +740,10 @@ dlp_rules_scan(struct dlp *d, const char *p, size_t len, size_t start)
 		d->nomem = 1;
 		return;
 	}
-	for (j = 0; j < rs->n; j++)
+	for (j = 0; j < rs->n; j++) {
 		rs->r[j].wpending = 0;
+		rs->r[j].done = 0;
+	}
 	/* keywordless rules: the whole text */
 	for (j = 0; j < rs->n; j++)
 		if (rs->r[j].enabled && rs->r[j].nokw)

@@ -551,6 +551,38 @@ test_escaped_word_start(void)
 }
 
 /*
+ * A long match holding many of its rule's keywords (a base64 private
+ * key block, "LS0tLS1CRUdJTi" repeated) is tried once, not again from
+ * each keyword to the end of the block: that was quadratic.
+ */
+static void
+test_rule_linear(void)
+{
+	static const char	 unit[] = "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t";
+	struct dlp		*d = dlp_new();
+	char			*in, *o;
+	unsigned long		 runs = 0;
+	unsigned int		 n;
+	size_t			 i, k = 2000, ul = sizeof(unit) - 1;
+
+	if ((in = malloc(k * ul + 1)) == NULL)
+		exit(1);
+	for (i = 0; i < k; i++)
+		memcpy(in + i * ul, unit, ul);
+	in[k * ul] = '\0';
+	o = redact(d, in, &n);
+	is_str(o, "[REDACTED:PRIVATE_KEY]", "a 72 KB base64 key block");
+	for (i = 0; i < d->rules.n; i++)
+		if (strcmp(d->rules.r[i].name, "pem_base64") == 0)
+			runs = d->rules.r[i].runs;
+	ok(runs >= 1 && runs <= 2, "pem_base64's pattern ran %lu times for "
+	    "%zu keywords", runs, k);
+	free(o);
+	free(in);
+	dlp_free(d);
+}
+
+/*
  * dlp tokenize: stable placeholders per map, proxyd's secrets still
  * redacted, values restored (escaped inside JSON text), a full map
  * redacts.
@@ -897,6 +929,7 @@ main(void)
 	test_secrets();
 	test_secret_encodings();
 	test_escaped_word_start();
+	test_rule_linear();
 	test_tokenize();
 	test_overlap();
 	test_json();
