@@ -707,8 +707,11 @@ cd_to(const struct shcmd *c, char *cwd, size_t len)
 	else if (dir[0] == '/' || dir[0] == '$')
 		strlcpy(cwd, dir, len);
 	else if (cwd[0] != '\0') {
-		snprintf(t, sizeof(t), "%s/%s", cwd, dir);
-		strlcpy(cwd, t, len);
+		if ((size_t)snprintf(t, sizeof(t), "%s/%s", cwd, dir) >=
+		    sizeof(t))
+			cwd[0] = '\0';
+		else
+			strlcpy(cwd, t, len);
 	}
 	return (1);
 }
