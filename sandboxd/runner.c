@@ -76,7 +76,7 @@ struct runner {
 
 static struct {
 	char		 path[PATH_MAX];	/* "" none */
-	uint64_t	 runs, execs, failures;
+	uint64_t	 runs, execs, failures, kills;
 } rs;
 
 /*
@@ -251,6 +251,8 @@ runner_killed(struct runner *rn, const struct rframe *f)
 	    !rc->killing)
 		return;
 	rc->killing = 0;
+	if (rf_get32(f->pay) == 0)
+		rs.kills++;
 	rc->ops->killed(rf_get32(f->pay) == 0, rc->arg);
 	if (rc->exited) {
 		TAILQ_REMOVE(&rn->cmds, rc, entry);
@@ -590,6 +592,7 @@ sbx_runner_status(json_t *o)
 	json_object_set_new(o, "runners", json_integer(n));
 	json_object_set_new(o, "runner_commands", json_integer(rs.runs));
 	json_object_set_new(o, "exec_commands", json_integer(rs.execs));
+	json_object_set_new(o, "runner_kills", json_integer(rs.kills));
 	json_object_set_new(o, "runner_failures",
 	    json_integer(rs.failures));
 }
