@@ -18,7 +18,8 @@
  * answered with an error, and the box's commands go through the
  * Engine's exec API (exec.c) until the container is started again
  * (box_lost(): the next command starts or finds it and attaches anew),
- * at most RUNNER_MAX_FAILS times for one container.
+ * at most RUNNER_MAX_FAILS times for one container; a runner that never
+ * answered is not tried again in it.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -419,7 +420,12 @@ runner_dead(int fd, short ev, void *arg)
 	struct box	*b = rn->box;
 
 	rs.failures++;
-	b->runner_fails++;
+	/*
+	 * One that never answered (an image whose entry point does not run
+	 * the command, say) is not waited for again in this container.
+	 */
+	b->runner_fails = rn->was_ready ? b->runner_fails + 1 :
+	    RUNNER_MAX_FAILS;
 	log_warnx("user %" PRId64 ": command runner of container %.12s: %s; "
 	    "commands go through the Engine's exec API%s", b->user, rn->cid,
 	    rn->why, rn->was_ready ? " until the container is started "
