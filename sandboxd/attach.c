@@ -43,13 +43,19 @@ struct attach {
 };
 
 static void
-attach_fail(struct attach *a, const char *why)
+attach_end(struct attach *a, int eof, const char *why)
 {
 	if (a->failed)
 		return;
 	a->failed = 1;
 	bufferevent_disable(a->bev, EV_READ | EV_WRITE);
-	a->cbs->down(why, a->arg);
+	a->cbs->down(eof, why, a->arg);
+}
+
+static void
+attach_fail(struct attach *a, const char *why)
+{
+	attach_end(a, 0, why);
 }
 
 static void
@@ -117,8 +123,10 @@ attach_event(struct bufferevent *bev, short what, void *arg)
 
 	if (what & BEV_EVENT_CONNECTED)
 		return;
-	attach_fail(a, what & BEV_EVENT_EOF ? "the stream ended" :
-	    "the connection to the engine failed");
+	if (what & BEV_EVENT_EOF)
+		attach_end(a, a->upgraded, "the stream ended");
+	else
+		attach_fail(a, "the connection to the engine failed");
 }
 
 /* attach to container id through the engine's socket */

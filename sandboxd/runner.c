@@ -15,9 +15,11 @@
  * written it; before the HELLO, bytes are skipped (a stream joined
  * mid-way).  A malformed frame, a runner that does not answer in time,
  * the stream's end: the runner is dropped, the commands it ran are
- * answered with an error, and the box's commands go through the
- * Engine's exec API (exec.c) until the container is started again
- * (box_lost(): the next command starts or finds it and attaches anew),
+ * answered with an error (exit status 137 when the stream ended: the
+ * container stopped and took them along), and the box's commands go
+ * through the Engine's exec API (exec.c) until the container is started
+ * again (box_lost(): the next command starts or finds it and attaches
+ * anew),
  * at most RUNNER_MAX_FAILS times for one container; a runner that never
  * answered is not tried again in it.
  */
@@ -64,6 +66,7 @@ struct runner {
 	struct attach		*at;
 	enum rn_state		 state;
 	int			 was_ready;
+	int			 ended;		/* the container's stdout ended */
 	unsigned char		 nonce[8];
 	uint32_t		 nextid;
 	int			 kills;		/* KILL and RESET unanswered */
@@ -375,9 +378,12 @@ runner_up(void *arg)
 }
 
 static void
-runner_down(const char *why, void *arg)
+runner_down(int eof, const char *why, void *arg)
 {
-	runner_fail(arg, why);
+	struct runner	*rn = arg;
+
+	rn->ended = eof;
+	runner_fail(rn, why);
 }
 
 static const struct attach_cbs runner_cbs = {
@@ -403,7 +409,8 @@ runner_teardown(struct runner *rn)
 	    "went away (%s)", rn->why);
 	while ((rc = TAILQ_FIRST(&rn->cmds)) != NULL) {
 		TAILQ_REMOVE(&rn->cmds, rc, entry);
-		rc->ops->exit(-1, msg, rc->arg);
+		/* the container stopped (out of memory, say): killed, 137 */
+		rc->ops->exit(rn->ended ? 137 : -1, msg, rc->arg);
 		free(rc);
 	}
 	sbx_attach_close(rn->at);

@@ -356,7 +356,7 @@ struct attach;
 struct attach_cbs {
 	void	(*up)(void *);
 	void	(*data)(const void *, size_t, void *);
-	void	(*down)(const char *, void *);
+	void	(*down)(int, const char *, void *);	/* eof, why */
 };
 struct attach *sbx_attach_open(const char *, const char *,
 	    const struct attach_cbs *, void *);
