@@ -25,7 +25,6 @@
 #include <string.h>
 #include <time.h>
 
-
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
