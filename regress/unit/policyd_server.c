@@ -114,23 +114,25 @@ t_scripts(void)
 	    "\"scripts\": {\"./run.sh\": \"#!/bin/sh\\nrm -rf build\"}}"),
 	    "approve rmrf", "./FILE: the file's text is checked");
 	is_str(ask(IMSG_POLICY_CHECK_CMD, "{\"command\": \"cd x && . ./lib.sh "
-	    "&& source env.sh\", \"scripts\": {\"./lib.sh\": \"f() { ls; "
-	    "}\", \"env.sh\": \"cat /proc/1/environ\"}}"), "deny env",
-	    "source FILE and . FILE: each file's text");
+	    "&& source env.sh\", \"scripts\": {\"x/./lib.sh\": \"f() { ls; "
+	    "}\", \"x/env.sh\": \"cat /proc/1/environ\"}}"), "deny env",
+	    "source FILE and . FILE: each file's text, in the directory cd "
+	    "went to");
 	is_str(ask(IMSG_POLICY_CHECK_CMD, "{\"command\": \"cat b.sh | bash\", "
 	    "\"scripts\": {\"b.sh\": \"cat /proc/1/environ\"}}"), "deny env",
 	    "cat FILE | sh: the file's text is checked");
 	is_str(missing("{\"command\": \"cat b.sh | sh -s && echo x | sh -c "
-	    "read && cat a b | sh\"}"), "b.sh", "cat FILE | sh -s listed; "
-	    "an inline script or cat of two files is not");
+	    "read && cat a b | sh\"}"), "b.sh,a,b", "cat FILE | sh -s and "
+	    "cat a b | sh listed; an inline script is not");
 	is_str(ask(IMSG_POLICY_CHECK_CMD, "{\"command\": \"node app.js\", "
 	    "\"scripts\": {\"app.js\": \"console.log(1)\"}}"), "allow -",
 	    "a harmless script is allowed");
 	is_str(missing("{\"command\": \"sh b.sh && python3 x.py && node "
 	    "-e 1 && bash -c ls && python3 -m http.server && perl /usr/bin/x "
-	    "&& bin/tool\"}"), "b.sh,x.py,bin/tool",
-	    "files run but not carried are listed; inline scripts, modules "
-	    "and absolute paths are not");
+	    "&& bin/tool\"}"), "b.sh,x.py,http/server.py,"
+	    "http/server/__main__.py,bin/tool", "files run but not carried "
+	    "are listed, python3 -m's module as a workspace file; inline "
+	    "scripts and absolute paths of the image are not");
 	is_str(ask(IMSG_POLICY_CHECK_CMD, "{\"command\": \"sh b.sh\"}"),
 	    "allow -", "default script allow: a file not carried is allowed");
 
