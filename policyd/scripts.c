@@ -100,6 +100,8 @@ struct scan {
 	struct pol_result	*res;
 	json_t			**missing;
 	size_t			 nfiles;	/* looked at, nested too */
+	char			*seen[SCRIPTS_MAX];	/* checked already */
+	size_t			 nseen;
 	const char		*unknown;	/* a file named at run time */
 	char			 unknown_msg[96];
 };
@@ -529,6 +531,13 @@ scan_run(struct scan *sc, struct run *r, struct cwd *w, int depth)
 	size_t			 i, len = 0, tl;
 	int			 incomplete = 0, any = 0;
 
+	/* a script that runs itself (or one run twice): checked once */
+	for (i = 0; i < sc->nseen; i++)
+		if (r->npaths == 1 && strcmp(sc->seen[i], r->paths[0]) == 0)
+			return;
+	if (r->npaths == 1 && sc->nseen < SCRIPTS_MAX &&
+	    (sc->seen[sc->nseen] = strdup(r->paths[0])) != NULL)
+		sc->nseen++;
 	for (i = 0; i < r->npaths; i++) {
 		if (sc->nfiles++ >= SCRIPTS_MAX) {
 			sc->unknown = "runs more files than are checked";
@@ -589,7 +598,7 @@ scan_run(struct scan *sc, struct run *r, struct cwd *w, int depth)
 		res->message = res->buf;
 	}
 	/* b.sh runs c.sh: in the same working directory */
-	if (ip->shell && depth < SCRIPTS_DEPTH && res->decision != POL_DENY) {
+	if (ip->shell && res->decision != POL_DENY) {
 		memset(w, 0, sizeof(*w));
 		if (r->dir != NULL)
 			strlcpy(w->dir, r->dir, sizeof(w->dir));
@@ -605,7 +614,7 @@ static void
 scan_line(struct scan *sc, const char *s, size_t len, const struct cwd *w0,
     int depth)
 {
-	struct run	 runs[SCRIPTS_MAX];
+	struct run	 runs[SCRIPTS_MAX + 1];
 	struct cwd	*w;
 	size_t		 n, i;
 
@@ -619,9 +628,16 @@ scan_line(struct scan *sc, const char *s, size_t len, const struct cwd *w0,
 		return;		/* pol_check_command decided it */
 	}
 	/* the parse is gone once a text is checked: the runs are copies */
-	n = runs_named(&sc->rs->sp, w, runs, SCRIPTS_MAX);
+	n = runs_named(&sc->rs->sp, w, runs, SCRIPTS_MAX + 1);
+	if (n > SCRIPTS_MAX && sc->unknown == NULL)
+		sc->unknown = "runs more files than are checked";
+	/* deeper than the bound, a script that runs files is not followed */
+	if (n > 0 && depth > SCRIPTS_DEPTH && sc->unknown == NULL)
+		sc->unknown = "scripts run scripts nested too deep";
 	for (i = 0; i < n; i++) {
-		if (runs[i].unknown != NULL) {
+		if (depth > SCRIPTS_DEPTH)
+			;	/* not followed: held above */
+		else if (runs[i].unknown != NULL) {
 			if (sc->unknown == NULL)
 				sc->unknown = runs[i].unknown;
 		} else if (sc->res->decision != POL_DENY)
@@ -646,6 +662,7 @@ pol_check_scripts(struct ruleset *rs, const char *cmd, size_t len,
 	struct scan	sc;
 	struct cwd	w;
 	const char	*why;
+	size_t		i;
 
 	*missing = NULL;
 	if (res->decision == POL_DENY)
@@ -657,6 +674,8 @@ pol_check_scripts(struct ruleset *rs, const char *cmd, size_t len,
 	sc.res = res;
 	sc.missing = missing;
 	scan_line(&sc, cmd, len, &w, 0);
+	for (i = 0; i < sc.nseen; i++)
+		free(sc.seen[i]);
 	if (res->decision == POL_DENY) {
 		json_decref(*missing);
 		*missing = NULL;
