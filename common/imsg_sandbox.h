@@ -99,10 +99,14 @@
  * IMSG_SANDBOX_FILE_OPEN   {"user", "chat", "path"}
  *   send-as-fd: a read-only fd of a regular file travels with the reply
  *   -> {"path", "name": basename, "size"}
- * IMSG_SANDBOX_PORTS       {"user"}
+ * IMSG_SANDBOX_PORTS       {"user", "chat", "prepare": bool (opt)}
  *   reply IMSG_SANDBOX_PORTS_RESULT {"addr": str, "ports": [int]}: the
  *   user's published ports (the same number inside the container and on
- *   the host), [] when the network mode publishes nothing.
+ *   the host), [] when the network mode publishes nothing.  gatewayd
+ *   asks at the start of each job; with "prepare" sandboxd also starts
+ *   the user's container in the background (when none runs and fewer
+ *   than max-containers exist), so its creation overlaps the model's
+ *   first answer instead of delaying the first command.
  *
  * --- from topshctl (control socket; replies IMSG_CTL_DATA objects then
  *     IMSG_CTL_END, or IMSG_CTL_FAIL {"error": str}) ---------------------

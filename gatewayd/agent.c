@@ -809,7 +809,10 @@ agent_begin(const char *note, void *arg)
 		log_info("user %lld chat %lld: resuming an interrupted job",
 		    (long long)a->m->user, (long long)a->m->chat);
 	free(content);
-	req = json_pack("{s:I}", "user", (json_int_t)a->m->user);
+	/* "prepare": the container starts while the model thinks */
+	req = json_pack("{s:I, s:I, s:s, s:b}", "user", (json_int_t)a->m->user,
+	    "chat", (json_int_t)a->m->chat, "name", a->m->name != NULL ?
+	    a->m->name : "", "prepare", 1);
 	if (rpc_call(PROC_SANDBOXD, IMSG_SANDBOX_PORTS, req, -1, RPC_RETRY,
 	    ports_done, a) == 0)
 		agent_turn(a);

@@ -173,6 +173,40 @@ sbx_do_exec(struct reqctx *rc)
 /* --- file operations ------------------------------------------------- */
 
 static void
+prepared(struct box *b, const char *code, const char *msg, void *arg)
+{
+	int64_t	*user = arg;
+
+	if (code != NULL)
+		log_debug("user %" PRId64 ": container not prepared: %s",
+		    *user, msg);
+	free(user);
+}
+
+/*
+ * A job begins: start the user's container now, while the model thinks,
+ * instead of at the first command.  Only within max-containers: no
+ * other user's idle container is stopped for a job that may never run
+ * a command.
+ */
+static void
+box_prepare_bg(int64_t user)
+{
+	long long	 max = topsh_conf->sandbox.max_containers;
+	struct box	*b;
+	int64_t		*u;
+
+	if ((b = box_get(user, 0)) != NULL && b->state != BOX_NONE)
+		return;
+	if (max > 0 && box_active() >= (size_t)max)
+		return;
+	if ((u = malloc(sizeof(*u))) == NULL)
+		return;
+	*u = user;
+	box_ensure(user, prepared, u);
+}
+
+static void
 do_ports(struct reqctx *rc)
 {
 	const struct conf_sandbox	*c = &topsh_conf->sandbox;
@@ -187,6 +221,8 @@ do_ports(struct reqctx *rc)
 	o = json_pack("{s:s, s:o}", "addr", c->port_bind, "ports", arr);
 	sbx_reply(rc, IMSG_SANDBOX_PORTS_RESULT, -1, o);
 	json_decref(o);
+	if (json_is_true(json_object_get(rc->req, "prepare")))
+		box_prepare_bg(rc->user);
 	sbx_reqctx_free(rc);
 }
 

@@ -301,9 +301,15 @@ async function main() {
 	put('duplicated', dup);
 	put('reordered', reord);
 	const j = await get('/__journal?since=0');
+	// "All sandboxes are busy right now. Please wait: I keep your
+	// request" is a wait (max-containers reached), not a refusal
+	const waits = j.filter((e) => e.method === 'sendMessage' &&
+	    /Please wait/.test(String(e.body.text))).length;
 	const refusals = j.filter((e) => e.method === 'sendMessage' &&
-	    /busy|try again/i.test(String(e.body.text))).length;
+	    /busy|try again/i.test(String(e.body.text)) &&
+	    !/Please wait/.test(String(e.body.text))).length;
 	put('refused', refusals);
+	put('waited_for_sandbox', waits);
 	const status = j.filter((e) => e.method === 'sendMessage' &&
 	    /Working/.test(String(e.body.text))).length;
 	put('status_messages', status);

@@ -93,6 +93,14 @@ async function pairing() {
 	await h.say(pat, h.privateChat(pat), 'E2E-ACCESS-HELLO again');
 	j = await h.waitFor((j) => h.sent(j, pat.id, 'hello, you are in') && j);
 	h.ok(j !== null, 'pairing: after approval the model answers');
+	let up = false;
+	for (let i = 0; i < 100 && !up; i++) {
+		up = containers().some((l) => l.startsWith('5001 '));
+		if (!up)
+			await h.sleep(200);
+	}
+	h.ok(up, 'a job starts the user\'s container while the model ' +
+	    'answers, before any command', containers());
 	h.ok(/access\.json/.test(fs.readdirSync(`${T}/state/gatewayd`)
 	    .join(' ')), 'the access list is state on disk');
 
