@@ -174,18 +174,15 @@ scripts_done(void *arg)
 		if (sf->state == SF_TEXT) {
 			v = sbx_utf8_json(sf->buf, sf->len);
 			cc->bytes += sf->len;
-		}
-		else if (sf->state == SF_ABSENT)
+		} else if (sf->state == SF_ABSENT)
 			v = json_false();
 		if (v == NULL)
 			v = json_null();
 		log_debug("user %lld: script %s: %s", (long long)cc->user,
 		    sf->path, sf->state == SF_TEXT ? "read" :
 		    sf->state == SF_ABSENT ? "not there" : "unreadable");
-		if (json_object_set_new(cc->texts, sf->path, v) == -1) {
-			/* not carried: policyd decides it by its default */
-			continue;
-		}
+		/* a path that is no UTF-8 is not carried: the default decides */
+		(void)json_object_set_new(cc->texts, sf->path, v);
 	}
 	files_clear(cc);
 	sbx_ws_close(&cc->ws);
