@@ -53,6 +53,19 @@ endif
 PKG_CFLAGS :=	$(shell pkg-config --cflags $(PKGS))
 PKG_LIBS :=	$(shell pkg-config --libs $(PKGS))
 
+# Each daemon links only the libraries it uses: a shared library costs
+# every process that maps it its file pages and the dynamic loader's
+# relocations at each start.  libcurl (and the thirty libraries behind
+# it: TLS, Kerberos, LDAP...) is proxyd's alone; sandboxd speaks HTTP to
+# docker.sock itself (sandboxd/uhttp.c).  The unit tests and tools link
+# everything (PKG_LIBS).
+PKGS_BASE =	libevent jansson libseccomp libbsd-overlay
+PKGS_gatewayd =	$(PKGS_BASE)
+PKGS_topshctl =	$(PKGS_BASE)
+PKGS_policyd =	$(PKGS_BASE) libpcre2-8
+PKGS_sandboxd =	$(PKGS_BASE) libpcre2-8
+PKGS_proxyd =	$(PKGS_BASE) libpcre2-8 libcurl libhs
+
 CFLAGS ?=	$(OPT)
 WERROR ?=	-Werror
 CFLAGS +=	-std=gnu11 -Wall -Wextra $(WERROR) -Wno-unused-parameter \
@@ -76,9 +89,10 @@ $(1)_OBJS :=	$$($(1)_SRCS:%.c=$(B)/%.o)
 $(B)/lib$(1).a: $$($(1)_OBJS)
 	@mkdir -p $$(@D)
 	rm -f $$@ && ar rcs $$@ $$^
+$(1)_LIBS :=	$$(shell pkg-config --libs $$(PKGS_$(1))) -lm
 $(B)/bin/$(1): $(B)/$(1)/$(1).o $(B)/lib$(1).a $(B)/libcommon.a
 	@mkdir -p $$(@D)
-	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$($(1)_LIBS)
 endef
 $(foreach p,$(PROGS),$(eval $(call prog_rules,$(p))))
 

@@ -18,7 +18,9 @@
  *     expansion is taken to match every path it could match, and a
  *     file rule applies when some path matches both (pathglob_meets()).
  * Words of the form key=value (dd if=..., --file=...) are looked at
- * after the '=' too.
+ * after the '=' too.  find ROOT -name NAME -exec CMD {} names the paths
+ * ROOT/NAME and ROOT/.../NAME (find_paths()).  After cd DIR (pushd
+ * DIR) a word that is not absolute is also taken relative to DIR.
  */
 #include <sys/types.h>
 
@@ -566,6 +568,154 @@ check_path(struct ruleset *rs, struct cpvars *vs, const char *w,
 	}
 }
 
+/* c is find(1) with an action that runs a command on what it finds */
+static int
+find_runs(const struct shcmd *c)
+{
+	static const char *const acts[] = { "-exec", "-execdir", "-ok",
+	    "-okdir" };
+	const char	*base;
+	size_t		 j;
+	int		 i;
+
+	base = strrchr(c->argv[0], '/');
+	if (strcmp(base != NULL ? base + 1 : c->argv[0], "find") != 0)
+		return (0);
+	for (i = 1; i < c->argc; i++)
+		for (j = 0; j < sizeof(acts) / sizeof(acts[0]); j++)
+			if (strcmp(c->argv[i], acts[j]) == 0)
+				return (1);
+	return (0);
+}
+
+/* the last component of rule r's path is only '*' and '?' */
+static int
+rule_any_name(const struct rule *r)
+{
+	const char	*base = strrchr(r->path, '/');
+
+	base = base != NULL ? base + 1 : r->path;
+	return (base[strspn(base, "*?")] == '\0');
+}
+
+/*
+ * A file called name somewhere below the workspace: the rules of
+ * relative paths (such as .aws/credentials anywhere) whose file name
+ * (not a bare '*') name matches.
+ */
+static void
+find_named(struct ruleset *rs, const char *name, const struct rule **best)
+{
+	const struct rule	*r;
+	const char		*base;
+	size_t			 i;
+
+	for (i = 0; i < rs->ncmdfile; i++) {
+		r = rs->cmdfile[i];
+		if (*best != NULL && (r->decision < (*best)->decision ||
+		    (r->decision == (*best)->decision &&
+		    r->index > (*best)->index)))
+			continue;
+		/* a rule of an absolute path is about no workspace file */
+		if (rule_any_name(r) || r->path[0] == '/')
+			continue;
+		base = strrchr(r->path, '/');
+		if (fnmatch(base != NULL ? base + 1 : r->path, name,
+		    FNM_PERIOD) == 0)
+			*best = r;
+	}
+}
+
+/*
+ * find ROOT... -name NAME -exec CMD {} reaches every ROOT/.../NAME;
+ * -path PATTERN names its paths itself ('*' crossing '/').  Without
+ * either, what it reaches is too wide to say anything of.  Below a
+ * relative root (the workspace, the user's own files) only a literal
+ * name is held, against the rules that name a file: find . -name id_rsa
+ * -exec cat {} \; is refused as cat .ssh/id_rsa is, while find . -name
+ * '*.json' -exec jq . {} \; stays everyday work although some
+ * credential file is JSON.
+ */
+static void
+find_paths(struct ruleset *rs, struct cpvars *vs, const struct shcmd *c,
+    const struct rule **best)
+{
+	char		 w[PATH_MAX];
+	const char	*name = NULL, *p;
+	size_t		 o;
+	int		 i, first = 1, nroots = 0, absroot = 0;
+
+	for (i = 1; i < c->argc && c->argv[i][0] != '-' &&
+	    c->argv[i][0] != '(' && c->argv[i][0] != '!'; i++) {
+		nroots++;
+		if (c->argv[i][0] == '/')
+			absroot = 1;
+	}
+	for (; i + 1 < c->argc; i++) {
+		if (strcmp(c->argv[i], "-path") == 0 ||
+		    strcmp(c->argv[i], "-wholename") == 0 ||
+		    strcmp(c->argv[i], "-ipath") == 0) {
+			for (p = c->argv[i + 1], o = 0; *p != '\0' &&
+			    o + 1 < sizeof(w); p++)
+				w[o++] = *p == '*' ? CP_ANY : *p;
+			w[o] = '\0';
+			if (w[0] == '/' || absroot)
+				check_path(rs, vs, w, best);
+		} else if (strcmp(c->argv[i], "-name") == 0 ||
+		    strcmp(c->argv[i], "-iname") == 0)
+			name = c->argv[i + 1];
+	}
+	if (name == NULL)
+		return;
+	for (i = 1; i <= nroots || (nroots == 0 && first); i++, first = 0) {
+		if (nroots == 0 || c->argv[i][0] != '/') {
+			if (strpbrk(name, "*?[") == NULL)
+				find_named(rs, name, best);
+			continue;
+		}
+		/* ROOT/NAME and ROOT/x/y/NAME */
+		if ((size_t)snprintf(w, sizeof(w), "%s/%s", c->argv[i],
+		    name) < sizeof(w))
+			check_path(rs, vs, w, best);
+		if ((size_t)snprintf(w, sizeof(w), "%s/%c/%s", c->argv[i],
+		    CP_ANY, name) < sizeof(w))
+			check_path(rs, vs, w, best);
+	}
+}
+
+/*
+ * c is cd or pushd: the directory the words of the commands after it are
+ * relative to goes into cwd (a relative one onto the last; one below
+ * the workspace leaves cwd empty: nothing to add).  1 if c was that.
+ */
+static int
+cd_to(const struct shcmd *c, char *cwd, size_t len)
+{
+	const char	*base, *dir = NULL;
+	char		 t[PATH_MAX];
+	int		 i;
+
+	base = strrchr(c->argv[0], '/');
+	base = base != NULL ? base + 1 : c->argv[0];
+	if (strcmp(base, "cd") != 0 && strcmp(base, "pushd") != 0)
+		return (0);
+	for (i = 1; i < c->argc; i++)
+		if (c->argv[i][0] != '-' || c->argv[i][1] == '\0')
+			dir = c->argv[i];
+	if (dir == NULL || strcmp(dir, "-") == 0 || dir[0] == '~')
+		cwd[0] = '\0';
+	else if (dir[0] == '/' || dir[0] == '$')
+		strlcpy(cwd, dir, len);
+	else if (cwd[0] != '\0') {
+		if ((size_t)snprintf(t, sizeof(t), "%s/%s", cwd, dir) >=
+		    sizeof(t))
+			cwd[0] = '\0';
+		else
+			strlcpy(cwd, t, len);
+	}
+	return (1);
+}
+
 /*
  * The most severe file rule marked "commands yes" that a path named by
  * the parsed line (rs->sp) could reach, or NULL.
@@ -573,6 +723,7 @@ check_path(struct ruleset *rs, struct cpvars *vs, const char *w,
 const struct rule *
 cmdpaths_check(struct ruleset *rs, const char *raw, size_t rawlen)
 {
+	char			 cwd[PATH_MAX], w[PATH_MAX];
 	struct cpvars		 vs;
 	const struct rule	*best = NULL;
 	const struct shcmd	*c;
@@ -586,13 +737,22 @@ cmdpaths_check(struct ruleset *rs, const char *raw, size_t rawlen)
 	if (memchr(raw, '=', rawlen) != NULL && memchr(raw, '$', rawlen) !=
 	    NULL)
 		vars_collect(&vs, raw, rawlen);
+	cwd[0] = '\0';
 	for (k = 0; k < rs->sp.ncmds; k++) {
 		c = &rs->sp.cmds[k];
+		if (c->argc > 0 && cd_to(c, cwd, sizeof(cwd)))
+			continue;
 		for (i = 1; i < c->argc; i++) {
 			check_path(rs, &vs, c->argv[i], &best);
 			if ((eq = strchr(c->argv[i], '=')) != NULL)
 				check_path(rs, &vs, eq + 1, &best);
+			if (cwd[0] != '\0' && strchr("/-~$", c->argv[i][0]) ==
+			    NULL && (size_t)snprintf(w, sizeof(w), "%s/%s",
+			    cwd, c->argv[i]) < sizeof(w))
+				check_path(rs, &vs, w, &best);
 		}
+		if (c->argc > 0 && find_runs(c))
+			find_paths(rs, &vs, c, &best);
 	}
 	return (best);
 }

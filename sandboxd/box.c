@@ -25,13 +25,13 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
 
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
 #include "sandboxd.h"
 #include "topsh.h"
+#include "uhttp.h"
 #include "userlimit.h"
 
 struct boxwait {
@@ -880,14 +880,16 @@ adopt_done(const struct dresp *r, void *arg)
 void
 box_adopt(void)
 {
-	char	 filt[PATH_MAX + 64], path[PATH_MAX * 3 + 64], *esc;
+	char	 filt[PATH_MAX + 64], esc[PATH_MAX * 3 + 200];
+	char	 path[PATH_MAX * 3 + 256];
 
 	snprintf(filt, sizeof(filt), "{\"label\":[\"topsh.root=%s\"]}",
 	    sbx.root);
-	if ((esc = curl_easy_escape(NULL, filt, 0)) == NULL)
+	if (uhttp_escape(filt, esc, sizeof(esc)) == -1) {
+		log_warnx("docker: the container filter is too long");
 		return;
+	}
 	snprintf(path, sizeof(path), "/containers/json?all=1&filters=%s", esc);
-	curl_free(esc);
 	if (docker_call("GET", path, NULL, 30000, adopt_done, NULL) == NULL)
 		log_warnx("docker: cannot list containers");
 }

@@ -1,6 +1,6 @@
 /*
  * docker.c - the Docker Engine API over its unix socket, asynchronously
- * through httpc (libcurl multi on the libevent loop).
+ * through uhttp.c (HTTP/1.1 on the libevent loop).
  *
  * At start, and whenever a call fails to reach the engine, /_ping and
  * /version are tried with exponential backoff (1 s doubling to 60 s);
@@ -19,9 +19,9 @@
 #include <event2/event.h>
 #include <jansson.h>
 
-#include "httpc.h"
 #include "log.h"
 #include "sandboxd.h"
+#include "uhttp.h"
 
 #define DOCKER_API		"/v1.41"
 #define DOCKER_MIN_API		"1.41"
@@ -29,7 +29,7 @@
 
 struct dcall {
 	TAILQ_ENTRY(dcall)	 entry;
-	struct httpc_req	*req;
+	struct uhttp_req	*req;
 	docker_cb		 cb;
 	void			*arg;
 };
@@ -37,7 +37,6 @@ TAILQ_HEAD(dcalls, dcall);
 
 static struct {
 	struct event_base	*base;
-	struct httpc		*h;
 	char			 sock[PATH_MAX];
 	int			 up;
 	int			 checking;
@@ -152,8 +151,6 @@ docker_init(struct event_base *base, const char *sock, void (*up_cb)(void))
 	TAILQ_INIT(&dk.calls);
 	if (strlcpy(dk.sock, sock, sizeof(dk.sock)) >= sizeof(dk.sock))
 		return (-1);
-	if ((dk.h = httpc_new(base)) == NULL)
-		return (-1);
 	if ((dk.retry = evtimer_new(base, retry_cb, NULL)) == NULL)
 		return (-1);
 	docker_check();
@@ -167,14 +164,12 @@ docker_shutdown(void)
 
 	while ((c = TAILQ_FIRST(&dk.calls)) != NULL) {
 		TAILQ_REMOVE(&dk.calls, c, entry);
+		uhttp_cancel(c->req);
 		free(c);
 	}
 	if (dk.retry != NULL)
 		event_free(dk.retry);
-	if (dk.h != NULL)
-		httpc_free(dk.h);
 	dk.retry = NULL;
-	dk.h = NULL;
 }
 
 int
@@ -196,7 +191,7 @@ docker_lasterr(void)
 }
 
 static void
-call_done(struct httpc_req *req, const struct httpc_res *res, void *arg)
+call_done(struct uhttp_req *req, const struct uhttp_res *res, void *arg)
 {
 	struct dcall	*c = arg;
 	struct dresp	 r;
@@ -206,17 +201,17 @@ call_done(struct httpc_req *req, const struct httpc_res *res, void *arg)
 	TAILQ_REMOVE(&dk.calls, c, entry);
 	memset(&r, 0, sizeof(r));
 	r.status = res->status;
-	if (res->err != CURLE_OK || res->status == 0) {
+	if (res->err != UHTTP_OK || res->status == 0) {
 		/*
 		 * A request that timed out met a slow engine, not a dead
 		 * one: under load a container start can outlast its time,
 		 * and taking the engine for down then refused every user's
 		 * call for up to a minute of backoff.
 		 */
-		r.unavailable = res->err == CURLE_COULDNT_CONNECT ||
-		    res->err == CURLE_GOT_NOTHING || res->err ==
-		    CURLE_RECV_ERROR || res->err == CURLE_SEND_ERROR ||
-		    (res->status == 0 && res->err != CURLE_OPERATION_TIMEDOUT);
+		r.unavailable = res->err == UHTTP_ECONNECT ||
+		    res->err == UHTTP_ENOTHING || res->err == UHTTP_ERECV ||
+		    res->err == UHTTP_ESEND || (res->status == 0 &&
+		    res->err != UHTTP_ETIMEOUT);
 		snprintf(errbuf, sizeof(errbuf), "%s",
 		    res->errmsg != NULL ? res->errmsg : "transfer failed");
 		r.err = errbuf;
@@ -224,13 +219,13 @@ call_done(struct httpc_req *req, const struct httpc_res *res, void *arg)
 		r.json = json_loadb(res->body, res->bodylen, 0, NULL);
 		if (res->status >= 300) {
 			msg = json_object_get(r.json, "message");
-			snprintf(errbuf, sizeof(errbuf), "HTTP %ld: %s",
+			snprintf(errbuf, sizeof(errbuf), "HTTP %d: %s",
 			    res->status, json_is_string(msg) ?
 			    json_string_value(msg) : "(no message)");
 			r.err = errbuf;
 		}
 	} else if (res->status >= 300) {
-		snprintf(errbuf, sizeof(errbuf), "HTTP %ld", res->status);
+		snprintf(errbuf, sizeof(errbuf), "HTTP %d", res->status);
 		r.err = errbuf;
 	}
 	if (r.unavailable && dk.up)
@@ -242,63 +237,51 @@ call_done(struct httpc_req *req, const struct httpc_res *res, void *arg)
 	free(c);
 }
 
-static struct httpc_req *
+static struct uhttp_req *
 docker_req(const char *method, const char *path, json_t *body,
-    long timeout_ms, docker_cb cb, void *arg, httpc_data_cb data,
+    long timeout_ms, docker_cb cb, void *arg, uhttp_data_cb data,
     void *data_arg)
 {
-	struct httpc_req	*req;
+	struct uhttp_opts	 o;
 	struct dcall		*c;
-	char			 url[2048], *js;
+	char			 url[2048], *js = NULL;
 	int			 n;
 
-	n = snprintf(url, sizeof(url), "http://docker%s%s", DOCKER_API,
-	    path);
+	n = snprintf(url, sizeof(url), "%s%s", DOCKER_API, path);
 	if (n < 0 || (size_t)n >= sizeof(url))
 		return (NULL);
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return (NULL);
-	c->cb = cb;
-	c->arg = arg;
-	if ((req = httpc_req_new(dk.h, method, url)) == NULL) {
-		free(c);
-		return (NULL);
-	}
-	httpc_req_unix_socket(req, dk.sock);
-	httpc_req_connect_timeout(req, 5000);
-	/*
-	 * A fresh connection per call: cheap on a unix socket, and a
-	 * restarted or replaced engine is never talked to through a stale
-	 * pooled connection.
-	 */
-	curl_easy_setopt(httpc_req_easy(req), CURLOPT_FORBID_REUSE, 1L);
-	if (timeout_ms > 0)
-		httpc_req_timeout(req, timeout_ms);
-	httpc_req_maxbytes(req, 16 * 1024 * 1024);
+	memset(&o, 0, sizeof(o));
+	o.timeout_ms = timeout_ms;
+	o.maxbytes = 16 * 1024 * 1024;
+	o.data = data;
+	o.data_arg = data_arg;
 	if (body != NULL || strcmp(method, "POST") == 0) {
 		js = body != NULL ? json_dumps(body, JSON_COMPACT) :
 		    strdup("{}");
-		if (js == NULL || httpc_req_body(req, js, strlen(js),
-		    "application/json") == -1) {
-			free(js);
-			httpc_req_free(req);
-			free(c);
+		if (js == NULL)
 			return (NULL);
-		}
-		free(js);
+		o.body = js;
+		o.bodylen = strlen(js);
+		o.content_type = "application/json";
 	}
-	if (data != NULL)
-		httpc_req_stream(req, data, data_arg);
-	if (httpc_req_start(req, call_done, c) == -1) {
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		free(js);
+		return (NULL);
+	}
+	c->cb = cb;
+	c->arg = arg;
+	/* a fresh connection per call (uhttp.c): never a stale one */
+	c->req = uhttp_start(dk.base, dk.sock, method, url, &o, call_done, c);
+	free(js);
+	if (c->req == NULL) {
 		free(c);
 		return (NULL);
 	}
-	c->req = req;
 	TAILQ_INSERT_TAIL(&dk.calls, c, entry);
-	return (req);
+	return (c->req);
 }
 
-struct httpc_req *
+struct uhttp_req *
 docker_call(const char *method, const char *path, json_t *body,
     long timeout_ms, docker_cb cb, void *arg)
 {
@@ -307,16 +290,16 @@ docker_call(const char *method, const char *path, json_t *body,
 }
 
 /* a streamed POST; timeout_ms 0: as long as it takes */
-struct httpc_req *
+struct uhttp_req *
 docker_stream(const char *path, json_t *body, long timeout_ms,
-    httpc_data_cb data, void *data_arg, docker_cb cb, void *arg)
+    uhttp_data_cb data, void *data_arg, docker_cb cb, void *arg)
 {
 	return (docker_req("POST", path, body, timeout_ms, cb, arg, data,
 	    data_arg));
 }
 
 void
-docker_cancel(struct httpc_req *req)
+docker_cancel(struct uhttp_req *req)
 {
 	struct dcall	*c;
 
@@ -325,7 +308,7 @@ docker_cancel(struct httpc_req *req)
 	TAILQ_FOREACH(c, &dk.calls, entry)
 		if (c->req == req)
 			break;
-	httpc_req_cancel(req);
+	uhttp_cancel(req);
 	if (c != NULL) {
 		TAILQ_REMOVE(&dk.calls, c, entry);
 		free(c);

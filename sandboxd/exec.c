@@ -46,7 +46,7 @@ struct execreq {
 	struct box		*box;
 	char			 execid[72];
 	char			 tag[40];
-	struct httpc_req	*stream;
+	struct uhttp_req	*stream;
 	struct demux		 dm;
 	struct outcap		 out[2];
 	struct event		*timer;

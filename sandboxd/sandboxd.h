@@ -4,7 +4,8 @@
  *   sandboxd.c	main, peer table, hooks, status, policyd's replies
  *   requests.c	gatewayd's requests and the replies
  *   control.c	topshctl's requests
- *   docker.c	Docker Engine API client (httpc over docker.sock)
+ *   docker.c	Docker Engine API client (uhttp over docker.sock)
+ *   uhttp.c	HTTP/1.1 over a unix socket on the event loop
  *   box.c	one container per user: create, adopt, reap, kill
  *   exec.c	running a command: policy, exec API, time limit, cap
  *   kill.c	killing a command's process tree at its time limit
@@ -234,7 +235,7 @@ int	 sbx_dispatch_control(struct peer *, struct imsg *);
 void	 sbx_jobs_stop(struct reqctx *);
 
 /* docker.c */
-struct httpc_req;
+struct uhttp_req;
 struct event_base;
 struct dresp {
 	long		 status;	/* HTTP status, 0 none */
@@ -248,11 +249,11 @@ void	 docker_shutdown(void);
 int	 docker_is_up(void);
 const char *docker_version(void);
 const char *docker_lasterr(void);
-struct httpc_req *docker_call(const char *, const char *, json_t *, long,
+struct uhttp_req *docker_call(const char *, const char *, json_t *, long,
 	    docker_cb, void *);
-struct httpc_req *docker_stream(const char *, json_t *, long,
+struct uhttp_req *docker_stream(const char *, json_t *, long,
 	    int (*)(const void *, size_t, void *), void *, docker_cb, void *);
-void	 docker_cancel(struct httpc_req *);
+void	 docker_cancel(struct uhttp_req *);
 
 /* image.c: is the configured image there?  (log, STATUS=) */
 void	 image_probe(const char *);
