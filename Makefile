@@ -13,6 +13,8 @@ SBINDIR ?=	$(PREFIX)/sbin
 MANDIR ?=	$(PREFIX)/share/man
 SYSCONFDIR ?=	/etc
 DATADIR ?=	$(PREFIX)/share/topsh
+# topsh-runner, which sandboxd bind-mounts into every container
+LIBEXECDIR ?=	$(PREFIX)/libexec/topsh
 # systemd reads units, sysusers.d and tmpfiles.d from /usr/local/lib as
 # well as /usr/lib; the package passes UNITDIR=/lib/systemd/system
 UNITDIR ?=	$(PREFIX)/lib/systemd/system
@@ -99,6 +101,20 @@ $(foreach p,$(PROGS),$(eval $(call prog_rules,$(p))))
 LIBS =		$(PROGS:%=$(B)/lib%.a) $(B)/libcommon.a
 BINS =		$(PROGS:%=$(B)/bin/%)
 
+# topsh-runner, the resident command runner sandboxd puts in every
+# container (runner/): static, libc only, never built with the
+# sanitizers (they do not link statically); its frame code is sandboxd's
+# too
+RUNNER =	$(B)/bin/topsh-runner
+RUNNER_CFLAGS =	-std=gnu11 -O2 -g -Wall -Wextra $(WERROR) \
+		-Wno-unused-parameter -Wmissing-prototypes -Wshadow \
+		-D_GNU_SOURCE -static
+$(RUNNER): runner/topsh-runner.c runner/frame.c runner/frame.h
+	@mkdir -p $(@D)
+	$(CC) $(RUNNER_CFLAGS) -o $@ runner/topsh-runner.c runner/frame.c
+$(B)/libsandboxd.a: $(B)/runner/frame.o
+$(B)/sandboxd/runner.o: CFLAGS += -DTOPSH_LIBEXECDIR=\"$(LIBEXECDIR)\"
+
 UNIT_SRCS :=	$(wildcard regress/unit/*.c)
 UNIT_BINS :=	$(UNIT_SRCS:regress/unit/%.c=$(B)/regress/%)
 TOOL_SRCS :=	$(wildcard regress/tools/*.c)
@@ -110,7 +126,7 @@ HDRS :=		$(wildcard common/*.h */*.h)
 		fuzz lint-man bench regress-bins libs mutate image demo
 .SUFFIXES:
 
-all: $(BINS) $(UNIT_BINS) $(TOOL_BINS)
+all: $(BINS) $(RUNNER) $(UNIT_BINS) $(TOOL_BINS)
 
 regress-bins: $(UNIT_BINS)
 
@@ -212,6 +228,8 @@ install-files:
 	    $(DESTDIR)$(SYSCONFDIR)/topsh $(DESTDIR)$(SYSCONFDIR)/topsh/policy
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/topsh/secrets
 	install -m 0755 $(BINS) $(DESTDIR)$(SBINDIR)
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	install -m 0755 $(RUNNER) $(DESTDIR)$(LIBEXECDIR)
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5
 	install -m 0644 etc/policy/*.rules $(DESTDIR)$(DATADIR)/policy/
@@ -246,6 +264,8 @@ install-files:
 # logs, the users); those are listed at the end.
 uninstall:
 	for b in $(PROGS); do rm -f $(DESTDIR)$(SBINDIR)/$$b; done
+	rm -f $(DESTDIR)$(LIBEXECDIR)/topsh-runner
+	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
 	for m in man/*.8; do rm -f $(DESTDIR)$(MANDIR)/man8/$${m##*/}; done
 	for m in man/*.5; do rm -f $(DESTDIR)$(MANDIR)/man5/$${m##*/}; done
 	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$${u##*/}; done

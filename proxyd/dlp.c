@@ -12,19 +12,17 @@
 
 #include "dlp_int.h"
 
-/* NULL-terminated for dlp_detector_names() */
+/*
+ * The built-in personal-data detectors (dlp_pii.c, dlp_num.c); every
+ * credential is a line of the detector table (dlp_rules.c).
+ * NULL-terminated for dlp_detector_names().
+ */
 const char *const dlp_builtin_name[DLP_D_COUNT + 1] = {
-	"email", "phone", "credit_card", "ssn", "iban", "private_key", "jwt",
-	"openai_key", "anthropic_key", "github_token", "aws_access_key",
-	"aws_secret_key", "google_api_key", "slack_token", "telegram_token",
-	"stripe_key", NULL
+	"email", "phone", "credit_card", "ssn", "iban", NULL
 };
 
 const char *const dlp_builtin_label[DLP_D_COUNT] = {
-	"EMAIL", "PHONE", "CREDIT_CARD", "SSN", "IBAN", "PRIVATE_KEY", "JWT",
-	"OPENAI_KEY", "ANTHROPIC_KEY", "GITHUB_TOKEN", "AWS_ACCESS_KEY",
-	"AWS_SECRET_KEY", "GOOGLE_API_KEY", "SLACK_TOKEN", "TELEGRAM_TOKEN",
-	"STRIPE_KEY"
+	"EMAIL", "PHONE", "CREDIT_CARD", "SSN", "IBAN"
 };
 
 #define REDACT_PRE	"[REDACTED:"
@@ -238,9 +236,8 @@ dlp_add_match(struct dlp *d, size_t so, size_t eo, const char *label,
 }
 
 /*
- * A built-in match; its anchor is where the scan was when it was found
- * (a label before an AWS secret, "bot" before a Telegram token), so
- * that dlp_fd.c does not cut between the two.
+ * A built-in match; its anchor is where the scan was when it was found,
+ * so that dlp_fd.c does not cut between the two.
  */
 void
 dlp_builtin_match(struct dlp_scan *s, size_t so, size_t eo, enum dlp_det det)
@@ -251,8 +248,7 @@ dlp_builtin_match(struct dlp_scan *s, size_t so, size_t eo, enum dlp_det det)
 		return;
 	if (so < s->start)
 		so = s->start;
-	m = dlp_add_match(s->d, so, eo, dlp_builtin_label[det],
-	    det <= DLP_D_IBAN ? DLP_P_PII : DLP_P_CREDENTIAL);
+	m = dlp_add_match(s->d, so, eo, dlp_builtin_label[det], DLP_P_PII);
 	if (m != NULL && s->anchor < so)
 		m->anchor = s->anchor < s->start ? s->start : s->anchor;
 }

@@ -74,13 +74,17 @@ void		 dlp_set_mode(struct dlp *, int);
 int		 dlp_get_mode(const struct dlp *);
 
 /*
- * Turn off a built-in detector or custom pattern by name (case does
- * not matter).  Returns 0, or -1 if there is no such detector.
+ * Turn off a detector, built-in, of the table or custom, by name (case
+ * does not matter).  Returns 0, or -1 if there is no such detector.
  */
 int		 dlp_disable(struct dlp *, const char *);
 int		 dlp_enable(struct dlp *, const char *);
 
-/* Built-in detector names in order, NULL-terminated. */
+/*
+ * Built-in detector names (personal data: email, phone, credit_card,
+ * ssn, iban) in order, NULL-terminated; the table's are
+ * dlp_table_name().
+ */
 const char * const *dlp_detector_names(void);
 
 /*

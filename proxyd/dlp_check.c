@@ -2,9 +2,13 @@
  * dlp_check.c - checksums and structure checks a table detector may
  * ask for (dlp.rules option check= or trust=): Luhn (card numbers),
  * IBAN mod 97, the CRC32 checksums that GitHub's and npm's tokens end
- * with, and the structure of a JSON Web Token (header and payload are
- * base64url JSON objects).
+ * with, the structure of a JSON Web Token (header and payload are
+ * base64url JSON objects) and a PEM private key header, raw or in
+ * base64 (a Kubernetes secret's "tls.key: LS0tLS1CRUdJTi...").
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* memmem */
+#endif
 #include <sys/types.h>
 
 #include <stdint.h>
@@ -147,6 +151,41 @@ json_segment(const char *p, size_t n)
 	return (i < o && (out[i] == '"' || out[i] == '}'));
 }
 
+/*
+ * "-----BEGIN ... PRIVATE KEY-----": v itself, or what the base64 of
+ * its first 128 characters decodes to.
+ */
+static int
+pem(const char *v, size_t n)
+{
+	unsigned char	 out[96];
+	const char	*h, *e;
+	uint32_t	 w = 0;
+	size_t		 i, o = 0;
+	int		 bits = 0, x;
+
+	if (n >= 11 && memcmp(v, "-----BEGIN ", 11) == 0) {
+		h = v;
+		o = n;
+	} else {
+		for (i = 0; i < n && o < sizeof(out); i++) {
+			if ((x = b64url_val(v[i])) == -1)
+				break;
+			w = w << 6 | x;
+			if ((bits += 6) >= 8) {
+				bits -= 8;
+				out[o++] = (w >> bits) & 0xff;
+			}
+		}
+		h = (const char *)out;
+	}
+	if (o < 11 + 16 || memcmp(h, "-----BEGIN ", 11) != 0)
+		return (0);
+	if ((e = memmem(h + 11, o - 11, "-----", 5)) == NULL)
+		return (0);
+	return (memmem(h + 11, e - (h + 11), "PRIVATE KEY", 11) != NULL);
+}
+
 static int
 jwt(const char *v, size_t n)
 {
@@ -174,6 +213,8 @@ dlp_check(int which, const char *v, size_t n)
 		    crc_token(v, n, 4));
 	case DLP_CK_JWT:
 		return (jwt(v, n));
+	case DLP_CK_PEM:
+		return (pem(v, n));
 	default:
 		return (0);
 	}

@@ -12,31 +12,24 @@
 
 #include "dlp.h"
 
-/* Built-in detectors; the order of dlp_builtin_name[] (dlp.c). */
+/*
+ * Built-in detectors, personal data only; the order of
+ * dlp_builtin_name[] (dlp.c).  Every credential format is a line of
+ * the detector table (etc/dlp.rules, dlp_rules.c).
+ */
 enum dlp_det {
 	DLP_D_EMAIL,
 	DLP_D_PHONE,
 	DLP_D_CREDIT_CARD,
 	DLP_D_SSN,
 	DLP_D_IBAN,
-	DLP_D_PRIVATE_KEY,
-	DLP_D_JWT,
-	DLP_D_OPENAI_KEY,
-	DLP_D_ANTHROPIC_KEY,
-	DLP_D_GITHUB_TOKEN,
-	DLP_D_AWS_ACCESS_KEY,
-	DLP_D_AWS_SECRET_KEY,
-	DLP_D_GOOGLE_API_KEY,
-	DLP_D_SLACK_TOKEN,
-	DLP_D_TELEGRAM_TOKEN,
-	DLP_D_STRIPE_KEY,
 	DLP_D_COUNT
 };
 
 /* Match classes, lowest wins the label of a merged cluster. */
 #define DLP_P_SECRET	0
 #define DLP_P_CUSTOM	1
-#define DLP_P_CREDENTIAL 2	/* built-in keys, tokens, JWT, private keys */
+#define DLP_P_CREDENTIAL 2	/* table: keys, tokens, JWT, private keys */
 #define DLP_P_PII	3	/* built-in e-mail, phone, card, SSN, IBAN */
 #define DLP_P_GENERIC	4	/* catch-alls: key = "<high entropy>" */
 
@@ -83,6 +76,7 @@ struct dlp_secrets {
 #define DLP_CK_GITHUB	3
 #define DLP_CK_NPM	4
 #define DLP_CK_JWT	5
+#define DLP_CK_PEM	6
 
 /* a keyword of a table detector (dlp_rules.c) */
 struct dlp_kw {
@@ -113,6 +107,7 @@ struct dlp_rule {
 	/* scratch of the current scan */
 	int		 wpending;
 	size_t		 wfrom, wto, wanchor;
+	size_t		 done;		/* end of its last match tried */
 	unsigned long	 runs;		/* pattern runs, for the bench */
 };
 
@@ -151,20 +146,12 @@ struct dlp {
 	int			 nomem;
 };
 
-/* Character runs the key matchers measure, cached against rescans. */
-enum dlp_run { DLP_R_B64URL, DLP_R_ALNUM, DLP_R_B64, DLP_R_DIGIT,
-	DLP_R_WORD, DLP_R_SLACK, DLP_RUN_KINDS };
-
 struct dlp_scan {
 	struct dlp	*d;
 	const char	*p;
 	size_t		 len;
 	size_t		 start;
 	size_t		 anchor;	/* the word or byte being tried */
-	size_t		 pem_end;	/* cached next "-----END " or len */
-	int		 pem_end_ok;
-	size_t		 run_lo[DLP_RUN_KINDS];	/* last run of each kind */
-	size_t		 run_hi[DLP_RUN_KINDS];
 };
 
 extern const char *const dlp_builtin_name[DLP_D_COUNT + 1];
@@ -198,18 +185,6 @@ void	 dlp_scan_builtin(struct dlp *, const char *, size_t, size_t);
 #define DLP_C_SPECIAL	0x80	/* starts a detector outside a word */
 extern const uint8_t dlp_cls[256];
 #define DLP_IS(c, k)	((dlp_cls[(unsigned char)(c)] & (k)) != 0)
-
-/* dlp_keys.c: prefixed credentials, JWT, private key blocks */
-size_t	 dlp_key_s(struct dlp_scan *, size_t);
-size_t	 dlp_key_stripe(struct dlp_scan *, size_t);
-size_t	 dlp_key_github(struct dlp_scan *, size_t);
-size_t	 dlp_key_slack(struct dlp_scan *, size_t);
-size_t	 dlp_key_bot(struct dlp_scan *, size_t);
-size_t	 dlp_key_aws_google(struct dlp_scan *, size_t);
-size_t	 dlp_key_aws_secret(struct dlp_scan *, size_t);
-size_t	 dlp_key_jwt(struct dlp_scan *, size_t);
-size_t	 dlp_key_pem(struct dlp_scan *, size_t);
-size_t	 dlp_key_telegram(struct dlp_scan *, size_t);
 
 /* dlp_pii.c: e-mail and IBAN */
 size_t	 dlp_pii_email(struct dlp_scan *, size_t);

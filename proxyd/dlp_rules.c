@@ -9,7 +9,8 @@
  * one of which must occur near a match, or "-" for none (the pattern
  * is then tried over the whole text); options is "-" or a comma-
  * separated list of entropy=BITS (Shannon entropy per byte of the
- * value), check=NAME (a checksum the value must pass: luhn, iban),
+ * value), check=NAME (a check the value must pass: luhn, iban, jwt,
+ * pem, github, npm),
  * trust=NAME (a checksum that, when it holds, waives the entropy
  * threshold: github, npm, jwt), class=pii (personal data rather than a
  * credential) or class=generic (a catch-all whose label gives way to
@@ -21,8 +22,8 @@
  * group, group 1 is the value redacted, else the whole match.  Macros
  * in patterns: $KW (the keywords as an alternation), $ASSIGN (what
  * goes between a name and its value: more name, quotes, '=', ':',
- * '=>', ':=' and blanks) and $END (the value ends: no further token
- * character).
+ * '=>', ':=' and blanks), $END (the value ends: no further token
+ * character) and $B (a word starts, also right after a JSON escape).
  *
  * keyword=word (a keyword counts only at the start of a word) and
  * keyword=exact (only in the case written) make a short keyword
@@ -62,6 +63,13 @@ static const char MAC_ASSIGN[] =
     "[\\w. \\t-]{0,40}?[\\s\"'`]{0,3}(?:=>|:{1,3}=|\\?=|\\|\\||[:=>,])"
     "[\\s\"'`=]{0,5}";
 static const char MAC_END[] = "(?![\\w+/=~-])";
+/*
+ * $B: a word starts here: no letter or digit before it, or a JSON or
+ * C escape (\n, \" or \u0022) just before it, as a raw request body
+ * has them ("x\nsk-proj-..."); word_start() below is the same in C.
+ */
+static const char MAC_B[] = "(?:(?<![A-Za-z0-9])|(?<=\\\\[a-z\"/\\\\])|"
+    "(?<=\\\\u[0-9A-Fa-f]{4}))";
 
 
 /* checks by name */
@@ -71,6 +79,7 @@ static const struct {
 } checks[] = {
 	{ "github", DLP_CK_GITHUB }, { "iban", DLP_CK_IBAN },
 	{ "jwt", DLP_CK_JWT }, { "luhn", DLP_CK_LUHN }, { "npm", DLP_CK_NPM },
+	{ "pem", DLP_CK_PEM },
 };
 
 static int
@@ -149,6 +158,10 @@ expand(const char *pat, const char *kws)
 			if (sput(&b, MAC_ASSIGN, sizeof(MAC_ASSIGN) - 1) == -1)
 				goto fail;
 			p += 7;
+		} else if (strncmp(p, "$B", 2) == 0) {
+			if (sput(&b, MAC_B, sizeof(MAC_B) - 1) == -1)
+				goto fail;
+			p += 2;
 		} else if (strncmp(p, "$END", 4) == 0) {
 			if (sput(&b, MAC_END, sizeof(MAC_END) - 1) == -1)
 				goto fail;
@@ -559,11 +572,21 @@ rule_run(struct dlp *d, struct dlp_rule *r, const char *p, size_t len,
     size_t from, size_t to, size_t anchor, size_t start)
 {
 	PCRE2_SIZE	*ov;
-	PCRE2_SIZE	 off = from;
+	PCRE2_SIZE	 off;
 	struct dlp_match *m;
 	size_t		 so, eo;
 	int		 rc, g;
 
+	/*
+	 * Not inside the rule's last match, as within one window: a run
+	 * of keywords inside one long match (a base64 block) would
+	 * otherwise match again from each of them to the block's end.
+	 */
+	if (from < r->done)
+		from = r->done;
+	if (from > to)
+		return;
+	off = from;
 	r->runs++;
 	pcre2_set_offset_limit(d->rctx, to);
 	while (off <= to && off <= len) {
@@ -601,6 +624,7 @@ rule_run(struct dlp *d, struct dlp_rule *r, const char *p, size_t len,
 				    start : anchor) : so;
 		}
 		off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+		r->done = off;
 	}
 }
 
@@ -662,6 +686,21 @@ struct scanctx {
 	size_t		 start;
 };
 
+/* A word starts at p[i] (as $B). */
+static int
+word_start(const char *p, size_t i)
+{
+	if (i == 0 || !DLP_IS(p[i - 1], DLP_C_ALNUM))
+		return (1);
+	if (i >= 2 && p[i - 2] == '\\' && p[i - 1] >= 'a' && p[i - 1] <= 'z')
+		return (1);
+	return (i >= 6 && p[i - 6] == '\\' && p[i - 5] == 'u' &&
+	    isxdigit((unsigned char)p[i - 4]) &&
+	    isxdigit((unsigned char)p[i - 3]) &&
+	    isxdigit((unsigned char)p[i - 2]) &&
+	    isxdigit((unsigned char)p[i - 1]));
+}
+
 /* vectorscan found keyword id ending at base + to */
 static int
 kw_found(unsigned int id, unsigned long long from, unsigned long long to,
@@ -677,7 +716,7 @@ kw_found(unsigned int id, unsigned long long from, unsigned long long to,
 		return (0);
 	if (r->exact && memcmp(c->p + i, k->orig, k->len) != 0)
 		return (0);
-	if (r->wordstart && i > 0 && DLP_IS(c->p[i - 1], DLP_C_ALNUM))
+	if (r->wordstart && !word_start(c->p, i))
 		return (0);
 	rule_hit(c->d, r, c->p, c->len, i, c->start);
 	return (0);
@@ -701,8 +740,10 @@ dlp_rules_scan(struct dlp *d, const char *p, size_t len, size_t start)
 		d->nomem = 1;
 		return;
 	}
-	for (j = 0; j < rs->n; j++)
+	for (j = 0; j < rs->n; j++) {
 		rs->r[j].wpending = 0;
+		rs->r[j].done = 0;
+	}
 	/* keywordless rules: the whole text */
 	for (j = 0; j < rs->n; j++)
 		if (rs->r[j].enabled && rs->r[j].nokw)

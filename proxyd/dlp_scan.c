@@ -1,8 +1,9 @@
 /*
- * dlp_scan.c - the single pass over a buffer that runs every built-in
- * detector: a byte-class table finds the start of each word and the
- * few bytes that start a match outside words ('@', "-----BEGIN"); the
- * word's first byte picks the only matchers that can start there.
+ * dlp_scan.c - the single pass over a buffer that runs the built-in
+ * personal-data detectors (e-mail, phone, card, SSN, IBAN; credentials
+ * are the detector table's, dlp_rules.c): a byte-class table finds the
+ * start of each word and '@'; the word's first byte picks the only
+ * matchers that can start there.
  * JSON and C escapes ("\n", "\u0022") are stepped over so that a key
  * right after one still starts a word.
  */
@@ -21,7 +22,7 @@ const uint8_t dlp_cls[256] = {
 	['0' ... '9'] = D_,
 	['A' ... 'Z'] = U_,
 	['a' ... 'z'] = L_,
-	['-'] = DLP_C_B64URL | DLP_C_LOCAL | DLP_C_HOST | DLP_C_SPECIAL,
+	['-'] = DLP_C_B64URL | DLP_C_LOCAL | DLP_C_HOST,
 	['_'] = DLP_C_B64URL | DLP_C_LOCAL,
 	['+'] = DLP_C_B64 | DLP_C_LOCAL,
 	['/'] = DLP_C_B64,
@@ -47,23 +48,9 @@ start2_set(unsigned char a, unsigned char b)
 	start2[k / 64] |= 1ULL << (k % 64);
 }
 
-static void
-start2_case(const char *two)
-{
-	int	i, j;
-
-	for (i = 0; i < 2; i++)
-		for (j = 0; j < 2; j++)
-			start2_set(i ? two[0] & ~0x20 : two[0],
-			    j ? two[1] & ~0x20 : two[1]);
-}
-
 void
 dlp_scan_init(void)
 {
-	static const char *const pairs[] = { "sk", "rk", "pk", "gh", "gi",
-	    "xo", "bo", "ey", "AK", "AS", "AI" };
-	size_t	i;
 	int	a, b;
 
 	if (start2_ready)
@@ -74,10 +61,6 @@ dlp_scan_init(void)
 	for (a = 'A'; a <= 'Z'; a++)		/* IBAN country codes */
 		for (b = 'A'; b <= 'Z'; b++)
 			start2_set(a, b);
-	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
-		start2_set(pairs[i][0], pairs[i][1]);
-	start2_case("aw");			/* AWS secret labels */
-	start2_case("se");
 	start2_ready = 1;
 }
 
@@ -91,50 +74,11 @@ scan_word(struct dlp_scan *s, size_t i)
 {
 	char	c = s->p[i];
 
-	switch (c) {
-	case '0': case '1': case '2': case '3': case '4':
-	case '5': case '6': case '7': case '8': case '9':
-		if (s->d->enabled & (1U << DLP_D_TELEGRAM_TOKEN))
-			dlp_key_telegram(s, i);
+	if (c >= '0' && c <= '9') {
 		if (s->d->enabled & NUM_DETS)
 			dlp_num_scan(s, i);
-		break;
-	case 's':
-		dlp_key_s(s, i);
-		break;
-	case 'r':
-	case 'p':
-		dlp_key_stripe(s, i);
-		break;
-	case 'g':
-		dlp_key_github(s, i);
-		break;
-	case 'x':
-		dlp_key_slack(s, i);
-		break;
-	case 'b':
-		dlp_key_bot(s, i);
-		break;
-	case 'e':
-		dlp_key_jwt(s, i);
-		break;
-	case 'a':
-		dlp_key_aws_secret(s, i);
-		break;
-	case 'A':
-		dlp_key_aws_google(s, i);
-		dlp_key_aws_secret(s, i);
+	} else if (c >= 'A' && c <= 'Z')
 		dlp_pii_iban(s, i);
-		break;
-	case 'S':
-		dlp_key_aws_secret(s, i);
-		dlp_pii_iban(s, i);
-		break;
-	default:
-		if (c >= 'B' && c <= 'Z')
-			dlp_pii_iban(s, i);
-		break;
-	}
 }
 
 /* Returns where scanning goes on. */
@@ -146,10 +90,6 @@ scan_special(struct dlp_scan *s, size_t i)
 	switch (p[i]) {
 	case '@':
 		dlp_pii_email(s, i);
-		break;
-	case '-':
-		if (i + 1 < s->len && p[i + 1] == '-')
-			dlp_key_pem(s, i);
 		break;
 	case '\\':
 		if (i + 1 >= s->len)
@@ -198,12 +138,6 @@ dlp_scan_builtin(struct dlp *d, const char *p, size_t len, size_t start)
 	s.p = p;
 	s.len = len;
 	s.start = start;
-	s.pem_end = 0;
-	s.pem_end_ok = 0;
-	for (k = 0; k < DLP_RUN_KINDS; k++) {
-		s.run_lo[k] = 1;
-		s.run_hi[k] = 0;
-	}
 	i = resync(p, start);
 	if (i > 0 && i < len && (dlp_cls[u[i - 1]] & DLP_C_ALNUM))
 		while (i < len && (dlp_cls[u[i]] & DLP_C_ALNUM))

@@ -25,7 +25,6 @@
 #include <string.h>
 #include <time.h>
 
-
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
@@ -33,6 +32,7 @@
 #include "topsh.h"
 #include "uhttp.h"
 #include "userlimit.h"
+#include "../runner/frame.h"
 
 struct boxwait {
 	TAILQ_ENTRY(boxwait)	 entry;
@@ -58,6 +58,7 @@ static void	box_create(struct box *);
 static void	box_create_now(struct box *);
 static void	box_start(struct box *);
 static void	box_go(struct box *);
+static int	box_has_runner(json_t *);
 
 /* the user's uid in the container (and owner of the workspace) */
 uid_t
@@ -352,6 +353,7 @@ start_done(const struct dresp *r, void *arg)
 	log_info("user %" PRId64 ": container %.12s running", b->user, b->id);
 	b->state = BOX_RUNNING;
 	b->last_used = time(NULL);
+	sbx_runner_attach(b);
 	box_notify(b, NULL, NULL);
 }
 
@@ -410,6 +412,8 @@ inspect_done(const struct dresp *r, void *arg)
 		return;
 	}
 	set_id(b, r->json, "Id");
+	b->runner_ok = box_has_runner(json_object_get(json_object_get(r->json,
+	    "Config"), "Labels"));
 	have = json_string_value(json_object_get(json_object_get(r->json,
 	    "HostConfig"), "Runtime"));
 	if (want != NULL && have != NULL && strcmp(have, want) != 0) {
@@ -447,8 +451,52 @@ create_done(const struct dresp *r, void *arg)
 		return;
 	}
 	set_id(b, r->json, "Id");
+	b->runner_ok = sbx_runner_path() != NULL;
+	b->runner_fails = 0;
 	log_info("user %" PRId64 ": created container %.12s", b->user, b->id);
 	box_start(b);
+}
+
+/* a container made with a runner that speaks our protocol? */
+static int
+box_has_runner(json_t *labels)
+{
+	const char	*v;
+	char		 want[16];
+
+	v = json_string_value(json_object_get(labels, "topsh.runner"));
+	snprintf(want, sizeof(want), "%d", RF_VERSION);
+	return (v != NULL && strcmp(v, want) == 0);
+}
+
+/*
+ * The resident runner (runner.c) as the container's command, mounted
+ * read-only, with stdin open for sandboxd to attach to; docker-init
+ * stays pid 1.  Without it, sleep as before: commands go through the
+ * Engine's exec API.
+ */
+static void
+box_spec_runner(json_t *o)
+{
+	const char	*path = sbx_runner_path();
+	char		 bind[PATH_MAX + 64], v[16];
+	json_t		*hc = json_object_get(o, "HostConfig");
+
+	if (path == NULL)
+		return;
+	snprintf(bind, sizeof(bind), "%s:" RF_MOUNT ":ro", path);
+	json_array_append_new(json_object_get(hc, "Binds"),
+	    json_string(bind));
+	json_object_set_new(o, "Cmd", json_pack("[s]", RF_MOUNT));
+	json_object_set_new(o, "OpenStdin", json_true());
+	json_object_set_new(o, "StdinOnce", json_false());
+	json_object_set_new(o, "AttachStdin", json_true());
+	json_object_set_new(o, "AttachStdout", json_true());
+	json_object_set_new(o, "AttachStderr", json_true());
+	json_object_set_new(o, "Tty", json_false());
+	snprintf(v, sizeof(v), "%d", RF_VERSION);
+	json_object_set_new(json_object_get(o, "Labels"), "topsh.runner",
+	    json_string(v));
 }
 
 /* the create body: every limit from the configuration */
@@ -527,6 +575,7 @@ box_spec(struct box *b)
 	    "HostConfig", hc);
 	if (o == NULL)
 		return (NULL);
+	box_spec_runner(o);
 	if (sbx.peruser) {
 		if (sbx_passwd_write(daemon_statedir(), b->user, cu, b->name,
 		    pw, sizeof(pw), gr, sizeof(gr)) == -1) {
@@ -671,6 +720,7 @@ remove_done(const struct dresp *r, void *arg)
 		return;
 	}
 	log_info("user %" PRId64 ": container %.12s removed", b->user, b->id);
+	sbx_runner_close(b);
 	b->id[0] = '\0';
 	b->state = BOX_NONE;
 	if (sbx.ports != NULL && b->port_first != -1) {
@@ -847,6 +897,7 @@ adopt_done(const struct dresp *r, void *arg)
 			continue;
 		fresh = b->id[0] == '\0';
 		strlcpy(b->id, json_string_value(id), sizeof(b->id));
+		b->runner_ok = box_has_runner(labels);
 		b->state = json_is_string(st) && strcmp(json_string_value(st),
 		    "running") == 0 ? BOX_RUNNING : BOX_NONE;
 		b->last_used = time(NULL);
@@ -863,6 +914,8 @@ adopt_done(const struct dresp *r, void *arg)
 				log_warnx("user %" PRId64 ": cannot end the "
 				    "earlier run's processes", b->user);
 		}
+		if (b->state == BOX_RUNNING)
+			sbx_runner_attach(b);
 		if (sbx.ports != NULL)
 			sbx_ports_get(sbx.ports, user, 0, &b->port_first);
 		n++;

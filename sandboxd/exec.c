@@ -4,13 +4,18 @@
  *   policyd (IMSG_POLICY_CHECK_CMD)  deny -> refused with the rule;
  *                                    approve -> refused unless approved
  *   box_ensure()                     the container exists and runs
+ * then, when the container's runner is attached (runner.c), one RUN
+ * frame to it and OUT, ERR and EXIT frames back; otherwise (a container
+ * without it, or its runner failed) the Engine's exec API:
  *   POST /containers/ID/exec         sh -c COMMAND in /workspace, tagged
  *                                    with TOPSH_EXEC=TAG in its env
  *   POST /exec/EID/start (streamed)  stdout/stderr demultiplexed into
  *                                    head-and-tail capped buffers
  *   GET /exec/EID/json               the exit code
  *
- * Time limit: when it expires the process tree is killed (kill.c) and
+ * Time limit: when it expires the process tree is killed (by the
+ * runner's KILL, or kill.c's killer when there is no runner or it did
+ * not get them all) and
  * the reply waits until the stream has ended and the killer is done:
  * the command is gone when the caller hears of it.  Commands of the
  * same user that arrive while a killer runs wait for it.
@@ -58,10 +63,17 @@ struct execreq {
 	int			 retried;
 	int			 inspects;
 	int			 attached;	/* in box->execs */
+	struct runcmd		*rc;		/* running in the runner */
+	int			 viarunner;
+	int			 rkilling;	/* the runner's KILL unanswered */
+	int			 rcode;		/* the runner's exit status */
+	char			 rerr[256];
 };
 
 static void	exec_boxready(struct box *, const char *, const char *,
 		    void *);
+static void	exec_run_finish(struct execreq *);
+static void	exec_kill_docker(struct execreq *);
 
 static void
 exec_free(struct execreq *er)
@@ -70,6 +82,8 @@ exec_free(struct execreq *er)
 
 	if (er->killer != NULL)
 		sbx_kill_forget(er->killer);
+	if (er->rc != NULL)
+		sbx_runner_forget(er->rc);
 	if (er->held)
 		TAILQ_REMOVE(&er->box->held, er, entry);
 	if (er->attached) {
@@ -215,6 +229,10 @@ exec_killed(void *arg)
 	er->killer = NULL;
 	if (!er->stream_ended)
 		return;		/* the give-up timer still runs */
+	if (er->viarunner) {
+		exec_run_finish(er);
+		return;
+	}
 	evtimer_del(er->timer);
 	exec_inspect(er);
 }
@@ -237,6 +255,9 @@ sbx_exec_restarted(struct box *b)
 			continue;	/* being inspected, or not started */
 		docker_cancel(er->stream);
 		er->stream = NULL;
+		if (er->rc != NULL)
+			sbx_runner_forget(er->rc);
+		er->rc = NULL;
 		er->stream_ended = 1;
 		evtimer_del(er->timer);
 		exec_reply(er, 137, er->timed_out ? NULL : "the command was "
@@ -256,8 +277,9 @@ exec_inspect(struct execreq *er)
 		    "the exit status is unknown: the engine did not tell");
 }
 
-static void
-exec_kill(struct execreq *er)
+/* the tags of the user's other commands still within their time */
+static json_t *
+exec_keep(struct execreq *er)
 {
 	struct execreq	*o;
 	json_t		*keep;
@@ -266,7 +288,23 @@ exec_kill(struct execreq *er)
 	TAILQ_FOREACH(o, &er->box->execs, entry)
 		if (o != er && !o->timed_out)
 			json_array_append_new(keep, json_string(o->tag));
-	er->killer = sbx_kill_start(er->box, keep, exec_killed, er);
+	return (keep);
+}
+
+static void
+exec_kill_docker(struct execreq *er)
+{
+	er->killer = sbx_kill_start(er->box, exec_keep(er), exec_killed, er);
+}
+
+static void
+exec_kill(struct execreq *er)
+{
+	if (er->rc != NULL && sbx_runner_kill(er->rc, exec_keep(er)) == 0) {
+		er->rkilling = 1;
+		return;
+	}
+	exec_kill_docker(er);
 }
 
 static void
@@ -287,6 +325,9 @@ exec_timer(int fd, short ev, void *arg)
 	    "abandoning it", er->user, EXEC_GIVEUP);
 	docker_cancel(er->stream);
 	er->stream = NULL;
+	if (er->rc != NULL)
+		sbx_runner_forget(er->rc);
+	er->rc = NULL;
 	exec_reply(er, 137, "the command could not be confirmed gone");
 }
 
@@ -332,6 +373,84 @@ exec_created(const struct dresp *r, void *arg)
 	evtimer_add(er->timer, &tv);
 }
 
+/* --- through the container's runner (runner.c) ---------------------- */
+
+static void
+run_out(int stream, const void *buf, size_t len, void *arg)
+{
+	struct execreq	*er = arg;
+
+	sbx_outcap_add(&er->out[stream - 1], buf, len);
+}
+
+/* answer once the command has exited and no killer works for it */
+static void
+exec_run_finish(struct execreq *er)
+{
+	if (!er->stream_ended || er->rkilling || er->killer != NULL)
+		return;
+	evtimer_del(er->timer);
+	if (er->timed_out)
+		exec_reply(er, 137, NULL);
+	else
+		exec_reply(er, er->rcode, er->rerr[0] != '\0' ? er->rerr :
+		    NULL);
+}
+
+static void
+run_exit(int code, const char *err, void *arg)
+{
+	struct execreq	*er = arg;
+
+	er->rc = NULL;
+	er->rkilling = 0;
+	er->stream_ended = 1;
+	er->rcode = code;
+	if (err != NULL)
+		strlcpy(er->rerr, err, sizeof(er->rerr));
+	/* the runner went away with the command over its limit: be sure */
+	if (err != NULL && er->timed_out && er->killer == NULL)
+		exec_kill_docker(er);
+	exec_run_finish(er);
+}
+
+static void
+run_killed(int ok, void *arg)
+{
+	struct execreq	*er = arg;
+
+	er->rkilling = 0;
+	if (!ok) {
+		log_warnx("user %" PRId64 ": the runner did not end every "
+		    "process; the Engine's exec takes over", er->user);
+		exec_kill_docker(er);
+		return;
+	}
+	exec_run_finish(er);
+}
+
+static const struct runner_ops exec_runner_ops = {
+	run_out, run_exit, run_killed
+};
+
+/* 0: the runner has the command; -1: the Engine's exec API it is */
+static int
+exec_via_runner(struct execreq *er)
+{
+	struct timeval	tv;
+
+	if ((er->rc = sbx_runner_run(er->box, er->tag, er->command,
+	    er->timeout, &exec_runner_ops, er)) == NULL)
+		return (-1);
+	er->viarunner = 1;
+	snprintf(er->execid, sizeof(er->execid), "runner-%u",
+	    (unsigned)sbx_runner_id(er->rc));
+	tv.tv_sec = er->timeout;
+	tv.tv_usec = 0;
+	evtimer_add(er->timer, &tv);
+	return (0);
+}
+
 static void
 exec_boxready(struct box *b, const char *code, const char *msg, void *arg)
 {
@@ -343,6 +462,9 @@ exec_boxready(struct box *b, const char *code, const char *msg, void *arg)
 		exec_error(er, code, msg);
 		return;
 	}
+	/* a runner not attached yet (or dropped): try, the command waits */
+	if (b->runner == NULL)
+		sbx_runner_attach(b);
 	if (b->killers > 0) {
 		/* a killer must not meet this command: wait for it */
 		er->box = b;
@@ -350,8 +472,11 @@ exec_boxready(struct box *b, const char *code, const char *msg, void *arg)
 		TAILQ_INSERT_TAIL(&b->held, er, entry);
 		return;
 	}
-	if (b->nexec >= EXEC_MAX_PER_USER) {
-		/* never refused: it waits for one of the user's to end */
+	if (b->nexec >= EXEC_MAX_PER_USER || sbx_runner_attaching(b)) {
+		/*
+		 * never refused: it waits for one of the user's to end, or
+		 * for the runner being attached to answer
+		 */
 		er->box = b;
 		er->held = 1;
 		TAILQ_INSERT_TAIL(&b->held, er, entry);
@@ -361,6 +486,9 @@ exec_boxready(struct box *b, const char *code, const char *msg, void *arg)
 	b->nexec++;
 	TAILQ_INSERT_TAIL(&b->execs, er, entry);
 	er->attached = 1;
+	if (exec_via_runner(er) == 0)
+		return;
+	sbx_runner_count_exec();
 	snprintf(env, sizeof(env), "TOPSH_EXEC=%s", er->tag);
 	box_user_spec(b, user, sizeof(user));
 	body = json_pack("{s:b, s:b, s:b, s:b, s:[s, s, s], s:s, s:[s], "
@@ -409,7 +537,7 @@ sbx_exec_resume(struct box *b)
 	struct execreq	*er;
 
 	while (b->killers == 0 && b->nexec < EXEC_MAX_PER_USER &&
-	    (er = TAILQ_FIRST(&b->held)) != NULL) {
+	    !sbx_runner_attaching(b) && (er = TAILQ_FIRST(&b->held)) != NULL) {
 		TAILQ_REMOVE(&b->held, er, entry);
 		er->held = 0;
 		box_ensure(b->user, exec_boxready, er);

@@ -127,6 +127,7 @@ sandboxd_status(json_t *o)
 		json_object_set_new(o, "docker_error",
 		    json_string(docker_lasterr()));
 	runtime_status(o);
+	sbx_runner_status(o);
 	json_object_set_new(o, "containers", json_integer(n));
 	json_object_set_new(o, "running", json_integer(running));
 	json_object_set_new(o, "quota", json_boolean(sbx.quota));
@@ -277,6 +278,7 @@ sandboxd_init(struct topsh_conf *conf, struct event_base *base)
 			return (-1);
 		}
 	}
+	sbx_runner_init();
 	snprintf(path, sizeof(path), "%s/ports", daemon_statedir());
 	if (sbx_ports_init(&portpool, c->port_range[0], c->port_range[1],
 	    (int)c->ports_per_user, path) == -1) {

@@ -21,6 +21,8 @@
  *   trash.c	soft delete, trash list and restore
  *   ports.c	the published-port pool
  *   priv.c	workspaces, quota images and the privileged mount helper
+ *   runner.c	the resident command runner of each container
+ *   attach.c	a hijacked attach connection to a container's stdio
  *   demux.c	the Engine API stdout/stderr stream format
  *   outcap.c	head-and-tail output capture, UTF-8 clean-up
  *   b64.c	base64
@@ -311,6 +313,9 @@ struct box {
 	TAILQ_HEAD(, execreq) held;	/* waiting for the killers */
 	TAILQ_HEAD(, reqctx) fileq;	/* file requests waiting their turn */
 	int		 filebusy;	/* one of them is being done */
+	int		 runner_ok;	/* the container has the runner */
+	int		 runner_fails;	/* its runner failed so often */
+	struct runner	*runner;	/* attached, or being attached */
 };
 RB_HEAD(boxtree, box);
 int	 box_cmp(struct box *, struct box *);
@@ -351,6 +356,41 @@ int	 sbx_exec_tag_running(struct box *, const char *);
 void	 sbx_jobs_list(struct box *, void (*)(json_t *, const char *, void *),
 	    void *);
 int	 sbx_jobs_end(struct box *, void (*)(void *), void *);
+
+/* attach.c */
+struct attach;
+struct attach_cbs {
+	void	(*up)(void *);
+	void	(*data)(const void *, size_t, void *);
+	void	(*down)(int, const char *, void *);	/* eof, why */
+};
+struct attach *sbx_attach_open(const char *, const char *,
+	    const struct attach_cbs *, void *);
+int	 sbx_attach_write(struct attach *, const void *, size_t);
+size_t	 sbx_attach_errbytes(const struct attach *);
+void	 sbx_attach_close(struct attach *);
+
+/* runner.c */
+struct runner;
+struct runcmd;
+struct runner_ops {
+	void	(*out)(int, const void *, size_t, void *);
+	void	(*exit)(int, const char *, void *);	/* the last call */
+	void	(*killed)(int, void *);
+};
+void	 sbx_runner_init(void);
+const char *sbx_runner_path(void);
+void	 sbx_runner_attach(struct box *);
+void	 sbx_runner_close(struct box *);
+int	 sbx_runner_ready(struct box *);
+int	 sbx_runner_attaching(struct box *);
+struct runcmd *sbx_runner_run(struct box *, const char *, const char *,
+	    long long, const struct runner_ops *, void *);
+uint32_t sbx_runner_id(const struct runcmd *);
+int	 sbx_runner_kill(struct runcmd *, json_t *);
+void	 sbx_runner_forget(struct runcmd *);
+void	 sbx_runner_count_exec(void);
+void	 sbx_runner_status(json_t *);
 
 /* kill.c */
 struct killer;

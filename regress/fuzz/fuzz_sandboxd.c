@@ -3,13 +3,15 @@
  * API stream demultiplexer (fed in pieces cut where the input says),
  * the head-and-tail capture and UTF-8 clean-up of command output,
  * base64 from the gateway, glob patterns and workspace paths from the
- * model.
+ * model, and the command runner's frames (runner/frame.c), which a
+ * container's user may have a hand in.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sandboxd.h"
+#include "../runner/frame.h"
 
 static void
 sink(int stream, const void *buf, size_t len, void *arg)
@@ -29,6 +31,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct outcap	 oc[2];
 	struct demux	 d;
 	struct fserr	 e;
+	struct rframe	 rf;
+	const char	*sv[RF_MAXSTRS];
+	long		 lr;
 	char		*s, *r, rel[256];
 	unsigned char	*b;
 	size_t		 off, n, len, blen;
@@ -56,6 +61,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			free(r);
 		}
 		sbx_outcap_free(&oc[i]);
+	}
+	/* runner frames: parse what parses, hunt past what does not */
+	for (off = 0; off < size; ) {
+		if ((lr = rf_parse(data + off, size - off, RF_MAXOUT, &rf)) == 0)
+			break;
+		if (lr > 0) {
+			if (rf.pay + rf.len > data + size)
+				abort();
+			if (rf.type == RF_RUN || rf.type == RF_KILL)
+				(void)rf_strings(rf.pay, rf.len, sv, RF_MAXSTRS);
+			off += lr;
+			continue;
+		}
+		off++;
+		off += rf_hunt(data + off, size - off, RF_HELLO, RF_HELLO_OUT);
 	}
 	/* strings: base64, glob (pattern|subject), workspace paths */
 	if ((s = strndup((const char *)data + 2, size - 2)) == NULL)

@@ -15,6 +15,17 @@ for page in gatewayd.8 proxyd.8 policyd.8 sandboxd.8 topshctl.8 \
 	[ -z "$out" ] || echo "$out" | sed 's/^/#   /'
 done
 
+# fragments kept verbatim in a page: the page holds every line of the
+# fragment (comments aside) as one block
+for pair in dlp.mdoc:proxyd.8 conf_proxy.mdoc:topsh.conf.5; do
+	frag=$TOPSH_SRC/man/fragments/${pair%%:*}
+	page=$TOPSH_SRC/man/${pair#*:}
+	awk 'NR == FNR { if ($0 !~ /^\.\\"/) f[n++] = $0; next }
+	    k < n { k = ($0 == f[k]) ? k + 1 : ($0 == f[0]) ? 1 : 0 }
+	    END { exit !(n > 0 && k == n) }' "$frag" "$page"
+	ok $? "man/${pair#*:} holds man/fragments/${pair%%:*} as it is"
+done
+
 # the example configuration in topsh.conf(5) must be accepted
 T=$(mktemp -d /tmp/topsh-man.XXXXXX)
 awk '/^\.Sh EXAMPLES/ { ex = 1 } ex && /^\.Bd -literal/ { inb = 1; next }

@@ -48,9 +48,13 @@ ok $? "the same container, not a new one"
 [ "$(sbx_cid 301 | wc -l)" -eq 1 ]
 ok $? "and only one"
 
-# --- docker.sock unreachable, then back
+# --- docker.sock unreachable, then back.  A running container's
+# commands go on through its runner's open connection; a new user's
+# container cannot be made.
 rm -f "$DSOCK"
 gw exec '{"user":301,"command":"echo x"}'
+has '"exit":0,"stdout":"x\\n"' "a running container's runner needs no new connection"
+gw exec '{"user":302,"command":"echo x"}'
 has '"code":"docker-unavailable"' "engine unreachable: a clear error"
 topsh_alive sandboxd
 ok $? "sandboxd lives on"

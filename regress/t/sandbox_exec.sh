@@ -40,14 +40,16 @@ host_pids=64
 case $(topsh_runtime) in runsc*) host_pids=896 ;; esac
 insp=$(docker inspect "$cid" --format '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.CapDrop}} {{.HostConfig.SecurityOpt}} {{.HostConfig.ReadonlyRootfs}} {{.HostConfig.NetworkMode}} {{len .Mounts}} {{.Config.User}} {{.HostConfig.Privileged}}')
 OUT=$insp
-has "^268435456 268435456 500000000 $host_pids "'\[ALL\] \[no-new-privileges\] true none 3 [1-9][0-9]*:[0-9]+ false$' \
-    "API: memory=swap, cpus, pids, caps, nnp, ro root, no network, three mounts, non-root"
+has "^268435456 268435456 500000000 $host_pids "'\[ALL\] \[no-new-privileges\] true none 4 [1-9][0-9]*:[0-9]+ false$' \
+    "API: memory=swap, cpus, pids, caps, nnp, ro root, no network, four mounts, non-root"
 OUT=$(docker inspect "$cid" --format '{{range .Mounts}}{{.Source}} {{.Destination}} {{.RW}};{{end}} {{json .HostConfig.Tmpfs}} {{json .Config.Env}}')
 has "$T/workspaces/101/ws /workspace true;" "only the user's workspace is mounted writable, at /workspace"
 has "$T/state/sandboxd/passwd/101.passwd /etc/passwd false;" \
     "the user's passwd file is mounted read-only"
 has "$T/state/sandboxd/passwd/101.group /etc/group false;" \
     "the user's group file is mounted read-only"
+has "$BIN/topsh-runner /.topsh/runner false;" \
+    "the command runner is mounted read-only"
 has 'size=16777216' "tmpfs /tmp is size-limited"
 hasnt 'canary|TOKEN|KEY|SECRET' "no secrets in the container environment"
 
