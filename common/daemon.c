@@ -12,6 +12,7 @@
 #include <grp.h>
 #include <libgen.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -548,6 +549,12 @@ daemon_main(int argc, char *argv[], const struct daemon_def *d)
 	if (def->start != NULL && def->start(topsh_base) == -1)
 		fatalx("start failed");
 	log_info("%s %s started", def->name, TOPSH_VERSION_STR);
+	/*
+	 * What start-up freed (configuration parsing, rule and database
+	 * compilation temporaries) goes back to the system instead of
+	 * staying in the heap, resident, for the daemon's life.
+	 */
+	malloc_trim(0);
 	/* the sockets are bound and the peers are being connected to */
 	daemon_notify_status("READY=1\n");
 	detach_done();

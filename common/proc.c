@@ -23,11 +23,16 @@
 #include "topsh.h"
 
 /*
- * The first retry comes soon: the daemons start together and a peer is
- * usually listening within tens of milliseconds (a 200 ms first step
- * was most of the time to the first getUpdates); then doubling.
+ * The daemons start together and a peer listens within tens of
+ * milliseconds of its start (before its own set-up: connect() then
+ * succeeds and the HELLO waits in the socket): for the first second a
+ * connect is tried every 5 ms (a failed connect to a unix socket costs
+ * microseconds), so a peer is reached at most 5 ms after it listens,
+ * not up to a doubling step later (5, 10, 20, 40, 80 ms: up to 40 ms
+ * of the time to the first getUpdates); then doubling up to 10 s.
  */
 #define BACKOFF_MIN_MS	5
+#define BACKOFF_FAST_MS	1000
 #define BACKOFF_MAX_MS	10000
 #define CTL_MAXSIZE	(4 * 1024 * 1024)
 
@@ -40,6 +45,7 @@ struct outconn {
 	const struct proc_connect	*pc;
 	struct event			*retry;
 	int				 backoff_ms;
+	int				 fast_ms;	/* spent retrying fast */
 	int				 failures;
 	int				 was_up;
 	struct peer			*peer;
@@ -382,6 +388,7 @@ hello_outgoing(struct peer *p, struct imsg *imsg)
 		log_info("connected to %s (pid %d)", proc_name(p->id),
 		    (int)p->remote_pid);
 	oc->backoff_ms = 0;
+	oc->fast_ms = 0;
 	oc->failures = 0;
 	oc->was_up = 1;
 	p->hello_pending = 0;
@@ -595,9 +602,10 @@ connect_schedule(enum proc_id id)
 
 	if (oc->pc == NULL)
 		return;
-	if (oc->backoff_ms == 0)
+	if (oc->backoff_ms == 0 || oc->fast_ms < BACKOFF_FAST_MS) {
 		oc->backoff_ms = BACKOFF_MIN_MS;
-	else if ((oc->backoff_ms *= 2) > BACKOFF_MAX_MS)
+		oc->fast_ms += BACKOFF_MIN_MS;
+	} else if ((oc->backoff_ms *= 2) > BACKOFF_MAX_MS)
 		oc->backoff_ms = BACKOFF_MAX_MS;
 	tv.tv_sec = oc->backoff_ms / 1000;
 	tv.tv_usec = (oc->backoff_ms % 1000) * 1000;

@@ -55,6 +55,26 @@ dlp_new(void)
 	return (d);
 }
 
+/*
+ * A redactor of secrets only: DLP_OFF and no detector table (proxyd's
+ * log scrubber).  dlp_new() parses and compiles the whole shipped
+ * table, which such a redactor never runs.
+ */
+struct dlp *
+dlp_new_secrets(void)
+{
+	struct dlp	*d;
+
+	dlp_scan_init();
+	dlp_hs_allocator();
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return (NULL);
+	d->mode = DLP_OFF;
+	d->enabled = (1U << DLP_D_COUNT) - 1;
+	TAILQ_INIT(&d->customs);
+	return (d);
+}
+
 void
 dlp_free(struct dlp *d)
 {
@@ -178,7 +198,9 @@ dlp_add_detectors(struct dlp *d, const char *text, const char *file,
 int
 dlp_prepare(struct dlp *d)
 {
-	if (!d->rules.built && dlp_rules_build(&d->rules) == -1)
+	/* with DLP_OFF no detector runs: built if the mode changes */
+	if (d->mode != DLP_OFF && !d->rules.built &&
+	    dlp_rules_build(&d->rules) == -1)
 		return (-1);
 	if (!d->secrets.built && dlp_secret_build(&d->secrets) == -1)
 		return (-1);

@@ -32,6 +32,8 @@
 struct dlp;
 
 struct dlp	*dlp_new(void);
+/* secrets only: DLP_OFF, no detector table (a log scrubber) */
+struct dlp	*dlp_new_secrets(void);
 void		 dlp_free(struct dlp *);
 
 /*
@@ -60,11 +62,19 @@ int		 dlp_add_detectors(struct dlp *, const char *, const char *,
 		    char *, size_t);
 
 /*
- * Build the keyword filter and the secrets' database now (else at the
- * first redaction): before proxyd confines itself, and again after
- * adding secrets.  Returns 0, or -1 when out of memory.
+ * Build the keyword filter (not with DLP_OFF, which runs no detector)
+ * and the secrets' database now (else at the first redaction): before
+ * proxyd confines itself, and again after adding secrets.  Returns 0,
+ * or -1 when out of memory.
  */
 int		 dlp_prepare(struct dlp *);
+
+/*
+ * While on, vectorscan databases are compiled in a child process and
+ * deserialized here (dlp_hschild.c): the compiler's code and heap stay
+ * out of this process.  Only before confinement (it forks).
+ */
+void		 dlp_compile_isolated(int);
 
 /* The table detectors (shipped and added): count, name and label. */
 size_t		 dlp_table_count(const struct dlp *);

@@ -91,7 +91,8 @@ struct dlp_rule {
 	char		 name[DLP_NAME_MAX];
 	char		 label[DLP_NAME_MAX];
 	void		*code;		/* pcre2_code_8 */
-	int		 jit;
+	int		 jit;		/* JIT code made (on first use) */
+	int		 jit_tried;
 	int		 group;		/* redact capture group 1 */
 	int		 enabled;
 	int		 nokw;		/* no keywords: the whole text */
@@ -200,6 +201,11 @@ int	 dlp_secret_build(struct dlp_secrets *);
 int	 dlp_hs_literals(size_t, const char *(*)(void *, size_t, size_t *),
 	    void *, int, void **, void **);
 void	 dlp_hs_allocator(void);
+/* dlp_hschild.c */
+int	 dlp_hs_isolated(void);
+unsigned int dlp_hs_child_count(void);
+int	 dlp_hs_compile_child(const char *const *, const unsigned int *,
+	    const unsigned int *, const size_t *, unsigned int, void **);
 void	 dlp_secret_scan(struct dlp *, const char *, size_t, size_t);
 void	 dlp_secret_free(struct dlp_secrets *);
 void	 dlp_secret_view_free(struct dlp *);

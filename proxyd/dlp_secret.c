@@ -379,7 +379,10 @@ dlp_hs_literals(size_t n, const char *(*lit)(void *, size_t, size_t *),
 		flags[i] = caseless ? HS_FLAG_CASELESS : 0;
 		ids[i] = i;
 	}
-	if (hs_compile_lit_multi(lits, flags, ids, lens, n, HS_MODE_BLOCK,
+	/* at start-up in a child process (dlp_hschild.c), else here */
+	if ((!dlp_hs_isolated() || dlp_hs_compile_child(lits, flags, ids,
+	    lens, (unsigned int)n, db) == -1) &&
+	    hs_compile_lit_multi(lits, flags, ids, lens, n, HS_MODE_BLOCK,
 	    NULL, (hs_database_t **)db, &cerr) != HS_SUCCESS) {
 		if (cerr != NULL)
 			hs_free_compile_error(cerr);

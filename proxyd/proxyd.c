@@ -332,10 +332,12 @@ proxyd_init(struct topsh_conf *conf, struct event_base *base)
 		return (-1);
 	}
 	if ((env->dlp = dlp_new()) == NULL ||
-	    (env->scrub = dlp_new()) == NULL) {
+	    (env->scrub = dlp_new_secrets()) == NULL) {
 		log_warnx("dlp: out of memory");
 		return (-1);
 	}
+	/* not yet confined: the databases are compiled in a child */
+	dlp_compile_isolated(1);
 	if (proxyd_dlp_setup(conf, env->dlp, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return (-1);
@@ -352,6 +354,7 @@ proxyd_init(struct topsh_conf *conf, struct event_base *base)
 		log_warnx("dlp: cannot build the secrets' database");
 		return (-1);
 	}
+	dlp_compile_isolated(0);
 	/* from now on no line logged carries a secret or a part of one */
 	scrub_init(&env->sec);
 	log_setfilter(proxyd_scrub);
