@@ -5,16 +5,24 @@
  * request id, repeated in the IMSG_POLICY_RESULT reply.
  *
  * IMSG_POLICY_CHECK_CMD   {"user": int, "chat": int, "command": str,
- *                          "scripts": {PATH: TEXT, ...} (optional)}
+ *                          "scripts": {PATH: TEXT|false|null, ...},
+ *                          "scripts_follow": bool (both optional)}
  *                          "scripts": the texts of workspace files the
  *                          command runs (sh FILE, python3 FILE, ./FILE,
- *                          source FILE, ...), read beneath the workspace;
- *                          each is checked as its interpreter's inline
- *                          script.  The answer lists the files run whose
- *                          text was not carried as "scripts": [PATH, ...]
- *                          (decided by "default script", topsh-policy(5));
- *                          ask again with their texts to have them
- *                          checked.
+ *                          source FILE, sh < FILE, cat FILE | sh, and the
+ *                          files those run in turn), read beneath the
+ *                          workspace; each is checked as its interpreter's
+ *                          inline script.  false: no such file (nothing
+ *                          runs); null: it could not be read.  The answer
+ *                          lists the files run whose text was not carried
+ *                          as "scripts": [PATH, ...] (decided by "default
+ *                          script", topsh-policy(5)); ask again with their
+ *                          texts to have them checked.  With
+ *                          "scripts_follow": true the requester promises
+ *                          to ask again if the answer lists any: such an
+ *                          answer is then "preliminary": true, neither
+ *                          audited nor given a ticket.  A frame to policyd
+ *                          may be POLICY_MAXSIZE bytes.
  * IMSG_POLICY_CHECK_FILE  {"user": int, "chat": int,
  *                          "op": "read|write|create|delete|list",
  *                          "path": str}
@@ -75,6 +83,9 @@
  */
 #ifndef TOPSH_IMSG_POLICY_H
 #define TOPSH_IMSG_POLICY_H
+
+/* a check may carry script texts: the frame limit both ends set */
+#define POLICY_MAXSIZE	(1024 * 1024)
 
 enum imsg_type_policy {
 	IMSG_POLICY_CHECK_CMD = 200,

@@ -35,7 +35,7 @@ static int	opt_test;
 
 static const struct proc_accept accepts[] = {
 	{ PROC_GATEWAYD, pd_server_dispatch, 0 },
-	{ PROC_SANDBOXD, pd_server_dispatch, 0 },
+	{ PROC_SANDBOXD, pd_server_dispatch, POLICY_MAXSIZE },
 	{ PROC_PROXYD, pd_server_dispatch, 0 },
 	{ PROC_EGRESS, pd_server_dispatch, 0 },
 	{ PROC_NONE, NULL, 0 }

@@ -138,6 +138,7 @@ pd_server_answer(struct ruleset *rs, uint32_t type, json_t *req,
 	char			*input = NULL;
 	json_t			*extra = NULL, *v, *out, *missing = NULL;
 	int			 test = type == IMSG_CTL_POLICY_TEST, rv;
+	int			 prelim = 0;
 
 	if (rs == NULL) {
 		*err = "no rules loaded";
@@ -181,8 +182,16 @@ pd_server_answer(struct ruleset *rs, uint32_t type, json_t *req,
 		json_object_update(out, extra);
 	if (out != NULL && missing != NULL)
 		json_object_set(out, "scripts", missing);
+	/*
+	 * The requester reads the files listed and asks again: this
+	 * answer only says which; the next one is audited.
+	 */
+	prelim = missing != NULL && res.decision != POL_DENY &&
+	    json_is_true(json_object_get(req, "scripts_follow"));
 	json_decref(missing);
-	if (res.decision != POL_ALLOW && !test)
+	if (out != NULL && prelim)
+		json_object_set_new(out, "preliminary", json_true());
+	if (res.decision != POL_ALLOW && !test && !prelim)
 		pd_audit_record(kind, req_int(req, "user"), req_int(req, "chat"),
 		    input != NULL ? input : "", extra, &res);
 	if (out == NULL)
@@ -303,7 +312,8 @@ pd_server_dispatch(struct peer *p, struct imsg *imsg)
 		/* approvals are sandboxd's: it is the one that acts */
 		if (p->id == PROC_SANDBOXD && type != IMSG_POLICY_CHECK_NET &&
 		    strcmp(json_string_value(json_object_get(out, "decision")),
-		    "approve") == 0)
+		    "approve") == 0 &&
+		    !json_is_true(json_object_get(out, "preliminary")))
 			pd_vouch_approval(type, req, out);
 		(void)peer_compose_json(p, IMSG_POLICY_RESULT, id, -1, out);
 		json_decref(out);

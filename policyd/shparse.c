@@ -155,6 +155,7 @@ struct lex {
 	int		 quoted;	/* some word of the command was quoted */
 	char		*herestr;
 	size_t		 herelen;
+	char		*infile;	/* < FILE */
 	int		 nhd;
 };
 
@@ -469,6 +470,7 @@ cmd_clear(struct lex *lx)
 	lx->quoted = 0;
 	lx->herestr = NULL;
 	lx->herelen = 0;
+	lx->infile = NULL;
 	lx->timeopts = 0;
 }
 
@@ -628,6 +630,7 @@ finish(struct lex *lx)
 {
 	struct shlevel	 *lv = lx->lv;
 	char		**argv;
+	size_t		  k, n0 = lx->p->ncmds;
 	int		  i, shell = 0, *shellp;
 
 	if (lx->nwords > 0) {
@@ -642,6 +645,10 @@ finish(struct lex *lx)
 		if (sh_emit(lx->p, argv, lx->nwords, lx->depth,
 		    lx->dyn0, lx->quoted, lx->len0, shellp) == -1)
 			return (-1);
+		/* the command and what it wraps read the file */
+		if (lx->infile != NULL)
+			for (k = n0; k < lx->p->ncmds; k++)
+				lx->p->cmds[k].infile = lx->infile;
 	}
 	/* a here-string is a word: NUL-terminated, kept for the line */
 	if (lx->herestr != NULL && shell && nested(lx->p, lx->herestr,
@@ -1368,10 +1375,13 @@ lex_redirect(struct lex *lx)
 	struct heredoc	*hd;
 	struct word	 w;
 	const char	*s = lx->s;
-	int		 heredoc = 0, herestr = 0, strip = 0;
+	size_t		 fd0 = lx->i;
+	int		 heredoc = 0, herestr = 0, strip = 0, in = 0;
 
 	while (lx->i < lx->n && is_digit(s[lx->i]))
 		lx->i++;
+	/* N< for an N other than 0 is no input of the command */
+	fd0 = lx->i == fd0 || (lx->i == fd0 + 1 && s[fd0] == '0');
 	if (s[lx->i] == '&') {			/* &> &>> */
 		lx->i += 2;
 		if (lx->i < lx->n && s[lx->i] == '>')
@@ -1393,6 +1403,8 @@ lex_redirect(struct lex *lx)
 		} else if (lx->i < lx->n && (s[lx->i] == '&' ||
 		    s[lx->i] == '>'))
 			lx->i++;
+		else
+			in = fd0;
 	} else {
 		lx->i++;
 		if (lx->i < lx->n && (s[lx->i] == '>' || s[lx->i] == '&' ||
@@ -1405,6 +1417,8 @@ lex_redirect(struct lex *lx)
 		return (syntax(lx, "redirection without a target"));
 	if (lex_word(lx, &w) == -1)
 		return (-1);
+	if (in)
+		lx->infile = w.s;
 	if (herestr) {
 		lx->herestr = w.s;
 		lx->herelen = w.len;

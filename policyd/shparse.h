@@ -39,6 +39,7 @@ struct shcmd {
 	int		  quoted;	/* some word had quotes or escapes */
 	size_t		  pipeto;	/* output piped into cmds[pipeto] */
 					/* (the next command); 0: not */
+	const char	 *infile;	/* its input: < FILE, or NULL */
 };
 
 struct sharena;

@@ -426,6 +426,7 @@ record(struct shparse *p, char **argv, int argc, int depth, int dynamic,
 	c->inner = wraps > 0;
 	c->quoted = quoted;
 	c->pipeto = 0;
+	c->infile = NULL;
 	if (dynamic)
 		p->dynamic = 1;
 	return (0);

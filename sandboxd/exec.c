@@ -600,8 +600,9 @@ sbx_exec_start(int64_t user, int64_t chat, const char *command,
 	req = json_pack("{s:I, s:I, s:s, s:s?}", "user", (json_int_t)user,
 	    "chat", (json_int_t)chat, "command", command, "approval",
 	    approved);
-	if (req == NULL || sbx_policy_check(IMSG_POLICY_CHECK_CMD, req,
-	    exec_policy, er) == -1) {
+	/* with the texts of the scripts it runs (scripts.c) */
+	if (req == NULL || sbx_policy_check_cmd(user, req, exec_policy,
+	    er) == -1) {
 		json_decref(req);
 		exec_policy(NULL, er);
 		return;

@@ -110,6 +110,9 @@ sbx_policy_result(uint32_t id, json_t *o)
 	res.category = str_or_null(o, "category");
 	res.message = str_or_null(o, "message");
 	res.ticket = str_or_null(o, "ticket");
+	t = json_object_get(o, "scripts");
+	res.scripts = json_is_array(t) && json_array_size(t) > 0 ? t : NULL;
+	res.preliminary = json_is_true(json_object_get(o, "preliminary"));
 	t = json_object_get(o, "timeout");
 	res.timeout = json_is_integer(t) ? json_integer_value(t) : 0;
 	if (res.decision == NULL) {

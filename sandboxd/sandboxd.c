@@ -51,7 +51,7 @@ static const struct proc_accept accepts[] = {
 };
 
 static const struct proc_connect connects[] = {
-	{ PROC_POLICYD, dispatch_policyd, 0 },
+	{ PROC_POLICYD, dispatch_policyd, POLICY_MAXSIZE },
 	{ PROC_NONE, NULL, 0 }
 };
 

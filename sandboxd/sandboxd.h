@@ -277,6 +277,8 @@ struct polres {
 	const char	*message;
 	long long	 timeout;
 	const char	*ticket;	/* approve: the approval ticket */
+	json_t		*scripts;	/* files run, texts not carried */
+	int		 preliminary;	/* scripts.c asks again */
 };
 /* res NULL: policyd unreachable (fail closed) */
 typedef void	(*policy_cb)(const struct polres *, void *);
@@ -284,6 +286,9 @@ int	 sbx_policy_check(uint32_t, json_t *, policy_cb, void *);
 int	 sbx_policy_result(uint32_t, json_t *);
 void	 sbx_policy_down(void);
 json_t	*sbx_policy_refusal(const struct polres *, const char *);
+
+/* scripts.c */
+int	 sbx_policy_check_cmd(int64_t, json_t *, policy_cb, void *);
 
 /* box.c */
 enum box_state { BOX_NONE, BOX_STARTING, BOX_RUNNING, BOX_REMOVING };

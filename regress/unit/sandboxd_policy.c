@@ -28,12 +28,12 @@ code(const struct polres *r, const char *approved)
 int
 main(void)
 {
-	struct polres	 allow = { "allow", NULL, NULL, NULL, 0, NULL };
-	struct polres	 soft = { "soft-delete", "trash", NULL, NULL, 0, NULL };
-	struct polres	 deny = { "deny", "rm-rf", "destructive", "no", 0, NULL };
+	struct polres	 allow = { "allow", NULL, NULL, NULL, 0, NULL, NULL, 0 };
+	struct polres	 soft = { "soft-delete", "trash", NULL, NULL, 0, NULL, NULL, 0 };
+	struct polres	 deny = { "deny", "rm-rf", "destructive", "no", 0, NULL, NULL, 0 };
 	struct polres	 appr = { "approve", "sudo", "priv", "ask", 300,
-	    "0123456789abcdef0123456789abcdef" };
-	struct polres	 noname = { "approve", NULL, NULL, NULL, 0, NULL };
+	    "0123456789abcdef0123456789abcdef", NULL, 0 };
+	struct polres	 noname = { "approve", NULL, NULL, NULL, 0, NULL, NULL, 0 };
 	json_t		*e;
 
 	is_str(code(&allow, NULL), "run", "allow runs");
