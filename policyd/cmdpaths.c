@@ -537,6 +537,23 @@ rule_meets(const struct rule *r, const char *p, int wild)
 	    pathglob_meets(p, r->path + 2));
 }
 
+/* r would be reported before best: more severe, or as severe and first */
+static int
+outranks(const struct rule *r, const struct rule *best)
+{
+	return (best == NULL || r->decision > best->decision ||
+	    (r->decision == best->decision && r->index <= best->index));
+}
+
+/* the name of the command c runs, without its directory */
+static const char *
+cmd_name(const struct shcmd *c)
+{
+	const char	*base = strrchr(c->argv[0], '/');
+
+	return (base != NULL ? base + 1 : c->argv[0]);
+}
+
 static void
 check_path(struct ruleset *rs, struct cpvars *vs, const char *w,
     const struct rule **best)
@@ -559,9 +576,7 @@ check_path(struct ruleset *rs, struct cpvars *vs, const char *w,
 	for (i = 0; i < rs->ncmdfile; i++) {
 		const struct rule *r = rs->cmdfile[i];
 
-		if (*best != NULL && (r->decision < (*best)->decision ||
-		    (r->decision == (*best)->decision &&
-		    r->index > (*best)->index)))
+		if (!outranks(r, *best))
 			continue;
 		if (rule_meets(r, p, wild))
 			*best = r;
@@ -574,12 +589,10 @@ find_runs(const struct shcmd *c)
 {
 	static const char *const acts[] = { "-exec", "-execdir", "-ok",
 	    "-okdir" };
-	const char	*base;
 	size_t		 j;
 	int		 i;
 
-	base = strrchr(c->argv[0], '/');
-	if (strcmp(base != NULL ? base + 1 : c->argv[0], "find") != 0)
+	if (strcmp(cmd_name(c), "find") != 0)
 		return (0);
 	for (i = 1; i < c->argc; i++)
 		for (j = 0; j < sizeof(acts) / sizeof(acts[0]); j++)
@@ -612,9 +625,7 @@ find_named(struct ruleset *rs, const char *name, const struct rule **best)
 
 	for (i = 0; i < rs->ncmdfile; i++) {
 		r = rs->cmdfile[i];
-		if (*best != NULL && (r->decision < (*best)->decision ||
-		    (r->decision == (*best)->decision &&
-		    r->index > (*best)->index)))
+		if (!outranks(r, *best))
 			continue;
 		/* a rule of an absolute path is about no workspace file */
 		if (rule_any_name(r) || r->path[0] == '/')
@@ -691,13 +702,11 @@ find_paths(struct ruleset *rs, struct cpvars *vs, const struct shcmd *c,
 static int
 cd_to(const struct shcmd *c, char *cwd, size_t len)
 {
-	const char	*base, *dir = NULL;
+	const char	*dir = NULL;
 	char		 t[PATH_MAX];
 	int		 i;
 
-	base = strrchr(c->argv[0], '/');
-	base = base != NULL ? base + 1 : c->argv[0];
-	if (strcmp(base, "cd") != 0 && strcmp(base, "pushd") != 0)
+	if (strcmp(cmd_name(c), "cd") != 0 && strcmp(cmd_name(c), "pushd") != 0)
 		return (0);
 	for (i = 1; i < c->argc; i++)
 		if (c->argv[i][0] != '-' || c->argv[i][1] == '\0')
