@@ -400,6 +400,48 @@ add_path(int ruleset, const struct confine_path *cp, uint64_t handled)
 	return (rv);
 }
 
+/*
+ * A forked child that only computes and writes its result to a
+ * descriptor it already holds (proxyd's DLP build): Landlock with
+ * nothing reachable and no TCP, then a seccomp allow-list of memory,
+ * write and exit.  No file, socket, process or signal to anyone.
+ */
+int
+confine_compute(void)
+{
+	static const char *const compute_syscalls[] = {
+		"write", "brk", "mmap", "munmap", "mremap", "mprotect",
+		"madvise", "futex", "exit", "exit_group", "rt_sigreturn",
+		"rt_sigprocmask", "getpid", "gettid", "getrandom",
+		"clock_gettime", "sched_getaffinity", "sched_yield", NULL
+	};
+	scmp_filter_ctx		 ctx;
+	uint32_t		 deflt = SCMP_ACT_KILL_PROCESS;
+	const char		*dbg = getenv("TOPSH_SECCOMP_DEBUG");
+	struct sigaction	 sa;
+
+	if (confine_landlock(NULL, 0, 0) == -1)
+		return (-1);
+	if (dbg != NULL && dbg[0] == '1') {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = sigsys_handler;
+		sa.sa_flags = SA_SIGINFO;
+		sigaction(SIGSYS, &sa, NULL);
+		deflt = SCMP_ACT_TRAP;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+	    (ctx = seccomp_init(deflt)) == NULL)
+		return (-1);
+	if (allow_list(ctx, compute_syscalls) == -1 ||
+	    seccomp_load(ctx) < 0) {
+		seccomp_release(ctx);
+		errno = EPERM;
+		return (-1);
+	}
+	seccomp_release(ctx);
+	return (0);
+}
+
 int
 confine_landlock(const struct confine_path *paths, size_t npaths, int tcp)
 {

@@ -43,6 +43,11 @@ int	confine_seccomp(int, const char *const *);
 int	confine_landlock(const struct confine_path *, size_t, int);
 int	confine_landlock_abi(void);
 /*
+ * A child that only computes and writes to a descriptor it holds:
+ * nothing on the file system, no socket, no process.  0, or -1.
+ */
+int	confine_compute(void);
+/*
  * The first directory on the way to a path that the caller cannot
  * search: 0 and dir filled in, -1 when every one can be.
  */

@@ -58,7 +58,9 @@ dlp_new(void)
 /*
  * A redactor of secrets only: DLP_OFF and no detector table (proxyd's
  * log scrubber).  dlp_new() parses and compiles the whole shipped
- * table, which such a redactor never runs.
+ * table, which such a redactor never runs.  Its secrets are matched
+ * without a vectorscan database (dlp_secret.c, plain): ready at once,
+ * with nothing to compile, for proxyd's first log line and reply.
  */
 struct dlp *
 dlp_new_secrets(void)
@@ -71,6 +73,7 @@ dlp_new_secrets(void)
 		return (NULL);
 	d->mode = DLP_OFF;
 	d->enabled = (1U << DLP_D_COUNT) - 1;
+	d->secrets.plain = 1;
 	TAILQ_INIT(&d->customs);
 	return (d);
 }

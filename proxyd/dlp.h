@@ -18,6 +18,8 @@
 #ifndef TOPSH_DLP_H
 #define TOPSH_DLP_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
 #include <jansson.h>
@@ -75,6 +77,22 @@ int		 dlp_prepare(struct dlp *);
  * out of this process.  Only before confinement (it forks).
  */
 void		 dlp_compile_isolated(int);
+
+/*
+ * The databases of dlp_prepare() built by a child while the caller
+ * goes on (dlp_hschild.c): dlp_build_spawn() forks it (before
+ * confinement; NULL if it cannot); when dlp_build_fd() is readable,
+ * dlp_build_collect() reads on and returns 0 (more to come), 1 (the
+ * databases are in place) or -1 (the child failed: dlp_prepare() then
+ * builds them here); dlp_build_free() closes.  hold: the child stops
+ * itself until SIGCONT (tests).
+ */
+struct dlp_build;
+struct dlp_build *dlp_build_spawn(struct dlp *, int);
+int		 dlp_build_fd(const struct dlp_build *);
+pid_t		 dlp_build_pid(const struct dlp_build *);
+int		 dlp_build_collect(struct dlp_build *, struct dlp *);
+void		 dlp_build_free(struct dlp_build *);
 
 /* The table detectors (shipped and added): count, name and label. */
 size_t		 dlp_table_count(const struct dlp *);

@@ -18,10 +18,12 @@
  * the process: the result is the same database.
  */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,7 @@
 
 #include <hs.h>
 
+#include "confine.h"
 #include "dlp.h"
 #include "dlp_int.h"
 
@@ -151,4 +154,216 @@ dlp_hs_compile_child(const char *const *lits, const unsigned int *flags,
 	if (buf != NULL)
 		freezero(buf, len);
 	return (rv);
+}
+
+/*
+ * proxyd's start without waiting for its databases: dlp_build_spawn()
+ * forks one child that builds what dlp_prepare() would for d (the
+ * keyword filter unless DLP_OFF, the secrets' database) and writes
+ * both serialized to a pipe, each as its length and its bytes (length
+ * 0: no database); proxyd goes on, serves what needs no redaction, and
+ * dlp_build_collect() takes the databases when the pipe is readable.
+ * The child confines itself before it compiles (confine_compute: no
+ * file, socket or process; memory, write and exit) and runs at a lower
+ * priority than proxyd, whose start-up it would otherwise slow down.
+ * hold (tests): the child stops itself first, until SIGCONT.
+ */
+struct dlp_build {
+	int	 fd;
+	pid_t	 pid;
+	char	*buf;
+	size_t	 len;
+	size_t	 cap;
+};
+
+#define BUILD_NICE	5
+
+static int
+put_db(int fd, void *db)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+	uint64_t n;
+
+	if (db != NULL && hs_serialize_database(db, &buf, &len) !=
+	    HS_SUCCESS)
+		return (-1);
+	n = len;
+	/* buf is vectorscan's (dlp_hs_allocator); gone when we exit */
+	return (write_all(fd, &n, sizeof(n)) == -1 || (len > 0 &&
+	    write_all(fd, buf, len) == -1) ? -1 : 0);
+}
+
+static void __attribute__((__noreturn__))
+build_child(struct dlp *d, int fd, int hold)
+{
+	if (hold)
+		raise(SIGSTOP);
+	(void)setpriority(PRIO_PROCESS, 0, BUILD_NICE);
+	if (confine_compute() == -1)
+		_exit(1);
+	isolated = 0;
+	if ((d->mode != DLP_OFF && dlp_rules_build(&d->rules) == -1) ||
+	    dlp_secret_build(&d->secrets) == -1 ||
+	    put_db(fd, d->mode != DLP_OFF ? d->rules.db : NULL) == -1 ||
+	    put_db(fd, d->secrets.db) == -1)
+		_exit(1);
+	_exit(0);
+}
+
+struct dlp_build *
+dlp_build_spawn(struct dlp *d, int hold)
+{
+	struct dlp_build	*b;
+	int			 p[2];
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return (NULL);
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		free(b);
+		return (NULL);
+	}
+	if ((b->pid = fork()) == -1) {
+		close(p[0]);
+		close(p[1]);
+		free(b);
+		return (NULL);
+	}
+	if (b->pid == 0) {
+		close(p[0]);
+		build_child(d, p[1], hold);
+	}
+	close(p[1]);
+	if (fcntl(p[0], F_SETFL, O_NONBLOCK) == -1) {
+		close(p[0]);
+		free(b);
+		return (NULL);
+	}
+	b->fd = p[0];
+	return (b);
+}
+
+int
+dlp_build_fd(const struct dlp_build *b)
+{
+	return (b->fd);
+}
+
+pid_t
+dlp_build_pid(const struct dlp_build *b)
+{
+	return (b->pid);
+}
+
+/* the next database of the stream, NULL if its length was 0 */
+static int
+take_db(const char **p, size_t *left, void **db)
+{
+	uint64_t	n;
+
+	*db = NULL;
+	if (*left < sizeof(n))
+		return (-1);
+	memcpy(&n, *p, sizeof(n));
+	*p += sizeof(n);
+	*left -= sizeof(n);
+	if (n > *left)
+		return (-1);
+	if (n > 0 && hs_deserialize_database(*p, n, (hs_database_t **)db) !=
+	    HS_SUCCESS) {
+		*db = NULL;
+		return (-1);
+	}
+	*p += n;
+	*left -= n;
+	return (0);
+}
+
+/* db (and a scratch for it) as the database of what built marks */
+static int
+install(void *db, int *built, void **dbp, void **scratchp, size_t nlits)
+{
+	hs_scratch_t	*s = NULL;
+
+	if (*built || (db == NULL && nlits > 0) ||
+	    (db != NULL && hs_alloc_scratch(db, &s) != HS_SUCCESS)) {
+		if (db != NULL)
+			hs_free_database(db);
+		return (*built ? 0 : -1);
+	}
+	*dbp = db;
+	*scratchp = s;
+	*built = 1;
+	return (0);
+}
+
+int
+dlp_build_collect(struct dlp_build *b, struct dlp *d)
+{
+	const char	*p;
+	void		*rdb = NULL, *sdb = NULL;
+	char		*nb;
+	size_t		 left, ncap;
+	ssize_t		 n;
+	int		 rv;
+
+	for (;;) {
+		if (b->len == b->cap) {
+			ncap = b->cap == 0 ? 64 * 1024 : b->cap * 2;
+			if (ncap > 2 * HSCHILD_MAX ||
+			    (nb = malloc(ncap)) == NULL)
+				return (-1);
+			if (b->buf != NULL) {
+				memcpy(nb, b->buf, b->len);
+				freezero(b->buf, b->cap);
+			}
+			b->buf = nb;
+			b->cap = ncap;
+		}
+		n = read(b->fd, b->buf + b->len, b->cap - b->len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return (0);
+		if (n == -1)
+			return (-1);
+		if (n == 0)
+			break;
+		b->len += (size_t)n;
+	}
+	/* the child is done: both databases, nothing more */
+	p = b->buf;
+	left = b->len;
+	if (take_db(&p, &left, &rdb) == -1 ||
+	    take_db(&p, &left, &sdb) == -1 || left != 0 ||
+	    (d->mode == DLP_OFF && rdb != NULL)) {
+		if (rdb != NULL)
+			hs_free_database(rdb);
+		if (sdb != NULL)
+			hs_free_database(sdb);
+		return (-1);
+	}
+	rv = 0;
+	if (d->mode != DLP_OFF && install(rdb, &d->rules.built,
+	    &d->rules.db, &d->rules.scratch, d->rules.nkws) == -1)
+		rv = -1;
+	if (install(sdb, &d->secrets.built, &d->secrets.db,
+	    &d->secrets.scratch, d->secrets.nforms) == -1)
+		rv = -1;
+	if (rv == 0)
+		nchild++;
+	return (rv == 0 ? 1 : -1);
+}
+
+void
+dlp_build_free(struct dlp_build *b)
+{
+	if (b == NULL)
+		return;
+	close(b->fd);
+	if (b->buf != NULL)
+		freezero(b->buf, b->cap);
+	/* reaped here if done; else by the caller's SIGCHLD handling */
+	(void)waitpid(b->pid, NULL, WNOHANG);
+	free(b);
 }

@@ -68,6 +68,12 @@ struct dlp_secrets {
 	int		 built;
 	void		*db;
 	void		*scratch;
+	/*
+	 * or, plain (dlp_new_secrets), no database: a filter of the
+	 * forms' first four bytes, hashed (dlp_secret.c)
+	 */
+	int		 plain;
+	uint64_t	*pbits;
 };
 
 /* checksums and structure checks (dlp_check.c) */

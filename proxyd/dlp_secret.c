@@ -29,6 +29,8 @@
 #include "dlp_int.h"
 
 #define CORE_MIN	12	/* value length for embedded base64 forms */
+#define PLAIN_BITS	16	/* the plain matcher's filter: 8 KiB */
+#define PLAIN_WORDS	((1U << PLAIN_BITS) / 64)
 
 static const char b64std[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -349,7 +351,50 @@ secret_unbuild(struct dlp_secrets *ss)
 	if (ss->db != NULL)
 		hs_free_database(ss->db);
 	ss->scratch = ss->db = NULL;
+	if (ss->pbits != NULL)
+		freezero(ss->pbits, PLAIN_WORDS * sizeof(*ss->pbits));
+	ss->pbits = NULL;
 	ss->built = 0;
+}
+
+/*
+ * The plain matcher (dlp_new_secrets: the log scrubber), without a
+ * vectorscan database, so that it is ready at once and costs neither
+ * a compile nor a database's memory: a 2^PLAIN_BITS-bit filter of the
+ * forms' first four bytes (every form has at least four), hashed.  A
+ * text position whose four bytes miss the filter starts no form; one
+ * that hits it (about one in a thousand of text that holds no form,
+ * with a hundred forms) is compared with every form.  Every form found
+ * at every position, as the database reports them.
+ */
+static uint32_t
+load4(const char *p)
+{
+	uint32_t	v;
+
+	memcpy(&v, p, sizeof(v));
+	return (v);
+}
+
+static unsigned int
+plain_hash(uint32_t v)
+{
+	return ((v * 2654435761U) >> (32 - PLAIN_BITS));
+}
+
+static int
+plain_build(struct dlp_secrets *ss)
+{
+	unsigned int	h;
+	size_t		i;
+
+	if ((ss->pbits = calloc(PLAIN_WORDS, sizeof(*ss->pbits))) == NULL)
+		return (-1);
+	for (i = 0; i < ss->nforms; i++) {
+		h = plain_hash(load4(ss->forms[i].s));
+		ss->pbits[h / 64] |= 1ULL << (h % 64);
+	}
+	return (0);
 }
 
 /*
@@ -408,11 +453,20 @@ form_lit(void *arg, size_t i, size_t *len)
 	return (ss->forms[i].s);
 }
 
-/* Every form as a literal of one database; the form's index is its id. */
+/*
+ * Every form as a literal of one database; the form's index is its id.
+ * Plain: the filter of the forms' first bytes instead.
+ */
 int
 dlp_secret_build(struct dlp_secrets *ss)
 {
 	secret_unbuild(ss);
+	if (ss->plain) {
+		if (plain_build(ss) == -1)
+			return (-1);
+		ss->built = 1;
+		return (0);
+	}
 	if (ss->nforms > 0 && dlp_hs_literals(ss->nforms, form_lit, ss, 0,
 	    &ss->db, &ss->scratch) == -1) {
 		secret_unbuild(ss);
@@ -825,6 +879,32 @@ form_found(unsigned int id, unsigned long long from, unsigned long long to,
 	return (0);
 }
 
+/* Every form in p[0, n) without a database: form_found() for each. */
+static void
+plain_scan(struct fctx *c, const char *p, size_t n)
+{
+	const struct dlp_secrets *ss = &c->d->secrets;
+	const uint64_t		*bits = ss->pbits;
+	const struct dlp_form	*f;
+	unsigned int		 h;
+	uint32_t		 v;
+	size_t			 i, k;
+
+	for (i = 0; i + 4 <= n; i++) {
+		v = load4(p + i);
+		h = plain_hash(v);
+		if ((bits[h / 64] & (1ULL << (h % 64))) == 0)
+			continue;
+		for (k = 0; k < ss->nforms; k++) {
+			f = &ss->forms[k];
+			if (f->len <= n - i && load4(f->s) == v &&
+			    memcmp(p + i, f->s, f->len) == 0)
+				(void)form_found((unsigned int)k, i,
+				    i + f->len, 0, c);
+		}
+	}
+}
+
 /* One pass over p[from, len) for every form at once. */
 static void
 forms_scan(struct dlp *d, const char *p, size_t len, size_t from,
@@ -839,6 +919,13 @@ forms_scan(struct dlp *d, const char *p, size_t len, size_t from,
 	c.start = start;
 	c.w = w;
 	c.plen = plen;
+	if (d->secrets.plain) {
+		if (d->secrets.pbits == NULL)
+			d->nomem = 1;	/* not built: fail closed */
+		else
+			plain_scan(&c, p + from, len - from);
+		return;
+	}
 	if (len - from > UINT_MAX || hs_scan(d->secrets.db, p + from,
 	    len - from, 0, d->secrets.scratch, form_found, &c) != HS_SUCCESS)
 		d->nomem = 1;	/* fail closed: nothing goes out unscanned */

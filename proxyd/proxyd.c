@@ -125,15 +125,18 @@ proxyd_check(struct topsh_conf *conf, int verbose)
 
 	if ((d = dlp_new()) == NULL)
 		return (-1);
-	if ((rv = proxyd_dlp_setup(conf, d, err, sizeof(err))) == -1)
+	if ((rv = proxyd_dlp_setup(conf, d, 1, err, sizeof(err))) == -1)
 		fprintf(stderr, "%s: %s\n", conf->path, err);
 	dlp_free(d);
 	return (rv);
 }
 
-static void
-route(struct preq *r)
+void
+proxyd_route(struct preq *r)
 {
+	/* what needs redaction waits for the DLP databases (dlpstart.c) */
+	if (dlpstart_wait(r))
+		return;
 	/* per-user services only for a user proxyd saw write (vouch.c) */
 	if (r->type >= IMSG_PROXY_SEARCH_WEB &&
 	    r->type <= IMSG_PROXY_GDRIVE_DOWNLOAD && vouch_check(r) == -1)
@@ -217,7 +220,7 @@ dispatch_gatewayd(struct peer *p, struct imsg *imsg)
 	}
 	log_debug("%s %u from gatewayd%s", preq_name(type), r->reqid,
 	    fd != -1 ? " with a file" : "");
-	route(r);
+	proxyd_route(r);
 	return (0);
 }
 
@@ -336,9 +339,7 @@ proxyd_init(struct topsh_conf *conf, struct event_base *base)
 		log_warnx("dlp: out of memory");
 		return (-1);
 	}
-	/* not yet confined: the databases are compiled in a child */
-	dlp_compile_isolated(1);
-	if (proxyd_dlp_setup(conf, env->dlp, err, sizeof(err)) == -1) {
+	if (proxyd_dlp_setup(conf, env->dlp, 0, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return (-1);
 	}
@@ -349,12 +350,14 @@ proxyd_init(struct topsh_conf *conf, struct event_base *base)
 		    "least %d bytes)", DLP_SECRET_MIN);
 		return (-1);
 	}
-	/* the secrets' database, built now rather than on the first body */
-	if (dlp_prepare(env->dlp) == -1 || dlp_prepare(env->scrub) == -1) {
-		log_warnx("dlp: cannot build the secrets' database");
+	/* the scrubber matches without a database: ready at once */
+	if (dlp_prepare(env->scrub) == -1) {
+		log_warnx("dlp: out of memory");
 		return (-1);
 	}
-	dlp_compile_isolated(0);
+	/* env->dlp's databases: a child builds them while we go on */
+	if (dlpstart_begin(conf) == -1)
+		return (-1);
 	/* from now on no line logged carries a secret or a part of one */
 	scrub_init(&env->sec);
 	log_setfilter(proxyd_scrub);
@@ -476,13 +479,15 @@ proxyd_reload(struct topsh_conf *old, struct topsh_conf *new, char *err,
 		snprintf(err, errlen, "out of memory");
 		return (-1);
 	}
-	if (proxyd_dlp_setup(new, d, err, errlen) == -1 ||
+	if (proxyd_dlp_setup(new, d, 1, err, errlen) == -1 ||
 	    secrets_register(&env->sec, d) == -1 || dlp_prepare(d) == -1) {
 		dlp_free(d);
 		return (-1);
 	}
 	dlp_free(env->dlp);
 	env->dlp = d;
+	/* a start-up build still under way was for the old set-up */
+	dlpstart_replaced();
 	return (0);
 }
 

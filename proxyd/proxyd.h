@@ -69,6 +69,7 @@ struct proxyd_env {
 	char			 statedir[1024];	/* proxyd's own */
 	pid_t			 egress_pid;
 	int			 egress_up;
+	int			 dlp_ready;	/* env->dlp built (dlpstart.c) */
 };
 extern struct proxyd_env *env;
 
@@ -78,6 +79,7 @@ typedef void	(*preq_cancel_cb)(struct preq *);
 
 struct preq {
 	TAILQ_ENTRY(preq)	 entry;
+	TAILQ_ENTRY(preq)	 wentry;	/* waiting for DLP */
 	uint32_t		 serial;	/* of the gatewayd peer */
 	uint32_t		 reqid;
 	uint32_t		 type;
@@ -183,8 +185,16 @@ int		 gdstate_new(long long, char *, size_t);
 int		 gdstate_take(long long, const char *);
 
 /* proxyd.c */
-int		 proxyd_dlp_setup(struct topsh_conf *, struct dlp *, char *,
-		    size_t);
+void		 proxyd_route(struct preq *);
+
+/* redact.c: the DLP set-up of topsh.conf; prepare: build it now */
+int		 proxyd_dlp_setup(struct topsh_conf *, struct dlp *, int,
+		    char *, size_t);
+
+/* dlpstart.c: the DLP databases built while proxyd starts serving */
+int		 dlpstart_begin(struct topsh_conf *);
+int		 dlpstart_wait(struct preq *);
+void		 dlpstart_replaced(void);
 
 /* tokenize.c: dlp tokenize, one placeholder map per chat */
 #define TOKEN_CHATS	4096		/* maps kept at most */

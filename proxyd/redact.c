@@ -56,12 +56,13 @@ detectors_file(struct dlp *d, const char *path, char *err, size_t errlen)
 
 /*
  * dlp-pattern "name" "label" "regex", repeatable; dlp-detectors files;
- * dlp-disable names; the mode.  The keyword filter is built here, before
- * proxyd confines itself.
+ * dlp-disable names; the mode.  With prepare, the keyword filter is
+ * built here, before proxyd confines itself; else the caller builds it
+ * (dlpstart.c).
  */
 int
-proxyd_dlp_setup(struct topsh_conf *conf, struct dlp *d, char *err,
-    size_t errlen)
+proxyd_dlp_setup(struct topsh_conf *conf, struct dlp *d, int prepare,
+    char *err, size_t errlen)
 {
 	const struct cfstrlist	*l = &conf->proxy.dlp_patterns;
 	const struct cfstrlist	*df = &conf->proxy.dlp_detectors;
@@ -90,7 +91,7 @@ proxyd_dlp_setup(struct topsh_conf *conf, struct dlp *d, char *err,
 			return (-1);
 		}
 	dlp_set_mode(d, conf->proxy.dlp);
-	if (dlp_prepare(d) == -1) {
+	if (prepare && dlp_prepare(d) == -1) {
 		snprintf(err, errlen, "dlp: cannot build the keyword filter");
 		return (-1);
 	}
@@ -115,7 +116,7 @@ redact_stdio(struct topsh_conf *conf)
 		log_warnx("out of memory");
 		return (1);
 	}
-	if (proxyd_dlp_setup(conf, d, err, sizeof(err)) == -1 ||
+	if (proxyd_dlp_setup(conf, d, 1, err, sizeof(err)) == -1 ||
 	    secrets_register(&sec, d) == -1) {
 		log_warnx("%s", err[0] ? err : "cannot register the secrets");
 		secrets_clear(&sec);
