@@ -71,6 +71,31 @@ do_fork(void *arg)
 	return (3);
 }
 
+/* confine_compute(): memory and write work, then what arg names */
+static int
+do_compute(void *arg)
+{
+	const char	*what = arg;
+	char		*m;
+	int		 p[2];
+
+	if (pipe(p) == -1 || confine_compute() == -1)
+		return (99);
+	if ((m = malloc(1 << 20)) == NULL)
+		return (98);
+	memset(m, 'x', 1 << 20);
+	free(m);
+	if (write(p[1], "ok", 2) != 2)
+		return (97);
+	if (strcmp(what, "open") == 0)
+		(void)open("/etc/hostname", O_RDONLY);
+	else if (strcmp(what, "socket") == 0)
+		(void)socket(AF_UNIX, SOCK_STREAM, 0);
+	else if (strcmp(what, "fork") == 0)
+		(void)fork();
+	return (0);
+}
+
 static int
 do_open_write(void *arg)
 {
@@ -240,6 +265,16 @@ main(void)
 	fd = open(path, O_WRONLY | O_CREAT, 0644);
 	close(fd);
 
+	st = child(do_compute, "nothing");
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "confine_compute: memory and write work (%d)",
+	    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	ok(killed_by_sys(child(do_compute, "open")),
+	    "confine_compute: opening a file for reading kills");
+	ok(killed_by_sys(child(do_compute, "socket")),
+	    "confine_compute: a unix socket kills");
+	ok(killed_by_sys(child(do_compute, "fork")),
+	    "confine_compute: fork kills");
 	ok(killed_by_sys(child(do_exec, NULL)), "seccomp: execve kills");
 	ok(killed_by_sys(child(do_fork, NULL)), "seccomp: fork kills");
 	ok(killed_by_sys(child(do_open_write, NULL)),
