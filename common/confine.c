@@ -413,7 +413,8 @@ confine_compute(void)
 		"write", "brk", "mmap", "munmap", "mremap", "mprotect",
 		"madvise", "futex", "exit", "exit_group", "rt_sigreturn",
 		"rt_sigprocmask", "getpid", "gettid", "getrandom",
-		"clock_gettime", "sched_getaffinity", "sched_yield", NULL
+		"clock_gettime", "sched_getaffinity", "sched_yield",
+		"sigaltstack", NULL
 	};
 	scmp_filter_ctx		 ctx;
 	uint32_t		 deflt = SCMP_ACT_KILL_PROCESS;

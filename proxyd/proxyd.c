@@ -355,9 +355,6 @@ proxyd_init(struct topsh_conf *conf, struct event_base *base)
 		log_warnx("dlp: out of memory");
 		return (-1);
 	}
-	/* env->dlp's databases: a child builds them while we go on */
-	if (dlpstart_begin(conf) == -1)
-		return (-1);
 	/* from now on no line logged carries a secret or a part of one */
 	scrub_init(&env->sec);
 	log_setfilter(proxyd_scrub);
@@ -375,6 +372,13 @@ proxyd_init(struct topsh_conf *conf, struct event_base *base)
 	}
 	if (strlcpy(env->statedir, daemon_statedir(),
 	    sizeof(env->statedir)) >= sizeof(env->statedir))
+		return (-1);
+	/*
+	 * env->dlp's databases: a child builds them while we confine
+	 * ourselves and answer what needs no redaction.  Forked last, so
+	 * that little of our memory is written (copied) while it runs.
+	 */
+	if (dlpstart_begin(conf) == -1)
 		return (-1);
 	log_info("secrets loaded from %s; dlp %s", env->sec.dir,
 	    conf->proxy.dlp == DLP_REDACT ? "redact" :
