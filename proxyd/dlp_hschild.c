@@ -18,6 +18,7 @@
  * the process: the result is the same database.
  */
 #include <sys/types.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -197,6 +198,8 @@ put_db(int fd, void *db)
 static void __attribute__((__noreturn__))
 build_child(struct dlp *d, int fd, int hold)
 {
+	/* nothing to build for once proxyd is gone */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (hold)
 		raise(SIGSTOP);
 	(void)setpriority(PRIO_PROCESS, 0, BUILD_NICE);
