@@ -9,6 +9,11 @@
  * order; a piece Telegram refuses to parse is sent again as plain text.
  * A 429 is retried after Telegram's retry_after.
  *
+ * At start getMe and the first getUpdates go out together (one round
+ * trip less before the bot is polling); updates that come before getMe
+ * is answered are held and handled after it, as the bot's id and name
+ * decide what is addressed to it.
+ *
  * A failed getMe or getUpdates is retried after 1, 2, 4 ... seconds, at
  * most TG_BACKOFF_MAX, and logged as an error with what to check: the
  * telegram_token secret for a 401 or 404, telegram-url and the network
@@ -38,6 +43,8 @@ struct backoff {
 };
 static struct backoff	 getme_bo, poll_bo;
 static char		 health[600] = "not connected yet";
+static int		 known;		/* getMe answered */
+static json_t		*held;		/* updates that came before that */
 
 struct tgcall {
 	char		*method;
@@ -407,29 +414,15 @@ tg_hint(const struct rpc_reply *rep, char *buf, size_t len)
 	}
 }
 
+/* each update, in order, before the offset moves past it */
 static void
-tg_updates(struct rpc_reply *rep, void *arg)
+tg_handle(json_t *updates)
 {
 	json_t		*u;
 	size_t		 i;
 	json_int_t	 id;
-	char		 hint[512];
-	int		 wait;
 
-	gw.polling = 0;
-	if (!rep->ok || !json_is_array(rep->result)) {
-		wait = backoff_next(&poll_bo, rep->retry_after);
-		tg_hint(rep, hint, sizeof(hint));
-		log_warnx("getUpdates failed: %s; %s; retrying in %d s",
-		    rep->ok ? "no update array" : rep->error, hint, wait);
-		snprintf(health, sizeof(health), "getUpdates failing: %s",
-		    hint);
-		tg_poll_later(wait);
-		return;
-	}
-	backoff_reset(&poll_bo, "getUpdates");
-	strlcpy(health, "ok", sizeof(health));
-	json_array_foreach(rep->result, i, u) {
+	json_array_foreach(updates, i, u) {
 		id = json_integer_value(json_object_get(u, "update_id"));
 		if (id < gw.offset) {
 			log_debug("update %lld already handled",
@@ -442,6 +435,40 @@ tg_updates(struct rpc_reply *rep, void *arg)
 		if (store_offset_save(&gw.store, gw.offset) == -1)
 			log_warn("saving the update offset");
 	}
+}
+
+static void
+tg_updates(struct rpc_reply *rep, void *arg)
+{
+	char		 hint[512];
+	int		 wait;
+
+	gw.polling = 0;
+	if (!known) {
+		/* getMe is not answered yet; its answer polls again */
+		if (!rep->ok || !json_is_array(rep->result))
+			log_debug("getUpdates before getMe: %s", rep->ok ?
+			    "no update array" : rep->error);
+		else {
+			held = json_incref(rep->result);
+			log_debug("%zu updates held until getMe is answered",
+			    json_array_size(held));
+		}
+		return;
+	}
+	if (!rep->ok || !json_is_array(rep->result)) {
+		wait = backoff_next(&poll_bo, rep->retry_after);
+		tg_hint(rep, hint, sizeof(hint));
+		log_warnx("getUpdates failed: %s; %s; retrying in %d s",
+		    rep->ok ? "no update array" : rep->error, hint, wait);
+		snprintf(health, sizeof(health), "getUpdates failing: %s",
+		    hint);
+		tg_poll_later(wait);
+		return;
+	}
+	backoff_reset(&poll_bo, "getUpdates");
+	strlcpy(health, "ok", sizeof(health));
+	tg_handle(rep->result);
 	tg_poll();
 }
 
@@ -450,7 +477,7 @@ tg_poll(void)
 {
 	json_t	*req;
 
-	if (gw.polling)
+	if (gw.polling || held != NULL)
 		return;
 	req = json_pack("{s:I, s:I, s:I, s:[s,s]}", "offset",
 	    (json_int_t)gw.offset, "timeout", (json_int_t)gw.conf->poll_timeout,
@@ -511,6 +538,12 @@ tg_getme_reply(struct rpc_reply *rep, void *arg)
 	}
 	log_info("bot @%s (id %lld)", gw.botname != NULL ? gw.botname : "?",
 	    (long long)gw.botid);
+	known = 1;
+	if (held != NULL) {
+		tg_handle(held);
+		json_decref(held);
+		held = NULL;
+	}
 	tg_poll_start();
 }
 
@@ -523,6 +556,8 @@ tg_getme(void)
 	    RPC_RETRY, tg_getme_reply, NULL) == 0)
 		fatalx("getMe: out of memory");
 	json_decref(req);
+	/* the first getUpdates need not wait for the answer */
+	tg_poll();
 }
 
 /* for topshctl status: "ok", or what fails and what to check */

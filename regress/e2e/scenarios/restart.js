@@ -32,6 +32,35 @@ async function gatewayd() {
 	    'gatewayd: the offset file is past the handled update');
 }
 
+// gatewayd starts with a message waiting and its first getMe failing
+// (HTTP 500, retried by gatewayd after a second): the first getUpdates
+// does not wait for getMe, the update it brings is held until getMe is
+// answered, then handled once
+async function gatewaydGetMeLate() {
+	const a = h.user(4009, 'R4009');
+	await h.stopDaemon('gatewayd');
+	await h.say(a, h.privateChat(a), 'E2E-HELLO');
+	await fetch(`http://127.0.0.1:${process.env.E2E_TG}/__fault`, {
+		method: 'POST', headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ method: 'getMe', status: 500, count: 1 }) });
+	const t0 = Date.now();
+	h.startDaemon('gatewayd');
+	let j = await h.waitFor((j) => h.sent(j, a.id, 'hello there') && j);
+	h.ok(j !== null, 'getMe late: the waiting message is answered');
+	const polls = await (await fetch(`http://127.0.0.1:` +
+	    `${process.env.E2E_TG}/__polls`)).json();
+	const me = j ? j.filter((e) => e.method === 'getMe' && e.time >= t0) :
+	    [];
+	const p0 = polls.find((t) => t >= t0);
+	h.ok(me.length > 0 && p0 !== undefined && p0 < me[0].time,
+	    'getMe late: the first getUpdates went before getMe was answered',
+	    { poll: p0 - t0, getMe: me.length ? me[0].time - t0 : null });
+	await h.sleep(1500);
+	j = await h.journal();
+	h.ok(h.texts(j, a.id).filter((t) => t.includes('hello there'))
+	    .length === 1, 'getMe late: answered once');
+}
+
 async function gatewaydMidTool() {
 	const a = u[0];
 	await h.say(a, h.privateChat(a), 'E2E-SLOW-TOOL');
@@ -137,6 +166,7 @@ async function chance() {
 
 (async () => {
 	await gatewayd();
+	await gatewaydGetMeLate();
 	await gatewaydMidTool();
 	await proxyd();
 	await sandboxd();
