@@ -45,6 +45,11 @@ static char			 statedir[PATH_MAX];
 static struct event		*ev_sig[8];
 static char			 status_note[256];
 static int			 startfd = -1;	/* to the starting parent */
+static struct event		*ev_trim;
+static size_t			 trim_free;	/* free heap at the last trim */
+
+#define TRIM_EVERY	1		/* seconds between looks at the heap */
+#define TRIM_CHANGE	(64 * 1024)	/* free heap grown or shrunk by */
 
 static int	reload(char *, size_t);
 
@@ -292,6 +297,38 @@ sig_cb(evutil_socket_t sig, short ev, void *arg)
 		event_base_loopexit(topsh_base, NULL);
 		break;
 	}
+}
+
+/*
+ * Memory a burst of work used and freed (buffers of many users' jobs at
+ * once) stays resident in malloc's free lists; malloc_trim() gives its
+ * pages back.  Once a second, if the free part of the heap changed by
+ * TRIM_CHANGE since the last trim (work happened), trim again; an idle
+ * daemon does nothing.
+ */
+static void
+trim_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct mallinfo2	 mi = mallinfo2();
+	size_t			 d;
+
+	d = mi.fordblks > trim_free ? mi.fordblks - trim_free :
+	    trim_free - mi.fordblks;
+	if (d < TRIM_CHANGE)
+		return;
+	malloc_trim(0);
+	trim_free = mi.fordblks;
+}
+
+static void
+trim_setup(void)
+{
+	struct timeval	 tv = { TRIM_EVERY, 0 };
+
+	trim_free = mallinfo2().fordblks;
+	if ((ev_trim = event_new(topsh_base, -1, EV_PERSIST, trim_cb,
+	    NULL)) == NULL || event_add(ev_trim, &tv) == -1)
+		log_warnx("cannot watch the heap; freed memory is kept");
 }
 
 static void
@@ -555,6 +592,7 @@ daemon_main(int argc, char *argv[], const struct daemon_def *d)
 	 * staying in the heap, resident, for the daemon's life.
 	 */
 	malloc_trim(0);
+	trim_setup();
 	/* the sockets are bound and the peers are being connected to */
 	daemon_notify_status("READY=1\n");
 	detach_done();
