@@ -269,9 +269,18 @@ async function main() {
 		ts.set(id, await say(id, 'sleep'));
 	}));
 	await h.sleep(300);
-	await say(E, 'm1');
+	const te = await say(E, 'm1');
 	put('echo_under_50_sleepers_ms', (await answered(E, 'm1', 30000)) ??
 	    -1);
+	if (process.env.BENCH_TRACE) {
+		// what the Telegram stand-in saw around the echo
+		const jt = await get('/__journal?since=0');
+		for (const e of jt)
+			if (e.time >= te - 400 && e.time <= te + 3000)
+				note(`trace ${e.time - te} ${e.method} ` +
+				    `${(e.body && e.body.chat_id) || ''} ` +
+				    `${String((e.body && e.body.text) || '').slice(0, 30)}`);
+	}
 	await allAnswered(sleepers, 10000, 60000);
 	let smax = 0;
 	for (const id of sleepers) {
