@@ -14,6 +14,7 @@ const fs = require('fs');
 const h = require('../../regress/e2e/harness');
 
 const TG = `http://127.0.0.1:${process.env.E2E_TG}`;
+const LLM_URL = `http://127.0.0.1:${process.env.E2E_LLM}`;
 const DAEMONS = ['policyd', 'sandboxd', 'proxyd', 'gatewayd'];
 const READY_ROUNDS = Number(process.env.BENCH_READY_ROUNDS || 5);
 const NEW_USERS = Number(process.env.BENCH_NEW_USERS || 5);
@@ -280,6 +281,18 @@ async function main() {
 				note(`trace ${e.time - te} ${e.method} ` +
 				    `${(e.body && e.body.chat_id) || ''} ` +
 				    `${String((e.body && e.body.text) || '').slice(0, 30)}`);
+		const lj = await fetch(`${LLM_URL}/__aimock/journal`)
+		    .then((r) => r.json()).catch(() => []);
+		const entries = Array.isArray(lj) ? lj : (lj.entries || []);
+		for (const e of entries) {
+			const t = e.timestamp || e.time || 0;
+			if (t >= te - 400 && t <= te + 3000) {
+				const ms = (e.body && e.body.messages) || [];
+				const u = ms.filter((x) => x.role === 'user');
+				note(`trace ${t - te} LLM ${ms.length} ` +
+				    `${String((u[u.length - 1] || {}).content || '').slice(0, 20)}`);
+			}
+		}
 	}
 	await allAnswered(sleepers, 10000, 60000);
 	let smax = 0;
