@@ -198,7 +198,8 @@ box_prepare_bg(int64_t user)
 
 	if ((b = box_get(user, 0)) != NULL && b->state != BOX_NONE)
 		return;
-	if (max > 0 && box_active() >= (size_t)max)
+	/* a warm pool container may give way */
+	if (max > 0 && box_active() - warm_count() >= (size_t)max)
 		return;
 	if ((u = malloc(sizeof(*u))) == NULL)
 		return;
