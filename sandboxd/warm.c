@@ -24,7 +24,8 @@
  * pool is removed when it stops, never started again (box.c).
  *
  * The pool is filled again in the background, only while no user's
- * container waits to be created and within max-containers; its
+ * container waits to be created, one container at a time while users'
+ * commands run, and within max-containers; its
  * containers are the first stopped when max-containers is reached and
  * are never reaped.  A failed fill waits WARM_BACKOFF seconds.  Slots
  * of an earlier run are removed (box.c adopt_pool) and their left-over
@@ -118,6 +119,34 @@ warm_count(void)
 		if (b->user >= 0)
 			break;		/* negative users sort first */
 		if (slot_live(b))
+			n++;
+	}
+	return (n);
+}
+
+/* does any user's command run? */
+static int
+users_busy(void)
+{
+	struct box	*b;
+
+	RB_FOREACH(b, boxtree, &boxes)
+		if (b->user > 0 && (b->nexec > 0 || b->state == BOX_STARTING))
+			return (1);
+	return (0);
+}
+
+/* slots whose container is being made */
+static size_t
+warm_starting(void)
+{
+	struct box	*b;
+	size_t		 n = 0;
+
+	RB_FOREACH(b, boxtree, &boxes) {
+		if (b->user >= 0)
+			break;
+		if (slot_live(b) && b->state == BOX_STARTING)
 			n++;
 	}
 	return (n);
@@ -258,6 +287,8 @@ warm_fill(void)
 	while ((long long)warm_count() < topsh_conf->sandbox.warm_pool) {
 		if (max > 0 && box_active() >= (size_t)max)
 			break;
+		if (warm_starting() > 0 && users_busy())
+			break;	/* the engine's CPU goes to commands too */
 		if (!box_create_room())
 			break;	/* a user's container first: create_over() */
 		if (slot_new() == -1) {
