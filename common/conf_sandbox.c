@@ -8,6 +8,11 @@
 
 #define K(n, t, f, lo, hi, d) \
 	{ n, t, offsetof(struct conf_sandbox, f), lo, hi, d, NULL }
+#define KW(n, t, f, lo, hi, d, w) \
+	{ n, t, offsetof(struct conf_sandbox, f), lo, hi, d, w }
+
+/* max-containers auto: derived from the host's memory (sandboxd) */
+static const char *const auto_word[] = { "auto", NULL };
 
 static const struct cfkey keys[] = {
 	K("container-uid", CF_INT, container_uid, 0, 2147483647, "0"),
@@ -19,7 +24,8 @@ static const struct cfkey keys[] = {
 	K("exec-timeout", CF_TIME, exec_timeout, 1, 86400, "120s"),
 	K("idle-timeout", CF_TIME, idle_timeout, 5, 7 * 86400, "60m"),
 	K("image", CF_STRING, image, 0, 0, "topsh-sandbox:latest"),
-	K("max-containers", CF_INT, max_containers, 0, 100000, "20"),
+	KW("max-containers", CF_INT, max_containers, 0, 100000, "auto",
+	    auto_word),
 	K("max-file-size", CF_SIZE, max_file_size, 1024, 1LL << 40, "100M"),
 	K("memory", CF_SIZE, memory, 16LL << 20, 1LL << 40, "512M"),
 	K("network", CF_STRING, network, 0, 0, "none"),

@@ -25,7 +25,7 @@ struct conf_sandbox {
 	int		 port_range[2];
 	char		*port_bind;
 	long long	 container_uid;
-	long long	 max_containers;	/* max-containers 20 */
+	long long	 max_containers;	/* max-containers auto: -1 */
 	int		 uid_range[2];		/* uid-range 1000000:1999999 */
 	struct cfstrlist user_limits;		/* user-limits "ID k=v..." */
 	long long	 userns_offset;		/* userns-offset 0 */

@@ -323,6 +323,33 @@ parse_portrange(const char *s, int *lo, int *hi, long long min,
 	return (0);
 }
 
+/*
+ * A CF_INT key with choices also takes those words: the first is -1,
+ * the second -2... (what the word means is the daemon's: "auto").
+ * Returns 0 when val is none of them.
+ */
+static long long
+int_word(const struct cfkey *k, const char *val)
+{
+	size_t	 i;
+
+	for (i = 0; k->choices[i] != NULL; i++)
+		if (strcmp(k->choices[i], val) == 0)
+			return (-1 - (long long)i);
+	return (0);
+}
+
+static const char *
+int_word_name(const struct cfkey *k, long long n)
+{
+	size_t	 i;
+
+	for (i = 0; k->choices[i] != NULL; i++)
+		if (-1 - (long long)i == n)
+			return (k->choices[i]);
+	return (NULL);
+}
+
 /* one value for one key; msg gets the reason on failure */
 static int
 set_value(const struct cfkey *k, void *base, const char *file,
@@ -359,7 +386,11 @@ set_value(const struct cfkey *k, void *base, const char *file,
 	case CF_INT:
 	case CF_SIZE:
 	case CF_TIME:
-		if (k->type == CF_INT) {
+		if (k->type == CF_INT && k->choices != NULL &&
+		    (n = int_word(k, val)) < 0) {
+			*(long long *)field = n;
+			return (0);
+		} else if (k->type == CF_INT) {
 			const char *errstr;
 
 			n = strtonum(val, LLONG_MIN, LLONG_MAX, &errstr);
@@ -810,6 +841,7 @@ print_key(FILE *fp, const struct cfkey *k, const void *base, const char *ind)
 	const void		*field = (const char *)base + k->off;
 	const struct cfstrlist	*l;
 	const int		*range;
+	long long		 n;
 	size_t			 i;
 
 	if (IS_LIST(k->type)) {
@@ -835,7 +867,11 @@ print_key(FILE *fp, const struct cfkey *k, const void *base, const char *ind)
 		cf_print_string(fp, *(char *const *)field);
 		break;
 	case CF_INT:
-		fprintf(fp, "%lld", *(const long long *)field);
+		n = *(const long long *)field;
+		if (n < 0 && k->choices != NULL && int_word_name(k, n) != NULL)
+			fputs(int_word_name(k, n), fp);
+		else
+			fprintf(fp, "%lld", n);
 		break;
 	case CF_SIZE:
 		print_size(fp, *(const long long *)field);

@@ -50,7 +50,8 @@ struct cfkey {
 	long long	  min;
 	long long	  max;
 	const char	 *def;		/* default, as written in the file */
-	const char *const *choices;	/* CF_ENUM: NULL-terminated */
+	const char *const *choices;	/* CF_ENUM: NULL-terminated; CF_INT:
+					   words for -1, -2... ("auto") */
 };
 
 struct cfsection {

@@ -53,8 +53,8 @@ struct toolrun {
  * once and the request waits: tried again every FULL_EVERY seconds,
  * for up to FULL_RETRIES times; the message is never dropped.
  */
-#define FULL_EVERY		2
-#define FULL_RETRIES		450
+#define FULL_EVERY		1
+#define FULL_RETRIES		900
 
 struct dmrate {
 	int64_t		 user;
@@ -222,6 +222,38 @@ retry_cb(evutil_socket_t fd, short ev, void *arg)
 	run_request(arg);
 }
 
+/* tell the user once that their request waits, and their place */
+static void
+full_note(struct toolrun *t, const char *why)
+{
+	const char	*p, *errstr;
+	char		 num[16], text[256];
+	long long	 place = 0;
+	size_t		 n;
+
+	/* sandboxd says "... number N in line" */
+	if (why != NULL && (p = strstr(why, "number ")) != NULL) {
+		p += strlen("number ");
+		n = strspn(p, "0123456789");
+		if (n > 0 && n < sizeof(num)) {
+			memcpy(num, p, n);
+			num[n] = '\0';
+			place = strtonum(num, 1, 1000000, &errstr);
+		}
+	}
+	if (place > 1)
+		snprintf(text, sizeof(text), "All sandboxes are busy right "
+		    "now. Please wait: %lld %s ahead of you; I keep your "
+		    "request and go on as soon as it is your turn.", place - 1,
+		    place == 2 ? "person is" : "people are");
+	else
+		snprintf(text, sizeof(text), "All sandboxes are busy right "
+		    "now. Please wait: you are next; I keep your request and "
+		    "go on as soon as one is free.");
+	tg_send(t->m->chat, text, t->m->group ? t->m->msgid : 0, NULL, NULL,
+	    NULL);
+}
+
 static void
 sandbox_done(struct rpc_reply *rep, void *arg)
 {
@@ -243,10 +275,7 @@ sandbox_done(struct rpc_reply *rep, void *arg)
 		if (t->full == 1) {
 			log_info("user %lld: every sandbox is busy, waiting",
 			    (long long)t->m->user);
-			tg_send(t->m->chat, "All sandboxes are busy right now. "
-			    "Please wait: I keep your request and go on as soon "
-			    "as one is free.", t->m->group ? t->m->msgid : 0,
-			    NULL, NULL, NULL);
+			full_note(t, rep->error);
 			if (t->status != NULL)
 				t->status(t->arg, "waiting for a free sandbox");
 		}

@@ -9,11 +9,16 @@
  * A container is created on first use with every limit from topsh.conf
  * (no more than max-jobs being created at once; the others wait their
  * turn), started, and reaped (removed; the workspace stays) after
- * idle-timeout without use.  At most max-containers live at once: a new
- * one first stops the least recently used idle container; when none is
- * idle the request is refused with code "full" (gatewayd asks the user
- * to wait and tries again, nothing is lost).  Each container runs under
- * its user's own uid (uids.c) and the user's limits (user-limits).
+ * idle-timeout without use.  At most max-containers live at once (with
+ * "auto", one per 128 MiB of the host's memory): a new one first stops
+ * the least recently used idle container; when none is idle the user
+ * joins a line (first come, first served) and the request is answered
+ * with code "full" and the place in line (gatewayd asks the user to
+ * wait and tries again, nothing is lost).  When a container becomes
+ * idle or goes, the first in line gets its place: their container is
+ * started at once and kept for them a while, and nobody who came later
+ * takes it.  Each container runs under its user's own uid (uids.c) and
+ * the user's limits (user-limits).
  * A brand-new user first gets a started container of the warm pool
  * (warm.c): those are boxes of a negative user (-SLOT), named
  * PREFIX-pool-SLOT, labelled topsh.pool instead of topsh.user, renamed
@@ -51,6 +56,21 @@ struct boxtree	 boxes = RB_INITIALIZER(&boxes);
 static int			 ncreating;
 static TAILQ_HEAD(, box)	 createq = TAILQ_HEAD_INITIALIZER(createq);
 
+/* users waiting for a place under max-containers, first come first */
+static TAILQ_HEAD(, box)	 lineq = TAILQ_HEAD_INITIALIZER(lineq);
+static size_t			 nline;
+static long long		 max_auto = 20;	/* max-containers auto */
+static struct event		*line_ev;
+
+/* a place given to the first in line is kept for them this long */
+#define LINE_HOLD	15
+/* how often the line is looked at besides the events that free a place */
+#define LINE_EVERY	1
+/* max-containers auto: one container per this much host memory */
+#define AUTO_MEM	(128LL << 20)
+#define AUTO_MIN	4
+#define AUTO_MAX	500
+
 int
 box_cmp(struct box *a, struct box *b)
 {
@@ -64,6 +84,7 @@ static void	box_create_now(struct box *);
 static void	box_start(struct box *);
 static void	box_go(struct box *);
 static void	box_replace(struct box *, const char *);
+static void	box_take_place(struct box *);
 static int	box_has_runner(json_t *);
 
 /* the user's uid in the container (and owner of the workspace) */
@@ -101,6 +122,56 @@ box_set_name(int64_t user, const char *name)
 		strlcpy(b->name, name, sizeof(b->name));
 }
 
+/*
+ * max-containers auto: one per AUTO_MEM of the host's memory, between
+ * AUTO_MIN and AUTO_MAX.  An idle sandbox costs the host about 10 MB
+ * (the engine's shim, init, the runner), more under gVisor; the rest
+ * is room for the work.  Read at start, before /proc is out of reach.
+ */
+void
+box_max_init(void)
+{
+	FILE		*fp;
+	char		 line[128];
+	long long	 kb = 0;
+
+	if ((fp = fopen("/proc/meminfo", "r")) != NULL) {
+		while (fgets(line, sizeof(line), fp) != NULL)
+			if (sscanf(line, "MemTotal: %lld kB", &kb) == 1)
+				break;
+		fclose(fp);
+	}
+	if (kb <= 0) {
+		log_warnx("cannot read the host's memory from /proc/meminfo: "
+		    "max-containers auto is %lld", max_auto);
+		return;
+	}
+	max_auto = kb * 1024 / AUTO_MEM;
+	if (max_auto < AUTO_MIN)
+		max_auto = AUTO_MIN;
+	if (max_auto > AUTO_MAX)
+		max_auto = AUTO_MAX;
+	if (topsh_conf->sandbox.max_containers < 0)
+		log_info("max-containers auto: %lld (%lld MiB of memory)",
+		    max_auto, kb / 1024);
+}
+
+/* the limit in force: 0 none */
+long long
+box_max(void)
+{
+	long long	 max = topsh_conf->sandbox.max_containers;
+
+	return (max < 0 ? max_auto : max);
+}
+
+/* how many wait for a place */
+size_t
+box_line_length(void)
+{
+	return (nline);
+}
+
 /* containers that exist or are on their way */
 size_t
 box_active(void)
@@ -119,10 +190,12 @@ box_lru_idle(struct box *except)
 {
 	struct box	*b, *lru = NULL;
 
+	time_t		 now = time(NULL);
+
 	RB_FOREACH(b, boxtree, &boxes) {
 		if (b == except || b->state != BOX_RUNNING || b->nexec > 0 ||
 		    b->killers > 0 || !TAILQ_EMPTY(&b->waiters) ||
-		    !TAILQ_EMPTY(&b->held))
+		    !TAILQ_EMPTY(&b->held) || b->held_until > now)
 			continue;
 		if (b->user < 0)
 			return (b);	/* warm pool containers go first */
@@ -149,6 +222,7 @@ int
 box_create_room(void)
 {
 	return (!runtime_pending() && TAILQ_EMPTY(&createq) &&
+	    TAILQ_EMPTY(&lineq) &&
 	    (topsh_conf->gateway.max_jobs <= 0 ||
 	    ncreating < topsh_conf->gateway.max_jobs));
 }
@@ -242,6 +316,7 @@ box_fail(struct box *b, const struct dresp *r, const char *what)
 	create_over(b);
 	b->state = BOX_NONE;
 	box_notify(b, r->unavailable ? "docker-unavailable" : "docker", msg);
+	box_line_next();
 }
 
 /* the workspace directories exist (and are mounted) */
@@ -309,6 +384,7 @@ box_ensure(int64_t user, box_cb cb, void *arg)
 		return;
 	}
 	b->last_used = time(NULL);
+	b->held_until = 0;	/* the place kept for them is taken */
 	if (b->state == BOX_RUNNING) {
 		free(w);
 		cb(b, NULL, NULL, arg);
@@ -346,40 +422,157 @@ evicted(struct box *gone, const char *code, const char *msg, void *arg)
 		box_notify(b, code, msg);
 		return;
 	}
-	box_go(b);
+	box_take_place(b);
+}
+
+static void
+line_leave(struct box *b)
+{
+	if (!b->inqueue)
+		return;
+	TAILQ_REMOVE(&lineq, b, lentry);
+	b->inqueue = 0;
+	nline--;
+}
+
+/* b's place in line, from 1 */
+static size_t
+line_place(struct box *b)
+{
+	struct box	*n;
+	size_t		 i = 1;
+
+	TAILQ_FOREACH(n, &lineq, lentry) {
+		if (n == b)
+			return (i);
+		i++;
+	}
+	return (0);
+}
+
+static void
+line_arm(void)
+{
+	struct timeval	 tv = { LINE_EVERY, 0 };
+
+	if (line_ev != NULL && nline > 0 && !evtimer_pending(line_ev, NULL))
+		evtimer_add(line_ev, &tv);
+}
+
+/* no place for b: it joins the line (or keeps its place) and waits */
+static void
+box_wait_in_line(struct box *b, long long max)
+{
+	char	 msg[160];
+
+	if (!b->inqueue) {
+		TAILQ_INSERT_TAIL(&lineq, b, lentry);
+		b->inqueue = 1;
+		nline++;
+	}
+	log_info("max-containers %lld reached and none is idle: user %"
+	    PRId64 " waits, number %zu in line", max, b->user, line_place(b));
+	b->state = BOX_NONE;
+	snprintf(msg, sizeof(msg), "all %lld sandboxes are busy; number %zu "
+	    "in line", max, line_place(b));
+	box_notify(b, "full", msg);
+	line_arm();
+}
+
+/* nobody passes those who wait: the first in line goes first */
+static void
+box_go(struct box *b)
+{
+	long long	 max = box_max();
+
+	if (max > 0 && !TAILQ_EMPTY(&lineq) && TAILQ_FIRST(&lineq) != b) {
+		box_wait_in_line(b, max);
+		return;
+	}
+	box_take_place(b);
 }
 
 /* within max-containers: start b, after stopping the LRU idle one */
 static void
-box_go(struct box *b)
+box_take_place(struct box *b)
 {
-	long long	 max = topsh_conf->sandbox.max_containers;
+	long long	 max = box_max();
 	struct box	*lru;
-	char		 msg[160];
 
 	if (max > 0 && box_active() > (size_t)max) {
-		if ((lru = box_lru_idle(b)) != NULL) {
-			log_info("max-containers %lld reached: stopping the "
-			    "container of user %" PRId64 " (idle %llds) for "
-			    "user %" PRId64, max, lru->user,
-			    (long long)(time(NULL) - lru->last_used), b->user);
-			box_kill(lru->user, evicted, b);
+		if ((lru = box_lru_idle(b)) == NULL) {
+			box_wait_in_line(b, max);
 			return;
 		}
-		log_info("max-containers %lld reached and none is idle: user %"
-		    PRId64 " waits", max, b->user);
-		b->state = BOX_NONE;
-		snprintf(msg, sizeof(msg), "all %lld sandboxes are busy; try "
-		    "again shortly", max);
-		box_notify(b, "full", msg);
+		line_leave(b);
+		log_info("max-containers %lld reached: stopping the "
+		    "container of user %" PRId64 " (idle %llds) for "
+		    "user %" PRId64, max, lru->user,
+		    (long long)(time(NULL) - lru->last_used), b->user);
+		box_kill(lru->user, evicted, b);
 		return;
 	}
+	line_leave(b);
 	if (b->id[0] != '\0' && b->pool_born)
 		box_replace(b, "came from the warm pool");
 	else if (b->id[0] != '\0')
 		box_start(b);
 	else
 		box_create(b);
+}
+
+/*
+ * A place may be free (a command ended, a container went): the first
+ * in line gets it.  Their container is started now, before they ask
+ * again, and kept for them LINE_HOLD seconds.
+ */
+void
+box_line_next(void)
+{
+	long long	 max = box_max();
+	struct box	*b;
+	struct fserr	 e;
+
+	while ((b = TAILQ_FIRST(&lineq)) != NULL) {
+		if (b->state != BOX_NONE) {
+			/* asked again and on its way already */
+			line_leave(b);
+			continue;
+		}
+		if (max > 0 && box_active() >= (size_t)max &&
+		    box_lru_idle(b) == NULL)
+			break;
+		b->state = BOX_STARTING;
+		b->held_until = time(NULL) + LINE_HOLD;
+		if (box_prepare(b, &e) == -1) {
+			log_warnx("user %" PRId64 ": workspace: %s", b->user,
+			    e.msg);
+			line_leave(b);
+			b->state = BOX_NONE;
+			continue;
+		}
+		log_info("user %" PRId64 ": first in line, a sandbox is free",
+		    b->user);
+		box_go(b);
+		if (b->inqueue)
+			break;	/* still no place: wait for the next */
+	}
+	line_arm();
+}
+
+static void
+line_cb(int fd, short ev, void *arg)
+{
+	box_line_next();
+}
+
+/* the line's timer, on the daemon's event base */
+int
+box_line_init(struct event_base *base)
+{
+	if ((line_ev = evtimer_new(base, line_cb, NULL)) == NULL)
+		return (-1);
+	return (0);
 }
 
 static void
@@ -832,6 +1025,7 @@ remove_done(const struct dresp *r, void *arg)
 	if (k->cb != NULL)
 		k->cb(b, NULL, NULL, k->arg);
 	free(k);
+	box_line_next();
 	/* somebody asked for the box while it went away */
 	if (!TAILQ_EMPTY(&b->waiters)) {
 		struct boxwait	*w = TAILQ_FIRST(&b->waiters);

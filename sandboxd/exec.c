@@ -102,6 +102,9 @@ exec_free(struct execreq *er)
 	/* a command waiting for a free place goes on */
 	if (b != NULL && !TAILQ_EMPTY(&b->held))
 		sbx_exec_resume(b);
+	/* the container may be idle now: somebody may be waiting for it */
+	if (b != NULL && b->nexec == 0 && box_line_length() > 0)
+		box_line_next();
 }
 
 static void

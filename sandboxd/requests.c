@@ -192,14 +192,15 @@ prepared(struct box *b, const char *code, const char *msg, void *arg)
 static void
 box_prepare_bg(int64_t user)
 {
-	long long	 max = topsh_conf->sandbox.max_containers;
+	long long	 max = box_max();
 	struct box	*b;
 	int64_t		*u;
 
 	if ((b = box_get(user, 0)) != NULL && b->state != BOX_NONE)
 		return;
 	/* a warm pool container may give way */
-	if (max > 0 && box_active() - warm_count() >= (size_t)max)
+	if (max > 0 && (box_active() - warm_count() >= (size_t)max ||
+	    box_line_length() > 0))
 		return;
 	if ((u = malloc(sizeof(*u))) == NULL)
 		return;

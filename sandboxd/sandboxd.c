@@ -134,8 +134,9 @@ sandboxd_status(json_t *o)
 	json_object_set_new(o, "running", json_integer(running));
 	warm_status(o);
 	json_object_set_new(o, "quota", json_boolean(sbx.quota));
-	json_object_set_new(o, "max_containers", json_integer(
-	    topsh_conf->sandbox.max_containers));
+	json_object_set_new(o, "max_containers", json_integer(box_max()));
+	json_object_set_new(o, "waiting_for_sandbox", json_integer(
+	    box_line_length()));
 	json_object_set_new(o, "uids", json_string(sbx.peruser ? "per-user" :
 	    "shared"));
 }
@@ -282,6 +283,7 @@ sandboxd_init(struct topsh_conf *conf, struct event_base *base)
 		}
 	}
 	sbx_runner_init();
+	box_max_init();
 	snprintf(path, sizeof(path), "%s/ports", daemon_statedir());
 	if (sbx_ports_init(&portpool, c->port_range[0], c->port_range[1],
 	    (int)c->ports_per_user, path) == -1) {
@@ -342,6 +344,8 @@ sandboxd_start(struct event_base *base)
 		log_warn("cannot start the file workers");
 		return (-1);
 	}
+	if (box_line_init(base) == -1)
+		return (-1);
 	warm_init();
 	if (docker_init(base, topsh_conf->sandbox.docker_socket,
 	    sandboxd_engine_up) == -1) {

@@ -323,6 +323,9 @@ struct box {
 	int		 runner_ok;	/* the container has the runner */
 	int		 runner_fails;	/* its runner failed so often */
 	struct runner	*runner;	/* attached, or being attached */
+	TAILQ_ENTRY(box) lentry;	/* waiting for a place (max-containers) */
+	int		 inqueue;
+	time_t		 held_until;	/* a place kept for them until */
 	int64_t		 slot;		/* its warm pool slot, 0 none */
 	int		 pool_born;	/* the container came from the pool */
 	int		 slot_dead;	/* a pool slot never to be handed out */
@@ -348,6 +351,11 @@ uid_t	 box_uid(struct box *);
 const char *box_user_spec(struct box *, char *, size_t);
 void	 box_set_name(int64_t, const char *);
 size_t	 box_active(void);
+void	 box_max_init(void);
+long long box_max(void);
+int	 box_line_init(struct event_base *);
+void	 box_line_next(void);
+size_t	 box_line_length(void);
 void	 box_remove_user(int64_t, int, box_cb, void *);
 int	 box_create_room(void);
 void	 box_start_slot(struct box *, box_cb, void *);

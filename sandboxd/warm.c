@@ -275,7 +275,7 @@ warm_possible(void)
 static void
 warm_fill(void)
 {
-	long long	 max = topsh_conf->sandbox.max_containers;
+	long long	 max = box_max();
 	time_t		 now = time(NULL);
 
 	if (!warm_possible())
@@ -430,7 +430,8 @@ warm_take(struct box *b)
 	int64_t		*arg;
 	int		 r;
 
-	if (!warm_eligible(b))
+	/* nobody passes those who wait for a place (box.c) */
+	if (!warm_eligible(b) || box_line_length() > 0)
 		return (-1);
 	RB_FOREACH(p, boxtree, &boxes) {
 		if (p->user >= 0)

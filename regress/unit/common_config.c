@@ -141,6 +141,45 @@ macros(void)
 	cferrs_free(&errs);
 }
 
+/* a number key that also takes a word: max-containers auto */
+static void
+words(void)
+{
+	struct topsh_conf	*conf;
+	struct cferrs		 errs;
+	const char		*a = "sandbox { max-containers auto }\n";
+	const char		*n = "sandbox { max-containers 7 }\n";
+	const char		*bad = "sandbox { max-containers lots }\n";
+	char			*out;
+	size_t			 len;
+	FILE			*fp;
+
+	cferrs_init(&errs);
+	ok(config_load_buffer("w", "", 0, NULL, &conf, &errs) == 0 &&
+	    conf->sandbox.max_containers == -1,
+	    "max-containers is auto by default");
+	config_free(conf);
+	ok(config_load_buffer("w", a, strlen(a), NULL, &conf, &errs) == 0 &&
+	    conf->sandbox.max_containers == -1, "max-containers auto parses");
+	if (conf != NULL) {
+		out = NULL;
+		len = 0;
+		fp = open_memstream(&out, &len);
+		config_print_all(fp, conf, 1);
+		fclose(fp);
+		ok(strstr(out, "max-containers auto\n") != NULL,
+		    "and prints back as auto");
+		free(out);
+	}
+	config_free(conf);
+	ok(config_load_buffer("w", n, strlen(n), NULL, &conf, &errs) == 0 &&
+	    conf->sandbox.max_containers == 7, "max-containers 7 is a number");
+	config_free(conf);
+	ok(config_load_buffer("w", bad, strlen(bad), NULL, &conf, &errs) ==
+	    -1, "max-containers lots is refused");
+	cferrs_free(&errs);
+}
+
 static void
 values(void)
 {
@@ -323,6 +362,7 @@ main(void)
 	golden("full");
 	errors();
 	macros();
+	words();
 	values();
 	fuzzish();
 	refusals();
