@@ -195,11 +195,14 @@ box_prepare_bg(int64_t user)
 	long long	 max = box_max();
 	struct box	*b;
 	int64_t		*u;
+	size_t		 act, pool;
 
 	if ((b = box_get(user, 0)) != NULL && b->state != BOX_NONE)
 		return;
 	/* a warm pool container may give way */
-	if (max > 0 && (box_active() - warm_count() >= (size_t)max ||
+	act = box_active();
+	pool = warm_count();
+	if (max > 0 && ((act > pool ? act - pool : 0) >= (size_t)max ||
 	    box_line_length() > 0))
 		return;
 	if ((u = malloc(sizeof(*u))) == NULL)
