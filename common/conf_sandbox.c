@@ -43,6 +43,7 @@ static const struct cfkey keys[] = {
 	K("user", CF_STRING, user, 0, 0, "topsh-sandbox"),
 	K("user-limits", CF_STRLIST, user_limits, 0, 0, NULL),
 	K("userns-offset", CF_INT, userns_offset, 0, 2147483647, "0"),
+	K("warm-pool", CF_INT, warm_pool, 0, 100, "2"),
 	K("workspace-root", CF_PATH, workspace_root, CF_PATH_NOTROOT, 0,
 	    "/var/lib/topsh/workspaces"),
 };

@@ -29,6 +29,7 @@ struct conf_sandbox {
 	int		 uid_range[2];		/* uid-range 1000000:1999999 */
 	struct cfstrlist user_limits;		/* user-limits "ID k=v..." */
 	long long	 userns_offset;		/* userns-offset 0 */
+	long long	 warm_pool;		/* warm-pool 2 */
 };
 
 #endif

@@ -100,7 +100,7 @@ cleanup() {
 		ids=$(docker ps -aq --filter "label=topsh.root=$D/workspaces")
 		[ -n "$ids" ] && docker rm -f $ids >/dev/null 2>&1
 	fi
-	for m in "$D"/workspaces/*; do
+	for m in "$D"/workspaces/* "$D"/workspaces/.pool/*; do
 		mountpoint -q "$m" 2>/dev/null && umount "$m"
 	done
 	if [ "$rc" -ne 0 ]; then

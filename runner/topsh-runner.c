@@ -39,6 +39,7 @@
 
 #define MAXCMDS		32
 #define KILL_ROUNDS	50
+#define ZOMBIE_ROUNDS	1500	/* 2 ms apart: 3 s for the dead to be reaped */
 #define MAXVICTIMS	4096
 #define ENVIRON_MAX	(256 * 1024)
 
@@ -217,25 +218,42 @@ sweep(const char **tags, int ntags)
 	struct timespec		 pause = { 0, 2000000 };
 	pid_t			 me = getpid(), mysid = getsid(0), sid;
 	char			 st;
-	int			 i, n, nkeep = 0, nv, round;
+	int			 i, n, nkeep = 0, nv, nz, round;
 
 	n = proc_list(pids, MAXVICTIMS);
 	for (i = 0; i < n && ntags > 0; i++)
 		if (proc_tagged(pids[i], tags, ntags) &&
 		    proc_stat(pids[i], &sid, &st) == 0 && nkeep < MAXVICTIMS)
 			keep[nkeep++] = sid;
-	for (round = 0; round < KILL_ROUNDS; round++) {
+	for (round = 0; round < KILL_ROUNDS + ZOMBIE_ROUNDS; round++) {
 		n = proc_list(pids, MAXVICTIMS);
-		for (i = nv = 0; i < n; i++) {
+		for (i = nv = nz = 0; i < n; i++) {
 			if (pids[i] == 1 || pids[i] == me ||
 			    proc_stat(pids[i], &sid, &st) == -1 ||
-			    st == 'Z' || st == 'X' || sid == 0 || sid == 1 ||
-			    sid == mysid || sid_in(sid, keep, nkeep))
+			    sid == 0 || sid == 1 || sid == mysid ||
+			    sid_in(sid, keep, nkeep))
 				continue;
-			pids[nv++] = pids[i];
+			if (st == 'Z' || st == 'X')
+				nz++;
+			else
+				pids[nv++] = pids[i];
 		}
-		if (nv == 0)
+		/*
+		 * The dead still hold their slots of the pids limit until
+		 * docker-init has reaped them: a fork bomb's hundreds take
+		 * a moment on a loaded host, and the next command could not
+		 * fork meanwhile.  Wait for them, a bounded time.
+		 */
+		if (nv == 0 && (nz == 0 || round >= KILL_ROUNDS +
+		    ZOMBIE_ROUNDS - 1))
 			return (0);
+		if (nv == 0) {
+			reap();
+			nanosleep(&pause, NULL);
+			continue;
+		}
+		if (round >= KILL_ROUNDS)
+			return (1);
 		for (i = 0; i < nv; i++)
 			kill(pids[i], SIGSTOP);
 		for (i = 0; i < nv; i++)

@@ -19,6 +19,11 @@
  * started at once and kept for them a while, and nobody who came later
  * takes it.  Each container runs under its user's own uid (uids.c) and
  * the user's limits (user-limits).
+ * A brand-new user first gets a started container of the warm pool
+ * (warm.c): those are boxes of a negative user (-SLOT), named
+ * PREFIX-pool-SLOT, labelled topsh.pool instead of topsh.user, renamed
+ * PREFIX-USER when taken; one that stops is removed, never started
+ * again (its bind mounts name the slot's paths).
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -78,6 +83,7 @@ static void	box_create(struct box *);
 static void	box_create_now(struct box *);
 static void	box_start(struct box *);
 static void	box_go(struct box *);
+static void	box_replace(struct box *, const char *);
 static void	box_take_place(struct box *);
 static int	box_has_runner(json_t *);
 
@@ -89,6 +95,8 @@ box_uid(struct box *b)
 
 	if (!sbx.peruser)
 		return (sbx.cuid);
+	if (b->user < 0)
+		return (b->uid);	/* a pool slot's, reserved */
 	if (b->uid == 0 && sbx_uid_get(b->user, &uid) == 0)
 		b->uid = uid;
 	return (b->uid);
@@ -189,6 +197,8 @@ box_lru_idle(struct box *except)
 		    b->killers > 0 || !TAILQ_EMPTY(&b->waiters) ||
 		    !TAILQ_EMPTY(&b->held) || b->held_until > now)
 			continue;
+		if (b->user < 0)
+			return (b);	/* warm pool containers go first */
 		if (lru == NULL || b->last_used < lru->last_used)
 			lru = b;
 	}
@@ -204,6 +214,17 @@ create_over(struct box *b)
 	b->creating = 0;
 	ncreating--;
 	box_create_queued();
+	warm_refill();
+}
+
+/* warm.c: may a pool container be created now, before any user's? */
+int
+box_create_room(void)
+{
+	return (!runtime_pending() && TAILQ_EMPTY(&createq) &&
+	    TAILQ_EMPTY(&lineq) &&
+	    (topsh_conf->gateway.max_jobs <= 0 ||
+	    ncreating < topsh_conf->gateway.max_jobs));
 }
 
 /* start the queued creations there is room for, once the runtime is known */
@@ -226,7 +247,27 @@ box_create_queued(void)
 const char *
 box_name(int64_t user, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s-%" PRId64, sbx.prefix, user);
+	if (user < 0)
+		snprintf(buf, len, "%s-pool-%" PRId64, sbx.prefix, -user);
+	else
+		snprintf(buf, len, "%s-%" PRId64, sbx.prefix, user);
+	return (buf);
+}
+
+/* the host directory bind-mounted at /workspace */
+static const char *
+box_wsdir(struct box *b, char *buf, size_t len)
+{
+	int	n;
+
+	if (b->user < 0)
+		n = snprintf(buf, len, "%s/.pool/%" PRId64 "/" WS_DIR,
+		    sbx.root, -b->user);
+	else
+		n = snprintf(buf, len, "%s/%" PRId64 "/" WS_DIR, sbx.root,
+		    b->user);
+	if (n < 0 || (size_t)n >= len)
+		buf[0] = '\0';
 	return (buf);
 }
 
@@ -355,6 +396,11 @@ box_ensure(int64_t user, box_cb cb, void *arg)
 	if (b->state != BOX_NONE)
 		return;		/* starting or being removed: wait */
 	b->state = BOX_STARTING;
+	/* a brand-new user: a started container of the warm pool */
+	if (b->id[0] == '\0' && warm_take(b) == 0) {
+		box_notify(b, NULL, NULL);
+		return;
+	}
 	if (box_prepare(b, &e) == -1) {
 		log_warnx("user %" PRId64 ": workspace: %s", b->user, e.msg);
 		b->state = BOX_NONE;
@@ -467,7 +513,9 @@ box_take_place(struct box *b)
 		return;
 	}
 	line_leave(b);
-	if (b->id[0] != '\0')
+	if (b->id[0] != '\0' && b->pool_born)
+		box_replace(b, "came from the warm pool");
+	else if (b->id[0] != '\0')
 		box_start(b);
 	else
 		box_create(b);
@@ -579,17 +627,52 @@ set_id(struct box *b, json_t *o, const char *key)
 		strlcpy(b->id, json_string_value(id), sizeof(b->id));
 }
 
+/* a container that came from the warm pool is gone */
+static void
+box_pool_gone(struct box *b)
+{
+	if (!b->pool_born)
+		return;
+	if (sbx.peruser)
+		sbx_passwd_unlink(daemon_statedir(), b->slot);
+	b->pool_born = 0;
+	b->slot = 0;
+}
+
 static void
 replace_done(const struct dresp *r, void *arg)
 {
 	struct box	*b = arg;
 
 	if (r->status != 204 && r->status != 404) {
-		box_fail(b, r, "remove container of another runtime");
+		box_fail(b, r, "remove container");
 		return;
 	}
+	sbx_runner_close(b);
 	b->id[0] = '\0';
+	box_pool_gone(b);
 	box_create(b);
+}
+
+/*
+ * Remove b's container and create a new one.  One of the warm pool is
+ * never started again: its bind mounts name the slot's paths.
+ */
+static void
+box_replace(struct box *b, const char *why)
+{
+	char		 path[160];
+	struct dresp	 r;
+
+	log_info("user %" PRId64 ": container %.12s %s: replacing it",
+	    b->user, b->id, why);
+	snprintf(path, sizeof(path), "/containers/%s?force=1&v=1", b->id);
+	if (docker_call("DELETE", path, NULL, 60000, replace_done, b) ==
+	    NULL) {
+		memset(&r, 0, sizeof(r));
+		r.err = "cannot start a request";
+		box_fail(b, &r, "remove container");
+	}
 }
 
 static void
@@ -597,26 +680,28 @@ inspect_done(const struct dresp *r, void *arg)
 {
 	struct box	*b = arg;
 	const char	*have, *want = runtime_name();
-	char		 path[160];
+	json_t		*labels;
 
 	if (r->status != 200) {
 		box_fail(b, r, "inspect container");
 		return;
 	}
 	set_id(b, r->json, "Id");
-	b->runner_ok = box_has_runner(json_object_get(json_object_get(r->json,
-	    "Config"), "Labels"));
+	labels = json_object_get(json_object_get(r->json, "Config"),
+	    "Labels");
+	b->runner_ok = box_has_runner(labels);
+	if (json_object_get(labels, "topsh.pool") != NULL) {
+		b->pool_born = 1;
+		box_replace(b, "came from the warm pool");
+		return;
+	}
 	have = json_string_value(json_object_get(json_object_get(r->json,
 	    "HostConfig"), "Runtime"));
 	if (want != NULL && have != NULL && strcmp(have, want) != 0) {
 		/* made under another runtime: the configured one wins */
 		log_info("user %" PRId64 ": container %.12s runs under %s, "
-		    "not %s: replacing it", b->user, b->id, have, want);
-		snprintf(path, sizeof(path), "/containers/%s?force=1&v=1",
-		    b->id);
-		if (docker_call("DELETE", path, NULL, 60000, replace_done,
-		    b) == NULL)
-			box_fail(b, r, "remove container of another runtime");
+		    "not %s", b->user, b->id, have, want);
+		box_replace(b, "was made under another runtime");
 		return;
 	}
 	box_start(b);
@@ -714,13 +799,15 @@ box_spec(struct box *b)
 	if (userlimit_get(&c->user_limits, b->user, "cpus", cpus,
 	    sizeof(cpus)) && strtod(cpus, NULL) > 0)
 		ncpu = strtod(cpus, NULL);
-	snprintf(bind, sizeof(bind), "%s/%" PRId64 "/" WS_DIR ":"
-	    WS_MOUNTPATH ":rw", sbx.root, b->user);
+	box_wsdir(b, pw, sizeof(pw));
+	snprintf(bind, sizeof(bind), "%s:" WS_MOUNTPATH ":rw", pw);
 	snprintf(tmpfs, sizeof(tmpfs), "rw,nosuid,nodev,size=%lld,uid=%u,"
 	    "gid=%u,mode=1777", c->tmpfs_size, (unsigned)cu, (unsigned)cg);
 	snprintf(user, sizeof(user), "%u:%u", (unsigned)cu, (unsigned)cg);
-	snprintf(uid, sizeof(uid), "%" PRId64, b->user);
-	labels = json_pack("{s:s, s:s, s:s, s:s}", "topsh.user", uid,
+	snprintf(uid, sizeof(uid), "%" PRId64, b->user < 0 ? -b->user :
+	    b->user);
+	labels = json_pack("{s:s, s:s, s:s, s:s}", b->user < 0 ?
+	    "topsh.pool" : "topsh.user", uid,
 	    "topsh.root", sbx.root, "topsh.version", TOPSH_VERSION_STR,
 	    "topsh.runtime", runtime_name());
 	hc = json_pack("{s:I, s:I, s:I, s:I, s:[s], s:[s], s:b, s:{s:s},"
@@ -767,6 +854,10 @@ box_spec(struct box *b)
 	    "HostConfig", hc);
 	if (o == NULL)
 		return (NULL);
+	/* a pool slot's user is not known yet: each command says (runner.c) */
+	if (b->user < 0)
+		json_object_set_new(o, "Env", json_pack("[s]",
+		    "HOME=" WS_MOUNTPATH));
 	box_spec_runner(o);
 	if (sbx.peruser) {
 		if (sbx_passwd_write(daemon_statedir(), b->user, cu, b->name,
@@ -785,10 +876,12 @@ box_spec(struct box *b)
 		json_object_set_new(labels, "topsh.uid", json_string(uid));
 		snprintf(pwb, sizeof(pwb), "%s/%" PRId64 "/" WS_DIR, sbx.root,
 		    b->user);
-		sbx_gitconfig_default(pwb, cu + sbx.userns_offset, b->name,
-		    b->user);
+		if (b->user > 0)
+			sbx_gitconfig_default(pwb, cu + sbx.userns_offset,
+			    b->name, b->user);
 	}
-	if (strcmp(c->network, "none") != 0 && c->ports_per_user > 0 &&
+	if (b->user > 0 && strcmp(c->network, "none") != 0 &&
+	    c->ports_per_user > 0 &&
 	    sbx.ports != NULL && sbx_ports_get(sbx.ports, b->user, 1,
 	    &first) == 0) {
 		b->port_first = first;
@@ -915,13 +1008,15 @@ remove_done(const struct dresp *r, void *arg)
 	sbx_runner_close(b);
 	b->id[0] = '\0';
 	b->state = BOX_NONE;
+	box_pool_gone(b);
 	if (sbx.ports != NULL && b->port_first != -1) {
 		sbx_ports_put(sbx.ports, b->user);
 		b->port_first = -1;
 	}
 	if (sbx_net_per_user() && TAILQ_EMPTY(&b->waiters))
 		sbx_net_remove(b->user);
-	if (sbx_priv_active() && b->ws_ready && TAILQ_EMPTY(&b->waiters)) {
+	if (sbx_priv_active() && b->ws_ready && TAILQ_EMPTY(&b->waiters) &&
+	    b->user > 0) {
 		if (sbx_priv_call(PRIV_RELEASE, b->user, &e) == -1)
 			log_warnx("user %" PRId64 ": unmount: %s", b->user,
 			    e.msg);
@@ -938,7 +1033,8 @@ remove_done(const struct dresp *r, void *arg)
 		TAILQ_REMOVE(&b->waiters, w, entry);
 		box_ensure(b->user, w->cb, w->arg);
 		free(w);
-	}
+	} else if (b->user < 0)
+		warm_gone(b);
 }
 
 /* remove the user's container (the workspace stays) */
@@ -1036,7 +1132,7 @@ box_reap(void)
 	time_t		 now = time(NULL);
 
 	RB_FOREACH(b, boxtree, &boxes) {
-		if (b->state != BOX_RUNNING || b->nexec > 0 ||
+		if (b->user < 0 || b->state != BOX_RUNNING || b->nexec > 0 ||
 		    now - b->last_used < topsh_conf->sandbox.idle_timeout)
 			continue;
 		log_info("user %" PRId64 ": idle for %llds, reaping", b->user,
@@ -1058,11 +1154,65 @@ box_other_runtime(json_t *labels)
 	return (strcmp(have != NULL ? have : "runc", want) != 0);
 }
 
+/* the user of a container's name PREFIX-USER, -SLOT of PREFIX-pool-SLOT */
+static long long
+adopt_name_user(json_t *c)
+{
+	const char	*n, *errstr;
+	size_t		 plen = strlen(sbx.prefix);
+	long long	 v;
+
+	n = json_string_value(json_array_get(json_object_get(c, "Names"), 0));
+	if (n == NULL)
+		return (0);
+	if (*n == '/')
+		n++;
+	if (strncmp(n, sbx.prefix, plen) != 0 || n[plen] != '-')
+		return (0);
+	n += plen + 1;
+	if (strncmp(n, "pool-", 5) == 0) {
+		v = strtonum(n + 5, 1, LLONG_MAX, &errstr);
+		return (errstr == NULL ? -v : 0);
+	}
+	v = strtonum(n, 1, LLONG_MAX, &errstr);
+	return (errstr == NULL ? v : 0);
+}
+
+/*
+ * A warm pool container found by its label: one nobody took (named
+ * PREFIX-pool-SLOT) is an earlier run's and goes with its slot; one
+ * that was taken is named after its user.  The user, or 0.
+ */
+static long long
+adopt_pool(json_t *c, json_t *pool, const char *id)
+{
+	struct box	*b;
+	const char	*errstr;
+	long long	 slot, user;
+
+	slot = strtonum(json_string_value(pool), 1, LLONG_MAX, &errstr);
+	if (errstr != NULL)
+		return (0);
+	if ((user = adopt_name_user(c)) > 0)
+		return (user);
+	if ((b = box_get(-slot, 0)) != NULL)
+		return (0);	/* ours, of this run */
+	if ((b = box_get(-slot, 1)) == NULL)
+		return (0);
+	log_info("warm pool: removing container %.12s of an earlier run",
+	    id);
+	b->slot = slot;
+	strlcpy(b->id, id, sizeof(b->id));
+	b->state = BOX_RUNNING;
+	box_kill(-slot, NULL, NULL);
+	return (0);
+}
+
 static void
 adopt_done(const struct dresp *r, void *arg)
 {
 	struct box	*b;
-	json_t		*c, *labels, *u, *id, *st;
+	json_t		*c, *labels, *u, *id, *st, *pool;
 	const char	*errstr;
 	long long	 user;
 	size_t		 i;
@@ -1076,12 +1226,21 @@ adopt_done(const struct dresp *r, void *arg)
 	json_array_foreach(r->json, i, c) {
 		labels = json_object_get(c, "Labels");
 		u = json_object_get(labels, "topsh.user");
+		pool = json_object_get(labels, "topsh.pool");
 		id = json_object_get(c, "Id");
 		st = json_object_get(c, "State");
-		if (!json_is_string(u) || !json_is_string(id))
+		if (!json_is_string(id))
 			continue;
-		user = strtonum(json_string_value(u), 1, LLONG_MAX, &errstr);
-		if (errstr != NULL || (b = box_get(user, 1)) == NULL)
+		if (json_is_string(pool)) {
+			if ((user = adopt_pool(c, pool,
+			    json_string_value(id))) <= 0)
+				continue;
+		} else if (!json_is_string(u))
+			continue;
+		else
+			user = strtonum(json_string_value(u), 1, LLONG_MAX,
+			    &errstr);
+		if (user <= 0 || (b = box_get(user, 1)) == NULL)
 			continue;
 		if (b->id[0] != '\0' && strcmp(b->id,
 		    json_string_value(id)) != 0)
@@ -1090,6 +1249,11 @@ adopt_done(const struct dresp *r, void *arg)
 			continue;
 		fresh = b->id[0] == '\0';
 		strlcpy(b->id, json_string_value(id), sizeof(b->id));
+		if (json_is_string(pool)) {
+			b->pool_born = 1;
+			b->slot = strtonum(json_string_value(pool), 1,
+			    LLONG_MAX, &errstr);
+		}
 		b->runner_ok = box_has_runner(labels);
 		b->state = json_is_string(st) && strcmp(json_string_value(st),
 		    "running") == 0 ? BOX_RUNNING : BOX_NONE;
@@ -1120,6 +1284,24 @@ adopt_done(const struct dresp *r, void *arg)
 	}
 	log_info("docker: adopted %d existing container%s", n,
 	    n == 1 ? "" : "s");
+	warm_adopted();
+}
+
+/* warm.c: create and start a pool slot's container (b->user < 0) */
+void
+box_start_slot(struct box *b, box_cb cb, void *arg)
+{
+	struct boxwait	*w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		cb(NULL, "io", "out of memory", arg);
+		return;
+	}
+	w->cb = cb;
+	w->arg = arg;
+	TAILQ_INSERT_TAIL(&b->waiters, w, entry);
+	b->state = BOX_STARTING;
+	box_create(b);
 }
 
 /* the engine is (back) up: adopt what carries our label */

@@ -79,7 +79,7 @@ ctl_list(struct reqctx *rc)
 	lc->items = json_array();
 	lc->pending = 1;
 	RB_FOREACH(b, boxtree, &boxes) {
-		if (b->id[0] == '\0')
+		if (b->id[0] == '\0' || b->user < 0)
 			continue;
 		if (b->port_first > 0)
 			snprintf(ports, sizeof(ports), "%d-%d", b->port_first,

@@ -459,7 +459,7 @@ exec_boxready(struct box *b, const char *code, const char *msg, void *arg)
 {
 	struct execreq	*er = arg;
 	json_t		*body;
-	char		 path[128], env[64], user[64];
+	char		 path[128], env[64], user[64], uenv[3][96];
 
 	if (code != NULL) {
 		exec_error(er, code, msg);
@@ -493,11 +493,16 @@ exec_boxready(struct box *b, const char *code, const char *msg, void *arg)
 		return;
 	sbx_runner_count_exec();
 	snprintf(env, sizeof(env), "TOPSH_EXEC=%s", er->tag);
+	snprintf(uenv[0], sizeof(uenv[0]), "USER=u%" PRId64, b->user);
+	snprintf(uenv[1], sizeof(uenv[1]), "LOGNAME=u%" PRId64, b->user);
+	snprintf(uenv[2], sizeof(uenv[2]), "EMAIL=u%" PRId64
+	    "@users.topsh.invalid", b->user);
 	box_user_spec(b, user, sizeof(user));
-	body = json_pack("{s:b, s:b, s:b, s:b, s:[s, s, s], s:s, s:[s], "
-	    "s:s}", "AttachStdin", 0, "AttachStdout", 1, "AttachStderr", 1,
-	    "Tty", 0, "Cmd", "sh", "-c", er->command,
-	    "WorkingDir", WS_MOUNTPATH, "Env", env, "User", user);
+	body = json_pack("{s:b, s:b, s:b, s:b, s:[s, s, s], s:s, "
+	    "s:[s, s, s, s], s:s}", "AttachStdin", 0, "AttachStdout", 1,
+	    "AttachStderr", 1, "Tty", 0, "Cmd", "sh", "-c", er->command,
+	    "WorkingDir", WS_MOUNTPATH, "Env", env, uenv[0], uenv[1], uenv[2],
+	    "User", user);
 	snprintf(path, sizeof(path), "/containers/%s/exec", b->id);
 	if (body == NULL || docker_call("POST", path, body, 30000,
 	    exec_created, er) == NULL)

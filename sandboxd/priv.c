@@ -3,7 +3,12 @@
  *
  * A workspace is WORKSPACE-ROOT/USER holding ws/ (bind-mounted at
  * /workspace in the user's container) and trash/ (soft-deleted files,
- * never mounted).  With a disk-quota, WORKSPACE-ROOT/USER is an ext4
+ * never mounted).  A warm pool slot's (warm.c) is made the same way at
+ * WORKSPACE-ROOT/.pool/SLOT before its user is known, and becomes
+ * WORKSPACE-ROOT/USER when the slot is taken: renamed, or with a quota
+ * bind-mounted there (the mount at .pool/SLOT goes) with the image
+ * renamed; the container's own bind mount follows the file system,
+ * not the path.  With a disk-quota, WORKSPACE-ROOT/USER is an ext4
  * file system in the sparse image WORKSPACE-ROOT/USER.img (root-owned,
  * 0600, at most disk-quota bytes on the host disk), loop-mounted with
  * nosuid,nodev: a `fallocate -l 100G' or a zip bomb ends with ENOSPC
@@ -44,6 +49,7 @@ struct priv_msg {
 	uint32_t	 uid;		/* owner of the workspace */
 	int64_t		 user;
 	int64_t		 quota;		/* the user's disk-quota */
+	int64_t		 slot;		/* a warm pool slot */
 };
 
 struct priv_ans {
@@ -180,23 +186,17 @@ chown_one(const char *path, const struct stat *st, int type,
 	return (0);
 }
 
-int
-sbx_ws_prepare(const char *root, long long quota, int64_t user, uid_t uid,
+static int
+ws_prepare_at(const char *dir, const char *img, long long quota, uid_t uid,
     gid_t gid, struct fserr *e)
 {
 	struct stat	 st;
 	static const char *const mount[] = { "/bin/mount", "/usr/bin/mount",
 	    NULL };
-	char	 dir[PATH_MAX - 16], img[PATH_MAX], sub[PATH_MAX];
-	char	*argv[] = { "mount", "-o", "loop,nosuid,nodev", img, dir,
-	    NULL };
+	char	 sub[PATH_MAX];
+	char	*argv[] = { "mount", "-o", "loop,nosuid,nodev", (char *)img,
+	    (char *)dir, NULL };
 
-	if (user <= 0 || snprintf(dir, sizeof(dir), "%s/%" PRId64, root,
-	    user) >= (int)sizeof(dir) || snprintf(img, sizeof(img),
-	    "%s/%" PRId64 ".img", root, user) >= (int)sizeof(img)) {
-		sbx_fserr_set(e, "invalid", "bad workspace name");
-		return (-1);
-	}
 	if (mkdir_owned(dir, 0700, uid, gid, e) == -1)
 		return (-1);
 	if (quota > 0 && !is_mountpoint(dir)) {
@@ -220,6 +220,141 @@ sbx_ws_prepare(const char *root, long long quota, int64_t user, uid_t uid,
 		return (-1);
 	snprintf(sub, sizeof(sub), "%s/" WS_TRASH, dir);
 	return (mkdir_owned(sub, 0700, uid, gid, e));
+}
+
+int
+sbx_ws_prepare(const char *root, long long quota, int64_t user, uid_t uid,
+    gid_t gid, struct fserr *e)
+{
+	char	 dir[PATH_MAX - 16], img[PATH_MAX];
+
+	if (user <= 0 || snprintf(dir, sizeof(dir), "%s/%" PRId64, root,
+	    user) >= (int)sizeof(dir) || snprintf(img, sizeof(img),
+	    "%s/%" PRId64 ".img", root, user) >= (int)sizeof(img)) {
+		sbx_fserr_set(e, "invalid", "bad workspace name");
+		return (-1);
+	}
+	return (ws_prepare_at(dir, img, quota, uid, gid, e));
+}
+
+/* WORKSPACE-ROOT/.pool/SLOT and .img: 0, or -1 */
+static int
+pool_paths(const char *root, int64_t slot, char *dir, size_t dlen,
+    char *img, size_t ilen, struct fserr *e)
+{
+	if (slot <= 0 || snprintf(dir, dlen, "%s/.pool/%" PRId64, root,
+	    slot) >= (int)dlen || snprintf(img, ilen, "%s/.pool/%" PRId64
+	    ".img", root, slot) >= (int)ilen) {
+		sbx_fserr_set(e, "invalid", "bad pool slot");
+		return (-1);
+	}
+	return (0);
+}
+
+/* a warm pool slot's workspace, owned by its reserved uid */
+int
+sbx_pool_ws_prepare(const char *root, long long quota, int64_t slot,
+    uid_t uid, gid_t gid, struct fserr *e)
+{
+	char	 dir[PATH_MAX - 16], img[PATH_MAX], pool[PATH_MAX];
+
+	if (pool_paths(root, slot, dir, sizeof(dir), img, sizeof(img),
+	    e) == -1)
+		return (-1);
+	snprintf(pool, sizeof(pool), "%s/.pool", root);
+	if (mkdir(pool, 0711) == -1 && errno != EEXIST)
+		return (sbx_fserr_errno(e, errno, pool));
+	return (ws_prepare_at(dir, img, quota, uid, gid, e));
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	if (remove(path) == -1 && errno != ENOENT)
+		return (-1);
+	return (0);
+}
+
+/*
+ * A slot nobody took (or one that failed): its workspace held nothing
+ * of any user, so it goes for good.
+ */
+int
+sbx_pool_ws_drop(const char *root, int64_t slot, struct fserr *e)
+{
+	char		 dir[PATH_MAX - 16], img[PATH_MAX];
+	struct stat	 st;
+
+	if (pool_paths(root, slot, dir, sizeof(dir), img, sizeof(img),
+	    e) == -1)
+		return (-1);
+	if (is_mountpoint(dir) && umount2(dir, UMOUNT_NOFOLLOW) == -1 &&
+	    umount2(dir, MNT_DETACH | UMOUNT_NOFOLLOW) == -1)
+		return (sbx_fserr_errno(e, errno, dir));
+	if (lstat(dir, &st) == 0 && nftw(dir, rm_one, 16, FTW_DEPTH |
+	    FTW_PHYS | FTW_MOUNT) == -1)
+		return (sbx_fserr_errno(e, errno, dir));
+	if (unlink(img) == -1 && errno != ENOENT)
+		return (sbx_fserr_errno(e, errno, img));
+	return (0);
+}
+
+/*
+ * The slot's workspace becomes the user's: WORKSPACE-ROOT/USER must not
+ * exist (nor USER.img).  Without a quota the directory is renamed; with
+ * one, the file system is bind-mounted at WORKSPACE-ROOT/USER (keeping
+ * nosuid,nodev), the mount at .pool/SLOT goes and the image is renamed
+ * (the loop device holds it open).  All or nothing.
+ */
+int
+sbx_pool_ws_take(const char *root, int64_t slot, int64_t user,
+    struct fserr *e)
+{
+	char		 sdir[PATH_MAX - 16], simg[PATH_MAX];
+	char		 dir[PATH_MAX - 16], img[PATH_MAX];
+	struct stat	 st;
+
+	if (pool_paths(root, slot, sdir, sizeof(sdir), simg, sizeof(simg),
+	    e) == -1)
+		return (-1);
+	if (user <= 0 || snprintf(dir, sizeof(dir), "%s/%" PRId64, root,
+	    user) >= (int)sizeof(dir) || snprintf(img, sizeof(img),
+	    "%s/%" PRId64 ".img", root, user) >= (int)sizeof(img)) {
+		sbx_fserr_set(e, "invalid", "bad workspace name");
+		return (-1);
+	}
+	if (lstat(dir, &st) == 0 || lstat(img, &st) == 0) {
+		sbx_fserr_set(e, "exists", "user %" PRId64 " has a workspace",
+		    user);
+		return (-1);
+	}
+	if (lstat(sdir, &st) == -1 || !S_ISDIR(st.st_mode))
+		return (sbx_fserr_errno(e, ENOENT, sdir));
+	if (!is_mountpoint(sdir)) {
+		if (renameat2(AT_FDCWD, sdir, AT_FDCWD, dir,
+		    RENAME_NOREPLACE) == -1)
+			return (sbx_fserr_errno(e, errno, dir));
+		return (0);
+	}
+	if (mkdir(dir, 0700) == -1)
+		return (sbx_fserr_errno(e, errno, dir));
+	if (mount(sdir, dir, NULL, MS_BIND, NULL) == -1) {
+		sbx_fserr_errno(e, errno, dir);
+		rmdir(dir);
+		return (-1);
+	}
+	if (renameat2(AT_FDCWD, simg, AT_FDCWD, img,
+	    RENAME_NOREPLACE) == -1) {
+		sbx_fserr_errno(e, errno, img);
+		umount2(dir, MNT_DETACH | UMOUNT_NOFOLLOW);
+		rmdir(dir);
+		return (-1);
+	}
+	if (umount2(sdir, UMOUNT_NOFOLLOW) == -1 &&
+	    umount2(sdir, MNT_DETACH | UMOUNT_NOFOLLOW) == -1)
+		log_warn("umount %s", sdir);
+	(void)rmdir(sdir);
+	return (0);
 }
 
 int
@@ -324,6 +459,23 @@ priv_main(int fd, const char *root, long long quota, uid_t uid, gid_t gid)
 		case PRIV_NOFORWARD:
 			r = sbx_net_noforward(m.user, &e);
 			break;
+		case PRIV_POOL_PREPARE:
+			if (m.uid != 0 && m.uid != uid && (priv_lo == 0 ||
+			    m.uid < priv_lo || m.uid > priv_hi)) {
+				r = -1;
+				sbx_fserr_set(&e, "invalid", "uid %u is outside "
+				    "uid-range", (unsigned)m.uid);
+				break;
+			}
+			r = sbx_pool_ws_prepare(root, quota, m.slot, m.uid != 0 ?
+			    m.uid : uid, m.uid != 0 ? m.uid : gid, &e);
+			break;
+		case PRIV_POOL_TAKE:
+			r = sbx_pool_ws_take(root, m.slot, m.user, &e);
+			break;
+		case PRIV_POOL_DROP:
+			r = sbx_pool_ws_drop(root, m.slot, &e);
+			break;
 		default:
 			r = -1;
 			sbx_fserr_set(&e, "invalid", "unknown request");
@@ -384,6 +536,14 @@ int
 sbx_priv_call_as(int op, int64_t user, uid_t uid, long long quota,
     struct fserr *e)
 {
+	return (sbx_priv_call_slot(op, user, 0, uid, quota, e));
+}
+
+/* and a warm pool slot */
+int
+sbx_priv_call_slot(int op, int64_t user, int64_t slot, uid_t uid,
+    long long quota, struct fserr *e)
+{
 	static char	 code[16];
 	struct priv_msg	 m;
 	struct priv_ans	 a;
@@ -394,6 +554,7 @@ sbx_priv_call_as(int op, int64_t user, uid_t uid, long long quota,
 	m.user = user;
 	m.uid = uid;
 	m.quota = quota;
+	m.slot = slot;
 	if (send(priv_fd, &m, sizeof(m), MSG_NOSIGNAL) != (ssize_t)sizeof(m))
 		goto gone;
 	do
@@ -407,7 +568,8 @@ sbx_priv_call_as(int op, int64_t user, uid_t uid, long long quota,
 	a.msg[sizeof(a.msg) - 1] = '\0';
 	strlcpy(code, a.code, sizeof(code));
 	e->code = strcmp(code, "quota") == 0 ? "quota" :
-	    strcmp(code, "invalid") == 0 ? "invalid" : "io";
+	    strcmp(code, "invalid") == 0 ? "invalid" :
+	    strcmp(code, "exists") == 0 ? "exists" : "io";
 	strlcpy(e->msg, a.msg, sizeof(e->msg));
 	return (-1);
  gone:

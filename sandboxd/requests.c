@@ -195,10 +195,15 @@ box_prepare_bg(int64_t user)
 	long long	 max = box_max();
 	struct box	*b;
 	int64_t		*u;
+	size_t		 act, pool;
 
 	if ((b = box_get(user, 0)) != NULL && b->state != BOX_NONE)
 		return;
-	if (max > 0 && (box_active() >= (size_t)max || box_line_length() > 0))
+	/* a warm pool container may give way */
+	act = box_active();
+	pool = warm_count();
+	if (max > 0 && ((act > pool ? act - pool : 0) >= (size_t)max ||
+	    box_line_length() > 0))
 		return;
 	if ((u = malloc(sizeof(*u))) == NULL)
 		return;

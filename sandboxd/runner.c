@@ -488,6 +488,18 @@ sbx_runner_close(struct box *b)
 	runner_teardown(b->runner);
 }
 
+/* a warm pool slot is taken: its runner goes with the container */
+void
+sbx_runner_move(struct box *from, struct box *to)
+{
+	to->runner = from->runner;
+	to->runner_ok = from->runner_ok;
+	to->runner_fails = from->runner_fails;
+	from->runner = NULL;
+	if (to->runner != NULL)
+		to->runner->box = to;
+}
+
 int
 sbx_runner_ready(struct box *b)
 {
@@ -512,11 +524,17 @@ sbx_runner_run(struct box *b, const char *tag, const char *command,
 	struct runner	*rn = b->runner;
 	struct runcmd	*rc;
 	unsigned char	*pay;
-	size_t		 clen = strlen(command), len, off;
+	char		 env[160];
+	size_t		 clen = strlen(command), len, off, elen;
 
 	if (!sbx_runner_ready(b))
 		return (NULL);
-	len = 4 + sizeof(WS_MOUNTPATH) + clen + 1 + 11 + strlen(tag) + 1;
+	/* USER, LOGNAME, EMAIL: a warm pool container learnt them late */
+	elen = snprintf(env, sizeof(env), "USER=u%" PRId64 "%cLOGNAME=u%"
+	    PRId64 "%cEMAIL=u%" PRId64 "@users.topsh.invalid", b->user, '\0',
+	    b->user, '\0', b->user) + 1;
+	len = 4 + sizeof(WS_MOUNTPATH) + clen + 1 + 11 + strlen(tag) + 1 +
+	    elen;
 	if (len > RF_MAXIN || (pay = malloc(len)) == NULL ||
 	    (rc = calloc(1, sizeof(*rc))) == NULL) {
 		if (len <= RF_MAXIN)
@@ -531,6 +549,8 @@ sbx_runner_run(struct box *b, const char *tag, const char *command,
 	off += clen + 1;
 	off += snprintf((char *)pay + off, len - off, "TOPSH_EXEC=%s", tag) +
 	    1;
+	memcpy(pay + off, env, elen);
+	off += elen;
 	if (++rn->nextid == 0)
 		rn->nextid = 1;
 	rc->id = rn->nextid;

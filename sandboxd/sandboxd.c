@@ -113,6 +113,8 @@ sandboxd_status(json_t *o)
 	int		 n = 0, running = 0;
 
 	RB_FOREACH(b, boxtree, &boxes) {
+		if (b->user < 0)
+			continue;	/* the warm pool's: below */
 		if (b->id[0] != '\0')
 			n++;
 		if (b->state == BOX_RUNNING)
@@ -130,6 +132,7 @@ sandboxd_status(json_t *o)
 	sbx_runner_status(o);
 	json_object_set_new(o, "containers", json_integer(n));
 	json_object_set_new(o, "running", json_integer(running));
+	warm_status(o);
 	json_object_set_new(o, "quota", json_boolean(sbx.quota));
 	json_object_set_new(o, "max_containers", json_integer(box_max()));
 	json_object_set_new(o, "waiting_for_sandbox", json_integer(
@@ -328,6 +331,7 @@ static void
 reap_cb(int fd, short ev, void *arg)
 {
 	box_reap();
+	warm_refill();
 }
 
 static int
@@ -342,6 +346,7 @@ sandboxd_start(struct event_base *base)
 	}
 	if (box_line_init(base) == -1)
 		return (-1);
+	warm_init();
 	if (docker_init(base, topsh_conf->sandbox.docker_socket,
 	    sandboxd_engine_up) == -1) {
 		log_warnx("cannot set up the Docker client");
@@ -377,6 +382,17 @@ sandboxd_reload(struct topsh_conf *old, struct topsh_conf *new,
 	}
 	if (strcmp(old->sandbox.image, new->sandbox.image) != 0)
 		image_probe(new->sandbox.image);
+	/* the warm pool's containers were made with the old settings */
+	if (strcmp(old->sandbox.image, new->sandbox.image) != 0 ||
+	    strcmp(old->sandbox.runtime, new->sandbox.runtime) != 0 ||
+	    strcmp(old->sandbox.network, new->sandbox.network) != 0 ||
+	    old->sandbox.memory != new->sandbox.memory ||
+	    old->sandbox.cpus != new->sandbox.cpus ||
+	    old->sandbox.pids != new->sandbox.pids ||
+	    old->sandbox.tmpfs_size != new->sandbox.tmpfs_size)
+		warm_drop_all("the configuration changed");
+	else if (old->sandbox.warm_pool != new->sandbox.warm_pool)
+		warm_refill();
 	/* limits apply to containers created from now on */
 	return (0);
 }
@@ -387,6 +403,7 @@ sandboxd_shutdown(void)
 	if (reap_ev != NULL)
 		event_free(reap_ev);
 	reap_ev = NULL;
+	warm_shutdown();
 	sbx_pool_shutdown();
 	docker_shutdown();
 	sbx_ports_free(&portpool);

@@ -27,6 +27,7 @@
  *   outcap.c	head-and-tail output capture, UTF-8 clean-up
  *   b64.c	base64
  *   uids.c	each user's own host uid, the container's passwd
+ *   warm.c	the warm pool: started containers for brand-new users
  */
 #ifndef SANDBOXD_H
 #define SANDBOXD_H
@@ -113,6 +114,12 @@ int	 sbx_uid_get(int64_t, uid_t *);
 int	 sbx_passwd_write(const char *, int64_t, uid_t, const char *, char *,
 	    size_t, char *, size_t);
 void	 sbx_gitconfig_default(const char *, uid_t, const char *, int64_t);
+int	 sbx_uid_known(int64_t);
+int	 sbx_uid_reserve(uid_t *);
+int	 sbx_uid_bind(int64_t, uid_t);
+int	 sbx_passwd_adopt(const char *, int64_t, int64_t, uid_t,
+	    const char *);
+void	 sbx_passwd_unlink(const char *, int64_t);
 
 /* fileops.c */
 #define WS_DIR		"ws"		/* bind-mounted at /workspace */
@@ -319,6 +326,9 @@ struct box {
 	TAILQ_ENTRY(box) lentry;	/* waiting for a place (max-containers) */
 	int		 inqueue;
 	time_t		 held_until;	/* a place kept for them until */
+	int64_t		 slot;		/* its warm pool slot, 0 none */
+	int		 pool_born;	/* the container came from the pool */
+	int		 slot_dead;	/* a pool slot never to be handed out */
 };
 RB_HEAD(boxtree, box);
 int	 box_cmp(struct box *, struct box *);
@@ -347,6 +357,19 @@ int	 box_line_init(struct event_base *);
 void	 box_line_next(void);
 size_t	 box_line_length(void);
 void	 box_remove_user(int64_t, int, box_cb, void *);
+int	 box_create_room(void);
+void	 box_start_slot(struct box *, box_cb, void *);
+
+/* warm.c */
+void	 warm_init(void);
+void	 warm_shutdown(void);
+void	 warm_refill(void);
+void	 warm_adopted(void);
+int	 warm_take(struct box *);
+void	 warm_gone(struct box *);
+void	 warm_drop_all(const char *);
+size_t	 warm_count(void);
+void	 warm_status(json_t *);
 
 /* exec.c */
 #define EXEC_MAX_COMMAND	12288	/* fits policyd's 16 KiB frames */
@@ -390,6 +413,7 @@ void	 sbx_runner_init(void);
 const char *sbx_runner_path(void);
 void	 sbx_runner_attach(struct box *);
 void	 sbx_runner_close(struct box *);
+void	 sbx_runner_move(struct box *, struct box *);
 int	 sbx_runner_ready(struct box *);
 int	 sbx_runner_attaching(struct box *);
 struct runcmd *sbx_runner_run(struct box *, const char *, const char *,
@@ -427,9 +451,18 @@ int	 sbx_ws_prepare(const char *, long long, int64_t, uid_t, gid_t,
 	    struct fserr *);
 int	 sbx_ws_release(const char *, int64_t, struct fserr *);
 int	 sbx_ws_remove(const char *, int64_t, struct fserr *);
+int	 sbx_priv_call_slot(int, int64_t, int64_t, uid_t, long long,
+	    struct fserr *);
+int	 sbx_pool_ws_prepare(const char *, long long, int64_t, uid_t, gid_t,
+	    struct fserr *);
+int	 sbx_pool_ws_take(const char *, int64_t, int64_t, struct fserr *);
+int	 sbx_pool_ws_drop(const char *, int64_t, struct fserr *);
 #define PRIV_PREPARE	1
 #define PRIV_RELEASE	2
 #define PRIV_REMOVE	3
 #define PRIV_NOFORWARD	4
+#define PRIV_POOL_PREPARE 5
+#define PRIV_POOL_TAKE	6
+#define PRIV_POOL_DROP	7
 
 #endif

@@ -2,9 +2,12 @@
  * uids.c - each user's own host uid.  A user's container runs under a
  * uid (and a group of the same number) taken from uid-range on first
  * use and kept for good: STATEDIR/uids holds "user uid" lines,
- * rewritten atomically.  A uid is never handed out twice, not even
- * after the user was removed (their files in the trash keep it), and
- * never one of the daemons' own uids.  The container sees a passwd and
+ * rewritten atomically, and the line "0 NEXT" the first uid never yet
+ * handed out.  A uid is never handed out twice, not even after the user
+ * was removed (their files in the trash keep it), and never one of the
+ * daemons' own uids.  A warm pool slot (warm.c) reserves a uid before
+ * its user is known; the uid is bound to the user who takes the slot,
+ * or stays unused for good.  The container sees a passwd and
  * a group file naming that uid (STATEDIR/passwd/USER.{passwd,group},
  * bind-mounted read-only), so whoami, git, pip --user and ssh-keygen
  * work, with HOME the workspace and the Telegram name as the gecos
@@ -96,6 +99,7 @@ uids_save(void)
 	}
 	RB_FOREACH(u, uidtree, &uids)
 		fprintf(f, "%" PRId64 " %u\n", u->user, (unsigned)u->uid);
+	fprintf(f, "0 %u\n", (unsigned)uid_next);
 	if (fflush(f) != 0 || fsync(fileno(f)) == -1) {
 		log_warn("%s", tmp);
 		fclose(f);
@@ -141,8 +145,11 @@ sbx_uids_init(uid_t lo, uid_t hi, const uid_t *av, size_t nav,
 		return (errno == ENOENT ? 0 : -1);
 	while (fgets(line, sizeof(line), f) != NULL) {
 		lineno++;
-		if (sscanf(line, "%lld %u", &user, &uid) != 2 || user <= 0 ||
-		    uids_add(user, (uid_t)uid) == -1)
+		if (sscanf(line, "%lld %u", &user, &uid) == 2 && user == 0) {
+			if ((uid_t)uid > uid_next)
+				uid_next = (uid_t)uid;
+		} else if (sscanf(line, "%lld %u", &user, &uid) != 2 ||
+		    user <= 0 || uids_add(user, (uid_t)uid) == -1)
 			log_warnx("%s:%d: ignored", uids_path, lineno);
 	}
 	fclose(f);
@@ -177,6 +184,61 @@ sbx_uid_get(int64_t user, uid_t *uid)
 	}
 	*uid = uid_next - 1;
 	log_info("user %" PRId64 ": host uid %u", user, (unsigned)*uid);
+	return (0);
+}
+
+/* the user's uid if one is bound already: 1, else 0 */
+int
+sbx_uid_known(int64_t user)
+{
+	struct uident	 key;
+
+	key.user = user;
+	return (RB_FIND(uidtree, &uids, &key) != NULL);
+}
+
+/* a uid for a warm pool slot, bound to nobody yet: 0 and *uid, or -1 */
+int
+sbx_uid_reserve(uid_t *uid)
+{
+	uid_t	 old = uid_next;
+
+	while (uid_next <= uid_hi && avoided(uid_next))
+		uid_next++;
+	if (uid_next < uid_lo || uid_next > uid_hi) {
+		log_warnx("uid-range %u:%u is used up", (unsigned)uid_lo,
+		    (unsigned)uid_hi);
+		return (-1);
+	}
+	*uid = uid_next++;
+	if (uids_save() == -1) {
+		uid_next = old;
+		return (-1);
+	}
+	return (0);
+}
+
+/* a reserved uid becomes the user's, for good: 0, or -1 */
+int
+sbx_uid_bind(int64_t user, uid_t uid)
+{
+	struct uident	 key, *u;
+
+	if (uid < uid_lo || uid > uid_hi || uid >= uid_next || avoided(uid))
+		return (-1);
+	RB_FOREACH(u, uidtree, &uids)
+		if (u->uid == uid)
+			return (-1);
+	if (uids_add(user, uid) == -1)
+		return (-1);
+	if (uids_save() == -1) {
+		key.user = user;
+		u = RB_FIND(uidtree, &uids, &key);
+		RB_REMOVE(uidtree, &uids, u);
+		free(u);
+		return (-1);
+	}
+	log_info("user %" PRId64 ": host uid %u", user, (unsigned)uid);
 	return (0);
 }
 
@@ -223,31 +285,108 @@ write_file(const char *path, const char *text)
 	return (0);
 }
 
+static void
+passwd_text(const char *login, uid_t uid, const char *name, char *pw,
+    size_t pwlen, char *gr, size_t grlen)
+{
+	char	 g[128];
+
+	gecos(name, g, sizeof(g));
+	snprintf(pw, pwlen,
+	    "root:x:0:0:root:/root:/bin/sh\n"
+	    "%s:x:%u:%u:%s:" WS_MOUNTPATH ":/bin/sh\n"
+	    "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+	    login, (unsigned)uid, (unsigned)uid, g);
+	snprintf(gr, grlen, "root:x:0:\n%s:x:%u:\nnogroup:x:65534:\n",
+	    login, (unsigned)uid);
+}
+
 /*
  * STATEDIR/passwd/USER.passwd and .group for the container: root,
  * nobody and the user "uUSER" with HOME the workspace.  The login
  * name is made from the user id only; the Telegram name goes in the
- * gecos field.  0, or -1 with errno.
+ * gecos field.  A warm pool slot's (user < 0) are pool-SLOT.passwd and
+ * .group, naming "topsh-pool" until the slot is taken.  0, or -1 with
+ * errno.
  */
 int
 sbx_passwd_write(const char *statedir, int64_t user, uid_t uid,
     const char *name, char *pw, size_t pwlen, char *gr, size_t grlen)
 {
-	char	 g[128], text[1024];
+	char	 login[32], text[1024], gtext[256];
 
-	gecos(name, g, sizeof(g));
-	snprintf(pw, pwlen, "%s/passwd/%" PRId64 ".passwd", statedir, user);
-	snprintf(gr, grlen, "%s/passwd/%" PRId64 ".group", statedir, user);
-	snprintf(text, sizeof(text),
-	    "root:x:0:0:root:/root:/bin/sh\n"
-	    "u%" PRId64 ":x:%u:%u:%s:" WS_MOUNTPATH ":/bin/sh\n"
-	    "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
-	    user, (unsigned)uid, (unsigned)uid, g);
+	if (user < 0) {
+		snprintf(pw, pwlen, "%s/passwd/pool-%" PRId64 ".passwd",
+		    statedir, -user);
+		snprintf(gr, grlen, "%s/passwd/pool-%" PRId64 ".group",
+		    statedir, -user);
+		strlcpy(login, "topsh-pool", sizeof(login));
+	} else {
+		snprintf(pw, pwlen, "%s/passwd/%" PRId64 ".passwd", statedir,
+		    user);
+		snprintf(gr, grlen, "%s/passwd/%" PRId64 ".group", statedir,
+		    user);
+		snprintf(login, sizeof(login), "u%" PRId64, user);
+	}
+	passwd_text(login, uid, name, text, sizeof(text), gtext,
+	    sizeof(gtext));
 	if (write_file(pw, text) == -1)
 		return (-1);
-	snprintf(text, sizeof(text), "root:x:0:\nu%" PRId64 ":x:%u:\n"
-	    "nogroup:x:65534:\n", user, (unsigned)uid);
-	return (write_file(gr, text));
+	return (write_file(gr, gtext));
+}
+
+static int
+rewrite_file(const char *path, const char *text)
+{
+	size_t	 len = strlen(text);
+	int	 fd;
+
+	if ((fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC)) ==
+	    -1)
+		return (-1);
+	if (write(fd, text, len) != (ssize_t)len) {
+		close(fd);
+		return (-1);
+	}
+	return (close(fd));
+}
+
+/*
+ * A warm pool slot is taken by user: its passwd and group files name
+ * the user now.  Rewritten in place: the container's bind mounts show
+ * the same inode.  0, or -1 with errno.
+ */
+int
+sbx_passwd_adopt(const char *statedir, int64_t slot, int64_t user,
+    uid_t uid, const char *name)
+{
+	char	 pw[PATH_MAX], gr[PATH_MAX], login[32], text[1024];
+	char	 gtext[256];
+
+	snprintf(pw, sizeof(pw), "%s/passwd/pool-%" PRId64 ".passwd",
+	    statedir, slot);
+	snprintf(gr, sizeof(gr), "%s/passwd/pool-%" PRId64 ".group",
+	    statedir, slot);
+	snprintf(login, sizeof(login), "u%" PRId64, user);
+	passwd_text(login, uid, name, text, sizeof(text), gtext,
+	    sizeof(gtext));
+	if (rewrite_file(pw, text) == -1 || rewrite_file(gr, gtext) == -1)
+		return (-1);
+	return (0);
+}
+
+/* the slot's passwd and group files go with its container */
+void
+sbx_passwd_unlink(const char *statedir, int64_t slot)
+{
+	char	 path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/passwd/pool-%" PRId64 ".passwd",
+	    statedir, slot);
+	(void)unlink(path);
+	snprintf(path, sizeof(path), "%s/passwd/pool-%" PRId64 ".group",
+	    statedir, slot);
+	(void)unlink(path);
 }
 
 /*

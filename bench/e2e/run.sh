@@ -10,10 +10,14 @@
 #
 #   sh bench/e2e/run.sh            # TOPSH_BUILD=build by default
 #   BENCH_RECORD=0 ...             # print only, do not record
+#   TOPSH_WARM_POOL="	warm-pool 0" ...  # without the warm pool
 set -u
 TOPSH_SRC=$(cd "$(dirname "$0")/../.." && pwd)
 : "${TOPSH_BUILD:=$TOPSH_SRC/build}"
 export TOPSH_SRC TOPSH_BUILD
+# sandboxd's default warm pool, as shipped (the tests turn it off)
+TOPSH_WARM_POOL=${TOPSH_WARM_POOL-}
+export TOPSH_WARM_POOL
 . "$TOPSH_SRC/regress/t/lib.sh"
 . "$TOPSH_SRC/regress/e2e/e2e.sh"
 

@@ -36,7 +36,7 @@ e2e_cleanup() {
 	ids=$(docker ps -aq --filter "label=topsh.root=$T/workspaces" \
 	    2>/dev/null)
 	[ -n "$ids" ] && docker rm -f $ids >/dev/null 2>&1
-	for m in "$T"/workspaces/*; do
+	for m in "$T"/workspaces/* "$T"/workspaces/.pool/*; do
 		mountpoint -q "$m" 2>/dev/null && umount "$m"
 	done
 	# the stand-ins go even if their pid files went missing

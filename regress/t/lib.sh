@@ -22,6 +22,10 @@
 #                            built once per host); its name in
 #                            $TOPSH_DEBIAN_IMAGE.  Set TOPSH_IMAGE to it
 #                            before topsh_setup to run sandboxd with it.
+#   TOPSH_WARM_POOL          the sandbox's warm-pool line: "warm-pool 0"
+#                            unless set (the pool's containers would
+#                            only cost the other suites time); set it
+#                            empty for sandboxd's default
 # Every daemon started is stopped at exit.  When run as root the daemons
 # drop to their users (created here if missing, as a package would).
 
@@ -206,6 +210,7 @@ sandbox {
 	workspace-root "$T/workspaces"
 	image "${TOPSH_IMAGE:-topsh-sandbox-test:latest}"
 	runtime "$(topsh_runtime)"
+${TOPSH_WARM_POOL-	warm-pool 0}
 }
 ${TOPSH_EXTRA_CONF:-}
 EOC
