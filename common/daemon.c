@@ -46,9 +46,9 @@ static struct event		*ev_sig[8];
 static char			 status_note[256];
 static int			 startfd = -1;	/* to the starting parent */
 static struct event		*ev_trim;
-static size_t			 trim_free;	/* free heap at the last trim */
+static size_t			 trim_free;	/* at the last trim */
 
-#define TRIM_EVERY	1		/* seconds between looks at the heap */
+#define TRIM_EVERY	1		/* seconds between looks */
 #define TRIM_CHANGE	(64 * 1024)	/* free heap grown or shrunk by */
 
 static int	reload(char *, size_t);

@@ -44,7 +44,7 @@ struct backoff {
 static struct backoff	 getme_bo, poll_bo;
 static char		 health[600] = "not connected yet";
 static int		 known;		/* getMe answered */
-static json_t		*held;		/* updates that came before that */
+static json_t		*held;		/* updates before that */
 
 struct tgcall {
 	char		*method;

@@ -69,7 +69,7 @@ struct proxyd_env {
 	char			 statedir[1024];	/* proxyd's own */
 	pid_t			 egress_pid;
 	int			 egress_up;
-	int			 dlp_ready;	/* env->dlp built (dlpstart.c) */
+	int			 dlp_ready;	/* see dlpstart.c */
 };
 extern struct proxyd_env *env;
 

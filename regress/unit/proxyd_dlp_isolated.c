@@ -57,7 +57,8 @@ static const char *const secrets[] = {
 static const char *const planted[] = {
 	"Zq9secretCanary42xYz", "WnE5c2VjcmV0Q2FuYXJ5NDJ4WXo=",
 	"WnE5c2VjcmV0Q2FuYXJ5NDJ4WXo", "5a71397365637265744361",
-	"sk-plain-0123456789abcdefXYZ", "c2stcGxhaW4tMDEyMzQ1Njc4OWFiY2RlZlhZWg",
+	"sk-plain-0123456789abcdefXYZ",
+	"c2stcGxhaW4tMDEyMzQ1Njc4OWFiY2RlZlhZWg",
 	"123456%3AAAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
 	"p%40ss%20w%2Frd%2B%26%3D%3F", "p%40ss+w%2Frd%2B%26%3D%3F",
 	"p@ss w\\/rd+&=?", "p\\u0040ss w/rd", "Zq9secret", "AAHdq",
@@ -125,8 +126,9 @@ test_plain(void)
 		    memcmp(a, b, la) == 0)
 			same++;
 		else if (!shown++)
-			printf("# differs: %s\n#  vectorscan: %s\n#  plain: %s\n",
-			    buf, a != NULL ? a : "", b != NULL ? b : "");
+			printf("# differs: %s\n#  vectorscan: %s\n"
+			    "#  plain: %s\n", buf, a != NULL ? a : "",
+			    b != NULL ? b : "");
 		found += nb;
 		free(a);
 		free(b);
