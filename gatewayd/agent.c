@@ -6,10 +6,11 @@
  * one and their results fed back until the model answers in text or
  * max-iterations is reached.  Each model call takes one of max-jobs
  * slots (gw.llm) and waits its turn for one; a job whose first call
- * waits tells the user it is queued.  Meanwhile: 👀 on the message,
- * typing action, and once the job has run status-delay with a tool
- * under way, a status message edited as tools run and removed at the
- * end (a quick answer gets none); then a done or error reaction.  The
+ * still waits after status-delay tells the user it is queued.
+ * Meanwhile: 👀 on the message, typing action, and once the job has
+ * run status-delay with a tool under way, a status message edited as
+ * tools run and removed at the end (a quick answer gets none); then a
+ * done or error reaction.  The
  * session is saved after every step, so a restart resumes from what
  * was done.
  */
@@ -40,6 +41,7 @@ struct status {
 	int64_t		 id;		/* message id, 0 until sent */
 	int		 sending;
 	int		 dead;		/* the job ended while sending */
+	int		 skipped;	/* not sent (Telegram busy): try later */
 };
 
 struct agent {
@@ -116,7 +118,8 @@ status_sent(int ok, int64_t id, const char *err, void *arg)
 	if (ok) {
 		st->id = id;
 		gw_inbox_status(st->m, id);
-	}
+	} else
+		st->skipped = 1;
 }
 
 /* the status message is sent (or edited) now */
@@ -146,15 +149,19 @@ status_show(struct agent *a)
 		}
 	if ((text = buf_finish(&b)) == NULL)
 		return;
-	if (a->st == NULL && (a->st = calloc(1, sizeof(*a->st))) != NULL) {
+	if (a->st == NULL)
+		a->st = calloc(1, sizeof(*a->st));
+	if (a->st != NULL && (a->st->skipped || (a->st->id == 0 &&
+	    !a->st->sending))) {
 		log_debug("user %lld chat %lld: status message",
 		    (long long)a->m->user, (long long)a->m->chat);
 		a->st->chat = a->m->chat;
 		a->st->m = a->m;
 		a->st->sending = 1;
-		tg_send(a->m->chat, text, 0, NULL, status_sent, a->st);
+		a->st->skipped = 0;
+		tg_status_send(a->m->chat, text, status_sent, a->st);
 	} else if (a->st != NULL && a->st->id > 0)
-		tg_edit(a->m->chat, a->st->id, text);
+		tg_status_edit(a->m->chat, a->st->id, text);
 	free(text);
 }
 
@@ -181,7 +188,7 @@ stdelay_cb(evutil_socket_t fd, short ev, void *arg)
 	struct agent	*a = arg;
 
 	a->late = 1;
-	if (a->lines[STATUS_LINES - 1] != NULL)
+	if (a->lines[STATUS_LINES - 1] != NULL || a->sw.waiting)
 		status_show(a);
 }
 
@@ -659,11 +666,9 @@ agent_ask(void *arg)
 	json_t		*msgs, *req, *tools;
 
 	a->slot = 1;
-	if (a->queued && a->st != NULL && a->st->id > 0 && !a->late) {
-		/* the queue notice goes; a status message comes if need be */
-		tg_delete(a->st->chat, a->st->id);
-		free(a->st);
-		a->st = NULL;
+	if (a->queued && a->st != NULL && a->st->id > 0) {
+		/* the queue notice becomes the status message */
+		status_show(a);
 	}
 	msgs = build_messages(a);
 	tools = tools_schema(tools_features());
@@ -711,12 +716,17 @@ agent_turn(struct agent *a)
 		agent_ask(a);
 		return;
 	}
-	/* in line for a model call: the user sees it on the first */
+	/*
+	 * In line for a model call: the user sees it on the first, once
+	 * the job has waited status-delay (a line that moves on at once
+	 * needs no notice, and fifty notices at once would hold up the
+	 * answers behind Telegram's limit of thirty messages a second).
+	 */
 	log_debug("user %lld chat %lld: waiting for a model slot",
 	    (long long)a->m->user, (long long)a->m->chat);
 	if (a->iter == 1 && !a->queued) {
 		a->queued = 1;
-		if (a->st == NULL)
+		if (a->st == NULL && a->late)
 			status_show(a);
 	}
 }

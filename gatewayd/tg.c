@@ -42,6 +42,7 @@ static char		 health[600] = "not connected yet";
 struct tgcall {
 	char		*method;
 	json_t		*params;
+	int		 optional;	/* proxyd may skip it (status) */
 	int		 attempts;
 	tg_cb		 cb;
 	void		*arg;
@@ -59,6 +60,7 @@ struct tgsend {
 	void		*arg;
 };
 
+static void	call(const char *, json_t *, int, tg_cb, void *);
 static void	tg_call_send(struct tgcall *);
 static void	tg_send_next(struct tgsend *);
 
@@ -83,7 +85,8 @@ tg_call_done(struct rpc_reply *rep, void *arg)
 	struct timeval	 tv;
 	int64_t		 id = 0;
 
-	if (!rep->ok && rep->status == 429 && c->attempts < TG_MAX_ATTEMPTS) {
+	if (!rep->ok && rep->status == 429 && c->attempts < TG_MAX_ATTEMPTS &&
+	    !c->optional) {
 		tv.tv_sec = rep->retry_after > 0 && rep->retry_after < 60 ?
 		    rep->retry_after : 1;
 		tv.tv_usec = 0;
@@ -93,7 +96,9 @@ tg_call_done(struct rpc_reply *rep, void *arg)
 		    &tv);
 		return;
 	}
-	if (!rep->ok)
+	if (!rep->ok && c->optional)
+		log_debug("telegram %s: %s", c->method, rep->error);
+	else if (!rep->ok)
 		log_warnx("telegram %s: %s", c->method, rep->error);
 	if (rep->ok && json_is_object(rep->result))
 		id = json_integer_value(json_object_get(rep->result,
@@ -110,8 +115,8 @@ tg_call_send(struct tgcall *c)
 	int	 flags = RPC_RETRY;
 
 	c->attempts++;
-	req = json_pack("{s:s, s:O}", "method", c->method, "params",
-	    c->params);
+	req = json_pack("{s:s, s:O, s:b}", "method", c->method, "params",
+	    c->params, "optional", c->optional);
 	if (req == NULL) {
 		if (c->cb != NULL)
 			c->cb(0, 0, "out of memory", c->arg);
@@ -131,6 +136,23 @@ tg_call_send(struct tgcall *c)
 void
 tg_call(const char *method, json_t *params, tg_cb cb, void *arg)
 {
+	call(method, params, 0, cb, arg);
+}
+
+/*
+ * A call that may be left out when Telegram's limits are busy (a
+ * status message): proxyd answers it with an error instead of queueing
+ * it in front of the answers; no retry after a 429.
+ */
+void
+tg_call_optional(const char *method, json_t *params, tg_cb cb, void *arg)
+{
+	call(method, params, 1, cb, arg);
+}
+
+static void
+call(const char *method, json_t *params, int optional, tg_cb cb, void *arg)
+{
 	struct tgcall	*c = NULL;
 
 	if (params == NULL || (c = calloc(1, sizeof(*c))) == NULL ||
@@ -142,6 +164,7 @@ tg_call(const char *method, json_t *params, tg_cb cb, void *arg)
 		return;
 	}
 	c->params = params;
+	c->optional = optional;
 	c->cb = cb;
 	c->arg = arg;
 	tg_call_send(c);
@@ -277,8 +300,8 @@ tg_send(int64_t chat, const char *md, int64_t reply_to, json_t *markup,
 	tg_send_next(s);
 }
 
-void
-tg_edit(int64_t chat, int64_t msgid, const char *md)
+static void
+edit(int64_t chat, int64_t msgid, const char *md, int optional)
 {
 	char	*html;
 
@@ -287,11 +310,46 @@ tg_edit(int64_t chat, int64_t msgid, const char *md)
 	if ((html = render_html(md)) == NULL)
 		return;
 	if (utf16_units(html, strlen(html)) <= TG_MAXLEN)
-		tg_call("editMessageText", json_pack("{s:I, s:I, s:s, s:s}",
+		call("editMessageText", json_pack("{s:I, s:I, s:s, s:s}",
 		    "chat_id", (json_int_t)chat, "message_id",
 		    (json_int_t)msgid, "text", html, "parse_mode", "HTML"),
-		    NULL, NULL);
+		    optional, NULL, NULL);
 	free(html);
+}
+
+void
+tg_edit(int64_t chat, int64_t msgid, const char *md)
+{
+	edit(chat, msgid, md, 0);
+}
+
+/*
+ * The status message of a job: one short piece, sent or edited as an
+ * optional call (left out while Telegram's limits are busy: the answer
+ * matters more than the notice about it).
+ */
+void
+tg_status_send(int64_t chat, const char *md, tg_cb cb, void *arg)
+{
+	char	*html;
+
+	if ((html = render_html(md)) == NULL ||
+	    utf16_units(html, strlen(html)) > TG_MAXLEN) {
+		free(html);
+		if (cb != NULL)
+			cb(0, 0, "status message too long", arg);
+		return;
+	}
+	call("sendMessage", json_pack("{s:I, s:s, s:s, s:b}", "chat_id",
+	    (json_int_t)chat, "text", html, "parse_mode", "HTML",
+	    "disable_web_page_preview", 1), 1, cb, arg);
+	free(html);
+}
+
+void
+tg_status_edit(int64_t chat, int64_t msgid, const char *md)
+{
+	edit(chat, msgid, md, 1);
 }
 
 void

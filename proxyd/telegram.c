@@ -72,6 +72,8 @@ static struct tg_chats	 chats = RB_INITIALIZER(&chats);
 static size_t		 nchats;
 static double		 global_next;	/* after a 429 without a chat */
 #define TG_GLOBAL_PER_SEC	30	/* messages a second in all */
+/* optional calls (status messages) only while fewer than this go a second */
+#define TG_OPTIONAL_PER_SEC	20
 static double		 slots[TG_GLOBAL_PER_SEC * 8];	/* reserved sends */
 static size_t		 nslots;
 
@@ -85,6 +87,7 @@ struct tg_ctx {
 	char			 method[65];
 	char			 chat[64];
 	int			 paced;
+	int			 optional;	/* a status message: may be skipped */
 	struct tg_chat		*inchat;	/* waiting in or owning it */
 	TAILQ_ENTRY(tg_ctx)	 wentry;
 	int			 attempts;
@@ -190,6 +193,43 @@ global_slot(double now, double at)
 	if (nslots < sizeof(slots) / sizeof(slots[0]))
 		slots[nslots++] = at;
 	return (at);
+}
+
+/*
+ * An optional call (a status message or its edit) is skipped rather
+ * than queued when Telegram's limits are busy: when TG_OPTIONAL_PER_SEC
+ * sends went or are due in the second around now (a third of the
+ * global budget stays for answers), or when its chat's bucket would be
+ * left without a token for the answer that follows.  What the user
+ * waits for never queues behind a notice about it.
+ */
+static int
+optional_unwelcome(struct tg_ctx *c)
+{
+	struct tg_chat	*ch = c->inchat;
+	double		 now = now_mono(), tokens, interval;
+	size_t		 i, n;
+
+	if (!c->optional || !c->paced)
+		return (0);
+	for (i = n = 0; i < nslots; i++)
+		if (slots[i] > now - 1 && slots[i] <= now + 1)
+			n++;
+	if (n >= TG_OPTIONAL_PER_SEC || global_next > now)
+		return (1);
+	interval = topsh_conf->proxy.telegram_interval;
+	if (ch == NULL || !ch->filled || interval <= 0)
+		return (0);
+	if (ch->blocked > now)
+		return (1);
+	if (c->chat[0] == '-' && interval < TG_GROUP_INTERVAL)
+		interval = TG_GROUP_INTERVAL;
+	tokens = ch->tokens;
+	if (now > ch->next)
+		tokens += (now - ch->next) / interval;
+	else
+		tokens -= (ch->next - now) / interval;
+	return (tokens < 2);
 }
 
 /*
@@ -437,6 +477,13 @@ tg_schedule(struct tg_ctx *c)
 	struct timeval	 tv;
 	double		 d;
 
+	if (optional_unwelcome(c)) {
+		log_debug("telegram %s: optional, skipped while the limits "
+		    "are busy", c->method);
+		preq_fail(c->r, 0, 0, "telegram: %s skipped (optional, "
+		    "Telegram's limits are busy)", c->method);
+		return;
+	}
 	d = pace(c);
 	if (d < 0)
 		d = 0;
@@ -704,6 +751,7 @@ telegram_call(struct preq *r)
 	}
 	chat_key(c, c->params);
 	c->paced = method_paced(method);
+	c->optional = json_is_true(json_object_get(r->msg, "optional"));
 	if (c->paced && c->chat[0] != '\0' &&
 	    (c->inchat = chat_get(c->chat)) != NULL) {
 		/* one paced call at a time in a chat, in order */

@@ -5,8 +5,10 @@
  * another chat goes at once, so the other chat's answer arrives before
  * it (an order, not a measured time); calls that do not post into a
  * chat are not paced at all.  Messages to one chat reach Telegram one
- * at a time, in order: a slow first one is not overtaken.  And a slow
- * model answer does not hold up a quick one.
+ * at a time, in order: a slow first one is not overtaken.  Optional
+ * calls (status messages) are skipped instead of queued when they would
+ * take the chat's last token or a busy second's send.  And a slow model
+ * answer does not hold up a quick one.
  */
 #include "regress.h"
 #include "proxyd_harness.h"
@@ -16,6 +18,14 @@ msg(long long chat, const char *text)
 {
 	return (json_pack("{s:s, s:{s:I, s:s}}", "method", "sendMessage",
 	    "params", "chat_id", (json_int_t)chat, "text", text));
+}
+
+/* the same call marked optional (a status message) */
+static json_t *
+opt(json_t *req)
+{
+	json_object_set_new(req, "optional", json_true());
+	return (req);
 }
 
 static int
@@ -32,7 +42,8 @@ pos(const uint32_t *ids, int n, uint32_t id)
 int
 main(void)
 {
-	uint32_t	 ids[8], a1, a2, a3, b1, act;
+	uint32_t	 ids[8], many[20], a1, a2, a3, b1, act;
+	json_t		*r;
 	int		 n;
 
 	/* the harness turns pacing off (0): set 2 seconds instead */
@@ -84,6 +95,32 @@ main(void)
 	is_int(n, 2, "two replies from chat C");
 	ok(n == 2 && ids[0] == a1 && ids[1] == a2,
 	    "a slow message to chat C is not overtaken by the next one");
+
+	/*
+	 * optional calls (status messages): sent when the limits allow,
+	 * skipped, never queued, when they would take the chat's token
+	 * for the answer or when 20 sends went in the last second
+	 */
+	r = h_call(IMSG_PROXY_TG_CALL, opt(msg(4004, "status to D")));
+	ok(h_reply_ok(r), "an optional message goes when all is quiet");
+	json_decref(r);
+	r = h_call(IMSG_PROXY_TG_CALL, msg(4004, "answer to D"));
+	ok(h_reply_ok(r), "the answer after it goes as the burst's second");
+	json_decref(r);
+	r = h_call(IMSG_PROXY_TG_CALL, opt(msg(4004, "edit to D")));
+	ok(!h_reply_ok(r) && strstr(h_reply_error(r), "skipped") != NULL,
+	    "an optional message with the chat's bucket empty is skipped");
+	json_decref(r);
+	for (n = 0; n < 20; n++)
+		h_send(IMSG_PROXY_TG_CALL, msg(5001 + n, "one of twenty"));
+	is_int(h_collect(20, many), 20, "twenty messages to twenty chats");
+	r = h_call(IMSG_PROXY_TG_CALL, opt(msg(6006, "status to E")));
+	ok(!h_reply_ok(r) && strstr(h_reply_error(r), "skipped") != NULL,
+	    "after twenty sends in a second an optional one is skipped");
+	json_decref(r);
+	r = h_call(IMSG_PROXY_TG_CALL, msg(6006, "answer to E"));
+	ok(h_reply_ok(r), "while an answer still goes");
+	json_decref(r);
 
 	/* concurrency: a slow model answer does not block a quick one */
 	a1 = h_send(IMSG_PROXY_LLM_CHAT, json_pack("{s:{s:[{s:s, s:s}]}}",
