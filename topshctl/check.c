@@ -603,6 +603,34 @@ check_runtime(struct ctx *c)
 	json_decref(info);
 }
 
+/*
+ * The engine's storage driver: under vfs every container is a full
+ * copy of the image, slow to create (a new user waits for it) and as
+ * large on disk as the image, up to max-containers of them.
+ */
+static void
+check_storage(struct ctx *c)
+{
+	struct topsh_conf	*cf = c->conf;
+	const char		*drv;
+	json_t			*info;
+
+	if ((info = docker_get_json(cf->sandbox.docker_socket, "/info")) ==
+	    NULL)
+		return;		/* the docker check said why */
+	drv = json_string_value(json_object_get(info, "Driver"));
+	if (drv != NULL && strcmp(drv, "vfs") == 0)
+		res(c, WARN, "storage", "run dockerd with --storage-driver "
+		    "overlay2 (or set sandbox { max-containers } to what the "
+		    "disk holds)", "the engine stores containers with vfs: "
+		    "each is a full copy of the image, slow to create and as "
+		    "large on disk as the image");
+	else if (drv != NULL)
+		res(c, OK, "storage", NULL, "the engine's storage driver is %s",
+		    drv);
+	json_decref(info);
+}
+
 /* ---- the audit log ---- */
 
 static void
@@ -798,6 +826,7 @@ static const struct check {
 	{ "access",	CHECK_ALL,			1, check_access },
 	{ "docker",	CHECK_ALL | CHECK_STATUS,	1, check_docker },
 	{ "runtime",	CHECK_ALL,			1, check_runtime },
+	{ "storage",	CHECK_ALL,			1, check_storage },
 	{ "audit",	CHECK_ALL | CHECK_STATUS,	1, check_audit },
 	{ "proxy",	CHECK_ALL,			1, check_proxy_probe },
 };

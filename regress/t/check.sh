@@ -24,6 +24,15 @@ ok $? "users"
 grep -q "^ok    docker " "$T/check.out" && grep -q "^ok    image " "$T/check.out"
 ok $? "docker socket and sandbox image"
 
+# the test engine runs vfs: a warning with the fix
+drv=$(docker info --format '{{.Driver}}' 2>/dev/null)
+if [ "$drv" = vfs ]; then
+	grep -q "^warn  storage    the engine stores containers with vfs: each is a full copy of the image.* -> run dockerd with --storage-driver overlay2" "$T/check.out"
+else
+	grep -q "^ok    storage    the engine's storage driver is $drv" "$T/check.out"
+fi
+ok $? "the engine's storage driver ($drv) is reported"
+
 # the runtime: gVisor registered with the engine (as make check does)
 TOPSH_RUNTIME=runsc topsh_need_runtime >/dev/null 2>&1
 grep -q "^warn  runtime    runc shares the host's kernel while gVisor (runsc) is registered -> set sandbox { runtime auto }" "$T/check.out"
