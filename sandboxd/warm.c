@@ -25,12 +25,13 @@
  *
  * The pool is filled again in the background, only while no user's
  * container waits to be created, one container at a time while users'
- * commands run, and within max-containers; its
- * containers are the first stopped when max-containers is reached and
- * are never reaped.  A failed fill waits WARM_BACKOFF seconds.  Slots
- * of an earlier run are removed (box.c adopt_pool) and their left-over
- * workspaces deleted; a reload that changes the image, the runtime or a
- * limit drops the pool and fills it anew.
+ * commands run, and within max-containers; its containers are the
+ * first stopped when max-containers is reached and are never reaped.
+ * The first fill waits WARM_START seconds after the engine's containers
+ * are adopted, a failed one WARM_BACKOFF seconds.  Slots of an earlier
+ * run are removed (box.c adopt_pool) and their left-over workspaces
+ * deleted; a reload that changes the image, the runtime, the network or
+ * a limit drops the pool and fills it anew.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -55,6 +56,7 @@
 #include "userlimit.h"
 
 #define WARM_BACKOFF	15	/* s after a slot could not be made */
+#define WARM_START	1	/* s after start-up: the daemons start first */
 
 static struct event	*warm_ev;
 static int64_t		 slot_next;	/* the last slot number used */
@@ -343,7 +345,6 @@ warm_adopted(void)
 	DIR		*d;
 	long long	 slot;
 
-	adopted = 1;
 	snprintf(dir, sizeof(dir), "%s/.pool", sbx.root);
 	if ((d = opendir(dir)) != NULL) {
 		while ((de = readdir(d)) != NULL) {
@@ -362,7 +363,8 @@ warm_adopted(void)
 		}
 		closedir(d);
 	}
-	warm_refill();
+	/* the first time, after the start-up's own work */
+	warm_schedule(adopted++ == 0 ? WARM_START : 0);
 }
 
 /* the configuration changed: slots made before are not handed out */
@@ -429,6 +431,7 @@ warm_take(struct box *b)
 	const char	*why;
 	int64_t		*arg;
 	int		 r;
+	struct timespec	 t0, t1;
 
 	/* nobody passes those who wait for a place (box.c) */
 	if (!warm_eligible(b) || box_line_length() > 0)
@@ -450,6 +453,7 @@ warm_take(struct box *b)
 		return (-1);
 	}
 	p = best;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* from here on the slot is the user's or destroyed, never reused */
 	p->slot_dead = 1;
 	/*
@@ -494,8 +498,11 @@ warm_take(struct box *b)
 	RB_REMOVE(boxtree, &boxes, p);
 	free(p);
 	taken++;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_info("user %" PRId64 ": container %.12s from the warm pool (slot "
-	    "%" PRId64 ")", b->user, b->id, b->slot);
+	    "%" PRId64 ", %ld us)", b->user, b->id, b->slot,
+	    (long)((t1.tv_sec - t0.tv_sec) * 1000000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000));
 	if ((arg = malloc(sizeof(*arg))) != NULL) {
 		*arg = b->user;
 		snprintf(path, sizeof(path), "/containers/%s/rename?name=%s",

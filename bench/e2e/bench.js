@@ -11,6 +11,7 @@
 'use strict';
 
 const fs = require('fs');
+const { execFileSync } = require('child_process');
 const h = require('../../regress/e2e/harness');
 
 const TG = `http://127.0.0.1:${process.env.E2E_TG}`;
@@ -168,6 +169,31 @@ function rssAll(what, pss = false) {
 	return total;
 }
 
+// sandboxd's warm pool (warm-pool in topsh.conf): wait until it holds
+// all its started containers; the ms waited, 0 when it is off
+async function poolFull(ms = 60000) {
+	const t0 = Date.now();
+	for (;;) {
+		let s = '';
+		try {
+			s = execFileSync(`${process.env.E2E_BIN}/topshctl`,
+			    ['-s', `${process.env.E2E_T}/run`, '-j', 'status',
+			    'sandboxd'], { encoding: 'utf8' });
+		} catch (e) {
+			s = '';
+		}
+		const have = /"warm_pool": *(\d+)/.exec(s);
+		const size = /"warm_pool_size": *(\d+)/.exec(s);
+		if (have && size && Number(have[1]) >= Number(size[1]))
+			return Date.now() - t0;
+		if (Date.now() - t0 > ms) {
+			note('the warm pool did not fill in time');
+			return Date.now() - t0;
+		}
+		await h.sleep(50);
+	}
+}
+
 async function startAll() {
 	const t0 = Date.now();
 	for (const d of DAEMONS)
@@ -210,7 +236,10 @@ async function main() {
 		return;
 	}
 
-	// new users, one at a time: their first command creates a container
+	// new users, one at a time: their first command takes a started
+	// container of the warm pool (sandboxd's warm-pool), once it is
+	// full, or creates one
+	note(`warm pool full ${await poolFull()} ms after the RSS figures`);
 	const news = [];
 	for (let i = 1; i <= NEW_USERS; i++) {
 		await say(5000 + i, 'm1');
@@ -218,6 +247,9 @@ async function main() {
 	}
 	note(`new user ms: ${news.join(' ')}`);
 	put('reply_new_p50_ms', median(news));
+	// the pool made again (the engine busy meanwhile); the returning
+	// users are measured after it
+	put('warm_refill_ms', await poolFull());
 
 	// the same users again, one at a time
 	const ret = [];
