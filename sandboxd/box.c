@@ -593,6 +593,9 @@ start_done(const struct dresp *r, void *arg)
 	log_info("user %" PRId64 ": container %.12s running", b->user, b->id);
 	b->state = BOX_RUNNING;
 	b->last_used = time(NULL);
+	/* started for the first in line: kept for them from now on */
+	if (b->held_until != 0)
+		b->held_until = b->last_used + LINE_HOLD;
 	sbx_runner_attach(b);
 	box_notify(b, NULL, NULL);
 }

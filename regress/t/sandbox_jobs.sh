@@ -25,7 +25,12 @@ client() {
 	fi
 }
 inside() {	# the processes of USER's container, seen from the engine
-	docker exec "$(sbx_cid "$1")" ps -o args 2>/dev/null
+	# (a docker exec can fail on a loaded host: asked again, not
+	# taken for an empty process list)
+	for _ in 1 2 3; do
+		docker exec "$(sbx_cid "$1")" ps -o args 2>/dev/null && return
+		sleep 1
+	done
 }
 
 gw exec '{"user":901,"command":"sleep 1000 >/dev/null 2>&1 & setsid sleep 1001 >/dev/null 2>&1 & echo started"}'
