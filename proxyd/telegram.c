@@ -195,6 +195,17 @@ global_slot(double now, double at)
 	return (at);
 }
 
+/* seconds per token in c's chat: at least TG_GROUP_INTERVAL in a group */
+static double
+chat_interval(const struct tg_ctx *c)
+{
+	double	 interval = topsh_conf->proxy.telegram_interval;
+
+	if (interval > 0 && c->chat[0] == '-' && interval < TG_GROUP_INTERVAL)
+		interval = TG_GROUP_INTERVAL;
+	return (interval);
+}
+
 /*
  * An optional call (a status message or its edit) is skipped rather
  * than queued when Telegram's limits are busy: when TG_OPTIONAL_PER_SEC
@@ -217,13 +228,11 @@ optional_unwelcome(struct tg_ctx *c)
 			n++;
 	if (n >= TG_OPTIONAL_PER_SEC || global_next > now)
 		return (1);
-	interval = topsh_conf->proxy.telegram_interval;
+	interval = chat_interval(c);
 	if (ch == NULL || !ch->filled || interval <= 0)
 		return (0);
 	if (ch->blocked > now)
 		return (1);
-	if (c->chat[0] == '-' && interval < TG_GROUP_INTERVAL)
-		interval = TG_GROUP_INTERVAL;
 	tokens = ch->tokens;
 	if (now > ch->next)
 		tokens += (now - ch->next) / interval;
@@ -248,7 +257,7 @@ pace(struct tg_ctx *c)
 	struct tg_chat	*ch = NULL;
 	double		 now = now_mono(), at, interval, burst;
 
-	interval = topsh_conf->proxy.telegram_interval;
+	interval = chat_interval(c);
 	burst = (double)topsh_conf->proxy.telegram_burst;
 	at = global_next > now ? global_next : now;
 	if (c->chat[0] != '\0' && (ch = chat_get(c->chat)) != NULL &&
@@ -257,8 +266,6 @@ pace(struct tg_ctx *c)
 	if (!c->paced || interval <= 0)
 		return (at - now);
 	if (ch != NULL) {
-		if (c->chat[0] == '-' && interval < TG_GROUP_INTERVAL)
-			interval = TG_GROUP_INTERVAL;
 		if (burst < 1)
 			burst = 1;
 		if (!ch->filled) {

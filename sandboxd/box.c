@@ -189,7 +189,6 @@ static struct box *
 box_lru_idle(struct box *except)
 {
 	struct box	*b, *lru = NULL;
-
 	time_t		 now = time(NULL);
 
 	RB_FOREACH(b, boxtree, &boxes) {

@@ -413,6 +413,18 @@ sbx_ws_remove(const char *root, int64_t user, struct fserr *e)
 	return (0);
 }
 
+/* a workspace's owner: the default one (0 or uid), or one of uid-range */
+static int
+owner_allowed(uid_t want, uid_t uid, struct fserr *e)
+{
+	if (want == 0 || want == uid || (priv_lo != 0 && want >= priv_lo &&
+	    want <= priv_hi))
+		return (1);
+	sbx_fserr_set(e, "invalid", "uid %u is outside uid-range",
+	    (unsigned)want);
+	return (0);
+}
+
 static __dead void
 priv_main(int fd, const char *root, long long quota, uid_t uid, gid_t gid)
 {
@@ -438,12 +450,8 @@ priv_main(int fd, const char *root, long long quota, uid_t uid, gid_t gid)
 		memset(&e, 0, sizeof(e));
 		switch (m.op) {
 		case PRIV_PREPARE:
-			/* the default owner, or one of uid-range */
-			if (m.uid != 0 && m.uid != uid && (priv_lo == 0 ||
-			    m.uid < priv_lo || m.uid > priv_hi)) {
+			if (!owner_allowed(m.uid, uid, &e)) {
 				r = -1;
-				sbx_fserr_set(&e, "invalid", "uid %u is outside "
-				    "uid-range", (unsigned)m.uid);
 				break;
 			}
 			r = sbx_ws_prepare(root, m.quota > 0 && quota > 0 ?
@@ -460,11 +468,8 @@ priv_main(int fd, const char *root, long long quota, uid_t uid, gid_t gid)
 			r = sbx_net_noforward(m.user, &e);
 			break;
 		case PRIV_POOL_PREPARE:
-			if (m.uid != 0 && m.uid != uid && (priv_lo == 0 ||
-			    m.uid < priv_lo || m.uid > priv_hi)) {
+			if (!owner_allowed(m.uid, uid, &e)) {
 				r = -1;
-				sbx_fserr_set(&e, "invalid", "uid %u is outside "
-				    "uid-range", (unsigned)m.uid);
 				break;
 			}
 			r = sbx_pool_ws_prepare(root, quota, m.slot, m.uid != 0 ?

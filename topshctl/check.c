@@ -39,6 +39,8 @@ struct ctx {
 	struct topsh_conf	*conf;
 	int			 fails;
 	int			 warns;
+	json_t			*info;		/* the engine's GET /info */
+	int			 info_asked;
 };
 
 enum level { OK, WARN, FAIL };
@@ -548,6 +550,18 @@ docker_get_json(const char *sock, const char *path)
 	return (j);
 }
 
+/* the engine's /info, asked once for every check that needs it */
+static json_t *
+engine_info(struct ctx *c)
+{
+	if (!c->info_asked) {
+		c->info_asked = 1;
+		c->info = docker_get_json(c->conf->sandbox.docker_socket,
+		    "/info");
+	}
+	return (c->info);
+}
+
 static int
 is_gvisor(json_t *spec)
 {
@@ -568,8 +582,7 @@ check_runtime(struct ctx *c)
 
 	if (want == NULL || *want == '\0')
 		want = "auto";
-	if ((info = docker_get_json(cf->sandbox.docker_socket, "/info")) ==
-	    NULL)
+	if ((info = engine_info(c)) == NULL)
 		return;		/* the docker check said why */
 	rts = json_object_get(info, "Runtimes");
 	json_object_foreach(rts, k, spec)
@@ -600,7 +613,6 @@ check_runtime(struct ctx *c)
 		    "runsc is installed but not registered", want);
 	else
 		res(c, OK, "runtime", NULL, "%s", want);
-	json_decref(info);
 }
 
 /*
@@ -611,12 +623,10 @@ check_runtime(struct ctx *c)
 static void
 check_storage(struct ctx *c)
 {
-	struct topsh_conf	*cf = c->conf;
 	const char		*drv;
 	json_t			*info;
 
-	if ((info = docker_get_json(cf->sandbox.docker_socket, "/info")) ==
-	    NULL)
+	if ((info = engine_info(c)) == NULL)
 		return;		/* the docker check said why */
 	drv = json_string_value(json_object_get(info, "Driver"));
 	if (drv != NULL && strcmp(drv, "vfs") == 0)
@@ -628,7 +638,6 @@ check_storage(struct ctx *c)
 	else if (drv != NULL)
 		res(c, OK, "storage", NULL, "the engine's storage driver is %s",
 		    drv);
-	json_decref(info);
 }
 
 /* ---- the audit log ---- */
@@ -863,5 +872,6 @@ ctl_check(const char *conffile, const char *rundir, int kind)
 	}
 	if (c.conf != NULL)
 		config_free(c.conf);
+	json_decref(c.info);
 	return (c.fails);
 }
