@@ -861,6 +861,17 @@ box_spec(struct box *b)
 		json_object_set_new(o, "Env", json_pack("[s]",
 		    "HOME=" WS_MOUNTPATH));
 	box_spec_runner(o);
+	/*
+	 * Without a network the runtime makes the container's own empty
+	 * namespace (loopback only); the engine's network hook is skipped,
+	 * and with it its /etc/hosts (ours, sbx_hosts_write()).
+	 */
+	if (strcmp(c->network, "none") == 0) {
+		json_object_set_new(o, "NetworkDisabled", json_true());
+		snprintf(pwb, sizeof(pwb), "%s:/etc/hosts:ro", sbx.hosts);
+		json_array_append_new(json_object_get(hc, "Binds"),
+		    json_string(pwb));
+	}
 	if (sbx.peruser) {
 		if (sbx_passwd_write(daemon_statedir(), b->user, cu, b->name,
 		    pw, sizeof(pw), gr, sizeof(gr)) == -1) {

@@ -291,6 +291,11 @@ sandboxd_init(struct topsh_conf *conf, struct event_base *base)
 		return (-1);
 	}
 	sbx.ports = &portpool;
+	if (strcmp(c->network, "none") == 0 && sbx_hosts_write(
+	    daemon_statedir(), sbx.hosts, sizeof(sbx.hosts)) == -1) {
+		log_warn("cannot write %s", sbx.hosts);
+		return (-1);
+	}
 	if (sbx.peruser)
 		log_info("containers run as each user's own uid from %d:%d, "
 		    "image %s; workspaces in %s%s", c->uid_range[0],

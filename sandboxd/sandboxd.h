@@ -52,6 +52,7 @@ struct sbx {
 	uid_t		 userns_offset;	/* host uid = container uid + this */
 	int		 can_chown;	/* root, or CAP_CHOWN kept */
 	struct portpool	*ports;
+	char		 hosts[PATH_MAX];	/* network none: /etc/hosts */
 };
 extern struct sbx	 sbx;
 
@@ -113,6 +114,7 @@ int	 sbx_uids_init(uid_t, uid_t, const uid_t *, size_t, const char *);
 int	 sbx_uid_get(int64_t, uid_t *);
 int	 sbx_passwd_write(const char *, int64_t, uid_t, const char *, char *,
 	    size_t, char *, size_t);
+int	 sbx_hosts_write(const char *, char *, size_t);
 void	 sbx_gitconfig_default(const char *, uid_t, const char *, int64_t);
 int	 sbx_uid_known(int64_t);
 int	 sbx_uid_reserve(uid_t *);

@@ -375,6 +375,26 @@ sbx_passwd_adopt(const char *statedir, int64_t slot, int64_t user,
 	return (0);
 }
 
+/*
+ * STATEDIR/hosts for containers without a network: the lines Docker
+ * writes for network none.  sandboxd creates those containers with
+ * networking disabled (an own empty namespace with loopback, made by
+ * the runtime instead of the engine's network hook, which costs a
+ * quarter of a second a start), and then the engine writes no hosts
+ * file: "localhost" must still resolve.  0, or -1 with errno.
+ */
+int
+sbx_hosts_write(const char *statedir, char *path, size_t len)
+{
+	snprintf(path, len, "%s/hosts", statedir);
+	return (write_file(path, "127.0.0.1\tlocalhost\n"
+	    "::1\tlocalhost ip6-localhost ip6-loopback\n"
+	    "fe00::0\tip6-localnet\n"
+	    "ff00::0\tip6-mcastprefix\n"
+	    "ff02::1\tip6-allnodes\n"
+	    "ff02::2\tip6-allrouters\n"));
+}
+
 /* the slot's passwd and group files go with its container */
 void
 sbx_passwd_unlink(const char *statedir, int64_t slot)

@@ -38,10 +38,10 @@ ok $? "container created with our labels"
 # 64 processes are counted inside as RLIMIT_NPROC.
 host_pids=64
 case $(topsh_runtime) in runsc*) host_pids=896 ;; esac
-insp=$(docker inspect "$cid" --format '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.CapDrop}} {{.HostConfig.SecurityOpt}} {{.HostConfig.ReadonlyRootfs}} {{.HostConfig.NetworkMode}} {{len .Mounts}} {{.Config.User}} {{.HostConfig.Privileged}}')
+insp=$(docker inspect "$cid" --format '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.CapDrop}} {{.HostConfig.SecurityOpt}} {{.HostConfig.ReadonlyRootfs}} {{.HostConfig.NetworkMode}} {{.Config.NetworkDisabled}} {{len .Mounts}} {{.Config.User}} {{.HostConfig.Privileged}}')
 OUT=$insp
-has "^268435456 268435456 500000000 $host_pids "'\[ALL\] \[no-new-privileges\] true none 4 [1-9][0-9]*:[0-9]+ false$' \
-    "API: memory=swap, cpus, pids, caps, nnp, ro root, no network, four mounts, non-root"
+has "^268435456 268435456 500000000 $host_pids "'\[ALL\] \[no-new-privileges\] true none true 5 [1-9][0-9]*:[0-9]+ false$' \
+    "API: memory=swap, cpus, pids, caps, nnp, ro root, no network (disabled: the runtime's own empty namespace), five mounts, non-root"
 OUT=$(docker inspect "$cid" --format '{{range .Mounts}}{{.Source}} {{.Destination}} {{.RW}};{{end}} {{json .HostConfig.Tmpfs}} {{json .Config.Env}}')
 has "$T/workspaces/101/ws /workspace true;" "only the user's workspace is mounted writable, at /workspace"
 has "$T/state/sandboxd/passwd/101.passwd /etc/passwd false;" \
@@ -50,6 +50,8 @@ has "$T/state/sandboxd/passwd/101.group /etc/group false;" \
     "the user's group file is mounted read-only"
 has "$BIN/topsh-runner /.topsh/runner false;" \
     "the command runner is mounted read-only"
+has "$T/state/sandboxd/hosts /etc/hosts false;" \
+    "without a network the engine writes no hosts file: sandboxd's is mounted read-only"
 has 'size=16777216' "tmpfs /tmp is size-limited"
 hasnt 'canary|TOKEN|KEY|SECRET' "no secrets in the container environment"
 
@@ -96,6 +98,16 @@ gw exec '{"user":101,"command":"touch /etc/x 2>&1; touch /tmp/x && echo tmp-ok; 
 has 'tmp-ok\\nws-ok' "/tmp and /workspace are writable"
 hasnt 'docker.sock' "no docker.sock inside"
 hasnt 'eth0' "no network interface besides lo"
+gw exec '{"user":101,"command":"grep -c localhost /etc/hosts; readlink /proc/self/ns/net"}'
+has '"stdout":"2\\n' "localhost resolves inside (the hosts file)"
+case $(topsh_runtime) in
+runsc*) ;;
+*)
+	hostns=$(readlink /proc/self/ns/net | tr -dc 0-9)
+	hasnt "net:\\[$hostns\\]" "the container's network namespace is not the host's"
+	has '"stdout":"2\\nnet:\[[0-9]+\]' "the container has a network namespace of its own"
+	;;
+esac
 
 # --- policy: deny, approve, approval token
 gw exec '{"user":101,"command":"echo forbidden-word"}'
