@@ -56,7 +56,8 @@ save(void)
 
 	if (store_path(&gw.store, path, sizeof(path), "access.json") == -1)
 		return (-1);
-	if (state_write_json(path, acc) == -1) {
+	/* on disk before the operator is told it is done */
+	if (state_write_json(path, acc) == -1 || state_flush() == -1) {
 		log_warn("saving %s", path);
 		return (-1);
 	}

@@ -65,6 +65,8 @@ void	 split_free(char **);
 /* state.c */
 int	 state_mkdirs(const char *, const char *);
 int	 state_write(const char *, const char *, size_t);
+int	 state_flush(void);
+size_t	 state_pending(void);
 int	 state_read(const char *, size_t, char **, size_t *);
 int	 state_append(const char *, const char *, size_t, size_t);
 size_t	 state_keep_tail(const char *, size_t, size_t);

@@ -43,6 +43,7 @@ static int	gatewayd_check(struct topsh_conf *, int);
 static void	gatewayd_status(json_t *);
 static void	gatewayd_peer_up(struct peer *);
 static void	gatewayd_peer_down(struct peer *);
+static void	gatewayd_shutdown(void);
 
 static const struct proc_accept accepts[] = {
 	{ PROC_NONE, NULL, 0 }
@@ -70,7 +71,16 @@ static const struct daemon_def def = {
 	.confine = gatewayd_confine,
 	.start = gatewayd_start,
 	.reload = gatewayd_reload,
+	.shutdown = gatewayd_shutdown,
 };
+
+/* what was written in the last moments goes to disk before exit */
+static void
+gatewayd_shutdown(void)
+{
+	if (state_pending() > 0 && state_flush() == -1)
+		log_warn("saving the state at exit");
+}
 
 static int
 dispatch_peer(struct peer *p, struct imsg *imsg)

@@ -5,6 +5,9 @@
  * Long polling: one getUpdates at a time; each update is handled
  * (accepted into the durable inbox, or answered) before the offset is
  * advanced and saved, so a crash neither loses nor repeats an update.
+ * The state written for a batch goes to disk in one commit
+ * (state_flush()) before the next getUpdates tells Telegram that the
+ * batch was received.
  * Sending: Markdown rendered to HTML and split at 4096 units, sent in
  * order; a piece Telegram refuses to parse is sent again as plain text.
  * A 429 is retried after Telegram's retry_after.
@@ -537,6 +540,9 @@ tg_poll(void)
 
 	if (gw.polling || held != NULL)
 		return;
+	/* the updates accepted so far are on disk before Telegram forgets them */
+	if (state_flush() == -1)
+		log_warn("saving the inbox before polling");
 	req = json_pack("{s:I, s:I, s:I, s:[s,s]}", "offset",
 	    (json_int_t)gw.offset, "timeout", (json_int_t)gw.conf->poll_timeout,
 	    "limit", (json_int_t)50, "allowed_updates", "message",

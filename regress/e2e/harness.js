@@ -190,8 +190,27 @@ function stateFile(rel) {
 	}
 }
 
+// a state file once pred(contents) holds: gatewayd commits what it
+// writes within milliseconds (gatewayd/state.c), not before it answers;
+// the last contents read when pred never holds within ms
+async function stateWait(rel, pred, ms = 3000) {
+	const end = Date.now() + ms;
+	let s = '';
+	for (;;) {
+		try {
+			s = fs.readFileSync(`${T}/state/gatewayd/${rel}`, 'utf8');
+		} catch (e) {
+			s = '';
+		}
+		if (pred(s) || Date.now() > end)
+			return s;
+		await sleep(20);
+	}
+}
+
 module.exports = {
 	ok, done, sleep, user, privateChat, groupChat, say, press, rawUpdate,
+	stateWait,
 	journal,
 	llmJournal, waitFor, calls, texts, sent, reactions, modelRequests,
 	stopDaemon, startDaemon, restartDaemon, pidOf, alive, stateFile,

@@ -11,7 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "regress.h"
+#include "daemon.h"
 #include "../../gatewayd/gateway.h"
 
 static char	tmpdir[] = "/tmp/gw-state.XXXXXX";
@@ -190,6 +193,66 @@ test_store(void)
 	json_decref(s);
 }
 
+/* the file as it is on disk, not as state_read() sees it */
+static int
+on_disk(const char *path, const char *want)
+{
+	char	 buf[256];
+	FILE	*f;
+	size_t	 n;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return (want == NULL);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return (want != NULL && strcmp(buf, want) == 0);
+}
+
+/* group commit: writes wait in memory for the loop, reads see them */
+static void
+test_commit(void)
+{
+	struct event_base	*base;
+	char			 path[PATH_MAX], bad[PATH_MAX + 16], dir[PATH_MAX];
+	char			*s;
+	size_t			 len;
+
+	if ((base = event_base_new()) == NULL)
+		return;
+	topsh_base = base;
+	snprintf(path, sizeof(path), "%s/commit.json", tmpdir);
+	ok(state_write(path, "first", 5) == 0 && on_disk(path, NULL),
+	    "a write waits for the commit");
+	ok(state_read(path, 100, &s, &len) == 0 && strcmp(s, "first") == 0 &&
+	    len == 5, "a read sees the waiting write");
+	free(s);
+	ok(state_read(path, 3, &s, &len) == -1, "too large refused, waiting");
+	ok(state_write(path, "second", 6) == 0 && state_pending() == 1,
+	    "a second write of the same file replaces the first");
+	usleep(30 * 1000);
+	event_base_loop(base, EVLOOP_ONCE);
+	ok(on_disk(path, "second") && state_pending() == 0 &&
+	    count_tmp(tmpdir) == 0, "the loop commits it, the latest contents");
+	ok(state_write(path, "third", 5) == 0 && state_flush() == 0 &&
+	    on_disk(path, "third"), "state_flush writes at once");
+	snprintf(dir, sizeof(dir), "%s/later", tmpdir);
+	snprintf(bad, sizeof(bad), "%s/x.json", dir);
+	ok(state_write(bad, "kept", 4) == 0 && state_flush() == -1 &&
+	    state_pending() == 1, "a file that cannot be written stays pending");
+	ok(state_read(bad, 100, &s, &len) == 0 && strcmp(s, "kept") == 0,
+	    "and is still read back");
+	free(s);
+	mkdir(dir, 0700);
+	ok(state_flush() == 0 && on_disk(bad, "kept") && state_pending() == 0,
+	    "written once it can be");
+	ok(state_append(path, "+4\n", 3, 100) == 0 && state_append(path,
+	    "+5\n", 3, 100) == 0 && state_flush() == 0 &&
+	    on_disk(path, "third+4\n+5\n"), "appends build on waiting writes");
+	topsh_base = NULL;
+	event_base_free(base);
+}
+
 int
 main(void)
 {
@@ -197,6 +260,7 @@ main(void)
 		return (1);
 	test_files();
 	test_store();
+	test_commit();
 	rmrf(tmpdir);
 	return (done_testing());
 }

@@ -100,12 +100,14 @@ async function commands() {
 	await h.say(alice, pc, '/help');
 	let j = await h.waitFor((j) => h.sent(j, alice.id, '/clear') && j);
 	h.ok(j !== null, '/help answered');
-	h.ok(h.stateFile('users/1001/1001/SESSION.json').includes('E2E-FILE'),
+	h.ok((await h.stateWait('users/1001/1001/SESSION.json',
+	    (s) => s.includes('E2E-FILE'))).includes('E2E-FILE'),
 	    'the private session holds the conversation');
 	await h.say(alice, pc, '/clear');
 	j = await h.waitFor((j) => h.sent(j, alice.id, 'Session cleared') && j);
 	h.ok(j !== null, '/clear answered');
-	h.ok(h.stateFile('users/1001/1001/SESSION.json') === '[]',
+	h.ok(await h.stateWait('users/1001/1001/SESSION.json',
+	    (s) => s === '[]') === '[]',
 	    '/clear really empties SESSION.json');
 	const g = h.stateFile('users/1001/-2001/SESSION.json');
 	h.ok(g.includes('E2E-GROUP-CASE'),
@@ -116,7 +118,8 @@ async function commands() {
 	await h.say(alice, pc, '/pending');
 	j = await h.waitFor((j) => h.sent(j, alice.id, 'Nothing pending') && j);
 	h.ok(j !== null, '/pending answered');
-	h.ok(h.stateFile('chats/1001.md').includes('E2E-FILE') &&
+	h.ok((await h.stateWait('chats/1001.md', (s) =>
+	    s.includes('E2E-FILE'))).includes('E2E-FILE') &&
 	    !h.stateFile('chats/-2001.md').includes('E2E-FILE'),
 	    'chats/<chat>.md: per-chat history files');
 }

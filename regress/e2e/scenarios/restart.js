@@ -28,7 +28,8 @@ async function gatewayd() {
 	h.ok(count(j, a.id, 'slow gw done') === 1, 'gatewayd: answered once');
 	h.ok(count(j, a.id, 'hello there') === 1,
 	    'gatewayd: the earlier message is not answered again');
-	h.ok(Number(h.stateFile('offset')) > m.update_id,
+	h.ok(Number(await h.stateWait('offset', (s) => Number(s) > m.update_id)) >
+	    m.update_id,
 	    'gatewayd: the offset file is past the handled update');
 }
 

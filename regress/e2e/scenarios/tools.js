@@ -136,7 +136,8 @@ async function schedules() {
 	await h.say(frank, chat, 'E2E-REMIND');
 	let j = await h.waitFor((j) => h.sent(j, frank.id, 'reminder set') && j);
 	h.ok(j !== null, 'schedule_task: reminder set');
-	h.ok(h.stateFile('schedules.json').includes('drink water'),
+	h.ok((await h.stateWait('schedules.json', (s) =>
+	    s.includes('drink water'))).includes('drink water'),
 	    'schedule_task: kept in schedules.json');
 	j = await h.waitFor((j) => h.sent(j, frank.id, 'Reminder: drink water') &&
 	    j);
@@ -151,8 +152,9 @@ async function memory() {
 	await h.say(frank, chat, 'E2E-MEMO-ADD');
 	let j = await h.waitFor((j) => h.sent(j, frank.id, 'noted') && j);
 	h.ok(j !== null, 'memory: note added');
-	h.ok((h.stateFile('users/2001/2001/MEMORY.md') || '').includes(
-	    'likes green tea'), 'memory: in MEMORY.md');
+	h.ok((await h.stateWait('users/2001/2001/MEMORY.md', (s) =>
+	    s.includes('likes green tea'))).includes('likes green tea'),
+	    'memory: in MEMORY.md');
 	await h.say(frank, chat, 'E2E-MEMO-USE');
 	j = await h.waitFor((j) => h.sent(j, frank.id, 'I remember') && j);
 	const reqs = await h.modelRequests('E2E-MEMO-USE');
