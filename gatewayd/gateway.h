@@ -7,6 +7,7 @@
  *   render.c	Markdown -> Telegram HTML, plain-text fallback
  *   split.c	4096-unit pieces without breaking tags
  *   state.c	atomic, bounded files in the state directory
+ *   commit.c	their group commit by a writer thread, off the loop
  *   store.c	history, log, MEMORY.md, SESSION.json, offset, users
  *   inbox.c	accepted messages kept until answered; known users
  *   limits.c	rate limiter and per-user job queue
@@ -64,14 +65,20 @@ void	 split_free(char **);
 
 /* state.c */
 int	 state_mkdirs(const char *, const char *);
-int	 state_write(const char *, const char *, size_t);
-int	 state_flush(void);
-size_t	 state_pending(void);
+int	 state_file_write(const char *, const char *, size_t);
+int	 state_fsync_dir(const char *);
 int	 state_read(const char *, size_t, char **, size_t *);
 int	 state_append(const char *, const char *, size_t, size_t);
 size_t	 state_keep_tail(const char *, size_t, size_t);
 json_t	*state_read_json(const char *, size_t);
 int	 state_write_json(const char *, json_t *);
+
+/* commit.c */
+int	 state_write(const char *, const char *, size_t);
+int	 state_sync(void (*)(void *), void *);
+int	 state_flush(void);
+size_t	 state_pending(void);
+int	 commit_find(const char *, size_t, char **, size_t *);
 
 /* store.c: paths under the gateway's state directory */
 struct store {

@@ -5,9 +5,8 @@
  * Long polling: one getUpdates at a time; each update is handled
  * (accepted into the durable inbox, or answered) before the offset is
  * advanced and saved, so a crash neither loses nor repeats an update.
- * The state written for a batch goes to disk in one commit
- * (state_flush()) before the next getUpdates tells Telegram that the
- * batch was received.
+ * The state written for a batch is on disk (state_sync(), commit.c)
+ * before the next getUpdates tells Telegram that the batch arrived.
  * Sending: Markdown rendered to HTML and split at 4096 units, sent in
  * order; a piece Telegram refuses to parse is sent again as plain text.
  * A 429 is retried after Telegram's retry_after.
@@ -48,6 +47,7 @@ static struct backoff	 getme_bo, poll_bo;
 static char		 health[600] = "not connected yet";
 static int		 known;		/* getMe answered */
 static json_t		*held;		/* updates before that */
+static int		 syncing;	/* waiting for the state commit */
 
 struct tgcall {
 	char		*method;
@@ -533,16 +533,29 @@ tg_updates(struct rpc_reply *rep, void *arg)
 	tg_poll();
 }
 
+static void	tg_poll_synced(void *);
+
+/* the updates accepted so far go to disk before Telegram forgets them */
 static void
 tg_poll(void)
 {
+	if (gw.polling || held != NULL || syncing)
+		return;
+	syncing = 1;
+	if (state_sync(tg_poll_synced, NULL) == -1) {
+		syncing = 0;
+		tg_poll_later(TG_POLL_PAUSE);
+	}
+}
+
+static void
+tg_poll_synced(void *arg)
+{
 	json_t	*req;
 
+	syncing = 0;
 	if (gw.polling || held != NULL)
 		return;
-	/* the updates accepted so far are on disk before Telegram forgets them */
-	if (state_flush() == -1)
-		log_warn("saving the inbox before polling");
 	req = json_pack("{s:I, s:I, s:I, s:[s,s]}", "offset",
 	    (json_int_t)gw.offset, "timeout", (json_int_t)gw.conf->poll_timeout,
 	    "limit", (json_int_t)50, "allowed_updates", "message",

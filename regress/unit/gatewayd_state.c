@@ -209,6 +209,16 @@ on_disk(const char *path, const char *want)
 	return (want != NULL && strcmp(buf, want) == 0);
 }
 
+static const char	*synced_path;
+static int		 synced_seen;
+
+/* 2: the file was on disk when called back; 1: it was not */
+static void
+synced(void *arg)
+{
+	synced_seen = on_disk(synced_path, "synced") ? 2 : 1;
+}
+
 /* group commit: writes wait in memory for the loop, reads see them */
 static void
 test_commit(void)
@@ -217,6 +227,7 @@ test_commit(void)
 	char			 path[PATH_MAX], bad[PATH_MAX + 16], dir[PATH_MAX];
 	char			*s;
 	size_t			 len;
+	int			 i;
 
 	if ((base = event_base_new()) == NULL)
 		return;
@@ -230,10 +241,16 @@ test_commit(void)
 	ok(state_read(path, 3, &s, &len) == -1, "too large refused, waiting");
 	ok(state_write(path, "second", 6) == 0 && state_pending() == 1,
 	    "a second write of the same file replaces the first");
-	usleep(30 * 1000);
-	event_base_loop(base, EVLOOP_ONCE);
+	for (i = 0; i < 100 && state_pending() > 0; i++)
+		event_base_loop(base, EVLOOP_ONCE);
 	ok(on_disk(path, "second") && state_pending() == 0 &&
 	    count_tmp(tmpdir) == 0, "the loop commits it, the latest contents");
+	synced_path = path;
+	ok(state_write(path, "synced", 6) == 0 && state_sync(synced, NULL) ==
+	    0 && synced_seen == 0, "state_sync calls back later, not inside");
+	for (i = 0; i < 100 && synced_seen == 0; i++)
+		event_base_loop(base, EVLOOP_ONCE);
+	is_int(synced_seen, 2, "called back once the write is on disk");
 	ok(state_write(path, "third", 5) == 0 && state_flush() == 0 &&
 	    on_disk(path, "third"), "state_flush writes at once");
 	snprintf(dir, sizeof(dir), "%s/later", tmpdir);
