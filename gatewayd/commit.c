@@ -9,17 +9,21 @@
  * the inbox, the offset, sessions and usage are written several times
  * a message, and every user waited behind those syncs.
  *
- * One commit is on its way at a time; what is written meanwhile waits
- * for the next.  state_sync(cb) calls cb from the loop once everything
- * written before it is on disk: tg.c asks before getUpdates tells
- * Telegram that a batch arrived, so an update is forgotten by Telegram
- * only once its inbox entry is on disk.  state_flush() writes all in
+ * Files go in one of two lanes, each with its own writer: STATE_INBOX
+ * for the inbox and the update offset, STATE_BULK for the rest
+ * (sessions, histories, usage), so the inbox never waits behind fifty
+ * sessions.  In a lane one commit is on its way at a time; what is
+ * written meanwhile waits for the next.  state_sync(lane, cb) calls cb
+ * from the loop once everything written in the lane before it is on
+ * disk: tg.c asks before getUpdates tells Telegram that a batch
+ * arrived, so an update is forgotten by Telegram only once its inbox
+ * entry is on disk.  state_flush() writes all in
  * the caller, waiting for a commit on its way first: at exit and
  * before the operator is told that a change was saved.  A file that
  * cannot be written stays pending and is tried again after RETRY_MS.
  * Without an event loop (unit tests) writes go to disk at once.
  *
- * The thread is started at the first commit, after confinement: it
+ * A lane's thread is started at its first commit, after confinement: it
  * runs under the same seccomp filter and Landlock domain, writes only
  * the files the loop hands it and touches no libevent or jansson
  * state; it tells the loop it is done through a pipe.
@@ -66,21 +70,25 @@ static int	pending_cmp(struct pending *, struct pending *);
 RB_PROTOTYPE(pendings, pending, entry, pending_cmp)
 RB_GENERATE(pendings, pending, entry, pending_cmp)
 
-static struct pendings	 waiting = RB_INITIALIZER(&waiting);	/* next */
-static struct pendings	 flight = RB_INITIALIZER(&flight);	/* writer's */
-static struct waiters	 for_next = TAILQ_HEAD_INITIALIZER(for_next);
-static struct waiters	 for_flight = TAILQ_HEAD_INITIALIZER(for_flight);
-static struct waiters	 ready = TAILQ_HEAD_INITIALIZER(ready);
-static size_t		 nwaiting, nflight;
-static int		 busy;		/* flight is the writer's */
-static int		 nothread;	/* no writer: commits in the loop */
-static struct event	*timer_ev, *done_ev, *ready_ev;
+/* one commit pipeline: its files, its writer thread */
+struct lane {
+	struct pendings	 waiting;	/* for the next commit */
+	struct pendings	 flight;	/* the writer's, being written */
+	struct waiters	 for_next, for_flight;
+	size_t		 nwaiting, nflight;
+	int		 busy;		/* flight is the writer's */
+	struct event	*timer_ev, *done_ev;
+	/* shared with the writer thread, under mtx */
+	pthread_mutex_t	 mtx;
+	pthread_cond_t	 cv;
+	int		 work, writing, started;
+	int		 notify[2];
+};
 
-/* shared with the writer thread, under mtx */
-static pthread_mutex_t	 mtx = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t	 cv = PTHREAD_COND_INITIALIZER;
-static int		 work, writing, started;
-static int		 notify[2] = { -1, -1 };
+static struct lane	 lanes[STATE_LANES];
+static struct waiters	 ready = TAILQ_HEAD_INITIALIZER(ready);
+static struct event	*ready_ev;
+static int		 nothread;	/* no writer: commits in the loop */
 
 static int
 pending_cmp(struct pending *a, struct pending *b)
@@ -138,18 +146,20 @@ write_all(struct pendings *t)
 static void *
 writer_main(void *arg)
 {
+	struct lane	*l = arg;
+
 	for (;;) {
-		pthread_mutex_lock(&mtx);
-		while (!work)
-			pthread_cond_wait(&cv, &mtx);
-		work = 0;
-		pthread_mutex_unlock(&mtx);
-		write_all(&flight);
-		pthread_mutex_lock(&mtx);
-		writing = 0;
-		pthread_cond_broadcast(&cv);
-		pthread_mutex_unlock(&mtx);
-		while (write(notify[1], "", 1) == -1 && errno == EINTR)
+		pthread_mutex_lock(&l->mtx);
+		while (!l->work)
+			pthread_cond_wait(&l->cv, &l->mtx);
+		l->work = 0;
+		pthread_mutex_unlock(&l->mtx);
+		write_all(&l->flight);
+		pthread_mutex_lock(&l->mtx);
+		l->writing = 0;
+		pthread_cond_broadcast(&l->cv);
+		pthread_mutex_unlock(&l->mtx);
+		while (write(l->notify[1], "", 1) == -1 && errno == EINTR)
 			;
 	}
 	return (NULL);
@@ -179,7 +189,7 @@ release(struct waiters *q)
 
 /* the written files go; a failed one waits again unless rewritten */
 static int
-settle(struct pendings *t, size_t *n)
+settle(struct lane *l, struct pendings *t, size_t *n)
 {
 	struct pending	*p, *next;
 	int		 failed = 0;
@@ -191,9 +201,9 @@ settle(struct pendings *t, size_t *n)
 			failed = p->err;
 			errno = p->err;
 			log_warn("saving %s", p->path);
-			if (RB_FIND(pendings, &waiting, p) == NULL) {
-				RB_INSERT(pendings, &waiting, p);
-				nwaiting++;
+			if (RB_FIND(pendings, &l->waiting, p) == NULL) {
+				RB_INSERT(pendings, &l->waiting, p);
+				l->nwaiting++;
 				continue;
 			}
 		}
@@ -203,118 +213,134 @@ settle(struct pendings *t, size_t *n)
 }
 
 static void
-arm(int ms)
+arm(struct lane *l, int ms)
 {
 	struct timeval	 tv;
 
-	if (timer_ev == NULL || evtimer_pending(timer_ev, NULL))
+	if (l->timer_ev == NULL || evtimer_pending(l->timer_ev, NULL))
 		return;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(timer_ev, &tv);
+	evtimer_add(l->timer_ev, &tv);
 }
 
-static void	commit_start(void);
+static void	commit_start(struct lane *);
+static int	lane_flush(struct lane *);
 
 /* the writer is done with flight */
 static void
-flight_done(void)
+flight_done(struct lane *l)
 {
 	int	 failed;
 
-	busy = 0;
-	failed = settle(&flight, &nflight);
-	release(&for_flight);
-	if (RB_EMPTY(&waiting))
+	l->busy = 0;
+	failed = settle(l, &l->flight, &l->nflight);
+	release(&l->for_flight);
+	if (RB_EMPTY(&l->waiting))
 		return;
-	if (!TAILQ_EMPTY(&for_next) && !failed)
-		commit_start();
+	if (!TAILQ_EMPTY(&l->for_next) && !failed)
+		commit_start(l);
 	else
-		arm(failed ? RETRY_MS : COMMIT_MS);
+		arm(l, failed ? RETRY_MS : COMMIT_MS);
 }
 
 static void
 done_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	char	 buf[64];
-	int	 still;
+	struct lane	*l = arg;
+	char		 buf[64];
+	int		 still;
 
 	while (read(fd, buf, sizeof(buf)) > 0)
 		;
-	pthread_mutex_lock(&mtx);
-	still = writing;
-	pthread_mutex_unlock(&mtx);
-	if (busy && !still)
-		flight_done();
+	pthread_mutex_lock(&l->mtx);
+	still = l->writing;
+	pthread_mutex_unlock(&l->mtx);
+	if (l->busy && !still)
+		flight_done(l);
 }
 
 static int
-writer_start(void)
+writer_start(struct lane *l)
 {
 	pthread_t	 t;
 	sigset_t	 all, old;
 	int		 rv;
 
-	if (pipe2(notify, O_CLOEXEC | O_NONBLOCK) == -1)
+	if (pipe2(l->notify, O_CLOEXEC | O_NONBLOCK) == -1)
 		return (-1);
-	if ((done_ev = event_new(gw_base(), notify[0], EV_READ | EV_PERSIST,
-	    done_cb, NULL)) == NULL || event_add(done_ev, NULL) == -1)
+	if ((l->done_ev = event_new(gw_base(), l->notify[0], EV_READ |
+	    EV_PERSIST, done_cb, l)) == NULL || event_add(l->done_ev, NULL) ==
+	    -1)
 		return (-1);
 	/* signals are the loop's */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rv = pthread_create(&t, NULL, writer_main, NULL);
+	rv = pthread_create(&t, NULL, writer_main, l);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rv != 0) {
 		errno = rv;
 		return (-1);
 	}
 	pthread_detach(t);
-	started = 1;
+	l->started = 1;
 	return (0);
 }
 
 /* what waits goes to the writer */
 static void
-commit_start(void)
+commit_start(struct lane *l)
 {
-	if (busy || RB_EMPTY(&waiting))
+	if (l->busy || RB_EMPTY(&l->waiting))
 		return;
-	evtimer_del(timer_ev);
-	if (!started && (nothread || writer_start() == -1)) {
+	evtimer_del(l->timer_ev);
+	if (!l->started && (nothread || writer_start(l) == -1)) {
 		if (!nothread)
 			log_warn("state writer thread; writing in the loop");
 		nothread = 1;
-		(void)state_flush();
+		(void)lane_flush(l);
 		return;
 	}
-	flight = waiting;
-	nflight = nwaiting;
-	RB_INIT(&waiting);
-	nwaiting = 0;
-	TAILQ_CONCAT(&for_flight, &for_next, entry);
-	busy = 1;
-	pthread_mutex_lock(&mtx);
-	work = 1;
-	writing = 1;
-	pthread_cond_signal(&cv);
-	pthread_mutex_unlock(&mtx);
+	l->flight = l->waiting;
+	l->nflight = l->nwaiting;
+	RB_INIT(&l->waiting);
+	l->nwaiting = 0;
+	TAILQ_CONCAT(&l->for_flight, &l->for_next, entry);
+	l->busy = 1;
+	pthread_mutex_lock(&l->mtx);
+	l->work = 1;
+	l->writing = 1;
+	pthread_cond_signal(&l->cv);
+	pthread_mutex_unlock(&l->mtx);
 }
 
 static void
 timer_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	commit_start();
+	commit_start(arg);
 }
 
 static int
 commit_init(void)
 {
-	if (timer_ev != NULL)
+	struct lane	*l;
+	int		 i;
+
+	if (ready_ev != NULL)
 		return (0);
-	if ((timer_ev = evtimer_new(gw_base(), timer_cb, NULL)) == NULL ||
-	    (ready_ev = event_new(gw_base(), -1, 0, run_ready, NULL)) ==
-	    NULL)
+	for (i = 0; i < STATE_LANES; i++) {
+		l = &lanes[i];
+		RB_INIT(&l->waiting);
+		RB_INIT(&l->flight);
+		TAILQ_INIT(&l->for_next);
+		TAILQ_INIT(&l->for_flight);
+		pthread_mutex_init(&l->mtx, NULL);
+		pthread_cond_init(&l->cv, NULL);
+		l->notify[0] = l->notify[1] = -1;
+		if ((l->timer_ev = evtimer_new(gw_base(), timer_cb, l)) == NULL)
+			return (-1);
+	}
+	if ((ready_ev = event_new(gw_base(), -1, 0, run_ready, NULL)) == NULL)
 		return (-1);
 	return (0);
 }
@@ -323,11 +349,19 @@ commit_init(void)
 int
 commit_find(const char *path, size_t max, char **out, size_t *outlen)
 {
-	struct pending	 key, *p;
+	struct pending	 key, *p = NULL;
+	struct lane	*l;
+	int		 i;
 
+	if (ready_ev == NULL)
+		return (0);
 	key.path = (char *)path;
-	if ((p = RB_FIND(pendings, &waiting, &key)) == NULL &&
-	    (p = RB_FIND(pendings, &flight, &key)) == NULL)
+	for (i = 0; i < STATE_LANES && p == NULL; i++) {
+		l = &lanes[i];
+		if ((p = RB_FIND(pendings, &l->waiting, &key)) == NULL)
+			p = RB_FIND(pendings, &l->flight, &key);
+	}
+	if (p == NULL)
 		return (0);
 	if (p->len > max) {
 		errno = EFBIG;
@@ -340,11 +374,15 @@ commit_find(const char *path, size_t max, char **out, size_t *outlen)
 	return (1);
 }
 
-/* write a whole file: on disk within COMMIT_MS and one fsync's time */
+/*
+ * Write a whole file in a lane (a file always in the same one): on
+ * disk within COMMIT_MS and the lane's fsyncs.
+ */
 int
-state_write(const char *path, const char *data, size_t len)
+state_write_in(int lane, const char *path, const char *data, size_t len)
 {
 	struct pending	 key, *p;
+	struct lane	*l;
 	char		*copy, dir[PATH_MAX];
 
 	if (gw_base() == NULL || commit_init() == -1) {
@@ -354,48 +392,57 @@ state_write(const char *path, const char *data, size_t len)
 		(void)state_fsync_dir(dirname(dir));
 		return (0);
 	}
+	l = &lanes[lane];
 	if ((copy = malloc(len + 1)) == NULL)
 		return (-1);
 	memcpy(copy, data, len);
 	copy[len] = '\0';
 	key.path = (char *)path;
-	if ((p = RB_FIND(pendings, &waiting, &key)) == NULL) {
+	if ((p = RB_FIND(pendings, &l->waiting, &key)) == NULL) {
 		if ((p = calloc(1, sizeof(*p))) == NULL ||
 		    (p->path = strdup(path)) == NULL) {
 			free(p);
 			free(copy);
 			return (-1);
 		}
-		RB_INSERT(pendings, &waiting, p);
-		nwaiting++;
+		RB_INSERT(pendings, &l->waiting, p);
+		l->nwaiting++;
 	} else
 		free(p->data);
 	p->data = copy;
 	p->len = len;
-	if (!busy)
-		arm(COMMIT_MS);
+	if (!l->busy)
+		arm(l, COMMIT_MS);
 	return (0);
 }
 
-/* cb(arg) from the loop once everything written so far is on disk */
 int
-state_sync(void (*cb)(void *), void *arg)
+state_write(const char *path, const char *data, size_t len)
+{
+	return (state_write_in(STATE_BULK, path, data, len));
+}
+
+/* cb(arg) from the loop once all written so far in lane is on disk */
+int
+state_sync(int lane, void (*cb)(void *), void *arg)
 {
 	struct waiter	*w;
+	struct lane	*l;
 
 	if (gw_base() == NULL || commit_init() == -1) {
 		cb(arg);
 		return (0);
 	}
+	l = &lanes[lane];
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return (-1);
 	w->cb = cb;
 	w->arg = arg;
-	if (!RB_EMPTY(&waiting)) {
-		TAILQ_INSERT_TAIL(&for_next, w, entry);
-		commit_start();
-	} else if (busy)
-		TAILQ_INSERT_TAIL(&for_flight, w, entry);
+	if (!RB_EMPTY(&l->waiting)) {
+		TAILQ_INSERT_TAIL(&l->for_next, w, entry);
+		commit_start(l);
+	} else if (l->busy)
+		TAILQ_INSERT_TAIL(&l->for_flight, w, entry);
 	else {
 		TAILQ_INSERT_TAIL(&ready, w, entry);
 		event_active(ready_ev, EV_TIMEOUT, 0);
@@ -403,46 +450,67 @@ state_sync(void (*cb)(void *), void *arg)
 	return (0);
 }
 
-/*
- * Everything to disk now, in the caller: the commit on its way first.
- * 0, or -1 (errno) when a file could not be written (it stays pending).
- */
-int
-state_flush(void)
+/* a lane to disk now, in the caller, after its commit on its way */
+static int
+lane_flush(struct lane *l)
 {
 	struct pendings	 t;
 	size_t		 n;
 	int		 failed;
 
-	if (busy) {
-		pthread_mutex_lock(&mtx);
-		while (writing)
-			pthread_cond_wait(&cv, &mtx);
-		pthread_mutex_unlock(&mtx);
-		busy = 0;
-		(void)settle(&flight, &nflight);
-		release(&for_flight);
+	if (l->busy) {
+		pthread_mutex_lock(&l->mtx);
+		while (l->writing)
+			pthread_cond_wait(&l->cv, &l->mtx);
+		pthread_mutex_unlock(&l->mtx);
+		l->busy = 0;
+		(void)settle(l, &l->flight, &l->nflight);
+		release(&l->for_flight);
 	}
-	if (timer_ev != NULL)
-		evtimer_del(timer_ev);
-	t = waiting;
-	n = nwaiting;
-	RB_INIT(&waiting);
-	nwaiting = 0;
+	evtimer_del(l->timer_ev);
+	t = l->waiting;
+	n = l->nwaiting;
+	RB_INIT(&l->waiting);
+	l->nwaiting = 0;
 	write_all(&t);
-	failed = settle(&t, &n);
-	release(&for_next);
+	failed = settle(l, &t, &n);
+	release(&l->for_next);
 	if (failed) {
-		arm(RETRY_MS);
+		arm(l, RETRY_MS);
 		errno = failed;
 		return (-1);
 	}
 	return (0);
 }
 
+/*
+ * Everything to disk now, in the caller.  0, or -1 (errno) when a file
+ * could not be written (it stays pending).
+ */
+int
+state_flush(void)
+{
+	int	 i, rv = 0, saved = 0;
+
+	if (ready_ev == NULL)
+		return (0);
+	for (i = 0; i < STATE_LANES; i++)
+		if (lane_flush(&lanes[i]) == -1) {
+			saved = errno;
+			rv = -1;
+		}
+	errno = saved;
+	return (rv);
+}
+
 /* files written and not yet on disk */
 size_t
 state_pending(void)
 {
-	return (nwaiting + nflight);
+	size_t	 n = 0;
+	int	 i;
+
+	for (i = 0; i < STATE_LANES; i++)
+		n += lanes[i].nwaiting + lanes[i].nflight;
+	return (n);
 }

@@ -72,10 +72,15 @@ int	 state_append(const char *, const char *, size_t, size_t);
 size_t	 state_keep_tail(const char *, size_t, size_t);
 json_t	*state_read_json(const char *, size_t);
 int	 state_write_json(const char *, json_t *);
+int	 state_write_json_in(int, const char *, json_t *);
 
 /* commit.c */
+#define STATE_INBOX	0	/* the inbox and the offset */
+#define STATE_BULK	1	/* everything else */
+#define STATE_LANES	2
 int	 state_write(const char *, const char *, size_t);
-int	 state_sync(void (*)(void *), void *);
+int	 state_write_in(int, const char *, const char *, size_t);
+int	 state_sync(int, void (*)(void *), void *);
 int	 state_flush(void);
 size_t	 state_pending(void);
 int	 commit_find(const char *, size_t, char **, size_t *);

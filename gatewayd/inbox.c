@@ -97,7 +97,7 @@ inbox_save(void)
 	char	 path[PATH_MAX];
 
 	if (store_path(&gw.store, path, sizeof(path), "inbox.json") == -1 ||
-	    state_write_json(path, gw.inbox) == -1)
+	    state_write_json_in(STATE_INBOX, path, gw.inbox) == -1)
 		log_warn("saving the inbox");
 }
 

@@ -230,14 +230,20 @@ state_read_json(const char *path, size_t max)
 }
 
 int
-state_write_json(const char *path, json_t *j)
+state_write_json_in(int lane, const char *path, json_t *j)
 {
 	char	*s;
 	int	 rv;
 
 	if ((s = json_dumps(j, JSON_COMPACT)) == NULL)
 		return (-1);
-	rv = state_write(path, s, strlen(s));
+	rv = state_write_in(lane, path, s, strlen(s));
 	free(s);
 	return (rv);
+}
+
+int
+state_write_json(const char *path, json_t *j)
+{
+	return (state_write_json_in(STATE_BULK, path, j));
 }

@@ -307,7 +307,7 @@ store_offset_save(struct store *st, int64_t off)
 	if (store_path(st, path, sizeof(path), "offset") == -1)
 		return (-1);
 	n = snprintf(num, sizeof(num), "%" PRId64 "\n", off);
-	return (state_write(path, num, n));
+	return (state_write_in(STATE_INBOX, path, num, n));
 }
 
 static json_t *

@@ -542,7 +542,7 @@ tg_poll(void)
 	if (gw.polling || held != NULL || syncing)
 		return;
 	syncing = 1;
-	if (state_sync(tg_poll_synced, NULL) == -1) {
+	if (state_sync(STATE_INBOX, tg_poll_synced, NULL) == -1) {
 		syncing = 0;
 		tg_poll_later(TG_POLL_PAUSE);
 	}

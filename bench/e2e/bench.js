@@ -313,6 +313,9 @@ async function main() {
 				note(`trace ${e.time - te} ${e.method} ` +
 				    `${(e.body && e.body.chat_id) || ''} ` +
 				    `${String((e.body && e.body.text) || '').slice(0, 30)}`);
+		for (const t of await get('/__polls'))
+			if (t >= te - 400 && t <= te + 3000)
+				note(`trace ${t - te} getUpdates`);
 		const lj = await fetch(`${LLM_URL}/__aimock/journal`)
 		    .then((r) => r.json()).catch(() => []);
 		const entries = Array.isArray(lj) ? lj : (lj.entries || []);

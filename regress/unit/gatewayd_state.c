@@ -246,7 +246,7 @@ test_commit(void)
 	ok(on_disk(path, "second") && state_pending() == 0 &&
 	    count_tmp(tmpdir) == 0, "the loop commits it, the latest contents");
 	synced_path = path;
-	ok(state_write(path, "synced", 6) == 0 && state_sync(synced, NULL) ==
+	ok(state_write(path, "synced", 6) == 0 && state_sync(STATE_BULK, synced, NULL) ==
 	    0 && synced_seen == 0, "state_sync calls back later, not inside");
 	for (i = 0; i < 100 && synced_seen == 0; i++)
 		event_base_loop(base, EVLOOP_ONCE);
