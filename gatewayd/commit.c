@@ -115,9 +115,14 @@ dir_seen(char (*dirs)[PATH_MAX], size_t n, const char *dir)
 	return (0);
 }
 
-/* every file of t to disk, then each directory once; p->err set */
+/*
+ * Every file of t to disk, then each directory once; p->err set.  In
+ * an ordered lane each file's directory is synced before the next
+ * file (in path order: inbox.json is on disk before the offset that
+ * counts its updates as received).
+ */
 static void
-write_all(struct pendings *t)
+write_all(struct pendings *t, int ordered)
 {
 	struct pending	*p;
 	char		 dirs[COMMIT_DIRS][PATH_MAX], dir[PATH_MAX];
@@ -130,6 +135,10 @@ write_all(struct pendings *t)
 			continue;
 		strlcpy(dir, p->path, sizeof(dir));
 		strlcpy(dir, dirname(dir), sizeof(dir));
+		if (ordered) {
+			(void)state_fsync_dir(dir);
+			continue;
+		}
 		if (dir_seen(dirs, ndirs, dir))
 			continue;
 		if (ndirs == COMMIT_DIRS) {
@@ -154,7 +163,7 @@ writer_main(void *arg)
 			pthread_cond_wait(&l->cv, &l->mtx);
 		l->work = 0;
 		pthread_mutex_unlock(&l->mtx);
-		write_all(&l->flight);
+		write_all(&l->flight, l == &lanes[STATE_INBOX]);
 		pthread_mutex_lock(&l->mtx);
 		l->writing = 0;
 		pthread_cond_broadcast(&l->cv);
@@ -472,7 +481,7 @@ lane_flush(struct lane *l)
 	n = l->nwaiting;
 	RB_INIT(&l->waiting);
 	l->nwaiting = 0;
-	write_all(&t);
+	write_all(&t, l == &lanes[STATE_INBOX]);
 	failed = settle(l, &t, &n);
 	release(&l->for_next);
 	if (failed) {
