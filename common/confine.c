@@ -89,6 +89,25 @@ sigsys_handler(int sig, siginfo_t *info, void *ctx)
 	_exit(1);
 }
 
+/*
+ * The action for a forbidden call: kill, or with TOPSH_SECCOMP_DEBUG=1
+ * a trap whose handler names the call before exiting.
+ */
+static uint32_t
+deny_action(void)
+{
+	struct sigaction	 sa;
+	const char		*dbg = getenv("TOPSH_SECCOMP_DEBUG");
+
+	if (dbg == NULL || dbg[0] != '1')
+		return (SCMP_ACT_KILL_PROCESS);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = sigsys_handler;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGSYS, &sa, NULL);
+	return (SCMP_ACT_TRAP);
+}
+
 static int
 allow_list(scmp_filter_ctx ctx, const char *const *names)
 {
@@ -202,19 +221,9 @@ confine_seccomp(int flags, const char *const *extra)
 		"execve", "execveat", "fork", "vfork", "wait4", "waitid",
 		"kill", "setpgid", "setsid", "chdir", "fchdir", NULL
 	};
-	struct sigaction	 sa;
 	scmp_filter_ctx		 ctx;
-	uint32_t		 deflt = SCMP_ACT_KILL_PROCESS;
-	const char		*dbg = getenv("TOPSH_SECCOMP_DEBUG");
 
-	if (dbg != NULL && dbg[0] == '1') {
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_sigaction = sigsys_handler;
-		sa.sa_flags = SA_SIGINFO;
-		sigaction(SIGSYS, &sa, NULL);
-		deflt = SCMP_ACT_TRAP;
-	}
-	if ((ctx = seccomp_init(deflt)) == NULL) {
+	if ((ctx = seccomp_init(deny_action())) == NULL) {
 		errno = ENOMEM;
 		return (-1);
 	}
@@ -417,21 +426,11 @@ confine_compute(void)
 		"sigaltstack", NULL
 	};
 	scmp_filter_ctx		 ctx;
-	uint32_t		 deflt = SCMP_ACT_KILL_PROCESS;
-	const char		*dbg = getenv("TOPSH_SECCOMP_DEBUG");
-	struct sigaction	 sa;
 
 	if (confine_landlock(NULL, 0, 0) == -1)
 		return (-1);
-	if (dbg != NULL && dbg[0] == '1') {
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_sigaction = sigsys_handler;
-		sa.sa_flags = SA_SIGINFO;
-		sigaction(SIGSYS, &sa, NULL);
-		deflt = SCMP_ACT_TRAP;
-	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
-	    (ctx = seccomp_init(deflt)) == NULL)
+	    (ctx = seccomp_init(deny_action())) == NULL)
 		return (-1);
 	if (allow_list(ctx, compute_syscalls) == -1 ||
 	    seccomp_load(ctx) < 0) {

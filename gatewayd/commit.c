@@ -3,8 +3,8 @@
  *
  * A write waits in memory (state_read() sees it at once); what was
  * written within COMMIT_MS goes to disk together, each file once with
- * its latest contents and each directory synced once, by one writer
- * thread, so gatewayd's loop never waits for the disk.  Under a burst
+ * its latest contents and each directory synced once, by writer
+ * threads, so gatewayd's loop never waits for the disk.  Under a burst
  * of fifty messages the loop used to spend most of its time in fsync:
  * the inbox, the offset, sessions and usage are written several times
  * a message, and every user waited behind those syncs.
@@ -17,8 +17,8 @@
  * from the loop once everything written in the lane before it is on
  * disk: tg.c asks before getUpdates tells Telegram that a batch
  * arrived, so an update is forgotten by Telegram only once its inbox
- * entry is on disk.  state_flush() writes all in
- * the caller, waiting for a commit on its way first: at exit and
+ * entry is on disk.  state_flush() writes all in the caller, waiting
+ * for a commit on its way first: at exit and
  * before the operator is told that a change was saved.  A file that
  * cannot be written stays pending and is tried again after RETRY_MS.
  * Without an event loop (unit tests) writes go to disk at once.
@@ -75,13 +75,13 @@ struct lane {
 	struct pendings	 waiting;	/* for the next commit */
 	struct pendings	 flight;	/* the writer's, being written */
 	struct waiters	 for_next, for_flight;
-	size_t		 nwaiting, nflight;
 	int		 busy;		/* flight is the writer's */
 	struct event	*timer_ev, *done_ev;
 	/* shared with the writer thread, under mtx */
 	pthread_mutex_t	 mtx;
 	pthread_cond_t	 cv;
-	int		 work, writing, started;
+	int		 writing;	/* flight handed over, not done */
+	int		 started;
 	int		 notify[2];
 };
 
@@ -117,16 +117,17 @@ dir_seen(char (*dirs)[PATH_MAX], size_t n, const char *dir)
 
 /*
  * Every file of t to disk, then each directory once; p->err set.  In
- * an ordered lane each file's directory is synced before the next
- * file (in path order: inbox.json is on disk before the offset that
- * counts its updates as received).
+ * the inbox lane each file's directory is synced before the next file
+ * (in path order: inbox.json is on disk before the offset that counts
+ * its updates as received).
  */
 static void
-write_all(struct pendings *t, int ordered)
+write_all(struct lane *l, struct pendings *t)
 {
 	struct pending	*p;
 	char		 dirs[COMMIT_DIRS][PATH_MAX], dir[PATH_MAX];
 	size_t		 ndirs = 0, i;
+	int		 ordered = l == &lanes[STATE_INBOX];
 
 	RB_FOREACH(p, pendings, t) {
 		p->err = state_file_write(p->path, p->data, p->len) == -1 ?
@@ -159,11 +160,10 @@ writer_main(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&l->mtx);
-		while (!l->work)
+		while (!l->writing)
 			pthread_cond_wait(&l->cv, &l->mtx);
-		l->work = 0;
 		pthread_mutex_unlock(&l->mtx);
-		write_all(&l->flight, l == &lanes[STATE_INBOX]);
+		write_all(l, &l->flight);
 		pthread_mutex_lock(&l->mtx);
 		l->writing = 0;
 		pthread_cond_broadcast(&l->cv);
@@ -198,21 +198,19 @@ release(struct waiters *q)
 
 /* the written files go; a failed one waits again unless rewritten */
 static int
-settle(struct lane *l, struct pendings *t, size_t *n)
+settle(struct lane *l, struct pendings *t)
 {
 	struct pending	*p, *next;
 	int		 failed = 0;
 
 	RB_FOREACH_SAFE(p, pendings, t, next) {
 		RB_REMOVE(pendings, t, p);
-		(*n)--;
 		if (p->err != 0) {
 			failed = p->err;
 			errno = p->err;
 			log_warn("saving %s", p->path);
 			if (RB_FIND(pendings, &l->waiting, p) == NULL) {
 				RB_INSERT(pendings, &l->waiting, p);
-				l->nwaiting++;
 				continue;
 			}
 		}
@@ -243,7 +241,7 @@ flight_done(struct lane *l)
 	int	 failed;
 
 	l->busy = 0;
-	failed = settle(l, &l->flight, &l->nflight);
+	failed = settle(l, &l->flight);
 	release(&l->for_flight);
 	if (RB_EMPTY(&l->waiting))
 		return;
@@ -311,13 +309,10 @@ commit_start(struct lane *l)
 		return;
 	}
 	l->flight = l->waiting;
-	l->nflight = l->nwaiting;
 	RB_INIT(&l->waiting);
-	l->nwaiting = 0;
 	TAILQ_CONCAT(&l->for_flight, &l->for_next, entry);
 	l->busy = 1;
 	pthread_mutex_lock(&l->mtx);
-	l->work = 1;
 	l->writing = 1;
 	pthread_cond_signal(&l->cv);
 	pthread_mutex_unlock(&l->mtx);
@@ -415,7 +410,6 @@ state_write_in(int lane, const char *path, const char *data, size_t len)
 			return (-1);
 		}
 		RB_INSERT(pendings, &l->waiting, p);
-		l->nwaiting++;
 	} else
 		free(p->data);
 	p->data = copy;
@@ -464,7 +458,6 @@ static int
 lane_flush(struct lane *l)
 {
 	struct pendings	 t;
-	size_t		 n;
 	int		 failed;
 
 	if (l->busy) {
@@ -473,16 +466,14 @@ lane_flush(struct lane *l)
 			pthread_cond_wait(&l->cv, &l->mtx);
 		pthread_mutex_unlock(&l->mtx);
 		l->busy = 0;
-		(void)settle(l, &l->flight, &l->nflight);
+		(void)settle(l, &l->flight);
 		release(&l->for_flight);
 	}
 	evtimer_del(l->timer_ev);
 	t = l->waiting;
-	n = l->nwaiting;
 	RB_INIT(&l->waiting);
-	l->nwaiting = 0;
-	write_all(&t, l == &lanes[STATE_INBOX]);
-	failed = settle(l, &t, &n);
+	write_all(l, &t);
+	failed = settle(l, &t);
 	release(&l->for_next);
 	if (failed) {
 		arm(l, RETRY_MS);
@@ -516,10 +507,17 @@ state_flush(void)
 size_t
 state_pending(void)
 {
-	size_t	 n = 0;
-	int	 i;
+	struct pending	*p;
+	size_t		 n = 0;
+	int		 i;
 
-	for (i = 0; i < STATE_LANES; i++)
-		n += lanes[i].nwaiting + lanes[i].nflight;
+	if (ready_ev == NULL)
+		return (0);
+	for (i = 0; i < STATE_LANES; i++) {
+		RB_FOREACH(p, pendings, &lanes[i].waiting)
+			n++;
+		RB_FOREACH(p, pendings, &lanes[i].flight)
+			n++;
+	}
 	return (n);
 }

@@ -78,7 +78,7 @@ static const struct daemon_def def = {
 static void
 gatewayd_shutdown(void)
 {
-	if (state_pending() > 0 && state_flush() == -1)
+	if (state_flush() == -1)
 		log_warn("saving the state at exit");
 }
 
