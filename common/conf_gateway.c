@@ -41,7 +41,7 @@ static const struct cfkey keys[] = {
 	K("history-max", CF_SIZE, history_max, 1024, 64LL << 20, "64K"),
 	K("log-max", CF_SIZE, log_max, 4096, 1LL << 30, "1M"),
 	K("max-iterations", CF_INT, max_iterations, 1, 200, "25"),
-	K("max-jobs", CF_INT, max_jobs, 1, 10000, "8"),
+	K("max-jobs", CF_INT, max_jobs, 1, 10000, "32"),
 	K("memory-max", CF_SIZE, memory_max, 1024, 16LL << 20, "16K"),
 	K("model", CF_STRING, model, 0, 0, NULL),
 	K("model-tokens-per-day", CF_INT, model_tokens_per_day, 0,

@@ -13,7 +13,7 @@ struct conf_gateway {
 	char		*bot_username;		/* bot-username "" (getMe) */
 	char		*system_prompt;		/* system-prompt PATH */
 	char		*model;			/* model "" (proxyd's) */
-	long long	 max_jobs;		/* max-jobs 8 */
+	long long	 max_jobs;		/* max-jobs 32 */
 	long long	 queue_per_user;	/* queue-per-user 5 */
 	long long	 rate_per_minute;	/* rate-per-minute 10 */
 	long long	 max_iterations;	/* max-iterations 25 */

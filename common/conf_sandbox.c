@@ -26,6 +26,7 @@ static const struct cfkey keys[] = {
 	K("image", CF_STRING, image, 0, 0, "topsh-sandbox:latest"),
 	KW("max-containers", CF_INT, max_containers, 0, 100000, "auto",
 	    auto_word),
+	K("max-creating", CF_INT, max_creating, 1, 1000, "8"),
 	K("max-file-size", CF_SIZE, max_file_size, 1024, 1LL << 40, "100M"),
 	K("memory", CF_SIZE, memory, 16LL << 20, 1LL << 40, "512M"),
 	K("network", CF_STRING, network, 0, 0, "none"),

@@ -26,6 +26,7 @@ struct conf_sandbox {
 	char		*port_bind;
 	long long	 container_uid;
 	long long	 max_containers;	/* max-containers auto: -1 */
+	long long	 max_creating;		/* max-creating 8 */
 	int		 uid_range[2];		/* uid-range 1000000:1999999 */
 	struct cfstrlist user_limits;		/* user-limits "ID k=v..." */
 	long long	 userns_offset;		/* userns-offset 0 */

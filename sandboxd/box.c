@@ -7,7 +7,7 @@
  * engine comes up, the containers with our topsh.root label are adopted
  * (listed with a label filter) instead of being duplicated or leaked.
  * A container is created on first use with every limit from topsh.conf
- * (no more than max-jobs being created at once; the others wait their
+ * (no more than max-creating being created at once; the others wait their
  * turn), started, and reaped (removed; the workspace stays) after
  * idle-timeout without use.  At most max-containers live at once (with
  * "auto", one per 128 MiB of the host's memory): a new one first stops
@@ -204,7 +204,10 @@ box_lru_idle(struct box *except)
 	return (lru);
 }
 
-/* b's creation is over (done or failed): the next one may go */
+/*
+ * b's creation (POST /containers/create, then its start: the engine's
+ * work) is over, done or failed: the next one may go
+ */
 static void
 create_over(struct box *b)
 {
@@ -222,8 +225,7 @@ box_create_room(void)
 {
 	return (!runtime_pending() && TAILQ_EMPTY(&createq) &&
 	    TAILQ_EMPTY(&lineq) &&
-	    (topsh_conf->gateway.max_jobs <= 0 ||
-	    ncreating < topsh_conf->gateway.max_jobs));
+	    ncreating < topsh_conf->sandbox.max_creating);
 }
 
 /* start the queued creations there is room for, once the runtime is known */
@@ -234,8 +236,7 @@ box_create_queued(void)
 
 	if (runtime_pending())
 		return;
-	while ((topsh_conf->gateway.max_jobs <= 0 ||
-	    ncreating < topsh_conf->gateway.max_jobs) &&
+	while (ncreating < topsh_conf->sandbox.max_creating &&
 	    (n = TAILQ_FIRST(&createq)) != NULL) {
 		TAILQ_REMOVE(&createq, n, centry);
 		n->cwaiting = 0;
@@ -579,6 +580,7 @@ start_done(const struct dresp *r, void *arg)
 {
 	struct box	*b = arg;
 
+	create_over(b);
 	if (r->status == 404 && b->id[0] != '\0') {
 		/* the adopted container vanished: make a new one */
 		b->id[0] = '\0';
@@ -715,7 +717,9 @@ create_done(const struct dresp *r, void *arg)
 	struct box	*b = arg;
 	char		 path[128], name[64];
 
-	create_over(b);
+	/* made: its start is still part of the creation (start_done) */
+	if (r->status != 201)
+		create_over(b);
 	if (r->status == 409) {
 		/* exists already (made by an earlier run): adopt it */
 		snprintf(path, sizeof(path), "/containers/%s/json",
@@ -913,15 +917,15 @@ box_spec(struct box *b)
 	return (o);
 }
 
-/* create b's container when fewer than max-jobs are being created */
+/* create b's container when fewer than max-creating are being created */
 static void
 box_create_container(struct box *b)
 {
 	if (b->creating || b->cwaiting)
 		return;
 	/* the engine just came up: wait for its runtimes (runtime.c) */
-	if (runtime_pending() || (topsh_conf->gateway.max_jobs > 0 &&
-	    ncreating >= topsh_conf->gateway.max_jobs)) {
+	if (runtime_pending() ||
+	    ncreating >= topsh_conf->sandbox.max_creating) {
 		b->cwaiting = 1;
 		TAILQ_INSERT_TAIL(&createq, b, centry);
 		return;

@@ -11,6 +11,11 @@
 #   sh bench/e2e/run.sh            # TOPSH_BUILD=build by default
 #   BENCH_RECORD=0 ...             # print only, do not record
 #   TOPSH_WARM_POOL="	warm-pool 0" ...  # without the warm pool
+#   BENCH_GATEWAY="max-jobs 8" ...  # a line for gateway { }
+#   BENCH_ONLY=ready ...           # start-up and idle memory only
+#   BENCH_ONLY=sleepers BENCH_ROUNDS=5 ...  # 51 users made at once,
+#                                  # then rounds of 50 sleep 5 and an echo
+#   BENCH_TRACE=1 ...              # what the stand-ins saw around the echo
 set -u
 TOPSH_SRC=$(cd "$(dirname "$0")/../.." && pwd)
 : "${TOPSH_BUILD:=$TOPSH_SRC/build}"
@@ -23,7 +28,7 @@ export TOPSH_WARM_POOL
 
 [ -x "$BIN/gatewayd" ] || { echo "build first: make" >&2; exit 1; }
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-E2E_FIXTURES=$TOPSH_SRC/bench/e2e/fixtures E2E_NOSTART=1 e2e_setup bench "access open"
+E2E_FIXTURES=$TOPSH_SRC/bench/e2e/fixtures E2E_NOSTART=1 e2e_setup bench "access open" ${BENCH_GATEWAY:+"$BENCH_GATEWAY"}
 out=$T/bench.out
 node "$TOPSH_SRC/bench/e2e/bench.js" >"$out" 2>"$T/bench.err"
 rc=$?
