@@ -332,6 +332,7 @@ struct box {
 	int		 pool_born;	/* the container came from the pool */
 	int		 slot_dead;	/* a pool slot never to be handed out */
 	TAILQ_ENTRY(box) pentry;	/* waiting for a pool slot under way */
+	int		 pwaiting;
 };
 RB_HEAD(boxtree, box);
 int	 box_cmp(struct box *, struct box *);

@@ -368,6 +368,7 @@ static void
 wait_end(struct box *b, int take)
 {
 	TAILQ_REMOVE(&waitq, b, pentry);
+	b->pwaiting = 0;
 	nwaiting--;
 	if (take && box_line_length() == 0 && slot_take(b) == 0) {
 		box_notify(b, NULL, NULL);
@@ -526,6 +527,7 @@ warm_take(struct box *b)
 		log_debug("user %" PRId64 ": waits for the warm pool's slot "
 		    "under way", b->user);
 		TAILQ_INSERT_TAIL(&waitq, b, pentry);
+		b->pwaiting = 1;
 		if (nwaiting++ == 0)
 			evtimer_add(wait_ev, &tv);
 		return (1);
