@@ -292,8 +292,7 @@ box_get(int64_t user, int create)
 	return (b);
 }
 
-/* b's container runs (code NULL) or cannot be had: its waiters go on */
-void
+static void
 box_notify(struct box *b, const char *code, const char *msg)
 {
 	struct boxwait	*w;
@@ -377,6 +376,7 @@ box_ensure(int64_t user, box_cb cb, void *arg)
 {
 	struct box	*b;
 	struct boxwait	*w;
+	struct fserr	 e;
 
 	if ((b = box_get(user, 1)) == NULL ||
 	    (w = calloc(1, sizeof(*w))) == NULL) {
@@ -397,24 +397,10 @@ box_ensure(int64_t user, box_cb cb, void *arg)
 		return;		/* starting or being removed: wait */
 	b->state = BOX_STARTING;
 	/* a brand-new user: a started container of the warm pool */
-	if (b->id[0] == '\0') {
-		switch (warm_take(b)) {
-		case 0:
-			box_notify(b, NULL, NULL);
-			return;
-		case 1:
-			return;	/* a slot under way will be theirs (warm.c) */
-		}
+	if (b->id[0] == '\0' && warm_take(b) == 0) {
+		box_notify(b, NULL, NULL);
+		return;
 	}
-	box_make(b);
-}
-
-/* b (BOX_STARTING) gets its container the ordinary way */
-void
-box_make(struct box *b)
-{
-	struct fserr	 e;
-
 	if (box_prepare(b, &e) == -1) {
 		log_warnx("user %" PRId64 ": workspace: %s", b->user, e.msg);
 		b->state = BOX_NONE;

@@ -331,8 +331,6 @@ struct box {
 	int64_t		 slot;		/* its warm pool slot, 0 none */
 	int		 pool_born;	/* the container came from the pool */
 	int		 slot_dead;	/* a pool slot never to be handed out */
-	TAILQ_ENTRY(box) pentry;	/* waiting for a pool slot under way */
-	int		 pwaiting;
 };
 RB_HEAD(boxtree, box);
 int	 box_cmp(struct box *, struct box *);
@@ -363,8 +361,6 @@ size_t	 box_line_length(void);
 void	 box_remove_user(int64_t, int, box_cb, void *);
 int	 box_create_room(void);
 void	 box_start_slot(struct box *, box_cb, void *);
-void	 box_make(struct box *);
-void	 box_notify(struct box *, const char *, const char *);
 
 /* warm.c */
 void	 warm_init(void);

@@ -23,14 +23,6 @@
  * container is made the ordinary way.  A container that came from the
  * pool is removed when it stops, never started again (box.c).
  *
- * A brand-new user who finds no started slot while one is being made
- * (new users one after another, faster than the pool refills) waits
- * for that one, in order, one user per slot under way, at most
- * WARM_WAIT seconds: it is ready sooner than a container made for them
- * alone would be, and the engine makes one container instead of two.
- * When the slot fails or the wait is over, they get one the ordinary
- * way.
- *
  * The pool is filled again in the background, only while no user's
  * container waits to be created, one container at a time while users'
  * commands run, and within max-containers; its containers are the
@@ -65,12 +57,8 @@
 
 #define WARM_BACKOFF	15	/* s after a slot could not be made */
 #define WARM_START	1	/* s after start-up: the daemons start first */
-#define WARM_WAIT	2	/* s a new user waits for a slot under way */
 
 static struct event	*warm_ev;
-static struct event	*wait_ev;	/* the longest wait for a slot */
-static TAILQ_HEAD(, box) waitq = TAILQ_HEAD_INITIALIZER(waitq);
-static size_t		 nwaiting;
 static int64_t		 slot_next;	/* the last slot number used */
 static int64_t		 doomed_below;	/* older slots are dropped */
 static int		 adopted;	/* the engine's containers are known */
@@ -78,8 +66,6 @@ static time_t		 backoff;
 static uint64_t		 taken, made, failed;
 
 static void	warm_cb(int, short, void *);
-static void	wait_cb(int, short, void *);
-static int	slot_take(struct box *);
 
 void
 warm_init(void)
@@ -91,8 +77,6 @@ warm_init(void)
 	doomed_below = 0;
 	if ((warm_ev = evtimer_new(topsh_base, warm_cb, NULL)) == NULL)
 		log_warnx("warm pool: no event; the pool stays empty");
-	/* without it nobody waits for a slot: they take the ordinary way */
-	wait_ev = evtimer_new(topsh_base, wait_cb, NULL);
 }
 
 void
@@ -101,9 +85,6 @@ warm_shutdown(void)
 	if (warm_ev != NULL)
 		event_free(warm_ev);
 	warm_ev = NULL;
-	if (wait_ev != NULL)
-		event_free(wait_ev);
-	wait_ev = NULL;
 }
 
 static void
@@ -191,7 +172,6 @@ warm_status(json_t *o)
 	json_object_set_new(o, "warm_pool_taken", json_integer(taken));
 	json_object_set_new(o, "warm_pool_made", json_integer(made));
 	json_object_set_new(o, "warm_pool_failed", json_integer(failed));
-	json_object_set_new(o, "warm_pool_waiting", json_integer(nwaiting));
 }
 
 static int
@@ -343,78 +323,9 @@ warm_sweep(void)
 	}
 }
 
-/* a started slot that may be handed out now, or NULL */
-static struct box *
-slot_ready(void)
-{
-	struct box	*p, *best = NULL;
-
-	RB_FOREACH(p, boxtree, &boxes) {
-		if (p->user >= 0)
-			break;
-		if (!slot_live(p) || p->state != BOX_RUNNING || p->nexec > 0 ||
-		    p->killers > 0 || !TAILQ_EMPTY(&p->waiters) ||
-		    p->id[0] == '\0')
-			continue;
-		if (best == NULL || (sbx_runner_ready(p) &&
-		    !sbx_runner_ready(best)))
-			best = p;
-	}
-	return (best);
-}
-
-/* b no longer waits for a slot: it gets one now, or the ordinary way */
-static void
-wait_end(struct box *b, int take)
-{
-	TAILQ_REMOVE(&waitq, b, pentry);
-	b->pwaiting = 0;
-	nwaiting--;
-	if (take && box_line_length() == 0 && slot_take(b) == 0) {
-		box_notify(b, NULL, NULL);
-		return;
-	}
-	log_debug("user %" PRId64 ": no slot of the warm pool after all",
-	    b->user);
-	box_make(b);
-}
-
-/*
- * The users waiting for a slot, in order: a started slot goes to the
- * first; as many as there are slots under way wait on; the others (a
- * slot failed or was dropped; all when the wait is over) are let go.
- */
-static void
-wait_wake(int over)
-{
-	struct box	*b, *nb;
-	size_t		 starting, kept = 0;
-
-	while ((b = TAILQ_FIRST(&waitq)) != NULL && !over &&
-	    slot_ready() != NULL)
-		wait_end(b, 1);
-	starting = warm_starting();
-	TAILQ_FOREACH_SAFE(b, &waitq, pentry, nb) {
-		if (!over && kept < starting) {
-			kept++;		/* a slot under way is theirs */
-			continue;
-		}
-		wait_end(b, 0);
-	}
-	if (nwaiting == 0 && wait_ev != NULL)
-		evtimer_del(wait_ev);
-}
-
-static void
-wait_cb(int fd, short ev, void *arg)
-{
-	wait_wake(1);
-}
-
 static void
 warm_cb(int fd, short ev, void *arg)
 {
-	wait_wake(0);
 	warm_sweep();
 	warm_fill();
 }
@@ -509,39 +420,12 @@ warm_eligible(struct box *b)
 
 /*
  * Give b (a brand-new user, state BOX_STARTING) a started container of
- * the pool: 0 when it runs; 1 when b waits for a slot being made (then
- * box_notify() or box_make() follows); -1 to take the ordinary path.
+ * the pool: 0 when it runs, -1 to take the ordinary path.
  */
 int
 warm_take(struct box *b)
 {
-	struct timeval	 tv = { WARM_WAIT, 0 };
-
-	/* nobody passes those who wait for a place (box.c) */
-	if (!warm_eligible(b) || box_line_length() > 0)
-		return (-1);
-	/* nor those who wait for a slot */
-	if (nwaiting == 0 && slot_take(b) == 0)
-		return (0);
-	if (wait_ev != NULL && warm_starting() > nwaiting) {
-		log_debug("user %" PRId64 ": waits for the warm pool's slot "
-		    "under way", b->user);
-		TAILQ_INSERT_TAIL(&waitq, b, pentry);
-		b->pwaiting = 1;
-		if (nwaiting++ == 0)
-			evtimer_add(wait_ev, &tv);
-		return (1);
-	}
-	log_debug("user %" PRId64 ": the warm pool is empty", b->user);
-	warm_refill();
-	return (-1);
-}
-
-/* b takes a started slot: 0, or -1 (none, or it failed) */
-static int
-slot_take(struct box *b)
-{
-	struct box	*p;
+	struct box	*p, *best = NULL;
 	struct fserr	 e;
 	char		 path[PATH_MAX + 32], name[96];
 	const char	*why;
@@ -549,8 +433,26 @@ slot_take(struct box *b)
 	int		 r;
 	struct timespec	 t0, t1;
 
-	if ((p = slot_ready()) == NULL)
+	/* nobody passes those who wait for a place (box.c) */
+	if (!warm_eligible(b) || box_line_length() > 0)
 		return (-1);
+	RB_FOREACH(p, boxtree, &boxes) {
+		if (p->user >= 0)
+			break;
+		if (!slot_live(p) || p->state != BOX_RUNNING || p->nexec > 0 ||
+		    p->killers > 0 || !TAILQ_EMPTY(&p->waiters) ||
+		    p->id[0] == '\0')
+			continue;
+		if (best == NULL || (sbx_runner_ready(p) &&
+		    !sbx_runner_ready(best)))
+			best = p;
+	}
+	if (best == NULL) {
+		log_debug("user %" PRId64 ": the warm pool is empty", b->user);
+		warm_refill();
+		return (-1);
+	}
+	p = best;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* from here on the slot is the user's or destroyed, never reused */
 	p->slot_dead = 1;

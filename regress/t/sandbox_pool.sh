@@ -5,8 +5,7 @@
 # is the user's workspace on the host; the pool is filled again; two new
 # users never share a slot; a taken container is found again after a
 # restart (by its name), the earlier run's unused ones are removed; one
-# that stopped is replaced, never started again; a new user who finds
-# the pool empty while a slot is being made waits for it; a broken slot is
+# that stopped is replaced, never started again; a broken slot is
 # destroyed and the user gets an ordinary container; warm-pool 0 (after
 # a reload) empties the pool and new users get ordinary containers.
 . "$TOPSH_SRC/regress/t/lib.sh"
@@ -70,38 +69,6 @@ uid802=$(sed -n 's/^802 //p' "$T/state/sandboxd/uids")
 ok $? "two new users never share a slot (containers and uids differ)"
 grep -q "user 802: container .* from the warm pool" "$T/sandboxd.log"
 ok $? "user 802 got a pool container"
-
-wait_for 60 status_has '"warm_pool":2'
-# three new users: 805 takes a started slot, then 806 and 807 ask at
-# once; one of them takes the other started slot, the other finds the
-# pool empty while 805's refill is under way and waits for that slot
-# instead of having a second container made beside it
-gw exec '{"user":805,"command":"whoami"}'
-has '"stdout":"u805\\n"' "user 805's first command runs"
-for u in 806 807; do
-	topsh_vouch "$u"
-	runuser -u topsh-gateway -- "$TOOLS/sbxclient" \
-	    "$T/run/sandboxd.sock" exec "{\"user\":$u,\"command\":\"whoami\"}" \
-	    >"$T/$u.out" 2>&1 &
-	eval "p$u=\$!"
-done
-wait "$p806" "$p807"
-for u in 806 807; do
-	grep -q "\"stdout\":\"u$u\\\\n\"" "$T/$u.out"
-	ok $? "user $u's first command runs"
-done
-for u in 805 806 807; do
-	grep -q "user $u: container .* from the warm pool" "$T/sandboxd.log"
-	ok $? "user $u got a pool container"
-done
-[ "$(grep -c "user 80[67]: created container" "$T/sandboxd.log")" -eq 0 ]
-ok $? "and no container was made for 806 or 807 alone"
-grep "waits for the warm pool's slot under way" "$T/sandboxd.log" |
-    sed 's/^/# /'
-wait_for 60 status_has '"warm_pool":2'
-ok $? "the pool is filled again after them"
-status_has '"warm_pool_waiting":0'
-ok $? "status shows nobody waiting for a slot"
 
 # a restart: the taken container is adopted by its name, the unused
 # ones of the earlier run go, and the pool is made anew
