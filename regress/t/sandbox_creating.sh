@@ -20,9 +20,9 @@ ok $? "the configuration has max-creating 1 and max-jobs 1000"
 since=$(date +%s)
 for u in 801 802 803; do
 	topsh_vouch "$u"
+	req="{\"user\":$u,\"command\":\"echo u$u\"}"
 	runuser -u topsh-gateway -- "$TOOLS/sbxclient" \
-	    "$T/run/sandboxd.sock" exec "{\"user\":$u,\"command\":\"echo u$u\"}" \
-	    >"$T/$u.out" 2>&1 &
+	    "$T/run/sandboxd.sock" exec "$req" >"$T/$u.out" 2>&1 &
 	eval "p$u=\$!"
 done
 for u in 801 802 803; do
