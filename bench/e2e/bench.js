@@ -199,7 +199,7 @@ async function poolFull(ms = 60000) {
 // one after the other they would add 30 ms that is the bench's own); the
 // ms from then to the first getUpdates
 async function startAll() {
-	const T = process.env.E2E_T;
+	const T = h.T;
 	const script = DAEMONS.map((d) => `"$0/${d}" -d -f "$1" ` +
 	    `</dev/null >>"$2/${d}.log" 2>&1 & echo ${d} $!`).join('\n');
 	const t0 = Date.now();
@@ -254,7 +254,8 @@ function lastSleepStarted(mono, want) {
 }
 
 // the sleepers each run sleep 5 at once; 300 ms later user E asks for
-// an echo; figures put when record
+// an echo, and again once all of them sleep; the figures are put when
+// record
 async function sleepRound(sleepers, E, record) {
 	const ts = new Map();
 	const t0 = Date.now();
@@ -296,7 +297,6 @@ async function sleepRound(sleepers, E, record) {
 	}
 	if (record)
 		put('sleepers_50_max_ms', smax);
-	return echo;
 }
 
 // what the Telegram stand-in and the model saw around te
