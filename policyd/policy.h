@@ -87,7 +87,6 @@ struct rule {
 	char		*pattern;
 	uint32_t	 reflags;	/* PCRE2_CASELESS ... */
 	pcre2_code	*re;
-	int		 jit;
 	int		 always;	/* no literal for the prefilter */
 	int		 prefix;	/* every match starts at its literal */
 	pcre2_code	*re_anch;	/* the same, anchored */
@@ -150,7 +149,8 @@ struct ruleset {
 	long long	 approve_timeout;
 	int		 maxdepth;
 	size_t		 maxinput;
-	int		 jit;		/* every pattern is JIT-compiled */
+	int		 jit;		/* patterns are JIT-compiled on use */
+	size_t		 njit;		/* how many so far */
 	char		**files;
 	size_t		 nfiles;
 	struct prefilter *pf;
@@ -204,8 +204,8 @@ const char	*pol_decision_name(enum pol_decision);
 const char	*rule_kind_name(enum rule_kind);
 
 /* rules_re.c */
-int		 rule_compile(struct ruleset *, struct rule *, const char *,
-		    uint32_t, pcre2_code **, char *, size_t);
+int		 rule_compile(const char *, uint32_t, pcre2_code **, char *,
+		    size_t);
 int		 ruleset_scratch(struct ruleset *, char *, size_t);
 int		 ruleset_anchor(struct ruleset *, char *, size_t);
 int		 rule_re_match(struct ruleset *, pcre2_code *, const char *,

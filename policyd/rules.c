@@ -418,8 +418,8 @@ rule_finish(struct loader *ld, const struct cfnode *n, struct rule *r,
 	if (r->category == NULL &&
 	    (r->category = strdup(rule_kind_name(r->kind))) == NULL)
 		return (-1);
-	if (r->pattern != NULL && rule_compile(ld->rs, r, r->pattern, rf,
-	    &r->re, msg, sizeof(msg)) == -1) {
+	if (r->pattern != NULL && rule_compile(r->pattern, rf, &r->re, msg,
+	    sizeof(msg)) == -1) {
 		cf_error_node(ld->errs, n, "rule %s: %s", r->name, msg);
 		return (-1);
 	}
@@ -745,8 +745,6 @@ ruleset_finish(struct ruleset *rs, struct cferrs *errs)
 		    rs->rules[i].decision != POL_ALLOW &&
 		    rs->rules[i].decision != POL_SOFTDELETE)
 			rs->cmdfile[rs->ncmdfile++] = &rs->rules[i];
-		if (rs->rules[i].re != NULL && !rs->rules[i].jit)
-			rs->jit = 0;
 	}
 	if ((rs->pf = prefilter_build(rs->regex, rs->nregex)) == NULL)
 		goto nomem;

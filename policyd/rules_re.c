@@ -1,7 +1,16 @@
 /*
- * rules_re.c - compiling rule patterns with pcre2: JIT when it is
- * available (before the process is confined), the interpreter
- * otherwise; and the one match data and JIT stack every check shares.
+ * rules_re.c - compiling rule patterns with pcre2, and the one match
+ * data and JIT stack every check shares.
+ *
+ * A pattern is JIT-compiled the first time a check runs it, not when
+ * the rules are loaded: most patterns run only when the prefilter saw
+ * their literal, and JIT code for all of the shipped set is about
+ * 1.7 MB of policyd's memory and a tenth of its start-up
+ * (bench/results/policy.md).  Whether the JIT works here (pcre2 built
+ * with it; executable memory allowed) is found out once per rule set
+ * with a small pattern; when it does not, or one pattern later fails
+ * to compile, matching goes on through pcre2_match(): the interpreter,
+ * or the JIT code a pattern already has.
  */
 #include <sys/types.h>
 
@@ -58,8 +67,8 @@ rule_re_flags(const char *s, uint32_t *f)
 }
 
 int
-rule_compile(struct ruleset *rs, struct rule *r, const char *pattern,
-    uint32_t flags, pcre2_code **rep, char *msg, size_t msglen)
+rule_compile(const char *pattern, uint32_t flags, pcre2_code **rep,
+    char *msg, size_t msglen)
 {
 	PCRE2_UCHAR	 buf[160];
 	PCRE2_SIZE	 off;
@@ -75,18 +84,43 @@ rule_compile(struct ruleset *rs, struct rule *r, const char *pattern,
 		    (size_t)off, (char *)buf);
 		return (-1);
 	}
-	/*
-	 * All or nothing: once one pattern cannot be JIT-compiled, the rest
-	 * use the interpreter too, and matching goes through pcre2_match().
-	 */
-	r->jit = 0;
-	if (rs->jit) {
-		if (pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) == 0)
-			r->jit = 1;
-		else
-			rs->jit = 0;
-	}
 	*rep = re;
+	return (0);
+}
+
+/* 1 when pcre2's JIT compiles and runs code here, 0 when not */
+static int
+jit_works(void)
+{
+	pcre2_code	*re;
+	int		 code, ok;
+	PCRE2_SIZE	 off;
+
+	if ((re = pcre2_compile((PCRE2_SPTR)"a+b", PCRE2_ZERO_TERMINATED, 0,
+	    &code, &off, NULL)) == NULL)
+		return (0);
+	ok = pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) == 0;
+	pcre2_code_free(re);
+	return (ok);
+}
+
+/*
+ * re JIT-compiled, now if it was not yet: 1, or 0 (and the rule set
+ * matches through pcre2_match() from now on) when that failed.
+ */
+static int
+jit_ready(struct ruleset *rs, pcre2_code *re)
+{
+	size_t	size = 0;
+
+	if (pcre2_pattern_info(re, PCRE2_INFO_JITSIZE, &size) == 0 &&
+	    size > 0)
+		return (1);
+	if (pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) == 0) {
+		rs->njit++;
+		return (1);
+	}
+	rs->jit = 0;
 	return (0);
 }
 
@@ -100,6 +134,8 @@ ruleset_scratch(struct ruleset *rs, char *msg, size_t msglen)
 	}
 	(void)pcre2_set_match_limit(rs->mctx, RE_MATCH_LIMIT);
 	(void)pcre2_set_depth_limit(rs->mctx, RE_DEPTH_LIMIT);
+	if (rs->jit && !jit_works())
+		rs->jit = 0;
 	if (rs->jit) {
 		if ((rs->jstack = pcre2_jit_stack_create(32 * 1024,
 		    512 * 1024, NULL)) == NULL) {
@@ -127,8 +163,8 @@ rule_re_match_at(struct ruleset *rs, pcre2_code *re, const char *s,
 {
 	int	rc;
 
-	/* every pattern JIT-compiled: the fast path without checks */
-	if (rs->jit)
+	/* JIT code: the fast path without pcre2_match()'s checks */
+	if (rs->jit && jit_ready(rs, re))
 		rc = pcre2_jit_match(re, (PCRE2_SPTR)s, len, off, 0, rs->md,
 		    rs->mctx);
 	else
@@ -711,7 +747,7 @@ ruleset_anchor(struct ruleset *rs, char *msg, size_t msglen)
 		r = rs->regex[i];
 		if (r->always)
 			continue;
-		if (rule_compile(rs, r, r->pattern, r->reflags |
+		if (rule_compile(r->pattern, r->reflags |
 		    (r->prefix ? PCRE2_ANCHORED : PCRE2_USE_OFFSET_LIMIT),
 		    r->prefix ? &r->re_anch : &r->re_lim, msg, msglen) == -1)
 			return (-1);

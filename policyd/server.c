@@ -357,12 +357,14 @@ pd_server_status(json_t *o)
 
 	if (rules == NULL)
 		return;
-	s = json_pack("{s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:I, s:I, s:s?}",
+	s = json_pack("{s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:I, s:I, s:I, "
+	    "s:s?}",
 	    "regex", (json_int_t)rules->count[RK_REGEX],
 	    "command", (json_int_t)rules->count[RK_COMMAND],
 	    "file", (json_int_t)rules->count[RK_FILE],
 	    "network", (json_int_t)rules->count[RK_NET],
 	    "jit", rules->jit,
+	    "jit_compiled", (json_int_t)rules->njit,
 	    "prefilter_always", (json_int_t)prefilter_always(rules->pf),
 	    "checks", (json_int_t)rules->checks,
 	    "denied", (json_int_t)rules->denied,

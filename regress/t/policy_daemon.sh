@@ -94,6 +94,14 @@ echo "$out" | grep -q '^policyd *up' && ! echo "$out" | grep -q 'down'
 ok $? "status answers: policyd up"
 ctl -j status policyd 2>&1 | grep -q '"policy":{.*"regex":[1-9][0-9]*'
 ok $? "status counts the loaded rules"
+# after the reload one check ran (echo zzz-marker): the patterns it ran
+# have machine code, the others none yet
+js=$(ctl -j status policyd 2>&1)
+n=$(echo "$js" | sed -n 's/.*"jit_compiled":\([0-9]*\).*/\1/p')
+r=$(echo "$js" | sed -n 's/.*"regex":\([0-9]*\).*/\1/p')
+echo "$js" | grep -q '"jit":true' && [ -n "$n" ] && [ "$n" -gt 0 ] &&
+    [ "$n" -lt "$r" ]
+ok $? "patterns are JIT-compiled as checks run them ($n of $r rules)"
 topsh_alive policyd && ! grep -q 'cannot confine' "$T/policyd.log"
 ok $? "policyd confined itself and still runs"
 

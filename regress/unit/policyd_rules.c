@@ -1099,6 +1099,55 @@ t_cmdindex_globs(void)
 	cferrs_free(&errs);
 }
 
+/*
+ * The decisions with patterns JIT-compiled on use are those of the
+ * interpreter, line for line of the corpora.
+ */
+static void
+t_interpreter_same(struct ruleset *rs, char **files)
+{
+	const char	*corpora[] = { "attack.txt", "everyday.txt" };
+	struct ruleset	*ri;
+	struct cferrs	 errs;
+	char		 path[PATH_MAX], want[256], *line = NULL;
+	size_t		 cap = 0, k, lines = 0, differ = 0;
+	ssize_t		 len;
+	FILE		*fp;
+
+	cferrs_init(&errs);
+	ruleset_set_jit(0);
+	ri = pd_engine_build(files, 1, NULL, NULL, &errs);
+	ruleset_set_jit(1);
+	cferrs_free(&errs);
+	ok(ri != NULL && !ri->jit, "the shipped rules, interpreted");
+	if (ri == NULL)
+		return;
+	for (k = 0; k < 2; k++) {
+		snprintf(path, sizeof(path), "%s/regress/policy/%s", src,
+		    corpora[k]);
+		if ((fp = fopen(path, "r")) == NULL)
+			continue;
+		while ((len = getline(&line, &cap, fp)) != -1) {
+			if (len > 0 && line[len - 1] == '\n')
+				line[--len] = '\0';
+			strlcpy(want, cmd(ri, line), sizeof(want));
+			lines++;
+			if (strcmp(cmd(rs, line), want) != 0) {
+				differ++;
+				printf("# %s, interpreted %s: %.100s\n",
+				    cmd(rs, line), want, line);
+			}
+		}
+		fclose(fp);
+	}
+	free(line);
+	ok(lines > 600 && differ == 0, "JIT on use and the interpreter "
+	    "decide alike on %zu corpus lines (%zu differ)", lines, differ);
+	ok(ri->njit == 0 && rs->jit, "the interpreted set compiled nothing; "
+	    "the other still uses the JIT (%zu patterns)", rs->njit);
+	pd_engine_free(ri);
+}
+
 static void
 t_shipped(void)
 {
@@ -1127,7 +1176,8 @@ t_shipped(void)
 	    rs->count[RK_NET] > 40, "structured rules: %zu command, %zu file, "
 	    "%zu network", rs->count[RK_COMMAND], rs->count[RK_FILE],
 	    rs->count[RK_NET]);
-	ok(rs->jit, "every pattern JIT-compiled");
+	ok(rs->jit && rs->njit == 0, "pcre2 JIT in use; no pattern "
+	    "compiled before a check runs it (%zu)", rs->njit);
 	is_str(net(rs, "169.254.169.254", NULL, 80), "deny net-metadata-aws",
 	    "shipped: metadata");
 	is_str(cmd(rs, "sh -c 'ls' && sh -c 'ls' && sh -c 'ls'"), "allow -",
@@ -1153,6 +1203,9 @@ t_shipped(void)
 	    "deny file-proc-environ", "shipped: environ file");
 	is_str(file(rs, FOP_DELETE, "old.txt"), "soft-delete file-trash",
 	    "shipped: soft delete");
+	ok(rs->njit > 0 && rs->njit < rs->nregex / 4, "JIT-compiled on "
+	    "first use: %zu of %zu patterns", rs->njit, rs->nregex);
+	t_interpreter_same(rs, files);
 	t_prefilter(rs);
 	t_prefilter_random(rs);
 	t_repeats(rs);
