@@ -5,7 +5,7 @@
  * A pattern is JIT-compiled the first time a check runs it, not when
  * the rules are loaded: most patterns run only when the prefilter saw
  * their literal, and JIT code for all of the shipped set is about
- * 1.7 MB of policyd's memory and a tenth of its start-up
+ * 1.7 MB of policyd's memory and a third of its start-up
  * (bench/results/policy.md).  Whether the JIT works here (pcre2 built
  * with it; executable memory allowed) is found out once per rule set
  * with a small pattern; when it does not, or one pattern later fails
