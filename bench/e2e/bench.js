@@ -371,6 +371,24 @@ async function main() {
 		return;
 	}
 
+	if (process.env.BENCH_ONLY === 'new') {
+		// diagnostics: rounds of NEW_USERS new users one at a time,
+		// each round once the warm pool is full
+		for (let r = 0; r < Number(process.env.BENCH_ROUNDS || 3);
+		    r++) {
+			const ms = [];
+			await poolFull();
+			for (let i = 1; i <= NEW_USERS; i++) {
+				const id = 6000 + r * 100 + i;
+				await say(id, 'm1');
+				ms.push(await answered(id, 'm1'));
+			}
+			note(`new user ms, round ${r + 1}: ${ms.join(' ')}`);
+		}
+		await stopAll();
+		return;
+	}
+
 	// new users, one at a time: their first command takes a started
 	// container of the warm pool (sandboxd's warm-pool), once it is
 	// full, or creates one

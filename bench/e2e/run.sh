@@ -15,6 +15,8 @@
 #   BENCH_ONLY=ready ...           # start-up and idle memory only
 #   BENCH_ONLY=sleepers BENCH_ROUNDS=5 ...  # 51 users made at once,
 #                                  # then rounds of 50 sleep 5 and an echo
+#   BENCH_ONLY=new BENCH_ROUNDS=5 ...  # rounds of new users, one at a
+#                                  # time, each round on a full pool
 #   BENCH_TRACE=1 ...              # what the stand-ins saw around the echo
 set -u
 TOPSH_SRC=$(cd "$(dirname "$0")/../.." && pwd)
