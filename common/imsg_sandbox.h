@@ -154,7 +154,9 @@
  *   topshctl users block|remove USER (after gatewayd's IMSG_CTL_USERS_SET)
  *
  * "full" (any request that needs a container): max-containers are in
- * use and none is idle; nothing ran, try again later.  Requests may
+ * use and none is idle; nothing ran, try again later.  The error
+ * carries "place": int, the user's place in line (1: next; a place is
+ * kept while the user asks again).  Requests may
  * carry "name": str, the user's display name, used as the gecos field
  * of the user's passwd entry in the container (git's author name).
  */

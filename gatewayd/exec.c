@@ -224,23 +224,13 @@ retry_cb(evutil_socket_t fd, short ev, void *arg)
 
 /* tell the user once that their request waits, and their place */
 static void
-full_note(struct toolrun *t, const char *why)
+full_note(struct toolrun *t, struct rpc_reply *rep)
 {
-	const char	*p, *errstr;
-	char		 num[16], text[256];
-	long long	 place = 0;
-	size_t		 n;
+	char		 text[256];
+	long long	 place;
 
-	/* sandboxd says "... number N in line" */
-	if (why != NULL && (p = strstr(why, "number ")) != NULL) {
-		p += strlen("number ");
-		n = strspn(p, "0123456789");
-		if (n > 0 && n < sizeof(num)) {
-			memcpy(num, p, n);
-			num[n] = '\0';
-			place = strtonum(num, 1, 1000000, &errstr);
-		}
-	}
+	/* sandboxd's place in line for the user: 1 is next */
+	place = json_integer_value(json_object_get(rep->obj, "place"));
 	if (place > 1)
 		snprintf(text, sizeof(text), "All sandboxes are busy right "
 		    "now. Please wait: %lld %s ahead of you; I keep your "
@@ -275,7 +265,7 @@ sandbox_done(struct rpc_reply *rep, void *arg)
 		if (t->full == 1) {
 			log_info("user %lld: every sandbox is busy, waiting",
 			    (long long)t->m->user);
-			full_note(t, rep->error);
+			full_note(t, rep);
 			if (t->status != NULL)
 				t->status(t->arg, "waiting for a free sandbox");
 		}

@@ -450,6 +450,15 @@ line_place(struct box *b)
 	return (0);
 }
 
+/* user's place in line for a sandbox, from 1; 0 when not waiting */
+size_t
+box_line_place(int64_t user)
+{
+	struct box	*b;
+
+	return ((b = box_get(user, 0)) != NULL ? line_place(b) : 0);
+}
+
 static void
 line_arm(void)
 {

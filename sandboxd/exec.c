@@ -112,7 +112,7 @@ exec_error(struct execreq *er, const char *code, const char *msg)
 {
 	json_t	*e;
 
-	e = json_pack("{s:s, s:s}", "error", msg, "code", code);
+	e = sbx_error_json(er->user, code, msg);
 	er->cb(NULL, code, e, er->arg);
 	json_decref(e);
 	exec_free(er);

@@ -73,12 +73,28 @@ sbx_reply(struct reqctx *rc, uint32_t type, int fd, json_t *o)
 	}
 }
 
+/*
+ * An error answer for user's request: {"error", "code"}, and with code
+ * "full" the user's "place" in line for a sandbox (1: next).
+ */
+json_t *
+sbx_error_json(int64_t user, const char *code, const char *msg)
+{
+	json_t	*o;
+
+	o = json_pack("{s:s, s:s}", "error", msg, "code", code);
+	if (o != NULL && strcmp(code, "full") == 0)
+		(void)json_object_set_new(o, "place",
+		    json_integer((json_int_t)box_line_place(user)));
+	return (o);
+}
+
 void
 sbx_reply_error(struct reqctx *rc, const char *code, const char *msg)
 {
 	json_t	*o;
 
-	o = json_pack("{s:s, s:s}", "error", msg, "code", code);
+	o = sbx_error_json(rc->user, code, msg);
 	sbx_reply(rc, rc->ctl ? IMSG_CTL_FAIL : IMSG_ERROR, -1, o);
 	json_decref(o);
 }

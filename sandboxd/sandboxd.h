@@ -230,6 +230,7 @@ struct reqctx *sbx_reqctx_new(struct peer *, struct imsg *, json_t *,
 void	 sbx_reqctx_free(struct reqctx *);
 void	 sbx_reply(struct reqctx *, uint32_t, int, json_t *);
 void	 sbx_reply_error(struct reqctx *, const char *, const char *);
+json_t	*sbx_error_json(int64_t, const char *, const char *);
 void	 sbx_reply_error_obj(struct reqctx *, json_t *);
 void	 sbx_reply_ctl_end(struct reqctx *);
 int	 sbx_get_user(json_t *, int64_t *);
@@ -358,6 +359,7 @@ long long box_max(void);
 int	 box_line_init(struct event_base *);
 void	 box_line_next(void);
 size_t	 box_line_length(void);
+size_t	 box_line_place(int64_t);
 void	 box_remove_user(int64_t, int, box_cb, void *);
 int	 box_create_room(void);
 void	 box_start_slot(struct box *, box_cb, void *);

@@ -25,9 +25,11 @@ sleep 1
 gw exec '{"user":702,"command":"echo second"}'
 has '"code":"full"' "user 702 finds every sandbox busy"
 has 'number 1 in line' "and is told they are first in line"
+has '"place":1[,}]' "with the place as a number, for gatewayd"
 gw exec '{"user":703,"command":"echo third"}'
 has '"code":"full"' "user 703 finds every sandbox busy"
 has 'number 2 in line' "and is second in line"
+has '"place":2[,}]' "place 2"
 gw exec '{"user":703,"command":"echo third"}'
 has 'number 2 in line' "asking again keeps 703's place, behind 702"
 
