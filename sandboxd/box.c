@@ -219,13 +219,19 @@ create_over(struct box *b)
 	warm_refill();
 }
 
+/* fewer than max-creating containers are being made */
+static int
+create_slot_free(void)
+{
+	return (ncreating < topsh_conf->sandbox.max_creating);
+}
+
 /* warm.c: may a pool container be created now, before any user's? */
 int
 box_create_room(void)
 {
 	return (!runtime_pending() && TAILQ_EMPTY(&createq) &&
-	    TAILQ_EMPTY(&lineq) &&
-	    ncreating < topsh_conf->sandbox.max_creating);
+	    TAILQ_EMPTY(&lineq) && create_slot_free());
 }
 
 /* start the queued creations there is room for, once the runtime is known */
@@ -236,8 +242,7 @@ box_create_queued(void)
 
 	if (runtime_pending())
 		return;
-	while (ncreating < topsh_conf->sandbox.max_creating &&
-	    (n = TAILQ_FIRST(&createq)) != NULL) {
+	while (create_slot_free() && (n = TAILQ_FIRST(&createq)) != NULL) {
 		TAILQ_REMOVE(&createq, n, centry);
 		n->cwaiting = 0;
 		box_create_now(n);
@@ -933,8 +938,7 @@ box_create_container(struct box *b)
 	if (b->creating || b->cwaiting)
 		return;
 	/* the engine just came up: wait for its runtimes (runtime.c) */
-	if (runtime_pending() ||
-	    ncreating >= topsh_conf->sandbox.max_creating) {
+	if (runtime_pending() || !create_slot_free()) {
 		b->cwaiting = 1;
 		TAILQ_INSERT_TAIL(&createq, b, centry);
 		return;

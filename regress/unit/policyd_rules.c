@@ -1101,18 +1101,16 @@ t_cmdindex_globs(void)
 
 /*
  * The decisions with patterns JIT-compiled on use are those of the
- * interpreter, line for line of the corpora.
+ * interpreter, input for input of the corpora and the long lines.
  */
 static void
 t_interpreter_same(struct ruleset *rs, char **files)
 {
-	const char	*corpora[] = { "attack.txt", "everyday.txt" };
 	struct ruleset	*ri;
 	struct cferrs	 errs;
-	char		 path[PATH_MAX], want[256], *line = NULL;
-	size_t		 cap = 0, k, lines = 0, differ = 0;
-	ssize_t		 len;
-	FILE		*fp;
+	struct inputs	 in;
+	char		 want[256];
+	size_t		 k, differ = 0;
 
 	cferrs_init(&errs);
 	ruleset_set_jit(0);
@@ -1122,27 +1120,18 @@ t_interpreter_same(struct ruleset *rs, char **files)
 	ok(ri != NULL && !ri->jit, "the shipped rules, interpreted");
 	if (ri == NULL)
 		return;
-	for (k = 0; k < 2; k++) {
-		snprintf(path, sizeof(path), "%s/regress/policy/%s", src,
-		    corpora[k]);
-		if ((fp = fopen(path, "r")) == NULL)
-			continue;
-		while ((len = getline(&line, &cap, fp)) != -1) {
-			if (len > 0 && line[len - 1] == '\n')
-				line[--len] = '\0';
-			strlcpy(want, cmd(ri, line), sizeof(want));
-			lines++;
-			if (strcmp(cmd(rs, line), want) != 0) {
-				differ++;
-				printf("# %s, interpreted %s: %.100s\n",
-				    cmd(rs, line), want, line);
-			}
+	load_inputs(&in);
+	for (k = 0; k < in.n; k++) {
+		strlcpy(want, cmd(ri, in.v[k]), sizeof(want));
+		if (strcmp(cmd(rs, in.v[k]), want) != 0) {
+			differ++;
+			printf("# %s, interpreted %s: %.100s\n",
+			    cmd(rs, in.v[k]), want, in.v[k]);
 		}
-		fclose(fp);
 	}
-	free(line);
-	ok(lines > 600 && differ == 0, "JIT on use and the interpreter "
-	    "decide alike on %zu corpus lines (%zu differ)", lines, differ);
+	ok(in.n > 600 && differ == 0, "JIT on use and the interpreter "
+	    "decide alike on %zu inputs (%zu differ)", in.n, differ);
+	inputs_free(&in);
 	ok(ri->njit == 0 && rs->jit, "the interpreted set compiled nothing; "
 	    "the other still uses the JIT (%zu patterns)", rs->njit);
 	pd_engine_free(ri);
