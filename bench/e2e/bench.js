@@ -195,13 +195,11 @@ async function poolFull(ms = 60000) {
 }
 
 // the four daemons started at once by one shell, as systemd starts the
-// units of topsh.target (a spawn from node costs about 10 ms each here:
-// one after the other they would add 30 ms that is the bench's own); the
-// ms from then to the first getUpdates
-// the four daemons started by one shell, as systemd starts them; ms from
-// the shell's first start (bash's $EPOCHREALTIME: node's own spawn of
-// the shell, 9-14 ms here, is not the daemons' start) to the first
-// getUpdates; spawn: ms from the spawn's call to the shell running
+// units of topsh.target (one node spawn each would add about 30 ms that
+// is the bench's own); the ms from the shell's start (bash's
+// $EPOCHREALTIME: node's spawn of the shell, 9-17 ms here, is not the
+// daemons' start) to the first getUpdates; spawn: ms from the spawn's
+// call to the shell running
 const spawn = [];
 async function startAll() {
 	const T = h.T;
