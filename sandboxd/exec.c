@@ -16,7 +16,8 @@
  * Time limit: when it expires the process tree is killed (by the
  * runner's KILL, or kill.c's killer when there is no runner or it did
  * not get them all) and
- * the reply waits until the stream has ended and the killer is done:
+ * the reply waits until the stream has ended and the killer is done
+ * (under gVisor, until the sandbox is seen sound: kill.c):
  * the command is gone when the caller hears of it.  Commands of the
  * same user that arrive while a killer runs wait for it.
  */
@@ -429,6 +430,8 @@ run_killed(int ok, void *arg)
 		exec_kill_docker(er);
 		return;
 	}
+	/* under gVisor the reply waits until the sandbox is seen sound */
+	er->killer = sbx_kill_check(er->box, exec_killed, er);
 	exec_run_finish(er);
 }
 

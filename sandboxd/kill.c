@@ -18,6 +18,16 @@
  * the container is restarted with SIGKILL: a last resort that also ends
  * the user's other commands.  While a killer runs, new commands of that
  * user wait (exec.c), so that it never kills them.
+ *
+ * Under gVisor's ptrace platform the host counts the Sentry's threads
+ * and its stub processes, and it keeps them pooled when the processes
+ * inside end: after a fork bomb a sandbox can hold nearly its host pids
+ * limit with a handful of processes inside, and the next fork in it
+ * takes the Sentry down with whatever runs then (a later, innocent
+ * command).  So there, once a command over its limit is ended, the
+ * container's host task count is read (sbx_kill_check()); at
+ * half of its limit or more the container is restarted before the user's
+ * next command runs.
  */
 #include <sys/types.h>
 
@@ -37,6 +47,13 @@
  * has KILL_TIMEOUT: on a loaded host it may need it.
  */
 #define KILL_RUN_GVISOR	12000
+/*
+ * host tasks at this share of the limit or more: restart (gVisor).  A
+ * process inside costs about six host tasks, so half the limit is room
+ * for the next command to use all the processes it may have.
+ */
+#define GVISOR_FULL_NUM	1
+#define GVISOR_FULL_DEN	2
 
 /* $1..: tags of commands to spare */
 static const char killer_script[] =
@@ -78,7 +95,9 @@ kill_finish(struct killer *k)
 
 /*
  * The container was restarted: every command that ran in it is gone,
- * and is answered now whatever its exec stream says (exec.c).
+ * and is answered now whatever its exec stream says (exec.c).  Its
+ * runner went with it, though its stream may not have ended yet: it is
+ * dropped, and the next command finds the container and attaches anew.
  */
 static void
 restart_done(const struct dresp *r, void *arg)
@@ -89,7 +108,10 @@ restart_done(const struct dresp *r, void *arg)
 		log_warnx("user %" PRId64 ": restart of container %.12s "
 		    "failed: %s", k->box->user, k->box->id,
 		    r->err != NULL ? r->err : "unexpected reply");
+	k->box->restarting = 0;
 	sbx_exec_restarted(k->box);
+	sbx_runner_close(k->box);
+	box_lost(k->box, 0);
 	kill_finish(k);
 }
 
@@ -105,6 +127,52 @@ kill_restart(struct killer *k, const char *why)
 	    k->box->id);
 	if (docker_call("POST", path, NULL, 60000, restart_done, k) == NULL)
 		kill_finish(k);
+	else
+		k->box->restarting = 1;
+}
+
+/* the container's host tasks, read back: restart it when near full */
+static void
+stats_done(const struct dresp *r, void *arg)
+{
+	struct killer	*k = arg;
+	json_t		*ps, *cur, *lim;
+	char		 why[160];
+
+	ps = json_object_get(r->json, "pids_stats");
+	cur = json_object_get(ps, "current");
+	lim = json_object_get(ps, "limit");
+	if (r->status != 200 || !json_is_integer(cur) ||
+	    !json_is_integer(lim) || json_integer_value(lim) <= 0 ||
+	    json_integer_value(cur) * GVISOR_FULL_DEN <
+	    json_integer_value(lim) * GVISOR_FULL_NUM) {
+		kill_finish(k);
+		return;
+	}
+	snprintf(why, sizeof(why), "the sandbox holds %" JSON_INTEGER_FORMAT
+	    " of its %" JSON_INTEGER_FORMAT " host tasks after a command "
+	    "over its limit", json_integer_value(cur),
+	    json_integer_value(lim));
+	kill_restart(k, why);
+}
+
+static int
+kill_stats(struct killer *k)
+{
+	char	path[160];
+
+	snprintf(path, sizeof(path), "/containers/%s/stats?stream=false&"
+	    "one-shot=true", k->box->id);
+	return (docker_call("GET", path, NULL, KILL_TIMEOUT, stats_done,
+	    k) == NULL ? -1 : 0);
+}
+
+/* the killing is done; under gVisor, is the sandbox still sound? */
+static void
+kill_check(struct killer *k)
+{
+	if (!runtime_gvisor() || kill_stats(k) == -1)
+		kill_finish(k);
 }
 
 static void
@@ -117,7 +185,7 @@ killer_inspected(const struct dresp *r, void *arg)
 	if (r->status == 200 && json_is_integer(code) &&
 	    json_integer_value(code) == 0 &&
 	    !json_is_true(json_object_get(r->json, "Running"))) {
-		kill_finish(k);
+		kill_check(k);
 		return;
 	}
 	kill_restart(k, "the process killer did not finish its work");
@@ -167,6 +235,41 @@ killer_created(const struct dresp *r, void *arg)
 	json_decref(body);
 }
 
+static struct killer *
+killer_new(struct box *b, void (*done)(void *), void *arg)
+{
+	struct killer	*k;
+
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return (NULL);
+	k->box = b;
+	k->done = done;
+	k->arg = arg;
+	b->killers++;
+	return (k);
+}
+
+/*
+ * The runner ended a command over its limit: under gVisor, see that the
+ * sandbox is sound (kill_check()) before the user's next command runs.
+ * done(arg) runs when that is over, unless sbx_kill_forget() was called
+ * first; NULL when there is nothing to see to (done is not called).
+ */
+struct killer *
+sbx_kill_check(struct box *b, void (*done)(void *), void *arg)
+{
+	struct killer	*k;
+
+	if (!runtime_gvisor() || (k = killer_new(b, done, arg)) == NULL)
+		return (NULL);
+	if (kill_stats(k) == -1) {
+		b->killers--;
+		free(k);
+		return (NULL);
+	}
+	return (k);
+}
+
 /*
  * Kill every process of box's container but those of the sessions
  * tagged in keep (a JSON array of strings, taken).  done(arg) runs when
@@ -179,14 +282,10 @@ sbx_kill_start(struct box *b, json_t *keep, void (*done)(void *), void *arg)
 	json_t		*cmd, *body;
 	char		 path[128], user[64];
 
-	if ((k = calloc(1, sizeof(*k))) == NULL) {
+	if ((k = killer_new(b, done, arg)) == NULL) {
 		json_decref(keep);
 		return (NULL);
 	}
-	k->box = b;
-	k->done = done;
-	k->arg = arg;
-	b->killers++;
 	cmd = json_pack("[s, s, s, s]", "sh", "-c", killer_script,
 	    "topsh-kill");
 	json_array_extend(cmd, keep);

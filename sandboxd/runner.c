@@ -426,17 +426,25 @@ runner_dead(int fd, short ev, void *arg)
 	struct runner	*rn = arg;
 	struct box	*b = rn->box;
 
-	rs.failures++;
-	/*
-	 * One that never answered (an image whose entry point does not run
-	 * the command, say) is not waited for again in this container.
-	 */
-	b->runner_fails = rn->was_ready ? b->runner_fails + 1 :
-	    RUNNER_MAX_FAILS;
-	log_warnx("user %" PRId64 ": command runner of container %.12s: %s; "
-	    "commands go through the Engine's exec API%s", b->user, rn->cid,
-	    rn->why, rn->was_ready ? " until the container is started "
-	    "again" : "");
+	if (b->restarting && rn->was_ready) {
+		/* kill.c restarts the container: the runner goes with it */
+		log_debug("user %" PRId64 ": command runner of container "
+		    "%.12s ended with the restart (%s)", b->user, rn->cid,
+		    rn->why);
+	} else {
+		rs.failures++;
+		/*
+		 * One that never answered (an image whose entry point does
+		 * not run the command, say) is not waited for again in this
+		 * container.
+		 */
+		b->runner_fails = rn->was_ready ? b->runner_fails + 1 :
+		    RUNNER_MAX_FAILS;
+		log_warnx("user %" PRId64 ": command runner of container "
+		    "%.12s: %s; commands go through the Engine's exec API%s",
+		    b->user, rn->cid, rn->why, rn->was_ready ? " until the "
+		    "container is started again" : "");
+	}
 	/* the container may have stopped with it: the next command sees */
 	if (rn->was_ready && strcmp(b->id, rn->cid) == 0)
 		box_lost(b, 0);

@@ -251,6 +251,9 @@ runtime_gvisor(void)
  * limit is kept inside, by gVisor's kernel, as RLIMIT_NPROC (the user is
  * alone in the sandbox's kernel), and the host limit only bounds the
  * Sentry: GVISOR_TASKS_PER_PROC per allowed process plus its own.
+ * The Sentry keeps the host tasks of ended processes pooled, so many
+ * processes made and ended (a fork bomb ended at its time limit) can
+ * leave a sandbox near this limit: kill.c restarts it then.
  */
 #define GVISOR_TASKS_PER_PROC	12
 #define GVISOR_SENTRY_TASKS	128

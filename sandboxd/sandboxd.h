@@ -313,6 +313,7 @@ struct box {
 	int		 port_first;	/* -1 none */
 	int		 ws_ready;
 	int		 killers;	/* process killers running */
+	int		 restarting;	/* kill.c restarts the container */
 	uid_t		 uid;		/* the user's own, 0 until known */
 	char		 name[128];	/* Telegram name: the gecos field */
 	int		 creating;	/* holds a creation place */
@@ -432,6 +433,7 @@ void	 sbx_runner_status(json_t *);
 struct killer;
 struct killer *sbx_kill_start(struct box *, json_t *, void (*)(void *),
 	    void *);
+struct killer *sbx_kill_check(struct box *, void (*)(void *), void *);
 void	 sbx_kill_forget(struct killer *);
 
 /* net.c */
