@@ -150,6 +150,7 @@ struct ruleset {
 	int		 maxdepth;
 	size_t		 maxinput;
 	int		 jit;		/* patterns are JIT-compiled on use */
+	int		 jit_lost;	/* 1: a JIT compile failed after load */
 	size_t		 njit;		/* how many so far */
 	char		**files;
 	size_t		 nfiles;

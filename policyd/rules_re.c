@@ -121,6 +121,7 @@ jit_ready(struct ruleset *rs, pcre2_code *re)
 		return (1);
 	}
 	rs->jit = 0;
+	rs->jit_lost = 1;	/* the daemon tells (server.c) */
 	return (0);
 }
 

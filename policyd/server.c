@@ -304,7 +304,13 @@ pd_server_dispatch(struct peer *p, struct imsg *imsg)
 		    "object");
 		return (0);
 	}
-	if ((out = pd_server_answer(rules, type, req, &err)) == NULL) {
+	out = pd_server_answer(rules, type, req, &err);
+	if (rules->jit_lost == 1) {
+		log_warnx("pcre2 JIT compile failed (out of memory?): the "
+		    "rule set matches through the interpreter until reloaded");
+		rules->jit_lost = 2;
+	}
+	if (out == NULL) {
 		log_warnx("%s: request %u refused: %s", proc_name(p->id), id,
 		    err);
 		reply_error(p, IMSG_ERROR, id, err);

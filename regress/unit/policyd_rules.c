@@ -5,13 +5,18 @@
  * against brute force, on the corpora and every input of the benchmark.
  */
 #include <sys/types.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 
+#include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <seccomp.h>
 
 #include "regress.h"
 #include "config.h"
@@ -1137,6 +1142,75 @@ t_interpreter_same(struct ruleset *rs, char **files)
 	pd_engine_free(ri);
 }
 
+/* no new executable memory from here on: what an exhausted host does */
+static int
+no_exec_memory(void)
+{
+	scmp_filter_ctx	ctx;
+	int		rc = -1;
+
+	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
+		return (-1);
+	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOMEM), SCMP_SYS(mmap), 1,
+	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC)) == 0 &&
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOMEM), SCMP_SYS(mprotect),
+	    1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC)) == 0 &&
+	    seccomp_load(ctx) == 0)
+		rc = 0;
+	seccomp_release(ctx);
+	return (rc);
+}
+
+/*
+ * A pattern's JIT compile fails after load (no executable memory left):
+ * the rule set goes on through the interpreter, decides as before, and
+ * says so (jit_lost: the daemon logs it).  In a child: the filter stays.
+ */
+static void
+t_jit_lost(char **files)
+{
+	struct ruleset	*ri, *rj;
+	struct cferrs	 errs;
+	struct inputs	 in;
+	char		 want[256];
+	size_t		 k, differ = 0;
+	pid_t		 pid;
+	int		 st = -1;
+
+	if ((pid = fork()) == 0) {
+		cferrs_init(&errs);
+		ruleset_set_jit(0);
+		ri = pd_engine_build(files, 1, NULL, NULL, &errs);
+		ruleset_set_jit(1);
+		rj = pd_engine_build(files, 1, NULL, NULL, &errs);
+		if (ri == NULL || rj == NULL || !rj->jit)
+			_exit(2);
+		load_inputs(&in);
+		if (no_exec_memory() == -1)
+			_exit(3);
+		for (k = 0; k < in.n; k++) {
+			strlcpy(want, cmd(ri, in.v[k]), sizeof(want));
+			differ += strcmp(cmd(rj, in.v[k]), want) != 0;
+		}
+		if (differ > 0)
+			_exit(4);
+		/* some fit in executable memory the allocator kept */
+		if (rj->jit || rj->jit_lost != 1) {
+			printf("# jit %d lost %d njit %zu\n", rj->jit,
+			    rj->jit_lost, rj->njit);
+			fflush(stdout);
+			_exit(5);
+		}
+		_exit(0);
+	}
+	if (pid > 0)
+		(void)waitpid(pid, &st, 0);
+	ok(pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "a JIT compile "
+	    "failing after load: the interpreter decides alike, and the "
+	    "rule set says it lost the JIT (status %d)",
+	    pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
 static void
 t_shipped(void)
 {
@@ -1195,6 +1269,7 @@ t_shipped(void)
 	ok(rs->njit > 0 && rs->njit < rs->nregex / 4, "JIT-compiled on "
 	    "first use: %zu of %zu patterns", rs->njit, rs->nregex);
 	t_interpreter_same(rs, files);
+	t_jit_lost(files);
 	t_prefilter(rs);
 	t_prefilter_random(rs);
 	t_repeats(rs);
