@@ -68,7 +68,7 @@ struct execreq {
 	int			 viarunner;
 	int			 rkilling;	/* the runner's KILL unanswered */
 	int			 rcode;		/* the runner's exit status */
-	char			 rerr[256];
+	char			 rerr[320];
 };
 
 static void	exec_boxready(struct box *, const char *, const char *,

@@ -402,11 +402,12 @@ runner_teardown(struct runner *rn)
 {
 	struct box	*b = rn->box;
 	struct runcmd	*rc;
-	char		 msg[256];
+	char		 msg[320];
 
 	b->runner = NULL;
-	snprintf(msg, sizeof(msg), "the command runner in the container "
-	    "went away (%s)", rn->why);
+	snprintf(msg, sizeof(msg), "%sthe command runner in the container "
+	    "went away (%s)", rn->ended ? "the sandbox stopped under the "
+	    "command: " : "", rn->why);
 	while ((rc = TAILQ_FIRST(&rn->cmds)) != NULL) {
 		TAILQ_REMOVE(&rn->cmds, rc, entry);
 		/* the container stopped (out of memory, say): killed, 137 */
