@@ -264,9 +264,7 @@ sbx_exec_restarted(struct box *b)
 		er->rc = NULL;
 		er->stream_ended = 1;
 		evtimer_del(er->timer);
-		exec_reply(er, 137, er->timed_out ? NULL : "the command was "
-		    "ended: its container was restarted to stop another "
-		    "command over its time limit");
+		exec_reply(er, 137, er->timed_out ? NULL : SBX_RESTARTED_MSG);
 	}
 }
 

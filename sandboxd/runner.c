@@ -405,9 +405,12 @@ runner_teardown(struct runner *rn)
 	char		 msg[320];
 
 	b->runner = NULL;
-	snprintf(msg, sizeof(msg), "%sthe command runner in the container "
-	    "went away (%s)", rn->ended ? "the sandbox stopped under the "
-	    "command: " : "", rn->why);
+	if (b->restarting && rn->ended)
+		strlcpy(msg, SBX_RESTARTED_MSG, sizeof(msg));
+	else
+		snprintf(msg, sizeof(msg), "%sthe command runner in the "
+		    "container went away (%s)", rn->ended ? "the sandbox "
+		    "stopped under the command: " : "", rn->why);
 	while ((rc = TAILQ_FIRST(&rn->cmds)) != NULL) {
 		TAILQ_REMOVE(&rn->cmds, rc, entry);
 		/* the container stopped (out of memory, say): killed, 137 */

@@ -430,6 +430,9 @@ void	 sbx_runner_count_exec(void);
 void	 sbx_runner_status(json_t *);
 
 /* kill.c */
+/* what the commands a restart ended are told */
+#define SBX_RESTARTED_MSG	"the command was ended: its container was " \
+	"restarted to stop another command over its time limit"
 struct killer;
 struct killer *sbx_kill_start(struct box *, json_t *, void (*)(void *),
 	    void *);
