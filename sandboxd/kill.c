@@ -15,7 +15,8 @@
  *
  * The killer's exit status says whether it got them all.  When it did
  * not, or could not even start (a fork bomb holding every process slot),
- * the container is restarted with SIGKILL: a last resort that also ends
+ * the container is restarted with SIGKILL (one from the warm pool is
+ * stopped, and replaced at the next command): a last resort that also ends
  * the user's other commands.  While a killer runs, new commands of that
  * user wait (exec.c), so that it never kills them.
  *
@@ -104,7 +105,7 @@ restart_done(const struct dresp *r, void *arg)
 {
 	struct killer	*k = arg;
 
-	if (r->status != 204)
+	if (r->status != 204 && !(k->box->pool_born && r->status == 409))
 		log_warnx("user %" PRId64 ": restart of container %.12s "
 		    "failed: %s", k->box->user, k->box->id,
 		    r->err != NULL ? r->err : "unexpected reply");
@@ -115,16 +116,20 @@ restart_done(const struct dresp *r, void *arg)
 	kill_finish(k);
 }
 
-/* the killer did not get them all: restart the container */
+/*
+ * The killer did not get them all: restart the container.  One from
+ * the warm pool is only stopped: its bind mounts name the slot's paths,
+ * and the next command replaces it (box.c).
+ */
 static void
 kill_restart(struct killer *k, const char *why)
 {
 	char	path[160];
 
-	log_warnx("user %" PRId64 ": %s; restarting container %.12s",
-	    k->box->user, why, k->box->id);
-	snprintf(path, sizeof(path), "/containers/%s/restart?t=0",
-	    k->box->id);
+	log_warnx("user %" PRId64 ": %s; %s container %.12s", k->box->user,
+	    why, k->box->pool_born ? "stopping" : "restarting", k->box->id);
+	snprintf(path, sizeof(path), k->box->pool_born ?
+	    "/containers/%s/kill" : "/containers/%s/restart?t=0", k->box->id);
 	if (docker_call("POST", path, NULL, 60000, restart_done, k) == NULL)
 		kill_finish(k);
 	else

@@ -6,8 +6,9 @@
 # users never share a slot; a taken container is found again after a
 # restart (by its name), the earlier run's unused ones are removed; one
 # that stopped is replaced, never started again; a broken slot is
-# destroyed and the user gets an ordinary container; warm-pool 0 (after
-# a reload) empties the pool and new users get ordinary containers.
+# destroyed and the user gets an ordinary container; a fork bomb in a
+# taken one leaves the user's files in place; warm-pool 0 (after a
+# reload) empties the pool and new users get ordinary containers.
 . "$TOPSH_SRC/regress/t/lib.sh"
 . "$TOPSH_SRC/regress/t/sandbox.subr"
 
@@ -117,6 +118,22 @@ docker ps -q --filter "label=topsh.user=803" | grep -q .
 ok $? "user 803 has an ordinary container"
 wait_for 60 status_has '"warm_pool":2'
 ok $? "the pool is made anew"
+
+# a fork bomb in a container from the pool: the killer's last resort
+# (under gVisor the bomb often takes the sandbox down) must not start it
+# again with the slot's mounts; the next command has the user's files
+gw exec '{"user":805,"command":"echo kept >kept"}'
+c805=$(sbx_cid 805)
+slot=$(docker inspect -f '{{range .Mounts}}{{.Source}} {{end}}' "$c805" |
+    tr ' ' '\n' | grep "^$W/\.pool/" | head -n 1)
+[ -n "$slot" ] && [ ! -e "$slot" ]
+ok $? "user 805 took a slot of the pool ($slot)"
+gw exec '{"user":805,"command":"b() { b | b \u0026 }; b; sleep 60","timeout":3}'
+has '"timed_out":true' "user 805's fork bomb stopped at its time limit"
+gw exec '{"user":805,"command":"cat kept; whoami"}'
+has '"stdout":"kept\\nu805\\n"' "after the bomb user 805's files are there"
+[ ! -e "$slot" ]
+ok $? "the slot's workspace was not made again"
 
 # warm-pool 0: after a reload the pool empties, new users as before
 sed -i 's/warm-pool 2/warm-pool 0/' "$T/topsh.conf"
