@@ -1104,6 +1104,25 @@ t_cmdindex_globs(void)
 	cferrs_free(&errs);
 }
 
+/* inputs on which rs decides otherwise than the interpreted ri, shown */
+static size_t
+decide_differ(struct ruleset *ri, struct ruleset *rs, struct inputs *in)
+{
+	char	want[256];
+	size_t	k, differ = 0;
+
+	for (k = 0; k < in->n; k++) {
+		strlcpy(want, cmd(ri, in->v[k]), sizeof(want));
+		if (strcmp(cmd(rs, in->v[k]), want) != 0) {
+			differ++;
+			printf("# %s, interpreted %s: %.100s\n",
+			    cmd(rs, in->v[k]), want, in->v[k]);
+		}
+	}
+	fflush(stdout);
+	return (differ);
+}
+
 /*
  * The decisions with patterns JIT-compiled on use are those of the
  * interpreter, input for input of the corpora and the long lines.
@@ -1114,8 +1133,7 @@ t_interpreter_same(struct ruleset *rs, char **files)
 	struct ruleset	*ri;
 	struct cferrs	 errs;
 	struct inputs	 in;
-	char		 want[256];
-	size_t		 k, differ = 0;
+	size_t		 differ;
 
 	cferrs_init(&errs);
 	ruleset_set_jit(0);
@@ -1126,14 +1144,7 @@ t_interpreter_same(struct ruleset *rs, char **files)
 	if (ri == NULL)
 		return;
 	load_inputs(&in);
-	for (k = 0; k < in.n; k++) {
-		strlcpy(want, cmd(ri, in.v[k]), sizeof(want));
-		if (strcmp(cmd(rs, in.v[k]), want) != 0) {
-			differ++;
-			printf("# %s, interpreted %s: %.100s\n",
-			    cmd(rs, in.v[k]), want, in.v[k]);
-		}
-	}
+	differ = decide_differ(ri, rs, &in);
 	ok(in.n > 600 && differ == 0, "JIT on use and the interpreter "
 	    "decide alike on %zu inputs (%zu differ)", in.n, differ);
 	inputs_free(&in);
@@ -1172,8 +1183,6 @@ t_jit_lost(char **files)
 	struct ruleset	*ri, *rj;
 	struct cferrs	 errs;
 	struct inputs	 in;
-	char		 want[256];
-	size_t		 k, differ = 0;
 	pid_t		 pid;
 	int		 st = -1;
 
@@ -1188,11 +1197,7 @@ t_jit_lost(char **files)
 		load_inputs(&in);
 		if (no_exec_memory() == -1)
 			_exit(3);
-		for (k = 0; k < in.n; k++) {
-			strlcpy(want, cmd(ri, in.v[k]), sizeof(want));
-			differ += strcmp(cmd(rj, in.v[k]), want) != 0;
-		}
-		if (differ > 0)
+		if (decide_differ(ri, rj, &in) > 0)
 			_exit(4);
 		/* some fit in executable memory the allocator kept */
 		if (rj->jit || rj->jit_lost != 1) {
