@@ -106,6 +106,9 @@ exec_free(struct execreq *er)
 	/* the container may be idle now: somebody may be waiting for it */
 	if (b != NULL && b->nexec == 0 && box_line_length() > 0)
 		box_line_next();
+	/* under gVisor: is it still sound? */
+	if (b != NULL && b->nexec == 0)
+		sbx_kill_idle(b);
 }
 
 static void

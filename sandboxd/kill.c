@@ -28,7 +28,9 @@
  * command).  So there, once a command over its limit is ended, the
  * container's host task count is read (sbx_kill_check()); at
  * half of its limit or more the container is restarted before the user's
- * next command runs.
+ * next command runs.  Many processes at once, in one command after
+ * another, fill it up too: it is read when the user's commands are over
+ * (sbx_kill_idle()), and restarted then when it is half full.
  */
 #include <sys/types.h>
 
@@ -36,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "sandboxd.h"
@@ -55,6 +58,8 @@
  */
 #define GVISOR_FULL_NUM	1
 #define GVISOR_FULL_DEN	2
+/* s: how often an idle gVisor sandbox's host tasks are read at most */
+#define GVISOR_IDLE_EVERY	5
 
 /* $1..: tags of commands to spare */
 static const char killer_script[] =
@@ -136,29 +141,45 @@ kill_restart(struct killer *k, const char *why)
 		k->box->restarting = 1;
 }
 
-/* the container's host tasks, read back: restart it when near full */
-static void
-stats_done(const struct dresp *r, void *arg)
+/*
+ * A container's stats: does it hold GVISOR_FULL of its host pids limit
+ * or more?  why says what was read (ending with when), or why nothing.
+ */
+static int
+stats_full(const struct dresp *r, const char *when, char *why, size_t len)
 {
-	struct killer	*k = arg;
-	json_t		*ps, *cur, *lim;
-	char		 why[160];
+	json_t	*ps, *cur, *lim;
 
 	ps = json_object_get(r->json, "pids_stats");
 	cur = json_object_get(ps, "current");
 	lim = json_object_get(ps, "limit");
 	if (r->status != 200 || !json_is_integer(cur) ||
-	    !json_is_integer(lim) || json_integer_value(lim) <= 0 ||
-	    json_integer_value(cur) * GVISOR_FULL_DEN <
-	    json_integer_value(lim) * GVISOR_FULL_NUM) {
-		kill_finish(k);
-		return;
+	    !json_is_integer(lim) || json_integer_value(lim) <= 0) {
+		snprintf(why, len, "no host task count %s (%s)", when,
+		    r->err != NULL ? r->err : "unexpected reply");
+		return (0);
 	}
-	snprintf(why, sizeof(why), "the sandbox holds %" JSON_INTEGER_FORMAT
-	    " of its %" JSON_INTEGER_FORMAT " host tasks after a command "
-	    "over its limit", json_integer_value(cur),
-	    json_integer_value(lim));
-	kill_restart(k, why);
+	snprintf(why, len, "the sandbox holds %" JSON_INTEGER_FORMAT " of "
+	    "its %" JSON_INTEGER_FORMAT " host tasks %s",
+	    json_integer_value(cur), json_integer_value(lim), when);
+	return (json_integer_value(cur) * GVISOR_FULL_DEN >=
+	    json_integer_value(lim) * GVISOR_FULL_NUM);
+}
+
+/* the container's host tasks, read back: restart it when near full */
+static void
+stats_done(const struct dresp *r, void *arg)
+{
+	struct killer	*k = arg;
+	char		 why[160];
+
+	if (stats_full(r, "after a command over its limit", why,
+	    sizeof(why)))
+		kill_restart(k, why);
+	else {
+		log_debug("user %" PRId64 ": %s", k->box->user, why);
+		kill_finish(k);
+	}
 }
 
 static int
@@ -273,6 +294,75 @@ sbx_kill_check(struct box *b, void (*done)(void *), void *arg)
 		return (NULL);
 	}
 	return (k);
+}
+
+/* an idle sandbox whose host tasks are being read (sbx_kill_idle()) */
+struct idlecheck {
+	int64_t	 user;
+	char	 id[72];
+};
+
+static void
+idle_stats_done(const struct dresp *r, void *arg)
+{
+	struct idlecheck	*ic = arg;
+	struct box		*b;
+	struct killer		*k;
+	char			 why[160];
+
+	if ((b = box_get(ic->user, 0)) != NULL)
+		b->gv_asking = 0;
+	if (b == NULL || b->state != BOX_RUNNING ||
+	    strcmp(b->id, ic->id) != 0)
+		;	/* not that container any more */
+	else if (!stats_full(r, "after its commands ended", why,
+	    sizeof(why)))
+		log_debug("user %" PRId64 ": %s", b->user, why);
+	else if (b->nexec > 0 || b->killers > 0)
+		b->gv_checked = 0;	/* busy again: once it is idle */
+	else if ((k = killer_new(b, NULL, NULL)) != NULL)
+		kill_restart(k, why);
+	free(ic);
+}
+
+/*
+ * Under gVisor, the user's commands are over: is the sandbox still far
+ * from its host pids limit?  Processes run at once leave their host
+ * tasks pooled in the Sentry, more with every such command (runtime.c),
+ * until a fork dies with the whole sandbox.  One that holds
+ * GVISOR_FULL of its limit or more is restarted now, while nothing of
+ * the user's but background jobs runs, not under a later command.  The
+ * read is the Engine's (about a second) and holds nothing up; it is
+ * made at most every GVISOR_IDLE_EVERY seconds a sandbox.
+ */
+void
+sbx_kill_idle(struct box *b)
+{
+	struct idlecheck	*ic;
+	struct timespec		 now;
+	char			 path[160];
+
+	if (!runtime_gvisor() || b->user <= 0 || b->state != BOX_RUNNING ||
+	    b->id[0] == '\0' || b->nexec > 0 || b->killers > 0 ||
+	    b->gv_asking)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (b->gv_checked != 0 && now.tv_sec - b->gv_checked <
+	    GVISOR_IDLE_EVERY)
+		return;
+	if ((ic = calloc(1, sizeof(*ic))) == NULL)
+		return;
+	ic->user = b->user;
+	strlcpy(ic->id, b->id, sizeof(ic->id));
+	snprintf(path, sizeof(path), "/containers/%s/stats?stream=false&"
+	    "one-shot=true", b->id);
+	if (docker_call("GET", path, NULL, KILL_TIMEOUT, idle_stats_done,
+	    ic) == NULL) {
+		free(ic);
+		return;
+	}
+	b->gv_checked = now.tv_sec;
+	b->gv_asking = 1;
 }
 
 /*

@@ -314,6 +314,8 @@ struct box {
 	int		 ws_ready;
 	int		 killers;	/* process killers running */
 	int		 restarting;	/* kill.c restarts the container */
+	time_t		 gv_checked;	/* host tasks last read (monotonic s) */
+	int		 gv_asking;	/* and being read now (gVisor) */
 	uid_t		 uid;		/* the user's own, 0 until known */
 	char		 name[128];	/* Telegram name: the gecos field */
 	int		 creating;	/* holds a creation place */
@@ -437,6 +439,7 @@ struct killer;
 struct killer *sbx_kill_start(struct box *, json_t *, void (*)(void *),
 	    void *);
 struct killer *sbx_kill_check(struct box *, void (*)(void *), void *);
+void	 sbx_kill_idle(struct box *);
 void	 sbx_kill_forget(struct killer *);
 
 /* net.c */

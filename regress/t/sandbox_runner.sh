@@ -5,14 +5,17 @@
 # the output cap and the time limit through it, a setsid'd background
 # child killed at the limit; a user writing garbage or forged frames
 # where the runner writes, or killing the runner, harms nobody else and
-# the next command works; a container without the runner (adopted from
+# the next command works; under gVisor a sandbox that many processes at
+# once left half full of host tasks is restarted once idle, so that the
+# next such command works; a container without the runner (adopted from
 # an older version) runs its commands through the exec API; a restarted
 # sandboxd attaches again and ends what the earlier run's commands left.
 . "$TOPSH_SRC/regress/t/lib.sh"
 . "$TOPSH_SRC/regress/t/sandbox.subr"
 
 SBX_CONF='	exec-timeout 20s
-	output-cap 4K'
+	output-cap 4K
+	user-limits "204 pids=64"'
 sbx_setup
 
 # counter NAME: sandboxd's status figure
@@ -83,6 +86,37 @@ has '"exit":0,"stdout":"back\\nrunner-again\\n"' \
     "the next command works, with a runner again"
 OUT="failures=$(counter runner_failures) more=$(( $(counter runner_commands) - r0 ))"
 has '^failures=[1-9][0-9]* more=[2-9]' "the failure is counted and the runner used again"
+
+# --- gVisor: a sandbox left half full of host tasks is restarted idle
+case $(topsh_runtime) in
+runsc*)
+	# many processes at once leave their host tasks pooled in the
+	# Sentry, more with each such command, until a fork takes the
+	# sandbox past its host pids limit and down.  Once the user's
+	# commands are over the count is read (at most every 5 s), and the
+	# sandbox restarted when half full.
+	burst='i=0; while [ $i -lt 60 ]; do sleep 1 \u0026 i=$((i+1)); done; wait; echo'
+	gw exec "{\"user\":204,\"command\":\"$burst burst-1\"}"
+	has '"exit":0,"stdout":"burst-1\\n"' "60 processes at once"
+	gw exec "{\"user\":204,\"command\":\"$burst burst-2\"}"
+	has '"exit":0,"stdout":"burst-2\\n"' "60 more at once"
+	full="user 204: the sandbox holds [0-9]* of its 896 host tasks after its commands ended; restarting"
+	n=0
+	until grep -q "$full" "$T/sandboxd.log" || [ $n -ge 20 ]; do
+		gw exec '{"user":204,"command":"true"}'
+		sleep 1
+		n=$((n + 1))
+	done
+	grep -q "$full" "$T/sandboxd.log"
+	ok $? "the sandbox they left half full is restarted when idle"
+	gw exec '{"user":204,"command":"echo back"}'
+	has '"exit":0,"stdout":"back\\n"' "the next command runs after the restart"
+	OUT="host tasks $(docker stats --no-stream --format '{{.PIDs}}' "$(sbx_cid 204)")"
+	has '^host tasks ([1-9]|[1-9][0-9]|[1-3][0-9][0-9]|4[0-3][0-9])$' "in a sandbox far from its host pids limit again"
+	gw exec "{\"user\":204,\"command\":\"$burst burst-3\"}"
+	has '"exit":0,"stdout":"burst-3\\n"' "and 60 more at once work"
+	;;
+esac
 
 # --- a container made without the runner (an older version): exec API
 mkdir -p "$T/workspaces/203/ws"
