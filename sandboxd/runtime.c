@@ -9,12 +9,10 @@
  *   NAME    used as named; a name the engine does not know is refused with
  *           the daemon.json lines to add, instead of failing at the first
  *           container with the engine's message.
- * gVisor is a runtime whose path ends in "runsc".  Its own network stack
- * does not start under Docker on these hosts, so it is registered twice
- * (etc/sandbox/register-runsc.sh): --network=none for sandboxes without a
- * network, --network=host for sandboxes on a Docker network.  A gVisor
- * runtime whose --network does not suit the configured network mode is
- * refused with the reason.
+ * Which runtimes are gVisor and which of them suit the configured
+ * network mode is common/gvisor.c's (topshctl check says the same).  A
+ * gVisor runtime whose --network does not suit it is refused with the
+ * reason.
  * Then the up hook (adoption) runs; containers made under another runtime
  * are replaced at adoption (box.c), so a change of runtime takes effect
  * for every user after a restart.
@@ -28,6 +26,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "gvisor.h"
 #include "log.h"
 #include "sandboxd.h"
 #include "topsh.h"
@@ -57,55 +56,6 @@ networked(void)
 	return (strcmp(topsh_conf->sandbox.network, "none") != 0);
 }
 
-static int
-is_gvisor(json_t *spec)
-{
-	const char	*p;
-	size_t		 n;
-
-	p = json_string_value(json_object_get(spec, "path"));
-	if (p == NULL)
-		return (0);
-	n = strlen(p);
-	return (n >= 5 && strcmp(p + n - 5, "runsc") == 0);
-}
-
-/* runsc's own --network argument, "sandbox" (its default) when absent */
-static const char *
-gvisor_net(json_t *spec)
-{
-	json_t		*args, *a;
-	const char	*s, *net = "sandbox";
-	size_t		 i;
-
-	args = json_object_get(spec, "runtimeArgs");
-	json_array_foreach(args, i, a) {
-		if ((s = json_string_value(a)) == NULL)
-			continue;
-		if (strncmp(s, "--network=", 10) == 0)
-			net = s + 10;
-		else if (strncmp(s, "-network=", 9) == 0)
-			net = s + 9;
-	}
-	return (net);
-}
-
-/* may this gVisor runtime run our containers?  NULL if so, else why not */
-static const char *
-gvisor_unsuited(json_t *spec)
-{
-	const char	*net = gvisor_net(spec);
-
-	if (!networked() && strcmp(net, "none") != 0)
-		return ("sandboxes without a network (network none) need "
-		    "runsc's own --network=none in its runtimeArgs");
-	if (networked() && strcmp(net, "none") == 0)
-		return ("its --network=none would leave the sandboxes on "
-		    "a Docker network without one; register runsc with "
-		    "--network=host for them (runsc-net)");
-	return (NULL);
-}
-
 static void
 refuse(const char *name, const char *why)
 {
@@ -118,20 +68,9 @@ refuse(const char *name, const char *why)
 static void
 resolve_auto(json_t *rts)
 {
-	const char	*pref = networked() ? "runsc-net" : "runsc";
-	const char	*k, *pick = NULL;
-	json_t		*spec;
+	const char	*pick;
 
-	spec = json_object_get(rts, pref);
-	if (spec != NULL && is_gvisor(spec) && gvisor_unsuited(spec) == NULL)
-		pick = pref;
-	json_object_foreach(rts, k, spec) {
-		if (pick != NULL)
-			break;
-		if (is_gvisor(spec) && gvisor_unsuited(spec) == NULL)
-			pick = k;
-	}
-	if (pick != NULL) {
+	if ((pick = gvisor_pick(rts, networked())) != NULL) {
 		strlcpy(rt.name, pick, sizeof(rt.name));
 		rt.gvisor = 1;
 		return;
@@ -159,8 +98,8 @@ resolve_named(json_t *rts, const char *name)
 		    "(register-runsc.sh, shipped with topsh, does both)");
 		return;
 	}
-	if (spec != NULL && is_gvisor(spec)) {
-		if ((why = gvisor_unsuited(spec)) != NULL) {
+	if (spec != NULL && gvisor_is(spec)) {
+		if ((why = gvisor_unsuited(spec, networked())) != NULL) {
 			refuse(name, why);
 			return;
 		}
@@ -199,7 +138,7 @@ info_done(const struct dresp *r, void *arg)
 		    name, sizeof(rt.name));
 	} else {
 		json_object_foreach(rts, k, spec)
-			if (is_gvisor(spec))
+			if (gvisor_is(spec))
 				rt.gvisor_known = 1;
 		if (strcmp(name, "auto") == 0)
 			resolve_auto(rts);

@@ -29,6 +29,7 @@
 #include "check.h"
 #include "config.h"
 #include "conf_proxy.h"
+#include "gvisor.h"
 #include "imsg.h"
 #include "imsg_proxy.h"
 #include "topsh.h"
@@ -562,47 +563,52 @@ engine_info(struct ctx *c)
 	return (c->info);
 }
 
-static int
-is_gvisor(json_t *spec)
-{
-	const char	*p = json_string_value(json_object_get(spec, "path"));
-	size_t		 n = p != NULL ? strlen(p) : 0;
-
-	return (n >= 5 && strcmp(p + n - 5, "runsc") == 0);
-}
-
+/* what sandboxd's runtime.c will choose, and whether it is gVisor */
 static void
 check_runtime(struct ctx *c)
 {
 	struct topsh_conf	*cf = c->conf;
 	const char		*want = cf->sandbox.runtime, *k, *gv = NULL;
+	const char		*pick, *why;
 	const char		*reg = "apt-get install runsc; sh /usr/local/"
 				    "share/topsh/sandbox/register-runsc.sh";
 	json_t			*info, *rts, *spec;
+	int			 net;
 
 	if (want == NULL || *want == '\0')
 		want = "auto";
+	net = cf->sandbox.network != NULL &&
+	    strcmp(cf->sandbox.network, "none") != 0;
 	if ((info = engine_info(c)) == NULL)
 		return;		/* the docker check said why */
 	rts = json_object_get(info, "Runtimes");
 	json_object_foreach(rts, k, spec)
-		if (is_gvisor(spec) && (gv == NULL || strcmp(k, "runsc") == 0))
+		if (gvisor_is(spec) && (gv == NULL || strcmp(k, "runsc") == 0))
 			gv = k;
+	pick = gvisor_pick(rts, net);
+	spec = json_object_get(rts, want);
 	if (strcmp(want, "auto") == 0) {
-		if (gv != NULL)
-			res(c, OK, "runtime", NULL, "auto: gVisor (%s and "
-			    "the runsc-net variant for networked sandboxes; "
-			    "sandboxd logs its choice)", gv);
+		if (pick != NULL)
+			res(c, OK, "runtime", NULL, "auto: gVisor (%s)", pick);
+		else if (gv != NULL)
+			res(c, WARN, "runtime", reg, "auto: runc, the host's "
+			    "kernel is shared: the engine's gVisor runtime %s "
+			    "does not suit %s sandboxes: %s", gv, net ?
+			    "networked" : "network-less",
+			    gvisor_unsuited(json_object_get(rts, gv), net));
 		else
 			res(c, WARN, "runtime", reg, "auto: runc, the host's "
 			    "kernel is shared: the engine has no gVisor "
 			    "runtime");
-	} else if (!json_is_object(json_object_get(rts, want)))
+	} else if (!json_is_object(spec))
 		res(c, strcmp(want, "runc") == 0 ? WARN : FAIL, "runtime",
 		    strcmp(want, "runsc") == 0 ? reg : "register it in "
 		    "/etc/docker/daemon.json and send SIGHUP to dockerd",
 		    "%s: the Docker engine has no runtime of this name", want);
-	else if (is_gvisor(json_object_get(rts, want)))
+	else if (gvisor_is(spec) && (why = gvisor_unsuited(spec, net)) != NULL)
+		res(c, FAIL, "runtime", reg, "%s: sandboxd refuses it, no "
+		    "sandbox can start: %s", want, why);
+	else if (gvisor_is(spec))
 		res(c, OK, "runtime", NULL, "%s (gVisor)", want);
 	else if (gv != NULL)
 		res(c, WARN, "runtime", "set sandbox { runtime auto } (see "

@@ -41,6 +41,17 @@ sed -i 's/^\([[:space:]]*runtime\) .*/\1 auto/' "$T/topsh.conf"
 chk check
 grep -q "^ok    runtime    auto: gVisor (runsc" "$T/check.out"
 ok $? "runtime auto reports gVisor"
+# what sandboxd itself picks for networked sandboxes (common/gvisor.c):
+# runsc-net, and runsc (its --network=none) refused for them
+sed -i 's/^sandbox {$/sandbox {\n\tnetwork per-user/' "$T/topsh.conf"
+chk check
+grep -q "^ok    runtime    auto: gVisor (runsc-net)" "$T/check.out"
+ok $? "runtime auto with network per-user reports runsc-net, as sandboxd picks"
+sed -i 's/^\([[:space:]]*runtime\) .*/\1 runsc/' "$T/topsh.conf"
+chk check
+[ $? -ne 0 ] && grep -q "^fail  runtime    runsc: sandboxd refuses it, no sandbox can start: its --network=none would leave the sandboxes on a Docker network without one" "$T/check.out"
+ok $? "runsc named for networked sandboxes fails, as sandboxd refuses it"
+sed -i '/^\tnetwork per-user$/d' "$T/topsh.conf"
 sed -i 's/^\([[:space:]]*runtime\) .*/\1 no-such-runtime/' "$T/topsh.conf"
 chk check
 [ $? -ne 0 ] && grep -q "^fail  runtime    no-such-runtime: the Docker engine has no runtime of this name -> " "$T/check.out"

@@ -88,4 +88,14 @@ ok $? "idle container reaped"
 grep -q 'reaping' "$T/sandboxd.log"
 ok $? "and the log says so"
 
+# --- runtime auto takes gVisor where the engine has it for the network
+# mode (common/gvisor.c, what topshctl check says too)
+TOPSH_RUNTIME=runsc topsh_need_runtime >/dev/null 2>&1
+topsh_stop sandboxd
+sed -i 's/^\([[:space:]]*runtime\) .*/\1 auto/' "$T/topsh.conf"
+topsh_start sandboxd -v
+topsh_wait_up sandboxd
+wait_for 20 grep -q "runtime: containers run under runsc (gVisor)" "$T/sandboxd.log"
+ok $? "runtime auto: gVisor's runsc for sandboxes without a network"
+
 done_testing
