@@ -230,18 +230,16 @@ create_slot_free(void)
 int
 box_create_room(void)
 {
-	return (!runtime_pending() && TAILQ_EMPTY(&createq) &&
-	    TAILQ_EMPTY(&lineq) && create_slot_free());
+	return (TAILQ_EMPTY(&createq) && TAILQ_EMPTY(&lineq) &&
+	    create_slot_free());
 }
 
-/* start the queued creations there is room for, once the runtime is known */
+/* start the queued creations there is room for */
 void
 box_create_queued(void)
 {
 	struct box	*n;
 
-	if (runtime_pending())
-		return;
 	while (create_slot_free() && (n = TAILQ_FIRST(&createq)) != NULL) {
 		TAILQ_REMOVE(&createq, n, centry);
 		n->cwaiting = 0;
@@ -937,8 +935,7 @@ box_create_container(struct box *b)
 {
 	if (b->creating || b->cwaiting)
 		return;
-	/* the engine just came up: wait for its runtimes (runtime.c) */
-	if (runtime_pending() || !create_slot_free()) {
+	if (!create_slot_free()) {
 		b->cwaiting = 1;
 		TAILQ_INSERT_TAIL(&createq, b, centry);
 		return;

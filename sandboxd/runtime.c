@@ -1,8 +1,8 @@
 /*
  * runtime.c - which OCI runtime the sandboxes run under.
  *
- * Whenever the engine comes (back) up, GET /info lists the runtimes it
- * knows, each with its path and arguments.  The configured runtime is
+ * Whenever the engine comes (back) up, its GET /info (docker.c) lists
+ * the runtimes it knows, each with its path and arguments.  The configured runtime is
  * resolved against that list:
  *   auto    gVisor when the engine has it for our network mode, else runc
  *           with a warning (and `topshctl check' warns too);
@@ -13,7 +13,7 @@
  * network mode is common/gvisor.c's (topshctl check says the same).  A
  * gVisor runtime whose --network does not suit it is refused with the
  * reason.
- * Then the up hook (adoption) runs; containers made under another runtime
+ * Then adoption runs (sandboxd.c); containers made under another runtime
  * are replaced at adoption (box.c), so a change of runtime takes effect
  * for every user after a restart.
  */
@@ -38,8 +38,6 @@ static struct {
 	char	 error[512];	/* why the configured runtime cannot be used */
 	int	 gvisor;	/* name is a gVisor runtime */
 	int	 gvisor_known;	/* the engine has some gVisor runtime */
-	int	 asking;	/* GET /info in flight */
-	void	(*next)(void);
 } rt;
 
 static const char *
@@ -108,28 +106,19 @@ resolve_named(json_t *rts, const char *name)
 	strlcpy(rt.name, name, sizeof(rt.name));
 }
 
-static void
-info_done(const struct dresp *r, void *arg)
+/*
+ * The engine is (back) up: resolve the configured runtime against the
+ * runtimes its /info answer lists (docker.c asked for it).
+ */
+void
+runtime_probe(json_t *info)
 {
 	json_t		*rts, *spec;
 	const char	*k, *name = cfg_runtime();
 
-	rt.asking = 0;
 	rt.name[0] = rt.error[0] = '\0';
 	rt.gvisor = rt.gvisor_known = 0;
-	if (r->status != 200) {
-		/* asked again when the engine is next seen coming up
-		 * (docker.c rechecks an engine a call found unreachable) */
-		snprintf(rt.error, sizeof(rt.error), "cannot ask the Docker "
-		    "engine for its runtimes: %s", r->err != NULL ? r->err :
-		    "no reply");
-		log_warnx("docker: %s", rt.error);
-		if (rt.next != NULL)
-			rt.next();
-		box_create_queued();
-		return;
-	}
-	rts = json_object_get(r->json, "Runtimes");
+	rts = json_object_get(info, "Runtimes");
 	if (!json_is_object(rts)) {
 		/* an engine too old to say: trust the configuration */
 		log_warnx("docker: /info lists no runtimes; using %s as "
@@ -148,24 +137,6 @@ info_done(const struct dresp *r, void *arg)
 	if (rt.name[0] != '\0')
 		log_info("runtime: containers run under %s%s", rt.name,
 		    rt.gvisor ? " (gVisor)" : "");
-	if (rt.next != NULL)
-		rt.next();
-	box_create_queued();
-}
-
-/* the engine is up: learn its runtimes, then call next (adoption) */
-void
-runtime_probe(void (*next)(void))
-{
-	rt.next = next;
-	rt.asking = 1;
-	if (docker_call("GET", "/info", NULL, 10000, info_done, NULL) ==
-	    NULL) {
-		rt.asking = 0;
-		log_warnx("docker: cannot ask for the engine's runtimes");
-		if (next != NULL)
-			next();
-	}
 }
 
 /* the runtime for new containers, NULL while refused or not yet known */
@@ -203,13 +174,6 @@ runtime_host_pids(long long pids)
 	if (!runtime_gvisor())
 		return (pids);
 	return (pids * GVISOR_TASKS_PER_PROC + GVISOR_SENTRY_TASKS);
-}
-
-/* the engine is up and its runtimes are being asked for */
-int
-runtime_pending(void)
-{
-	return (rt.asking);
 }
 
 /* why no container can be made, NULL when one can */

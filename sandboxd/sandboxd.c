@@ -141,12 +141,14 @@ sandboxd_status(json_t *o)
 	    "shared"));
 }
 
-/* the engine is (back) up: learn its runtimes, then adopt */
+/* the engine is (back) up: learn its runtimes from info, then adopt */
 static void
-sandboxd_engine_up(void)
+sandboxd_engine_up(json_t *info)
 {
 	image_probe(topsh_conf->sandbox.image);
-	runtime_probe(box_adopt);
+	runtime_probe(info);
+	box_adopt();
+	box_create_queued();
 }
 
 /* --- hooks ----------------------------------------------------------- */

@@ -256,7 +256,7 @@ struct dresp {
 	int		 unavailable;	/* the engine could not be reached */
 };
 typedef void	(*docker_cb)(const struct dresp *, void *);
-int	 docker_init(struct event_base *, const char *, void (*)(void));
+int	 docker_init(struct event_base *, const char *, void (*)(json_t *));
 void	 docker_shutdown(void);
 int	 docker_is_up(void);
 const char *docker_version(void);
@@ -271,11 +271,10 @@ void	 docker_cancel(struct uhttp_req *);
 void	 image_probe(const char *);
 
 /* runtime.c */
-void	 runtime_probe(void (*)(void));
+void	 runtime_probe(json_t *);
 const char *runtime_name(void);
 const char *runtime_error(void);
 int	 runtime_gvisor(void);
-int	 runtime_pending(void);
 long long runtime_host_pids(long long);
 void	 runtime_status(json_t *);
 

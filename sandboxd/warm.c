@@ -270,7 +270,7 @@ warm_possible(void)
 	const struct conf_sandbox	*c = &topsh_conf->sandbox;
 
 	return (c->warm_pool > 0 && adopted && docker_is_up() &&
-	    !runtime_pending() && runtime_name() != NULL &&
+	    runtime_name() != NULL &&
 	    strcmp(c->network, "none") == 0);
 }
 

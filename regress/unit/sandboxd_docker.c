@@ -1,7 +1,7 @@
 /*
  * sandboxd_docker.c - sandboxd's Engine API client on a real event loop
- * against a small fake engine on a unix socket: the /_ping + /version
- * health check, error messages from the engine, a multiplexed exec
+ * against a small fake engine on a unix socket: the /_ping + /info
+ * health check (/info's answer handed to the up hook), error messages from the engine, a multiplexed exec
  * stream dribbled out a few bytes at a time (demultiplexed exactly), a
  * request that times out on a slow engine (not unavailable: the engine
  * is not taken for down), and an engine that goes away (unavailable)
@@ -26,7 +26,7 @@
 
 static char		 sockpath[108];
 static struct event_base *base;
-static int		 ups, got404, stream_done_ok, unavail;
+static int		 ups, up_info, got404, stream_done_ok, unavail;
 static char		 errmsg[256];
 static struct demux	 dm;
 static char		 out[2][4096];
@@ -91,10 +91,11 @@ serve_one(int c)
 	if (strncmp(req, "GET /v1.41/_ping ", 17) == 0)
 		r = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
 		    "Connection: close\r\n\r\nOK";
-	else if (strncmp(req, "GET /v1.41/version ", 19) == 0)
+	else if (strncmp(req, "GET /v1.41/info ", 16) == 0)
 		r = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-		    "Content-Length: 41\r\nConnection: close\r\n\r\n"
-		    "{\"Version\":\"fake\",\"ApiVersion\":\"1.41\"}\n\n\n";
+		    "Content-Length: 61\r\nConnection: close\r\n\r\n"
+		    "{\"ServerVersion\":\"fake\",\"Runtimes\":{\"runc\":"
+		    "{\"path\":\"runc\"}}}\n";
 	else if (strncmp(req, "POST /v1.41/exec/e1/start ", 26) == 0) {
 		r = "HTTP/1.1 200 OK\r\nContent-Type: "
 		    "application/vnd.docker.raw-stream\r\n\r\n";
@@ -147,9 +148,12 @@ stop_engine(pid_t pid)
 }
 
 static void
-up_cb(void)
+up_cb(json_t *info)
 {
 	ups++;
+	if (json_is_object(json_object_get(json_object_get(info, "Runtimes"),
+	    "runc")))
+		up_info++;
 	event_base_loopbreak(base);
 }
 
@@ -224,7 +228,8 @@ main(void)
 
 	ok(docker_init(base, sockpath, up_cb) == 0, "client set up");
 	run_loop(10);
-	is_int(ups, 1, "/_ping and /version: the engine is up");
+	is_int(ups, 1, "/_ping and /info: the engine is up");
+	is_int(up_info, 1, "the up hook has /info's answer (the runtimes)");
 	ok(docker_is_up() && strcmp(docker_version(), "fake") == 0,
 	    "engine version noted");
 
