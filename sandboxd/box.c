@@ -25,6 +25,7 @@
  * PREFIX-USER when taken; one that stops is removed, never started
  * again (its bind mounts name the slot's paths).
  */
+#include <sys/param.h>
 #include <sys/types.h>
 #include <sys/stat.h>
 
@@ -60,6 +61,7 @@ static TAILQ_HEAD(, box)	 createq = TAILQ_HEAD_INITIALIZER(createq);
 static TAILQ_HEAD(, box)	 lineq = TAILQ_HEAD_INITIALIZER(lineq);
 static size_t			 nline;
 static long long		 max_auto = 20;	/* max-containers auto */
+static long long		 pid_max;	/* the host's, 0 unknown */
 static struct event		*line_ev;
 
 /* a place given to the first in line is kept for them this long */
@@ -70,6 +72,8 @@ static struct event		*line_ev;
 #define AUTO_MEM	(128LL << 20)
 #define AUTO_MIN	4
 #define AUTO_MAX	500
+#define PID_SHARE_NUM	3	/* of pid_max for the sandboxes' limits */
+#define PID_SHARE_DEN	4
 
 int
 box_cmp(struct box *a, struct box *b)
@@ -126,7 +130,11 @@ box_set_name(int64_t user, const char *name)
  * max-containers auto: one per AUTO_MEM of the host's memory, between
  * AUTO_MIN and AUTO_MAX.  An idle sandbox costs the host about 10 MB
  * (the engine's shim, init, the runner), more under gVisor; the rest
- * is room for the work.  Read at start, before /proc is out of reach.
+ * is room for the work.  And no more than PID_SHARE of the host's
+ * kernel.pid_max in their host pids limits together (runtime.c: under
+ * gVisor twelve times pids and more), so that sandboxes full of
+ * processes leave the host, the daemons and the other users room to
+ * fork.  Read at start, before /proc is out of reach.
  */
 void
 box_max_init(void)
@@ -135,6 +143,11 @@ box_max_init(void)
 	char		 line[128];
 	long long	 kb = 0;
 
+	if ((fp = fopen("/proc/sys/kernel/pid_max", "r")) != NULL) {
+		if (fscanf(fp, "%lld", &pid_max) != 1)
+			pid_max = 0;
+		fclose(fp);
+	}
 	if ((fp = fopen("/proc/meminfo", "r")) != NULL) {
 		while (fgets(line, sizeof(line), fp) != NULL)
 			if (sscanf(line, "MemTotal: %lld kB", &kb) == 1)
@@ -156,13 +169,43 @@ box_max_init(void)
 		    max_auto, kb / 1024);
 }
 
+/* sandboxes whose host pids limits fit in PID_SHARE of pid_max, 0 any */
+static long long
+box_max_pids(void)
+{
+	long long	 per = runtime_host_pids(topsh_conf->sandbox.pids);
+
+	if (pid_max <= 0 || per <= 0 || runtime_name() == NULL)
+		return (0);
+	return (MAX(pid_max * PID_SHARE_NUM / PID_SHARE_DEN / per, AUTO_MIN));
+}
+
 /* the limit in force: 0 none */
 long long
 box_max(void)
 {
+	long long	 max = topsh_conf->sandbox.max_containers, cap;
+
+	if (max >= 0)
+		return (max);
+	cap = box_max_pids();
+	return (cap > 0 && cap < max_auto ? cap : max_auto);
+}
+
+/* the runtime is known: say when the host's pid_max bounds the sandboxes */
+void
+box_max_note(void)
+{
+	long long	 cap = box_max_pids();
 	long long	 max = topsh_conf->sandbox.max_containers;
 
-	return (max < 0 ? max_auto : max);
+	if (cap <= 0 || cap >= (max < 0 ? max_auto : max))
+		return;
+	log_warnx("kernel.pid_max %lld leaves room for %lld sandboxes of "
+	    "%lld host tasks each%s: max-containers %s%lld; raise it (sysctl "
+	    "kernel.pid_max=4194304) for more", pid_max, cap,
+	    runtime_host_pids(topsh_conf->sandbox.pids), runtime_gvisor() ?
+	    " (gVisor)" : "", max < 0 ? "auto is " : "", max < 0 ? cap : max);
 }
 
 /* how many wait for a place */

@@ -147,6 +147,7 @@ sandboxd_engine_up(json_t *info)
 {
 	image_probe(topsh_conf->sandbox.image);
 	runtime_probe(info);
+	box_max_note();
 	box_adopt();
 	box_create_queued();
 }

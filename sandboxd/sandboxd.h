@@ -358,6 +358,7 @@ void	 box_set_name(int64_t, const char *);
 size_t	 box_active(void);
 void	 box_max_init(void);
 long long box_max(void);
+void	 box_max_note(void);
 int	 box_line_init(struct event_base *);
 void	 box_line_next(void);
 size_t	 box_line_length(void);

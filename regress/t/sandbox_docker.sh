@@ -26,6 +26,22 @@ has 'ctl-end' "ended"
 cc ctl-exec '{"user":301,"command":"echo forbidden-word"}'
 has 'ctl-fail .*"code":"denied"' "sandbox exec is policy-checked too"
 
+# max-containers auto leaves the host's kernel.pid_max room: the
+# sandboxes' host pids limits together are at most 3/4 of it (under
+# gVisor each is pids x 12 + 128), or the floor of 4 sandboxes
+max=$(ctl -j status sandboxd 2>/dev/null | tr ',{}' '\n\n\n' |
+    sed -n 's/^ *"max_containers": *\([0-9]*\).*/\1/p')
+per=100
+case $(topsh_runtime) in runsc*) per=$((100 * 12 + 128)) ;; esac
+pmax=$(cat /proc/sys/kernel/pid_max)
+OUT="max $max, $((max * per)) of $((pmax * 3 / 4)) host pids"
+[ -n "$max" ] && { [ $((max * per)) -le $((pmax * 3 / 4)) ] || [ "$max" -eq 4 ]; }
+ok $? "max-containers auto fits the host's pid_max ($OUT)"
+if [ $((max * per)) -ge $((pmax * 3 / 4 - per)) ]; then
+	grep -q "kernel.pid_max $pmax leaves room for $max sandboxes" "$T/sandboxd.log"
+	ok $? "and the log says when pid_max is what bounds it"
+fi
+
 out=$(ctl sandbox exec 301 -- 'echo via-topshctl; exit 5' 2>/dev/null)
 rc=$?
 [ "$out" = "via-topshctl" ] && [ "$rc" -eq 5 ]
