@@ -182,15 +182,22 @@ stats_done(const struct dresp *r, void *arg)
 	}
 }
 
+/* ask for container id's stats (its host task count), once */
 static int
-kill_stats(struct killer *k)
+stats_ask(const char *id, docker_cb cb, void *arg)
 {
 	char	path[160];
 
 	snprintf(path, sizeof(path), "/containers/%s/stats?stream=false&"
-	    "one-shot=true", k->box->id);
-	return (docker_call("GET", path, NULL, KILL_TIMEOUT, stats_done,
-	    k) == NULL ? -1 : 0);
+	    "one-shot=true", id);
+	return (docker_call("GET", path, NULL, KILL_TIMEOUT, cb, arg) ==
+	    NULL ? -1 : 0);
+}
+
+static int
+kill_stats(struct killer *k)
+{
+	return (stats_ask(k->box->id, stats_done, k));
 }
 
 /* the killing is done; under gVisor, is the sandbox still sound? */
@@ -340,7 +347,6 @@ sbx_kill_idle(struct box *b)
 {
 	struct idlecheck	*ic;
 	struct timespec		 now;
-	char			 path[160];
 
 	if (!runtime_gvisor() || b->user <= 0 || b->state != BOX_RUNNING ||
 	    b->id[0] == '\0' || b->nexec > 0 || b->killers > 0 ||
@@ -354,10 +360,7 @@ sbx_kill_idle(struct box *b)
 		return;
 	ic->user = b->user;
 	strlcpy(ic->id, b->id, sizeof(ic->id));
-	snprintf(path, sizeof(path), "/containers/%s/stats?stream=false&"
-	    "one-shot=true", b->id);
-	if (docker_call("GET", path, NULL, KILL_TIMEOUT, idle_stats_done,
-	    ic) == NULL) {
+	if (stats_ask(b->id, idle_stats_done, ic) == -1) {
 		free(ic);
 		return;
 	}
