@@ -1269,12 +1269,17 @@ adopt_pool(json_t *c, json_t *pool, const char *id)
 		return (0);	/* ours, of this run */
 	if ((b = box_get(-slot, 1)) == NULL)
 		return (0);
-	log_info("warm pool: removing container %.12s of an earlier run",
-	    id);
+	/*
+	 * never handed out; removed by the pool's first sweep (warm.c),
+	 * after the start-up's own work: the engine's teardown of a
+	 * container costs tens of ms of CPU that the daemons' start needs
+	 */
+	log_info("warm pool: removing container %.12s of an earlier run "
+	    "after start-up", id);
 	b->slot = slot;
+	b->slot_dead = 1;
 	strlcpy(b->id, id, sizeof(b->id));
 	b->state = BOX_RUNNING;
-	box_kill(-slot, NULL, NULL);
 	return (0);
 }
 

@@ -91,7 +91,7 @@ for id in $old; do
 done
 [ "$gone" -eq 1 ]
 ok $? "the earlier run's unused pool containers are removed"
-[ "$(ls "$W/.pool" | grep -vc '\.img$')" -eq 2 ]
+wait_for 10 sh -c "[ \$(ls '$W/.pool' | grep -vc '\.img\$') -eq 2 ]"
 ok $? "only the new slots' workspaces are left in .pool"
 
 # a container from the pool that stopped is replaced, not restarted
