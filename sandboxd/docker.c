@@ -6,9 +6,9 @@
  * /info are tried with exponential backoff (1 s doubling to 60 s);
  * the first success after a failure logs the engine version and calls
  * the "up" hook with /info's answer (the runtimes, then adoption of
- * existing containers).  While the engine is
- * unreachable calls still go out and fail fast, so callers get a clear
- * "docker-unavailable" error and nothing waits forever.
+ * existing containers).  While the engine is unreachable calls still
+ * go out and fail fast, so callers get a clear "docker-unavailable"
+ * error and nothing waits forever.
  */
 #include <sys/types.h>
 

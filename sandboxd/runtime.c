@@ -2,8 +2,8 @@
  * runtime.c - which OCI runtime the sandboxes run under.
  *
  * Whenever the engine comes (back) up, its GET /info (docker.c) lists
- * the runtimes it knows, each with its path and arguments.  The configured runtime is
- * resolved against that list:
+ * the runtimes it knows, each with its path and arguments.  The
+ * configured runtime is resolved against that list:
  *   auto    gVisor when the engine has it for our network mode, else runc
  *           with a warning (and `topshctl check' warns too);
  *   NAME    used as named; a name the engine does not know is refused with
@@ -111,7 +111,7 @@ resolve_named(json_t *rts, const char *name)
  * runtimes its /info answer lists (docker.c asked for it).
  */
 void
-runtime_probe(json_t *info)
+runtime_resolve(json_t *info)
 {
 	json_t		*rts, *spec;
 	const char	*k, *name = cfg_runtime();

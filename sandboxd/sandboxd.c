@@ -146,7 +146,7 @@ static void
 sandboxd_engine_up(json_t *info)
 {
 	image_probe(topsh_conf->sandbox.image);
-	runtime_probe(info);
+	runtime_resolve(info);
 	box_max_note();
 	box_adopt();
 	box_create_queued();

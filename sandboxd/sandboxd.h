@@ -271,7 +271,7 @@ void	 docker_cancel(struct uhttp_req *);
 void	 image_probe(const char *);
 
 /* runtime.c */
-void	 runtime_probe(json_t *);
+void	 runtime_resolve(json_t *);
 const char *runtime_name(void);
 const char *runtime_error(void);
 int	 runtime_gvisor(void);
